@@ -1,0 +1,36 @@
+# streamgen. `make demo` and `make test` are the two commands a newcomer runs.
+GO ?= go
+# Packages whose tests are slow to compile in parallel on 2 cores get -p 2.
+TESTFLAGS ?= -p 2 -timeout 20m
+
+.PHONY: demo test generate golden bench lint build
+
+## demo: the clickstream example end to end (see README).
+demo:
+	$(GO) run ./examples/clickstream/cmd/demo
+
+## test: build everything (the golden corpus and examples compile), vet, and run every test.
+test: lint
+	$(GO) build ./...
+	$(GO) test $(TESTFLAGS) ./...
+
+## generate: regenerate the committed generated code of the examples.
+generate:
+	$(GO) generate ./...
+
+## golden: rewrite the golden corpus from the current generator.
+golden:
+	$(GO) test ./golden -run TestGolden -update
+
+## bench: codec benchmarks against goavro and hamba (separate module), and runtime benchmarks.
+bench:
+	cd bench && $(GO) test -run='^$$' -bench=. -benchmem -count=5 ./...
+	$(GO) test -run='^$$' -bench=. -benchmem ./runtime/...
+
+## lint: gofmt and go vet.
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+build:
+	$(GO) build -o bin/streamgen ./cmd/streamgen
