@@ -261,6 +261,10 @@ type Schema struct {
 	Named []*Type
 	// Files lists the files read, in order.
 	Files []string
+	// Warnings lists problems that did not stop parsing (for example a
+	// JSON Schema keyword that is accepted but not enforced), in source
+	// order. Each names file:line:col and the path inside the schema.
+	Warnings ErrorList
 
 	byName map[string]*Type
 }
