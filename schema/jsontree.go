@@ -79,12 +79,21 @@ type jsonParser struct {
 	off       int
 	line      int
 	lineStart int
+
+	// colOff and col cache the last column computed, so that positions on
+	// one very long line (minified schemas) cost linear time overall.
+	colOff, col int
 }
 
 const maxJSONDepth = 1000
 
 func (p *jsonParser) pos() Pos {
-	return Pos{File: p.file, Line: p.line, Col: utf8.RuneCountInString(p.src[p.lineStart:p.off]) + 1}
+	if p.colOff < p.lineStart || p.colOff > p.off {
+		p.colOff, p.col = p.lineStart, 0
+	}
+	p.col += utf8.RuneCountInString(p.src[p.colOff:p.off])
+	p.colOff = p.off
+	return Pos{File: p.file, Line: p.line, Col: p.col + 1}
 }
 
 func (p *jsonParser) errf(format string, args ...any) error {
