@@ -247,9 +247,8 @@ func MissingSymbols(reader, writer *Type) []string {
 // reads data of the non-union writer type, or -1 when none can. It picks,
 // in order of preference: the first branch of the same unnamed kind or
 // with the same full name (or a reader alias of it); then the first named
-// branch of the same kind whose unqualified name matches, or, for records,
-// that can read the writer's record; then the first branch the writer's
-// primitive kind promotes to.
+// branch of the same kind whose unqualified name matches; then the first
+// branch the writer's primitive kind promotes to.
 func ReaderBranch(reader, writer *Type) int {
 	if reader.Kind != Union || writer.Kind == Union {
 		return -1
@@ -270,20 +269,10 @@ func ReaderBranch(reader, writer *Type) int {
 			}
 		}
 	}
-	structural := -1
 	for i, b := range reader.Branches {
-		if b.Kind != writer.Kind || !b.Kind.IsNamed() {
-			continue
-		}
-		if b.Name.Name == writer.Name.Name {
+		if b.Kind == writer.Kind && b.Kind.IsNamed() && b.Name.Name == writer.Name.Name {
 			return i
 		}
-		if structural < 0 && b.Kind == Record && len(canReadRenamed(b, writer)) == 0 {
-			structural = i
-		}
-	}
-	if structural >= 0 {
-		return structural
 	}
 	for i, b := range reader.Branches {
 		if Promotable(b.Kind, writer.Kind) {
@@ -291,14 +280,6 @@ func ReaderBranch(reader, writer *Type) int {
 		}
 	}
 	return -1
-}
-
-// canReadRenamed checks whether the reader record can read the writer
-// record's fields, ignoring that their names differ.
-func canReadRenamed(reader, writer *Type) []Incompatibility {
-	c := &compatChecker{seen: map[[2]*Type]bool{{reader, writer}: true}}
-	c.checkRecord(reader, writer, rootPath(reader))
-	return c.out
 }
 
 // Describe names a type for messages: its full name for a named type,
