@@ -204,6 +204,14 @@ type Constraints struct {
 	NoAdditionalProperties bool
 	AdditionalProperties   *Type
 
+	// Types lists the JSON types ("null", "boolean", "integer", "number",
+	// "string", "array", "object") that a raw JSON document may hold. A
+	// raw JSON document is a Type of Kind Bytes from JSON Schema: a value
+	// the schema does not type further (a free-form object, a schema with
+	// no "type", an enum of mixed kinds), held as JSON text. Empty means
+	// any JSON value.
+	Types []string
+
 	// Discriminator is the property that selects a oneOf branch (for a Union
 	// from JSON Schema), and DiscriminatorValues maps each branch index to
 	// the constant that selects it.
