@@ -1,0 +1,147 @@
+package bench_test
+
+import (
+	"testing"
+	"time"
+
+	hamba "github.com/hamba/avro/v2"
+	"github.com/linkedin/goavro/v2"
+
+	"github.com/streamgen/streamgen/bench"
+)
+
+// The one click event every benchmark encodes and decodes.
+var (
+	clickTime     = time.Date(2026, 9, 18, 12, 34, 56, 789e6, time.UTC)
+	clickReferrer = "https://www.example.org/search?q=running+shoes"
+	clickTags     = []string{"mobile", "checkout", "ab-test-42"}
+	clickAttrs    = map[string]string{"browser": "firefox", "os": "linux", "country": "DE"}
+)
+
+const (
+	clickEventID   = "8c1d9b0e-5d7a-4f0e-9a43-1b6f3f0c2d11"
+	clickUserID    = "user-0001234567"
+	clickURL       = "https://shop.example.com/products/1234567?ref=home&utm_source=newsletter"
+	clickDuration  = int64(4321)
+	clickSessionID = "sess-5f2a9c77"
+)
+
+// hambaClick is the struct hamba/avro reads and writes by reflection.
+type hambaClick struct {
+	EventID    string            `avro:"event_id"`
+	UserID     string            `avro:"user_id"`
+	URL        string            `avro:"url"`
+	Referrer   *string           `avro:"referrer"`
+	TS         time.Time         `avro:"ts"`
+	DurationMS int64             `avro:"duration_ms"`
+	SessionID  string            `avro:"session_id"`
+	Tags       []string          `avro:"tags"`
+	Attrs      map[string]string `avro:"attrs"`
+	IsBot      bool              `avro:"is_bot"`
+}
+
+func newHambaClick() hambaClick {
+	ref := clickReferrer
+	return hambaClick{
+		EventID: clickEventID, UserID: clickUserID, URL: clickURL, Referrer: &ref,
+		TS: clickTime, DurationMS: clickDuration, SessionID: clickSessionID,
+		Tags: clickTags, Attrs: clickAttrs,
+	}
+}
+
+func goavroClick() map[string]any {
+	tags := make([]any, len(clickTags))
+	for i, t := range clickTags {
+		tags[i] = t
+	}
+	attrs := make(map[string]any, len(clickAttrs))
+	for k, v := range clickAttrs {
+		attrs[k] = v
+	}
+	return map[string]any{
+		"event_id": clickEventID, "user_id": clickUserID, "url": clickURL,
+		"referrer": goavro.Union("string", clickReferrer),
+		"ts":       clickTime, "duration_ms": clickDuration, "session_id": clickSessionID,
+		"tags": tags, "attrs": attrs, "is_bot": false,
+	}
+}
+
+func goavroCodec(tb testing.TB) *goavro.Codec {
+	c, err := goavro.NewCodec(bench.ClickEventSchema)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c
+}
+
+func hambaSchema(tb testing.TB) hamba.Schema {
+	s, err := hamba.Parse(bench.ClickEventSchema)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s
+}
+
+// encoded returns the click event encoded by goavro: the input of every
+// decode benchmark.
+func encoded(tb testing.TB) []byte {
+	b, err := goavroCodec(tb).BinaryFromNative(nil, goavroClick())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+func BenchmarkEncode_goavro(b *testing.B) {
+	c := goavroCodec(b)
+	v := goavroClick()
+	buf := make([]byte, 0, 512)
+	b.ReportAllocs()
+	for b.Loop() {
+		var err error
+		if buf, err = c.BinaryFromNative(buf[:0], v); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkEncode_hamba(b *testing.B) {
+	s := hambaSchema(b)
+	v := newHambaClick()
+	w := hamba.NewWriter(nil, 512)
+	b.ReportAllocs()
+	for b.Loop() {
+		w.Reset(nil)
+		w.WriteVal(s, &v)
+		if w.Error != nil {
+			b.Fatal(w.Error)
+		}
+	}
+}
+
+func BenchmarkDecode_goavro(b *testing.B) {
+	c := goavroCodec(b)
+	data := encoded(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := c.NativeFromBinary(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDecode_hamba(b *testing.B) {
+	s := hambaSchema(b)
+	data := encoded(b)
+	r := hamba.NewReader(nil, 0)
+	var v hambaClick
+	b.ReportAllocs()
+	for b.Loop() {
+		v = hambaClick{}
+		r.Reset(data)
+		r.ReadVal(s, &v)
+		if r.Error != nil {
+			b.Fatal(r.Error)
+		}
+	}
+}
