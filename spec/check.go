@@ -118,7 +118,7 @@ func (c *checker) resolveTypes() {
 				if st.Kind == StateMap {
 					if c.resolve(st.Key, sp+".map.key") {
 						if reason := keyableRef(st.Key); reason != "" {
-							c.errorf(st.Key.Pos, sp+".map.key", "%s cannot be a map state key: %s", st.Key.Name, reason)
+							c.errorf(st.Key.Pos, sp+".map.key", "%s cannot be a map state key: %s (map keys can be string, bytes, int32, int64 or a schema enum, fixed or uuid)", st.Key.Name, reason)
 						}
 					}
 					c.resolve(st.Value, sp+".map.value")
@@ -213,9 +213,9 @@ func (c *checker) resolveSerde(sd *Serde, path string) {
 	t := sd.Type.Schema
 	switch {
 	case sd.Format.IsAvro() && t.Origin != schema.FromAvro:
-		c.errorf(sd.Type.Pos, path+".type", "format %s needs an Avro type, but %s comes from a JSON Schema (%s); use format json", sd.Format, sd.Type.Name, t.Pos)
+		c.errorf(sd.Type.Pos, path+".type", "format %s needs an Avro type, but %s is a JSON Schema type; use format json", sd.Format, sd.Type.Name)
 	case sd.Format == FormatJSON && t.Origin != schema.FromJSONSchema:
-		c.errorf(sd.Type.Pos, path+".type", "format json needs a JSON Schema type, but %s comes from an Avro schema (%s); use an Avro format", sd.Type.Name, t.Pos)
+		c.errorf(sd.Type.Pos, path+".type", "format json needs a JSON Schema type, but %s is an Avro type; use an Avro format", sd.Type.Name)
 	}
 }
 
@@ -308,27 +308,31 @@ func eventTimeReason(t *schema.Type) string {
 	return fmt.Sprintf("has type %s, which is not a timestamp: event time needs a timestamp-millis, timestamp-micros, timestamp-nanos or date field (or a JSON string of format date-time)", describeType(t))
 }
 
+// keyTypes says what can be a key, for messages.
+const keyTypes = "keys can be string, int, long, enum, fixed, bytes or uuid"
+
 // keyableReason says why t cannot be a key, or "".
 func keyableReason(t *schema.Type) string {
-	const list = "keys can be string, int, long, enum, fixed, bytes or uuid"
 	if t.Logical != nil {
 		if t.Logical.Name == schema.LogicalUUID {
 			return ""
 		}
-		return fmt.Sprintf("logical type %s cannot be a key (%s)", t.Logical.Name, list)
+		return "logical type " + t.Logical.Name + " is not a key type"
 	}
 	switch t.Kind {
 	case schema.String, schema.Int, schema.Long, schema.Bytes, schema.Enum, schema.Fixed:
 		return ""
 	case schema.Union:
 		if _, _, ok := t.NonNull(); ok {
-			return "a nullable type cannot be a key: a null has no key to group by"
+			return "it is nullable, and a null has no key to group by"
 		}
-		return "a union cannot be a key (" + list + ")"
+		return "unions are not key types"
 	case schema.Float, schema.Double:
-		return "a floating-point number cannot be a key: equal numbers can differ in their bits (0 and -0, NaN) (" + list + ")"
+		return "floating-point numbers have no exact equality (0 and -0, NaN)"
+	case schema.Array, schema.Map:
+		return t.Kind.String() + "s are not key types"
 	}
-	return fmt.Sprintf("a %s cannot be a key (%s)", t.Kind, list)
+	return t.Kind.String() + " is not a key type"
 }
 
 // keyableRef is keyableReason for a TypeRef.
@@ -337,9 +341,9 @@ func keyableRef(r *TypeRef) string {
 	case BuiltinString, BuiltinBytes, BuiltinInt32, BuiltinInt64:
 		return ""
 	case BuiltinFloat32, BuiltinFloat64:
-		return "a floating-point number cannot be a key: equal numbers can differ in their bits (0 and -0, NaN)"
+		return "floating-point numbers have no exact equality (0 and -0, NaN)"
 	case BuiltinBool:
-		return "a bool cannot be a key (keys can be string, bytes, int32, int64 or a schema enum, fixed or uuid)"
+		return "bool is not a key type"
 	}
 	if r.Schema == nil {
 		return ""
@@ -670,7 +674,7 @@ func (c *checker) checkOperator(op *Operator) {
 		kp := path + ".key_by"
 		if op.KeyBy.IsValue() {
 			if reason := keyableRef(inType); reason != "" {
-				c.errorf(op.KeyBy.Pos, kp, "stream %q carries %s, which cannot be a key: %s", in.Name, describeRef(inType), reason)
+				c.errorf(op.KeyBy.Pos, kp, "stream %q carries %s, which cannot be a key: %s (%s)", in.Name, describeRef(inType), reason, keyTypes)
 				bad = true
 				break
 			}
@@ -684,7 +688,7 @@ func (c *checker) checkOperator(op *Operator) {
 			break
 		}
 		if reason := keyableReason(t); reason != "" {
-			c.errorf(op.KeyBy.Pos, kp, "field %s has type %s, which cannot be a key: %s", op.KeyBy.Path, describeType(t), reason)
+			c.errorf(op.KeyBy.Pos, kp, "field %s has type %s, which cannot be a key: %s (%s)", op.KeyBy.Path, describeType(t), reason, keyTypes)
 			bad = true
 			break
 		}
@@ -857,10 +861,10 @@ func (c *checker) fits(sd Serde, t *TypeRef) string {
 		return ""
 	}
 	if t.Schema == nil || (t.Builtin != "" && !t.Schema.Kind.IsNamed()) {
-		return fmt.Sprintf("which format %s with type %s cannot hold", sd.Format, sd.Type.Name)
+		return fmt.Sprintf("which %s (format %s) cannot hold", sd.Type.Name, sd.Format)
 	}
 	if t.Schema.Origin != sd.Type.Schema.Origin {
-		return fmt.Sprintf("which format %s with type %s cannot hold: one is an Avro type, the other a JSON Schema type", sd.Format, sd.Type.Name)
+		return fmt.Sprintf("which %s (format %s) cannot hold: one is an Avro type, the other a JSON Schema type", sd.Type.Name, sd.Format)
 	}
 	incompat := schema.CanRead(sd.Type.Schema, t.Schema)
 	if len(incompat) == 0 {
@@ -874,7 +878,7 @@ func (c *checker) fits(sd Serde, t *TypeRef) string {
 		}
 		parts = append(parts, x.String())
 	}
-	return fmt.Sprintf("which type %s cannot hold (data written as %s does not read as %s: %s)", sd.Type.Name, describeRef(t), sd.Type.Name, strings.Join(parts, "; "))
+	return fmt.Sprintf("which %s cannot read: %s", sd.Type.Name, strings.Join(parts, "; "))
 }
 
 // collectStreams fills in readers, reports unread streams and publishes
