@@ -47,7 +47,7 @@ func (c *checker) errorf(pos schema.Pos, path, format string, args ...any) {
 
 func (c *checker) run() {
 	s := c.s
-	s.streams, s.streamByID, s.checked = nil, nil, false
+	s.streams, s.streamByID = nil, nil
 	c.bad = map[*Stream]bool{}
 	if s.Version != Version1 {
 		c.errorf(s.Pos, "version", "unknown version %d: this streamgen reads version %d", s.Version, Version1)
@@ -944,5 +944,4 @@ func (c *checker) collectStreams() {
 	}
 	s.streams = list
 	s.streamByID = c.streams
-	s.checked = true
 }

@@ -46,6 +46,10 @@ var objectKeys = map[string][]string{
 	"commit":          {"interval", "max_records"},
 }
 
+// nullableKinds are the mappings that may be left empty as a YAML null
+// ("filter:" with nothing after it), because every key is optional.
+var nullableKinds = map[string]bool{"map": true, "filter": true, "flat_map": true, "reduce": true, "start_committed": true}
+
 // enumValues lists the values of every enumerated scalar, by the name of
 // its definition in docs/streamgen.schema.json.
 var enumValues = map[string][]string{
@@ -230,7 +234,7 @@ type object struct {
 func (p *parser) object(n *yaml.Node, path, kind string) *object {
 	n = deref(n)
 	if n.Kind != yaml.MappingNode {
-		if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" && len(objectKeys[kind]) == 0 {
+		if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" && nullableKinds[kind] {
 			return &object{p: p, kind: kind, path: path, node: n, at: p.pos(n), entries: map[string][2]*yaml.Node{}}
 		}
 		p.errorf(p.pos(n), path, "want a mapping, got %s", describe(n))

@@ -57,7 +57,6 @@ type Spec struct {
 	// set by Check
 	streams    []*Stream
 	streamByID map[string]*Stream
-	checked    bool
 }
 
 // Format is a serialization format of a Kafka record key or value.
