@@ -753,8 +753,8 @@ func (p *avroParser) checkUnion(u avroUnion) {
 // describeNode names the JSON kind of n and shows a short excerpt.
 func describeNode(n *node) string {
 	raw := compactJSON(n)
-	if len(raw) > 40 {
-		raw = raw[:37] + "..."
+	if r := []rune(raw); len(r) > 40 {
+		raw = string(r[:37]) + "..."
 	}
 	if n.kind == jsonNull {
 		return "null"
