@@ -18,11 +18,15 @@ type tcOp func(t *transcoder, dst []byte) []byte
 // transcoder is the state of one Transcode call.
 type transcoder struct {
 	Reader
-	// scratch holds skipped fixed values and the fields of a record being
-	// reordered.
+	// scratch holds skipped fixed values.
 	scratch []byte
-	// segs is a stack of the output segments of records being reordered:
-	// two offsets per reader field.
+	// bufs[i] buffers the fields of the record at nesting level i that
+	// are read before their turn in reader order; level counts records
+	// nesting now.
+	bufs  [][]byte
+	level int
+	// segs is a stack of where each reader field of the records being
+	// reordered sits in its level's buffer: two offsets per field.
 	segs []int
 	// budget is how many more bytes items that take no input bytes (arrays
 	// of null or of empty records read as records with defaults) may add
@@ -131,7 +135,7 @@ func (r *Resolver) Identity() bool { return r.identity }
 func (r *Resolver) Transcode(dst, src []byte) ([]byte, error) {
 	t := r.pool.Get().(*transcoder)
 	t.Reset(src)
-	t.segs = t.segs[:0]
+	t.segs, t.level = t.segs[:0], 0
 	t.budget = zeroSizeExpansionBase + zeroSizeExpansionPerByte*len(src)
 	n := len(dst)
 	out := r.prog(t, dst)
@@ -142,6 +146,11 @@ func (r *Resolver) Transcode(dst, src []byte) ([]byte, error) {
 	t.Reset(nil)
 	if cap(t.scratch) > 1<<20 {
 		t.scratch = nil
+	}
+	for i, b := range t.bufs {
+		if cap(b) > 1<<20 {
+			t.bufs[i] = nil
+		}
 	}
 	r.pool.Put(t)
 	if err != nil {
@@ -513,13 +522,6 @@ func (c *tcCompiler) compileRecordPair(r, w *schema.Type, path string) (tcOp, er
 	return op, nil
 }
 
-// tcStep is one writer field of a record read in reader order: the reader
-// defaults that come before it, then the op that reads (or skips) it.
-type tcStep struct {
-	pre []byte
-	op  tcOp
-}
-
 func (c *tcCompiler) compileRecord(r, w *schema.Type, path string) (tcOp, error) {
 	if !schema.NamesMatch(r, w) {
 		return nil, tcErrorf(path, "reader record %s cannot read writer record %s: the names differ and no reader alias matches", r.Name.Full(), w.Name.Full())
@@ -558,20 +560,12 @@ func (c *tcCompiler) compileRecord(r, w *schema.Type, path string) (tcOp, error)
 		}
 		target[j], ops[j], fromWriter[ri] = ri, op, true
 	}
-	inOrder := true
-	last := -1
 	for j, wf := range w.Fields {
 		if target[j] < 0 {
 			ops[j] = c.skip.compile(wf.Type)
-			continue
 		}
-		inOrder = inOrder && target[j] > last
-		last = target[j]
 	}
-	if inOrder {
-		return tcStreamRecord(target, ops, defaults), nil
-	}
-	return tcReorderRecord(target, ops, defaults, fromWriter), nil
+	return tcRecordOp(tcPlanRecord(target, ops, defaults, fromWriter)), nil
 }
 
 // tcFieldIndex returns the position of wf among w's fields.
@@ -584,75 +578,150 @@ func tcFieldIndex(w *schema.Type, wf *schema.Field) int {
 	return -1
 }
 
-// tcStreamRecord reads a record whose kept writer fields are already in
-// reader order: it writes each field as it reads it, with the defaults of
-// the reader fields the writer lacks in between.
-func tcStreamRecord(target []int, ops []tcOp, defaults [][]byte) tcOp {
-	steps := make([]tcStep, len(ops))
-	next := 0
-	for j, op := range ops {
-		steps[j].op = op
-		if ri := target[j]; ri >= 0 {
-			for ; next < ri; next++ {
-				steps[j].pre = append(steps[j].pre, defaults[next]...)
-			}
-			next = ri + 1
-		}
-	}
-	var post []byte
-	for ; next < len(defaults); next++ {
-		post = append(post, defaults[next]...)
-	}
-	return func(t *transcoder, dst []byte) []byte {
-		if !t.Enter() {
-			return dst
-		}
-		for i := range steps {
-			dst = append(dst, steps[i].pre...)
-			dst = steps[i].op(t, dst)
-		}
-		t.Leave()
-		return append(dst, post...)
-	}
+// tcEmit appends one piece of a record's output: constant bytes (reader
+// defaults), or the buffered output of reader field slot.
+type tcEmit struct {
+	bytes []byte
+	slot  int // -1 for constant bytes
 }
 
-// tcReorderRecord reads a record whose writer fields come in another order
-// than the reader's: it writes the fields in writer order, noting where
-// each one landed, then rewrites that stretch of output in reader order.
-func tcReorderRecord(target []int, ops []tcOp, defaults [][]byte, fromWriter []bool) tcOp {
+// tcStep reads one writer field: straight into the output (slot -1), or
+// into the record's buffer as reader field slot, because reader fields
+// before it are not read yet. Then it appends what became ready.
+type tcStep struct {
+	op    tcOp
+	slot  int
+	after []tcEmit
+}
+
+// tcRecordPlan is a record read in writer order and written in reader
+// order.
+type tcRecordPlan struct {
+	pre      []tcEmit
+	steps    []tcStep
+	post     []tcEmit
+	slots    int  // reader fields, for the buffer's segment table
+	buffered bool // whether any field is buffered
+}
+
+// tcPlanRecord plans a record at compile time. A writer field is written
+// straight to the output when every reader field before it has been
+// written; otherwise its output is buffered until its turn comes. So a
+// record whose kept fields are in reader order streams with no copying,
+// and a reorder copies only the fields read too early (a recursive field
+// read last in the writer and first in the reader is never copied).
+func tcPlanRecord(target []int, ops []tcOp, defaults [][]byte, fromWriter []bool) tcRecordPlan {
 	nr := len(defaults)
+	ready := make([]bool, nr)
+	for ri := range ready {
+		ready[ri] = !fromWriter[ri]
+	}
+	next := 0
+	flush := func() []tcEmit {
+		var out []tcEmit
+		for ; next < nr && ready[next]; next++ {
+			if fromWriter[next] {
+				out = append(out, tcEmit{slot: next})
+				continue
+			}
+			if n := len(out); n > 0 && out[n-1].slot < 0 {
+				out[n-1].bytes = append(out[n-1].bytes, defaults[next]...)
+				continue
+			}
+			out = append(out, tcEmit{bytes: append([]byte(nil), defaults[next]...), slot: -1})
+		}
+		return out
+	}
+	plan := tcRecordPlan{pre: flush(), slots: nr}
+	for j, op := range ops {
+		st := tcStep{op: op, slot: -1}
+		switch ri := target[j]; {
+		case ri < 0:
+			// skipped
+		case ri == next:
+			next++
+			st.after = flush()
+		default:
+			st.slot = ri
+			ready[ri] = true
+			plan.buffered = true
+		}
+		plan.steps = append(plan.steps, st)
+	}
+	// Every reader field is ready once the last writer field is read, so
+	// the last direct step has flushed them all and post stays empty;
+	// flushing here keeps the plan complete whatever the order.
+	plan.post = flush()
+	return plan
+}
+
+// tcRecordOp runs a record plan. Buffered fields go to a buffer of the
+// record's nesting level, so records nested in a buffered field use their
+// own level's buffer.
+func tcRecordOp(plan tcRecordPlan) tcOp {
+	emit := func(t *transcoder, dst []byte, lvl, base int, es []tcEmit) []byte {
+		for _, e := range es {
+			if e.slot < 0 {
+				dst = append(dst, e.bytes...)
+				continue
+			}
+			from, to := t.segs[base+2*e.slot], t.segs[base+2*e.slot+1]
+			dst = append(dst, t.bufs[lvl][from:to]...)
+		}
+		return dst
+	}
+	if !plan.buffered {
+		return func(t *transcoder, dst []byte) []byte {
+			if !t.Enter() {
+				return dst
+			}
+			dst = emit(t, dst, 0, 0, plan.pre)
+			for i := range plan.steps {
+				dst = plan.steps[i].op(t, dst)
+				dst = emit(t, dst, 0, 0, plan.steps[i].after)
+			}
+			t.Leave()
+			return emit(t, dst, 0, 0, plan.post)
+		}
+	}
 	return func(t *transcoder, dst []byte) []byte {
 		if !t.Enter() {
 			return dst
 		}
-		start := len(dst)
+		lvl := t.level
+		t.level++
+		for len(t.bufs) <= lvl {
+			t.bufs = append(t.bufs, nil)
+		}
+		t.bufs[lvl] = t.bufs[lvl][:0]
 		base := len(t.segs)
-		for i := 0; i < 2*nr; i++ {
+		for i := 0; i < 2*plan.slots; i++ {
 			t.segs = append(t.segs, 0)
 		}
-		for j, op := range ops {
-			from := len(dst) - start
-			dst = op(t, dst)
-			if ri := target[j]; ri >= 0 {
-				t.segs[base+2*ri] = from
-				t.segs[base+2*ri+1] = len(dst) - start
-			}
-		}
-		t.Leave()
-		if t.Err() != nil {
-			t.segs = t.segs[:base]
-			return dst
-		}
-		t.scratch = append(t.scratch[:0], dst[start:]...)
-		dst = dst[:start]
-		for ri := 0; ri < nr; ri++ {
-			if fromWriter[ri] {
-				dst = append(dst, t.scratch[t.segs[base+2*ri]:t.segs[base+2*ri+1]]...)
+		dst = emit(t, dst, lvl, base, plan.pre)
+		for i := range plan.steps {
+			st := &plan.steps[i]
+			if st.slot < 0 {
+				dst = st.op(t, dst)
 			} else {
-				dst = append(dst, defaults[ri]...)
+				b := t.bufs[lvl]
+				from := len(b)
+				b = st.op(t, b)
+				t.bufs[lvl] = b
+				t.segs[base+2*st.slot] = from
+				t.segs[base+2*st.slot+1] = len(b)
 			}
+			if t.Err() != nil {
+				break
+			}
+			dst = emit(t, dst, lvl, base, st.after)
+		}
+		if t.Err() == nil {
+			dst = emit(t, dst, lvl, base, plan.post)
 		}
 		t.segs = t.segs[:base]
+		t.level--
+		t.Leave()
 		return dst
 	}
 }
