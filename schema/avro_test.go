@@ -236,6 +236,12 @@ func TestParseAvroErrors(t *testing.T) {
 			}},
 		{"invalid JSON", []Source{src("j.avsc", "{\"type\": \"enum\"\n  \"symbols\": []}")},
 			[]string{`j.avsc:2:3: invalid JSON: expected ',' or '}' in object`}},
+		{"columns count characters, not bytes",
+			[]Source{src("c.avsc", `{"doc":"été","type":"fixed","name":"F","size":-1}`)},
+			[]string{`c.avsc:1:47: F.size: size must be a non-negative integer, got number -1`}},
+		{"invalid escape late on a line",
+			[]Source{src("e.avsc", `{"type":"fixed","doc":"ü","size":1,"name":"F\q"}`)},
+			[]string{`e.avsc:1:45: invalid JSON: invalid escape \q`}},
 		{"errors from every file of a set, in file order",
 			[]Source{
 				src("b.avsc", `{"type":"record","name":"B","fields":[{"name":"x","type":"Missing"}]}`),

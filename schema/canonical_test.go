@@ -425,3 +425,44 @@ func TestAvroJSONSetIsSelfContained(t *testing.T) {
 		})
 	}
 }
+
+func TestWriteJSONString(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"plain", `"plain"`},
+		{`q"b\`, `"q\"b\\"`},
+		{"\n\r\t\b\f\x00\x1f", `"\n\r\t\b\f\u0000\u001f"`},
+		{"été \u2028", "\"été \u2028\""},
+		{"bad \xff utf8", `"bad \ufffd utf8"`},
+	}
+	for _, tt := range tests {
+		var b strings.Builder
+		writeJSONString(&b, tt.in)
+		if got := b.String(); got != tt.want {
+			t.Errorf("writeJSONString(%q) = %s, want %s", tt.in, got, tt.want)
+		}
+		n, err := parseJSON("s", []byte(tt.want))
+		if err != nil {
+			t.Fatalf("%s does not parse: %v", tt.want, err)
+		}
+		if want := strings.ToValidUTF8(tt.in, "\uFFFD"); n.str != want {
+			t.Errorf("%s parses back as %q, want %q", tt.want, n.str, want)
+		}
+	}
+}
+
+func TestWriteLatin1(t *testing.T) {
+	in := []byte{0, 'a', '"', '\\', 0x1f, 0x7f, 0x80, 0xff}
+	var b strings.Builder
+	writeLatin1(&b, in)
+	want := `"\u0000a\"\\\u001f\u007f\u0080\u00ff"`
+	if got := b.String(); got != want {
+		t.Errorf("writeLatin1 = %s, want %s", got, want)
+	}
+	n, err := parseJSON("s", []byte(want))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back, ok := latin1(n.str); !ok || string(back) != string(in) {
+		t.Errorf("parses back as % x, want % x", back, in)
+	}
+}
