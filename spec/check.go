@@ -302,7 +302,7 @@ func eventTimeReason(t *schema.Type) string {
 			return fmt.Sprintf("has type %s, a local time with no time zone, which cannot be event time", describeType(t))
 		}
 	}
-	if t.Kind == schema.String && t.Constraints != nil && (t.Constraints.Format == "date-time" || t.Constraints.Format == "date") {
+	if f := jsonFormat(t); f == "date-time" || f == "date" {
 		return ""
 	}
 	return fmt.Sprintf("has type %s, which is not a timestamp: event time needs a timestamp-millis, timestamp-micros, timestamp-nanos or date field (or a JSON string of format date-time)", describeType(t))
@@ -311,8 +311,34 @@ func eventTimeReason(t *schema.Type) string {
 // keyTypes says what can be a key, for messages.
 const keyTypes = "keys can be string, int, long, enum, fixed, bytes or uuid"
 
+// jsonFormat returns the format of a JSON Schema string that the generator
+// gives its own Go type (date-time and date: time.Time; uuid: a UUID), or
+// "".
+func jsonFormat(t *schema.Type) string {
+	if t.Origin != schema.FromJSONSchema || t.Kind != schema.String || t.Constraints == nil {
+		return ""
+	}
+	switch f := t.Constraints.Format; f {
+	case "date-time", "date", "uuid":
+		return f
+	}
+	return ""
+}
+
+// isRawJSON reports whether t is a JSON Schema value held as raw JSON text
+// (Kind Bytes from JSON Schema).
+func isRawJSON(t *schema.Type) bool {
+	return t.Origin == schema.FromJSONSchema && t.Kind == schema.Bytes
+}
+
 // keyableReason says why t cannot be a key, or "".
 func keyableReason(t *schema.Type) string {
+	switch f := jsonFormat(t); {
+	case f == "date-time" || f == "date":
+		return "a " + f + " string is not a key type"
+	case isRawJSON(t):
+		return "a free-form JSON value is not a key type"
+	}
 	if t.Logical != nil {
 		if t.Logical.Name == schema.LogicalUUID {
 			return ""
@@ -359,7 +385,7 @@ func typeRefOf(t *schema.Type, pos schema.Pos) *TypeRef {
 		r.Name = t.Name.Full()
 		return r
 	}
-	if t.Logical == nil && (t.Constraints == nil || t.Constraints.Format == "") {
+	if t.Logical == nil && jsonFormat(t) == "" && !isRawJSON(t) {
 		switch t.Kind {
 		case schema.String:
 			r.Builtin = BuiltinString
@@ -408,11 +434,14 @@ func shortType(t *schema.Type) string {
 		s = "union<" + strings.Join(parts, ",") + ">"
 	default:
 		s = t.Kind.String()
+		if isRawJSON(t) {
+			s = "json"
+		}
 	}
 	if t.Logical != nil {
 		s += "(" + t.Logical.Name + ")"
-	} else if t.Constraints != nil && t.Constraints.Format != "" && t.Kind == schema.String {
-		s += "(" + t.Constraints.Format + ")"
+	} else if f := jsonFormat(t); f != "" {
+		s += "(" + f + ")"
 	}
 	return s
 }

@@ -137,3 +137,85 @@ func TestCheckErrors(t *testing.T) {
 		})
 	}
 }
+
+// jsonHead names both the Avro and the JSON Schema test schemas (3 lines).
+const jsonHead = "version: 1\nname: t\nschemas: [schemas/*.avsc, jsonschema/*.json]\n"
+
+func TestCheckJSONSchemaTypes(t *testing.T) {
+	src := jsonHead + `sources:
+  orders: {topics: [orders], value: {format: json, type: Order}, event_time: {field: created}}
+  daily: {topics: [daily], value: {format: json, type: Order}, event_time: {field: day}}
+operators:
+  by_customer: {input: orders, key_by: customer}
+  by_id: {input: orders, key_by: id}
+  by_qty: {input: daily, key_by: quantity}
+  totals: {input: by_customer, window: {tumbling: 1h, reduce: {}}}
+sinks:
+  totals_out: {input: totals, topic: totals, key: {format: string}, value: {format: json, type: Order}}
+  ids_out: {input: by_id, topic: ids, key: {format: json, type: Status, field: status}, value: {format: json, type: Order}}
+  qty_out: {input: by_qty, topic: qty, value: {format: json, type: Order}}
+`
+	s, err := Parse(testFile, []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Check(loadSet(t, s)); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ stream, typ, key string }{
+		{"orders", "Order", ""},
+		{"by_customer", "Order", "string"},
+		{"by_id", "Order", "string(uuid)"},
+		{"by_qty", "Order", "int64"},
+		{"totals", "Order", "string"},
+	} {
+		st, ok := s.Stream(tt.stream)
+		if !ok {
+			t.Fatalf("no stream %s", tt.stream)
+		}
+		key := ""
+		if st.Key != nil {
+			key = st.Key.Name
+		}
+		if st.Type.Name != tt.typ || key != tt.key {
+			t.Errorf("stream %s: %s by %q, want %s by %q", tt.stream, st.Type.Name, key, tt.typ, tt.key)
+		}
+	}
+	if st, _ := s.Stream("by_id"); st.Key.Builtin != "" || st.Key.Schema == nil {
+		t.Errorf("a uuid key is a schema type, not a builtin: %+v", st.Key)
+	}
+}
+
+func TestCheckJSONSchemaErrors(t *testing.T) {
+	src := jsonHead + `sources:
+  a: {topics: [a], value: {format: avro, type: Order}}
+  b: {topics: [b], value: {format: json, type: Order}, event_time: {field: customer}}
+  c: {topics: [c], key: {format: avro-confluent, type: Status}, value: {format: json, type: Order}}
+operators:
+  k1: {input: b, key_by: created}
+  k2: {input: b, key_by: extra}
+  k3: {input: b, key_by: amount}
+  k4: {input: b, key_by: note}
+  u: {union: [k1, k2, k3, k4]}
+sinks:
+  s1: {input: a, topic: s, value: {format: json, type: Order}}
+  s2: {input: u, topic: s, value: {format: avro, type: com.acme.Click}}
+  s3: {input: c, topic: s, value: {format: json, type: Status}}
+`
+	s, err := Parse(testFile, []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := errorLines(t, s.Check(loadSet(t, s)))
+	want := []string{
+		"testdata/p.yaml:5:48: sources.a.value.type: format avro needs an Avro type, but Order is a JSON Schema type; use format json",
+		"testdata/p.yaml:6:76: sources.b.event_time.field: field customer has type string, which is not a timestamp: event time needs a timestamp-millis, timestamp-micros, timestamp-nanos or date field (or a JSON string of format date-time)",
+		"testdata/p.yaml:7:56: sources.c.key.type: format avro-confluent needs an Avro type, but Status is a JSON Schema type; use format json",
+		"testdata/p.yaml:9:26: operators.k1.key_by: field created has type string(date-time), which cannot be a key: a date-time string is not a key type (keys can be string, int, long, enum, fixed, bytes or uuid)",
+		"testdata/p.yaml:10:26: operators.k2.key_by: field extra has type json, which cannot be a key: a free-form JSON value is not a key type (keys can be string, int, long, enum, fixed, bytes or uuid)",
+		"testdata/p.yaml:11:26: operators.k3.key_by: field amount has type double, which cannot be a key: floating-point numbers have no exact equality (0 and -0, NaN) (keys can be string, int, long, enum, fixed, bytes or uuid)",
+		"testdata/p.yaml:12:26: operators.k4.key_by: field note has type union<null,string>, which cannot be a key: it is nullable, and a null has no key to group by (keys can be string, int, long, enum, fixed, bytes or uuid)",
+		"testdata/p.yaml:17:56: sinks.s3.value: stream \"c\" carries record Order, which Status cannot read: Status: reader type enum Status cannot read writer type record Order",
+	}
+	diffLines(t, got, want)
+}
