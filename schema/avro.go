@@ -569,6 +569,12 @@ func (p *avroParser) parseFields(t *Type, n *node, base string) {
 		return
 	}
 	seen := map[string]*Field{}
+	type fieldAlias struct {
+		f    *Field
+		n    *node
+		path string
+	}
+	var aliases []fieldAlias
 	t.Fields = make([]*Field, 0, len(fn.elems))
 	for i, e := range fn.elems {
 		fpath := fmt.Sprintf("%s.fields[%d]", base, i)
@@ -608,9 +614,10 @@ func (p *avroParser) parseFields(t *Type, n *node, base string) {
 			}
 		}
 		if an := e.get("aliases"); an != nil {
-			for _, s := range p.stringList(an, fpath+".aliases", "aliases") {
+			for j, s := range p.stringList(an, fpath+".aliases", "aliases") {
 				if s != nil {
 					f.Aliases = append(f.Aliases, s.str)
+					aliases = append(aliases, fieldAlias{f, s, fmt.Sprintf("%s.aliases[%d]", fpath, j)})
 				}
 			}
 		}
@@ -626,6 +633,18 @@ func (p *avroParser) parseFields(t *Type, n *node, base string) {
 			}
 		}
 		t.Fields = append(t.Fields, f)
+	}
+	// Field aliases are names of the record's fields too, so they must not
+	// name another field or be shared by two fields.
+	owner := map[string]*Field{}
+	for _, a := range aliases {
+		if other := seen[a.n.str]; other != nil && other != a.f {
+			p.errorf(a.n.pos, a.path, "field alias %q is the name of another field (defined at %s)", a.n.str, other.Pos)
+		} else if other := owner[a.n.str]; other != nil && other != a.f {
+			p.errorf(a.n.pos, a.path, "field alias %q is also an alias of field %q", a.n.str, other.Name)
+		} else {
+			owner[a.n.str] = a.f
+		}
 	}
 }
 

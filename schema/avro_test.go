@@ -165,6 +165,15 @@ func TestParseAvroErrors(t *testing.T) {
 				`«"x"»: R.fields[9](g).aliases: "aliases" must be an array of strings, got string "x"`,
 				`«1]»: R.fields[10](h).aliases[1]: "aliases" must hold strings, got number 1`,
 			}},
+		{"field aliases are unique in their record",
+			[]Source{src("fa.avsc", `{"type":"record","name":"R","fields":[
+ {"name":"a","type":"int","aliases":["a","old"]},
+ {"name":"b","type":"int","aliases":["a"]},
+ {"name":"c","type":"int","aliases":["old","c0"]}]}`)},
+			[]string{
+				`«"a"]»: R.fields[1](b).aliases[0]: field alias "a" is the name of another field (defined at «{"name":"a"»)`,
+				`«"old"|2»: R.fields[2](c).aliases[0]: field alias "old" is also an alias of field "a"`,
+			}},
 		{"fields not an array",
 			[]Source{src("f.avsc", `{"type":"record","name":"R","fields":{"a":"int"}}`)},
 			[]string{`«{"a"»: R.fields: "fields" must be an array, got object {"a":"int"}`}},
