@@ -1,0 +1,298 @@
+package runtime
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// ChangelogRecord is one state change of a task: Key is the store key
+// without the task prefix (stable across tasks), Value the stored value,
+// or nil for a deletion (a tombstone on the compacted changelog topic).
+// Values are never empty.
+type ChangelogRecord struct {
+	Key   []byte
+	Value []byte
+}
+
+// ChangelogOffset is the position in one changelog topic (the task's
+// partition of it) the stored state corresponds to: the offset of the next
+// record to replay, as Kafka committed offsets are.
+type ChangelogOffset struct {
+	Topic  string
+	Offset int64
+}
+
+// Prepare stops the task at a record boundary for a commit: it flushes the
+// write-back cache into the batch, runs a slice of TTL cleanup, records
+// the watermarks, and returns every key changed since the last commit with
+// its latest value (one record per key). The caller writes them to the
+// changelog in the same Kafka transaction as the outputs and input offsets,
+// then calls Committed (transaction committed) or Abort. Until then the
+// task accepts no records.
+func (t *Task) Prepare() ([]ChangelogRecord, error) {
+	if err := t.ready(); err != nil {
+		return nil, err
+	}
+	if t.cache != nil {
+		if err := t.cache.flushAll(t); err != nil {
+			return nil, t.fail(err)
+		}
+	}
+	if t.anyTTL && t.store.opts.TTLCleanupPerCommit > 0 {
+		if err := t.sweepExpired(t.store.opts.TTLCleanupPerCommit); err != nil {
+			return nil, t.fail(err)
+		}
+	}
+	if err := t.saveWatermarks(); err != nil {
+		return nil, t.fail(err)
+	}
+	recs, err := t.changes()
+	if err != nil {
+		return nil, t.fail(err)
+	}
+	t.phase = phasePrepared
+	return recs, nil
+}
+
+// changes lists the batch's writes, deduplicated to the last write per key
+// in first-write order; list appends (merges) are resolved to the full
+// list value.
+func (t *Task) changes() ([]ChangelogRecord, error) {
+	prefix := appendTaskPrefix(nil, t.id)
+	r := t.batch.Reader()
+	index := map[string]int{}
+	var (
+		recs    []ChangelogRecord
+		resolve []bool
+	)
+	for {
+		kind, k, v, ok, err := r.Next()
+		if err != nil {
+			return nil, fmt.Errorf("runtime: task %d: reading batch: %w", t.id, err)
+		}
+		if !ok {
+			break
+		}
+		if len(k) <= taskPrefixLen || string(k[:taskPrefixLen]) != string(prefix) {
+			return nil, fmt.Errorf("runtime: task %d: batch holds a key of another task", t.id)
+		}
+		rec := ChangelogRecord{Key: k[taskPrefixLen:]}
+		merge := false
+		switch kind {
+		case pebble.InternalKeyKindSet:
+			rec.Value = append(make([]byte, 0, len(v)), v...)
+		case pebble.InternalKeyKindDelete:
+		case pebble.InternalKeyKindMerge:
+			merge = true
+		default:
+			return nil, fmt.Errorf("runtime: task %d: unexpected batch operation %v", t.id, kind)
+		}
+		if i, seen := index[string(rec.Key)]; seen {
+			rec.Key = recs[i].Key
+			recs[i], resolve[i] = rec, merge
+			continue
+		}
+		rec.Key = append([]byte(nil), rec.Key...)
+		index[string(rec.Key)] = len(recs)
+		recs = append(recs, rec)
+		resolve = append(resolve, merge)
+	}
+	for i, m := range resolve {
+		if !m {
+			continue
+		}
+		full := append(append([]byte(nil), prefix...), recs[i].Key...)
+		if _, err := t.kvGet(full, func(v []byte) error {
+			recs[i].Value = append([]byte(nil), v...)
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+	}
+	return recs, nil
+}
+
+func (t *Task) offsetKey(topic string) []byte {
+	k := appendTaskPrefix(nil, t.id)
+	k = append(k, kindMeta)
+	k = append(k, metaChangelogPrefix...)
+	return append(k, topic...)
+}
+
+// Committed applies the prepared batch to pebble atomically with the
+// changelog offsets, after the transaction carrying the same changes
+// committed. If it fails, pebble is behind the changelog: close the task,
+// reopen it and Restore.
+func (t *Task) Committed(offsets ...ChangelogOffset) error {
+	if t.phase != phasePrepared {
+		return fmt.Errorf("runtime: task %d: Committed without Prepare", t.id)
+	}
+	var b [8]byte
+	for _, o := range offsets {
+		if err := t.kvSet(t.offsetKey(o.Topic), appendOrderedInt64(b[:0], o.Offset)); err != nil {
+			t.phase = phaseFailed
+			return err
+		}
+	}
+	if err := t.store.db.Apply(t.batch, t.store.wopts); err != nil {
+		t.phase = phaseFailed
+		return fmt.Errorf("runtime: task %d: applying commit: %w", t.id, err)
+	}
+	err := t.batch.Close()
+	t.batch = t.store.db.NewIndexedBatch()
+	t.wmSaved = t.wm.snapshot(t.wmSaved)
+	t.phase = phaseRunning
+	t.stats.Commits++
+	return err
+}
+
+// Abort discards every change since the last commit: the batch, the whole
+// write-back cache, and the watermarks advanced since. The caller replays
+// input from the last committed offsets.
+func (t *Task) Abort() error {
+	if t.phase == phaseClosed {
+		return errClosed
+	}
+	err := t.batch.Close()
+	t.batch = t.store.db.NewIndexedBatch()
+	t.resetMemory()
+	t.wm.restore(t.wmSaved)
+	t.phase = phaseRunning
+	return err
+}
+
+// resetMemory forgets everything cached in memory about stored state.
+func (t *Task) resetMemory() {
+	if t.cache != nil {
+		t.cache.reset()
+	}
+	t.timerNext = [2]int64{minTime, minTime}
+	t.ttlCursor = nil
+}
+
+const minTime = -1 << 63
+
+// ChangelogOffsets returns the changelog positions stored with the last
+// commit (or restore), sorted by topic; empty when the task has none (a
+// fresh store: restore from the beginning).
+func (t *Task) ChangelogOffsets() ([]ChangelogOffset, error) {
+	lo := t.offsetKey("")
+	var out []ChangelogOffset
+	err := t.kvScan(lo, prefixEnd(lo), func(k, v []byte) (bool, error) {
+		if len(v) != 8 {
+			return false, errBadKey
+		}
+		out = append(out, ChangelogOffset{Topic: string(k[len(lo):]), Offset: readOrderedInt64(v)})
+		return true, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("runtime: task %d: reading changelog offsets: %w", t.id, err)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Topic < out[j].Topic })
+	return out, nil
+}
+
+// ChangelogReader yields a task's changelog records in offset order; Next
+// returns io.EOF once caught up (the Kafka layer reads read_committed up
+// to the end offset).
+type ChangelogReader interface {
+	Next() (rec ChangelogRecord, offset int64, err error)
+}
+
+const restoreBatchBytes = 8 << 20
+
+// Restore applies changelog records of topic into the task's store, in
+// chunks, each applied atomically with the next offset to read, so an
+// interrupted restore resumes where it stopped. Uncommitted changes are
+// discarded first. It returns the number of records applied.
+func (t *Task) Restore(topic string, r ChangelogReader) (int, error) {
+	if t.phase == phaseClosed {
+		return 0, errClosed
+	}
+	if err := t.Abort(); err != nil {
+		return 0, err
+	}
+	db := t.store.db
+	b := db.NewBatch()
+	defer func() { b.Close() }()
+	prefix := appendTaskPrefix(nil, t.id)
+	var (
+		n    int
+		next = int64(-1)
+		key  []byte
+		off  [8]byte
+	)
+	flush := func() error {
+		if next < 0 {
+			return nil
+		}
+		if err := b.Set(t.offsetKey(topic), appendOrderedInt64(off[:0], next), nil); err != nil {
+			return err
+		}
+		if err := db.Apply(b, t.store.wopts); err != nil {
+			return err
+		}
+		b.Close()
+		b = db.NewBatch()
+		return nil
+	}
+	for {
+		rec, offset, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return n, fmt.Errorf("runtime: task %d: reading changelog %s: %w", t.id, topic, err)
+		}
+		if len(rec.Key) == 0 || !restorable(rec.Key[0]) {
+			return n, fmt.Errorf("runtime: task %d: changelog %s offset %d: not a state key", t.id, topic, offset)
+		}
+		key = append(append(key[:0], prefix...), rec.Key...)
+		if rec.Value == nil {
+			err = b.Delete(key, nil)
+		} else {
+			err = b.Set(key, rec.Value, nil)
+		}
+		if err != nil {
+			return n, err
+		}
+		n++
+		next = offset + 1
+		if len(b.Repr()) >= restoreBatchBytes {
+			if err := flush(); err != nil {
+				return n, fmt.Errorf("runtime: task %d: applying restore: %w", t.id, err)
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return n, fmt.Errorf("runtime: task %d: applying restore: %w", t.id, err)
+	}
+	t.batch.Close()
+	t.batch = db.NewIndexedBatch()
+	t.resetMemory()
+	if err := t.reloadWatermarks(); err != nil {
+		return n, err
+	}
+	return n, nil
+}
+
+func restorable(kind byte) bool {
+	return kind == kindState || kind == kindTimer || kind == kindWatermark
+}
+
+func (t *Task) reloadWatermarks() error {
+	if err := t.loadTaskWatermark(); err != nil {
+		return err
+	}
+	for i := range t.wm.inputs {
+		if err := t.loadInputWatermark(i, t.wm.inputs[i].name); err != nil {
+			return err
+		}
+	}
+	t.wmSaved = t.wm.snapshot(t.wmSaved)
+	return nil
+}

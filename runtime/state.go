@@ -1,0 +1,325 @@
+package runtime
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// ErrNoKey is returned when keyed state or a timer is used outside a keyed
+// context (no KeyBy upstream and no record key from the source).
+var ErrNoKey = errors.New("runtime: keyed state or timer used without a current key")
+
+type stateKind byte
+
+const (
+	kindValueState stateKind = iota + 1
+	kindReducingState
+	kindMapState
+	kindListState
+)
+
+// stateInfo is the registry entry of one named state of a task.
+type stateInfo struct {
+	name string
+	kind stateKind
+	ttl  int64 // ms; 0 = no TTL
+}
+
+// registerState reserves name in the task and returns the key prefix of
+// its values. Names are unique per task, 1 to 255 bytes, and stable across
+// restarts: they are part of every stored key.
+func (t *Task) registerState(name string, kind stateKind, ttl time.Duration) (*stateInfo, []byte, error) {
+	if name == "" || len(name) > 255 {
+		return nil, nil, fmt.Errorf("runtime: state name %q must be 1 to 255 bytes", name)
+	}
+	if ttl < 0 {
+		return nil, nil, fmt.Errorf("runtime: state %q: negative TTL %v", name, ttl)
+	}
+	if _, dup := t.states[name]; dup {
+		return nil, nil, fmt.Errorf("runtime: task %d: state %q registered twice", t.id, name)
+	}
+	info := &stateInfo{name: name, kind: kind, ttl: ttl.Milliseconds()}
+	if ttl > 0 && info.ttl == 0 {
+		info.ttl = 1
+	}
+	t.states[name] = info
+	if info.ttl > 0 {
+		t.anyTTL = true
+	}
+	return info, appendStatePrefix(nil, t.id, name), nil
+}
+
+// expiryFromNow is the expiry of a value written now (TTL updated on
+// create and write, as Flink's OnCreateAndWrite); 0 means none.
+func (t *Task) expiryFromNow(info *stateInfo) int64 {
+	if info.ttl == 0 {
+		return 0
+	}
+	e := satAdd(t.procTime, info.ttl)
+	if e == 0 {
+		e = -1
+	}
+	return e
+}
+
+func currentKey(c *Context) ([]byte, error) {
+	if !c.keyed {
+		return nil, ErrNoKey
+	}
+	return c.key, nil
+}
+
+func stateErr(info *stateInfo, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("runtime: state %q: %w", info.name, err)
+}
+
+// valueCore is a single value per (key, namespace), cached.
+type valueCore[T any] struct {
+	t      *Task
+	info   *stateInfo
+	prefix []byte
+	codec  Codec[T]
+	kbuf   []byte
+	vbuf   []byte
+}
+
+type valueEntry[T any] struct {
+	n       lruNode
+	core    *valueCore[T]
+	v       T
+	present bool
+	expiry  int64
+	// stored is false only when the batch and DB are known to hold no
+	// value for the key, so a clear needs no tombstone.
+	stored bool
+}
+
+func (e *valueEntry[T]) node() *lruNode { return &e.n }
+
+func (e *valueEntry[T]) flush(t *Task) error {
+	key := unsafeBytes(e.n.key)
+	if !e.present {
+		e.stored = false
+		return t.kvDelete(key)
+	}
+	buf := appendValueHeader(t.flushBuf[:0], e.expiry)
+	buf, err := e.core.codec.Append(buf, e.v)
+	t.flushBuf = buf[:0]
+	if err != nil {
+		return stateErr(e.core.info, fmt.Errorf("encoding: %w", err))
+	}
+	e.stored = true
+	return t.kvSet(key, buf)
+}
+
+func newValueCore[T any](t *Task, name string, kind stateKind, codec Codec[T], ttl time.Duration) (*valueCore[T], error) {
+	if codec == nil {
+		return nil, fmt.Errorf("runtime: state %q: nil codec", name)
+	}
+	info, prefix, err := t.registerState(name, kind, ttl)
+	if err != nil {
+		return nil, err
+	}
+	return &valueCore[T]{t: t, info: info, prefix: prefix, codec: codec}, nil
+}
+
+func (s *valueCore[T]) key(key, ns []byte) []byte {
+	b := append(s.kbuf[:0], s.prefix...)
+	b = appendLenPrefixed(b, key)
+	b = appendLenPrefixed(b, ns)
+	s.kbuf = b
+	return b
+}
+
+func (s *valueCore[T]) get(key, ns []byte) (T, bool, error) {
+	var zero T
+	k := s.key(key, ns)
+	t := s.t
+	now := t.procTime
+	if t.cache != nil {
+		if e := t.cache.get(k); e != nil {
+			ve := e.(*valueEntry[T])
+			if ve.present && expired(ve.expiry, now) {
+				ve.present, ve.v = false, zero
+				ve.n.dirty = ve.stored
+			}
+			return ve.v, ve.present, nil
+		}
+	}
+	var (
+		v       T
+		exp     int64
+		present bool
+	)
+	found, err := t.kvGet(k, func(raw []byte) error {
+		e, payload, err := parseValueHeader(raw)
+		if err != nil || expired(e, now) {
+			return err
+		}
+		exp = e
+		v, err = s.codec.Decode(payload)
+		present = err == nil
+		return err
+	})
+	if err != nil {
+		return zero, false, stateErr(s.info, err)
+	}
+	stale := found && !present // expired: clean it up lazily
+	if t.cache == nil {
+		if stale {
+			if err := t.kvDelete(k); err != nil {
+				return zero, false, err
+			}
+		}
+		return v, present, nil
+	}
+	ve := &valueEntry[T]{core: s, v: v, present: present, expiry: exp, stored: found}
+	ve.n.dirty = stale
+	return v, present, t.cache.add(t, k, ve)
+}
+
+func (s *valueCore[T]) set(key, ns []byte, v T) error {
+	k := s.key(key, ns)
+	t := s.t
+	exp := t.expiryFromNow(s.info)
+	if t.cache == nil {
+		buf := appendValueHeader(s.vbuf[:0], exp)
+		buf, err := s.codec.Append(buf, v)
+		s.vbuf = buf[:0]
+		if err != nil {
+			return stateErr(s.info, fmt.Errorf("encoding: %w", err))
+		}
+		return t.kvSet(k, buf)
+	}
+	if e := t.cache.get(k); e != nil {
+		ve := e.(*valueEntry[T])
+		ve.v, ve.present, ve.expiry = v, true, exp
+		ve.n.dirty = true
+		return nil
+	}
+	ve := &valueEntry[T]{core: s, v: v, present: true, expiry: exp, stored: true}
+	ve.n.dirty = true
+	return t.cache.add(t, k, ve)
+}
+
+func (s *valueCore[T]) clear(key, ns []byte) error {
+	k := s.key(key, ns)
+	t := s.t
+	if t.cache == nil {
+		return t.kvDelete(k)
+	}
+	if e := t.cache.get(k); e != nil {
+		ve := e.(*valueEntry[T])
+		var zero T
+		ve.v, ve.present = zero, false
+		ve.n.dirty = ve.stored
+		return nil
+	}
+	ve := &valueEntry[T]{core: s, stored: true}
+	ve.n.dirty = true
+	return t.cache.add(t, k, ve)
+}
+
+// ValueState holds one value of T per key (Flink ValueState).
+type ValueState[T any] struct{ core *valueCore[T] }
+
+// NewValueState registers a value state named name in the task. ttl 0
+// means values never expire; otherwise a value expires ttl after its last
+// write, in processing time, and is never returned once expired.
+func NewValueState[T any](t *Task, name string, codec Codec[T], ttl time.Duration) (*ValueState[T], error) {
+	core, err := newValueCore(t, name, kindValueState, codec, ttl)
+	if err != nil {
+		return nil, err
+	}
+	return &ValueState[T]{core: core}, nil
+}
+
+// Get returns the current key's value and whether there is one.
+func (s *ValueState[T]) Get(c *Context) (T, bool, error) {
+	key, err := currentKey(c)
+	if err != nil {
+		var zero T
+		return zero, false, err
+	}
+	return s.core.get(key, nil)
+}
+
+// Set stores v for the current key.
+func (s *ValueState[T]) Set(c *Context, v T) error {
+	key, err := currentKey(c)
+	if err != nil {
+		return err
+	}
+	return s.core.set(key, nil, v)
+}
+
+// Clear removes the current key's value.
+func (s *ValueState[T]) Clear(c *Context) error {
+	key, err := currentKey(c)
+	if err != nil {
+		return err
+	}
+	return s.core.clear(key, nil)
+}
+
+// ReduceFunc combines two values into one (Flink ReduceFunction).
+type ReduceFunc[T any] func(a, b T) (T, error)
+
+// ReducingState folds every added value into one with a ReduceFunc.
+type ReducingState[T any] struct {
+	core   *valueCore[T]
+	reduce ReduceFunc[T]
+}
+
+// NewReducingState registers a reducing state; ttl as for NewValueState.
+func NewReducingState[T any](t *Task, name string, codec Codec[T], reduce ReduceFunc[T], ttl time.Duration) (*ReducingState[T], error) {
+	if reduce == nil {
+		return nil, fmt.Errorf("runtime: state %q: nil reduce function", name)
+	}
+	core, err := newValueCore(t, name, kindReducingState, codec, ttl)
+	if err != nil {
+		return nil, err
+	}
+	return &ReducingState[T]{core: core, reduce: reduce}, nil
+}
+
+// Add folds v into the current key's value.
+func (s *ReducingState[T]) Add(c *Context, v T) error {
+	key, err := currentKey(c)
+	if err != nil {
+		return err
+	}
+	cur, ok, err := s.core.get(key, nil)
+	if err != nil {
+		return err
+	}
+	if ok {
+		if v, err = s.reduce(cur, v); err != nil {
+			return err
+		}
+	}
+	return s.core.set(key, nil, v)
+}
+
+// Get returns the current key's reduced value and whether there is one.
+func (s *ReducingState[T]) Get(c *Context) (T, bool, error) {
+	key, err := currentKey(c)
+	if err != nil {
+		var zero T
+		return zero, false, err
+	}
+	return s.core.get(key, nil)
+}
+
+// Clear removes the current key's value.
+func (s *ReducingState[T]) Clear(c *Context) error {
+	key, err := currentKey(c)
+	if err != nil {
+		return err
+	}
+	return s.core.clear(key, nil)
+}

@@ -1,0 +1,241 @@
+package runtime
+
+import (
+	"fmt"
+	"math"
+)
+
+// TimeDomain says which clock a timer follows.
+type TimeDomain byte
+
+const (
+	// EventTime timers fire when the task watermark reaches their time.
+	EventTime TimeDomain = 'e'
+	// ProcessingTime timers fire when the task's processing time reaches
+	// their time.
+	ProcessingTime TimeDomain = 'p'
+)
+
+func (d TimeDomain) String() string {
+	switch d {
+	case EventTime:
+		return "event-time"
+	case ProcessingTime:
+		return "processing-time"
+	}
+	return fmt.Sprintf("TimeDomain(%d)", byte(d))
+}
+
+func (d TimeDomain) index() int {
+	if d == ProcessingTime {
+		return 1
+	}
+	return 0
+}
+
+// Timer is a fired timer as handed to a TimerHandler. Key and Namespace
+// are only valid during the callback.
+type Timer struct {
+	Domain    TimeDomain
+	Time      int64
+	Key       []byte
+	Namespace []byte
+}
+
+// TimerHandler receives the timers of one operator. The context carries
+// the timer's key as current key and its time as timestamp.
+type TimerHandler interface {
+	OnTimer(c *Context, tm Timer) error
+}
+
+// TimerService registers and deletes the timers of one operator. Timers
+// live in pebble (through the task's batch, so they are in the changelog);
+// a timer is identified by (domain, time, operator, key, namespace), so
+// registering the same one twice keeps one, as in Flink.
+type TimerService struct {
+	t    *Task
+	name string
+	op   []byte // len(name) name
+	kbuf []byte
+}
+
+// RegisterTimerHandler attaches h to the operator named op and returns the
+// service the operator uses to set timers. Operator names are unique per
+// task and stable across restarts (they are part of stored timer keys).
+func (t *Task) RegisterTimerHandler(op string, h TimerHandler) (*TimerService, error) {
+	if op == "" || len(op) > 255 {
+		return nil, fmt.Errorf("runtime: operator name %q must be 1 to 255 bytes", op)
+	}
+	if _, dup := t.handlers[op]; dup {
+		return nil, fmt.Errorf("runtime: task %d: operator %q registered twice", t.id, op)
+	}
+	t.handlers[op] = h
+	return &TimerService{t: t, name: op, op: append([]byte{byte(len(op))}, op...)}, nil
+}
+
+func (s *TimerService) key(d TimeDomain, key, ns []byte, at int64) []byte {
+	b := appendTaskPrefix(s.kbuf[:0], s.t.id)
+	b = append(b, kindTimer, byte(d))
+	b = appendOrderedInt64(b, at)
+	b = append(b, s.op...)
+	b = appendLenPrefixed(b, key)
+	b = append(b, ns...)
+	s.kbuf = b
+	return b
+}
+
+func checkDomain(d TimeDomain) error {
+	if d != EventTime && d != ProcessingTime {
+		return fmt.Errorf("runtime: unknown time domain %d", byte(d))
+	}
+	return nil
+}
+
+// Register sets a timer for (key, ns) at time at.
+func (s *TimerService) Register(d TimeDomain, key, ns []byte, at int64) error {
+	if err := checkDomain(d); err != nil {
+		return err
+	}
+	t := s.t
+	if err := t.kvSet(s.key(d, key, ns, at), timerValue); err != nil {
+		return err
+	}
+	q := &t.timerNext[d.index()]
+	if at < *q {
+		*q = at
+	}
+	if f := &t.firing; f.active && f.domain == d && at <= f.upTo {
+		f.rescan = true
+	}
+	return nil
+}
+
+// Delete removes the timer for (key, ns) at time at, if any.
+func (s *TimerService) Delete(d TimeDomain, key, ns []byte, at int64) error {
+	if err := checkDomain(d); err != nil {
+		return err
+	}
+	t := s.t
+	k := s.key(d, key, ns, at)
+	if t.firing.active {
+		t.firing.deleted[string(k)] = struct{}{}
+	}
+	return t.kvDelete(k)
+}
+
+// firingState tracks a firing round so callbacks that register or delete
+// due timers keep the order exact.
+type firingState struct {
+	active  bool
+	domain  TimeDomain
+	upTo    int64
+	rescan  bool
+	deleted map[string]struct{}
+}
+
+const timerChunk = 256
+
+// timerValue is the stored value of a timer: one byte, so a timer's
+// changelog record is never mistaken for a tombstone.
+var timerValue = []byte{0}
+
+// fireTimers fires every timer of domain d with time <= upTo, in time
+// order (ties in key order), including timers that callbacks register for
+// times <= upTo.
+func (t *Task) fireTimers(d TimeDomain, upTo int64) error {
+	next := &t.timerNext[d.index()]
+	lo := appendTaskPrefix(nil, t.id)
+	lo = append(lo, kindTimer, byte(d))
+	hi := prefixEnd(lo)
+	for upTo >= *next {
+		keys := t.fireKeys[:0]
+		arena := t.fireArena[:0]
+		first := int64(math.MaxInt64)
+		err := t.kvScan(lo, hi, func(k, _ []byte) (bool, error) {
+			if len(k) < len(lo)+8 {
+				return false, errBadKey
+			}
+			at := readOrderedInt64(k[len(lo):])
+			if at > upTo || len(keys) == timerChunk {
+				first = at
+				return false, nil
+			}
+			start := len(arena)
+			arena = append(arena, k...)
+			keys = append(keys, [2]int{start, len(arena)})
+			return true, nil
+		})
+		t.fireKeys, t.fireArena = keys, arena
+		if err != nil {
+			return fmt.Errorf("runtime: task %d: scanning %v timers: %w", t.id, d, err)
+		}
+		if len(keys) == 0 {
+			*next = first
+			return nil
+		}
+		*next = math.MinInt64 // unknown until a scan finds nothing due
+		if err := t.fireChunk(d, upTo, lo, keys, arena); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *Task) fireChunk(d TimeDomain, upTo int64, lo []byte, keys [][2]int, arena []byte) error {
+	f := &t.firing
+	f.active, f.domain, f.upTo, f.rescan = true, d, upTo, false
+	clear(f.deleted)
+	defer func() { f.active = false }()
+	c := &t.ctx
+	for _, span := range keys {
+		k := arena[span[0]:span[1]]
+		if _, gone := f.deleted[string(k)]; gone {
+			continue
+		}
+		if err := t.kvDelete(k); err != nil {
+			return err
+		}
+		tm, op, err := parseTimerKey(k, len(lo))
+		if err != nil {
+			return fmt.Errorf("runtime: task %d: %w", t.id, err)
+		}
+		tm.Domain = d
+		h := t.handlers[string(op)]
+		if h == nil {
+			t.stats.OrphanTimers++
+			continue
+		}
+		t.stats.TimersFired++
+		c.reset()
+		c.key, c.keyed, c.ts = tm.Key, true, tm.Time
+		if err := h.OnTimer(c, tm); err != nil {
+			return err
+		}
+		c.reset()
+		if f.rescan {
+			return nil
+		}
+	}
+	return nil
+}
+
+// parseTimerKey splits a timer key after its domain prefix of length pre.
+func parseTimerKey(k []byte, pre int) (Timer, []byte, error) {
+	rest := k[pre:]
+	if len(rest) < 9 {
+		return Timer{}, nil, errBadKey
+	}
+	tm := Timer{Time: readOrderedInt64(rest)}
+	rest = rest[8:]
+	n := int(rest[0])
+	if len(rest) < 1+n {
+		return Timer{}, nil, errBadKey
+	}
+	op := rest[1 : 1+n]
+	key, ns, err := readLenPrefixed(rest[1+n:])
+	if err != nil {
+		return Timer{}, nil, err
+	}
+	tm.Key, tm.Namespace = key, ns
+	return tm, op, nil
+}

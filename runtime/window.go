@@ -1,0 +1,515 @@
+package runtime
+
+import (
+	"fmt"
+	"time"
+)
+
+// Window is an event-time window [Start, End) in ms.
+type Window struct {
+	Start, End int64
+}
+
+// MaxTimestamp is the last event time inside the window (End - 1); the
+// window fires when the watermark reaches it.
+func (w Window) MaxTimestamp() int64 { return w.End - 1 }
+
+// Intersects reports whether w and o overlap or touch (Flink's rule for
+// merging session windows).
+func (w Window) Intersects(o Window) bool { return w.Start <= o.End && w.End >= o.Start }
+
+// Cover returns the smallest window containing w and o.
+func (w Window) Cover(o Window) Window {
+	return Window{Start: min(w.Start, o.Start), End: max(w.End, o.End)}
+}
+
+// Windowed is a window result: the window and the value computed for it.
+// The key it was computed under is the context's current key when the
+// result is pushed; its timestamp is the window's MaxTimestamp.
+type Windowed[T any] struct {
+	Window Window
+	Value  T
+}
+
+// WindowAssigner assigns event times to windows. The assigners are
+// TumblingWindows, SlidingWindows and SessionWindows.
+type WindowAssigner interface {
+	// AssignWindows appends the windows an element at ts belongs to.
+	AssignWindows(ts int64, dst []Window) []Window
+	validate() error
+	merging() bool
+}
+
+type tumbling struct{ size, offset int64 }
+
+// TumblingWindows returns fixed, non-overlapping windows of size, aligned
+// to the epoch plus offset.
+func TumblingWindows(size, offset time.Duration) WindowAssigner {
+	return tumbling{size: size.Milliseconds(), offset: offset.Milliseconds()}
+}
+
+func (a tumbling) validate() error {
+	if a.size <= 0 {
+		return fmt.Errorf("runtime: tumbling window size must be at least 1ms")
+	}
+	return nil
+}
+
+func (tumbling) merging() bool { return false }
+
+// windowStart is the start of the window of length size containing ts.
+func windowStart(ts, offset, size int64) int64 {
+	return ts - ((ts-offset)%size+size)%size
+}
+
+func (a tumbling) AssignWindows(ts int64, dst []Window) []Window {
+	start := windowStart(ts, a.offset, a.size)
+	return append(dst, Window{Start: start, End: start + a.size})
+}
+
+type sliding struct{ size, slide, offset int64 }
+
+// SlidingWindows returns windows of size starting every slide (an element
+// belongs to size/slide windows), aligned to the epoch plus offset.
+func SlidingWindows(size, slide, offset time.Duration) WindowAssigner {
+	return sliding{size: size.Milliseconds(), slide: slide.Milliseconds(), offset: offset.Milliseconds()}
+}
+
+func (a sliding) validate() error {
+	if a.size <= 0 || a.slide <= 0 {
+		return fmt.Errorf("runtime: sliding window size and slide must be at least 1ms")
+	}
+	return nil
+}
+
+func (sliding) merging() bool { return false }
+
+func (a sliding) AssignWindows(ts int64, dst []Window) []Window {
+	for start := windowStart(ts, a.offset, a.slide); start > ts-a.size; start -= a.slide {
+		dst = append(dst, Window{Start: start, End: start + a.size})
+	}
+	return dst
+}
+
+type session struct{ gap int64 }
+
+// SessionWindows returns per-key session windows: an element opens
+// [ts, ts+gap), and windows that overlap or touch merge, with their
+// accumulators merged.
+func SessionWindows(gap time.Duration) WindowAssigner { return session{gap: gap.Milliseconds()} }
+
+func (a session) validate() error {
+	if a.gap <= 0 {
+		return fmt.Errorf("runtime: session gap must be at least 1ms")
+	}
+	return nil
+}
+
+func (session) merging() bool { return true }
+
+func (a session) AssignWindows(ts int64, dst []Window) []Window {
+	return append(dst, Window{Start: ts, End: satAdd(ts, a.gap)})
+}
+
+// WindowSpec configures a window operator.
+type WindowSpec[IN any] struct {
+	Assigner WindowAssigner
+	// AllowedLateness keeps window state until the watermark passes
+	// MaxTimestamp + AllowedLateness; each late-but-allowed element fires
+	// the window again with the updated result.
+	AllowedLateness time.Duration
+	// LateData receives elements later than that; without it they are
+	// dropped and counted in TaskStats.LateDropped.
+	LateData OutputTag[IN]
+}
+
+// AggregateFunction folds elements into an accumulator per window (Flink
+// AggregateFunction). Merge combines accumulators of merging session
+// windows.
+type AggregateFunction[IN, ACC, OUT any] interface {
+	CreateAccumulator() ACC
+	Add(v IN, acc ACC) ACC
+	Merge(a, b ACC) ACC
+	Result(acc ACC) OUT
+}
+
+// ProcessWindowFunction sees all elements of a window when it fires
+// (elements are kept in list state until the window is cleaned).
+type ProcessWindowFunction[IN, OUT any] interface {
+	Process(c *Context, w Window, elems []IN, out *Emitter[OUT]) error
+}
+
+// windowContents is what a window operator keeps per (key, window).
+type windowContents[IN any] interface {
+	// add adds v and reports whether the window's state was created.
+	add(key, ns []byte, v IN) (bool, error)
+	fire(c *Context, w Window, ns []byte) error
+	clear(key, ns []byte) error
+	merge(key, target []byte, sources [][]byte) error
+}
+
+type windowOp[IN any] struct {
+	t        *Task
+	name     string
+	assigner WindowAssigner
+	lateness int64
+	late     OutputTag[IN]
+	contents windowContents[IN]
+	timers   *TimerService
+	sessions *valueCore[[]sessionWindow]
+	wins     []Window
+	ns       []byte
+	arena    []byte
+	members  []int
+}
+
+func newWindowOp[IN any](t *Task, name string, spec WindowSpec[IN]) (*windowOp[IN], error) {
+	if spec.Assigner == nil {
+		return nil, fmt.Errorf("runtime: window %q has no assigner", name)
+	}
+	if err := spec.Assigner.validate(); err != nil {
+		return nil, fmt.Errorf("runtime: window %q: %w", name, err)
+	}
+	if spec.AllowedLateness < 0 {
+		return nil, fmt.Errorf("runtime: window %q: negative allowed lateness", name)
+	}
+	op := &windowOp[IN]{t: t, name: name, assigner: spec.Assigner, lateness: spec.AllowedLateness.Milliseconds(), late: spec.LateData}
+	ts, err := t.RegisterTimerHandler(name, op)
+	if err != nil {
+		return nil, err
+	}
+	op.timers = ts
+	if spec.Assigner.merging() {
+		op.sessions, err = newValueCore[[]sessionWindow](t, name+"/sessions", kindValueState, sessionsCodec{}, 0)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return op, nil
+}
+
+func (op *windowOp[IN]) cleanupTime(w Window) int64 { return satAdd(w.MaxTimestamp(), op.lateness) }
+
+func (op *windowOp[IN]) isLate(w Window, wm int64) bool { return op.cleanupTime(w) <= wm }
+
+func (op *windowOp[IN]) Push(c *Context, v IN) error {
+	key, err := currentKey(c)
+	if err != nil {
+		return fmt.Errorf("runtime: window %q: %w", op.name, err)
+	}
+	if op.sessions != nil {
+		return op.pushMerging(c, key, v)
+	}
+	wm := c.Watermark()
+	op.wins = op.assigner.AssignWindows(c.ts, op.wins[:0])
+	onTime := false
+	for _, w := range op.wins {
+		if op.isLate(w, wm) {
+			continue
+		}
+		onTime = true
+		op.ns = appendWindowNamespace(op.ns[:0], w)
+		created, err := op.contents.add(key, op.ns, v)
+		if err != nil {
+			return err
+		}
+		if created {
+			if err := op.registerTimers(key, op.ns, w, wm); err != nil {
+				return err
+			}
+		}
+		if w.MaxTimestamp() <= wm {
+			if err := op.fire(c, w, op.ns); err != nil {
+				return err
+			}
+		}
+	}
+	if !onTime {
+		return op.lateElement(c, v)
+	}
+	return nil
+}
+
+func (op *windowOp[IN]) lateElement(c *Context, v IN) error {
+	if op.late.Valid() {
+		return op.late.Emit(c, v)
+	}
+	op.t.stats.LateDropped++
+	return nil
+}
+
+// registerTimers sets the window's trigger timer (at MaxTimestamp, unless
+// the watermark already passed it) and its cleanup timer (at MaxTimestamp
+// + lateness; the same timer when lateness is 0).
+func (op *windowOp[IN]) registerTimers(key, ns []byte, w Window, wm int64) error {
+	if w.MaxTimestamp() > wm {
+		if err := op.timers.Register(EventTime, key, ns, w.MaxTimestamp()); err != nil {
+			return err
+		}
+	}
+	if ct := op.cleanupTime(w); ct != w.MaxTimestamp() || w.MaxTimestamp() <= wm {
+		return op.timers.Register(EventTime, key, ns, ct)
+	}
+	return nil
+}
+
+func (op *windowOp[IN]) deleteTimers(key, ns []byte, w Window) error {
+	if err := op.timers.Delete(EventTime, key, ns, w.MaxTimestamp()); err != nil {
+		return err
+	}
+	if ct := op.cleanupTime(w); ct != w.MaxTimestamp() {
+		return op.timers.Delete(EventTime, key, ns, ct)
+	}
+	return nil
+}
+
+// fire emits the window's result with the window's max timestamp as event
+// time.
+func (op *windowOp[IN]) fire(c *Context, w Window, stateNS []byte) error {
+	saved := c.ts
+	c.ts = w.MaxTimestamp()
+	err := op.contents.fire(c, w, stateNS)
+	c.ts = saved
+	return err
+}
+
+// OnTimer fires the window at its max timestamp and cleans its state at
+// its cleanup time (both when they coincide).
+func (op *windowOp[IN]) OnTimer(c *Context, tm Timer) error {
+	w, err := decodeWindowNamespace(tm.Namespace)
+	if err != nil {
+		return err
+	}
+	stateNS := tm.Namespace
+	var set []sessionWindow
+	idx := -1
+	if op.sessions != nil {
+		if set, _, err = op.sessions.get(tm.Key, nil); err != nil {
+			return err
+		}
+		for i, s := range set {
+			if s.W == w {
+				idx = i
+				break
+			}
+		}
+		if idx < 0 {
+			return nil // a window merged away; its timers were deleted with it
+		}
+		op.ns = appendWindowNamespace(op.ns[:0], set[idx].State)
+		stateNS = op.ns
+	}
+	if tm.Time == w.MaxTimestamp() {
+		if err := op.fire(c, w, stateNS); err != nil {
+			return err
+		}
+	}
+	if tm.Time != op.cleanupTime(w) {
+		return nil
+	}
+	if err := op.contents.clear(tm.Key, stateNS); err != nil {
+		return err
+	}
+	if op.sessions == nil {
+		return nil
+	}
+	rest := make([]sessionWindow, 0, len(set)-1)
+	rest = append(append(rest, set[:idx]...), set[idx+1:]...)
+	if len(rest) == 0 {
+		return op.sessions.clear(tm.Key, nil)
+	}
+	return op.sessions.set(tm.Key, nil, rest)
+}
+
+type aggContents[IN, ACC, OUT any] struct {
+	acc *valueCore[ACC]
+	fn  AggregateFunction[IN, ACC, OUT]
+	out Emitter[Windowed[OUT]]
+}
+
+func (a *aggContents[IN, ACC, OUT]) add(key, ns []byte, v IN) (bool, error) {
+	cur, ok, err := a.acc.get(key, ns)
+	if err != nil {
+		return false, err
+	}
+	if !ok {
+		cur = a.fn.CreateAccumulator()
+	}
+	return !ok, a.acc.set(key, ns, a.fn.Add(v, cur))
+}
+
+func (a *aggContents[IN, ACC, OUT]) fire(c *Context, w Window, ns []byte) error {
+	cur, ok, err := a.acc.get(c.key, ns)
+	if err != nil || !ok {
+		return err
+	}
+	return a.out.Emit(Windowed[OUT]{Window: w, Value: a.fn.Result(cur)})
+}
+
+func (a *aggContents[IN, ACC, OUT]) clear(key, ns []byte) error { return a.acc.clear(key, ns) }
+
+func (a *aggContents[IN, ACC, OUT]) merge(key, target []byte, sources [][]byte) error {
+	acc, ok, err := a.acc.get(key, target)
+	if err != nil {
+		return err
+	}
+	for _, src := range sources {
+		b, found, err := a.acc.get(key, src)
+		if err != nil {
+			return err
+		}
+		if !found {
+			continue
+		}
+		if ok {
+			acc = a.fn.Merge(acc, b)
+		} else {
+			acc, ok = b, true
+		}
+		if err := a.acc.clear(key, src); err != nil {
+			return err
+		}
+	}
+	if !ok {
+		return nil
+	}
+	return a.acc.set(key, target, acc)
+}
+
+// NewWindowAggregate adds a keyed window operator named name that folds
+// each window's elements with fn and emits one Windowed result per firing.
+// Accumulators live in pebble (through the write-back cache), encoded with
+// acc.
+func NewWindowAggregate[IN, ACC, OUT any](t *Task, name string, spec WindowSpec[IN], fn AggregateFunction[IN, ACC, OUT], acc Codec[ACC], next Node[Windowed[OUT]]) (Node[IN], error) {
+	op, err := newWindowOp(t, name, spec)
+	if err != nil {
+		return nil, err
+	}
+	core, err := newValueCore(t, name+"/acc", kindValueState, acc, 0)
+	if err != nil {
+		return nil, err
+	}
+	op.contents = &aggContents[IN, ACC, OUT]{acc: core, fn: fn, out: Emitter[Windowed[OUT]]{c: &t.ctx, next: next}}
+	return op, nil
+}
+
+type reduceContents[T any] struct {
+	acc    *valueCore[T]
+	reduce ReduceFunc[T]
+	out    Emitter[Windowed[T]]
+}
+
+func (r *reduceContents[T]) add(key, ns []byte, v T) (bool, error) {
+	cur, ok, err := r.acc.get(key, ns)
+	if err != nil {
+		return false, err
+	}
+	if ok {
+		if v, err = r.reduce(cur, v); err != nil {
+			return false, err
+		}
+	}
+	return !ok, r.acc.set(key, ns, v)
+}
+
+func (r *reduceContents[T]) fire(c *Context, w Window, ns []byte) error {
+	cur, ok, err := r.acc.get(c.key, ns)
+	if err != nil || !ok {
+		return err
+	}
+	return r.out.Emit(Windowed[T]{Window: w, Value: cur})
+}
+
+func (r *reduceContents[T]) clear(key, ns []byte) error { return r.acc.clear(key, ns) }
+
+func (r *reduceContents[T]) merge(key, target []byte, sources [][]byte) error {
+	acc, ok, err := r.acc.get(key, target)
+	if err != nil {
+		return err
+	}
+	for _, src := range sources {
+		b, found, err := r.acc.get(key, src)
+		if err != nil {
+			return err
+		}
+		if !found {
+			continue
+		}
+		if ok {
+			if acc, err = r.reduce(acc, b); err != nil {
+				return err
+			}
+		} else {
+			acc, ok = b, true
+		}
+		if err := r.acc.clear(key, src); err != nil {
+			return err
+		}
+	}
+	if !ok {
+		return nil
+	}
+	return r.acc.set(key, target, acc)
+}
+
+// NewWindowReduce adds a keyed window operator that reduces each window's
+// elements to one value with reduce.
+func NewWindowReduce[T any](t *Task, name string, spec WindowSpec[T], reduce ReduceFunc[T], codec Codec[T], next Node[Windowed[T]]) (Node[T], error) {
+	if reduce == nil {
+		return nil, fmt.Errorf("runtime: window %q: nil reduce function", name)
+	}
+	op, err := newWindowOp(t, name, spec)
+	if err != nil {
+		return nil, err
+	}
+	core, err := newValueCore(t, name+"/acc", kindValueState, codec, 0)
+	if err != nil {
+		return nil, err
+	}
+	op.contents = &reduceContents[T]{acc: core, reduce: reduce, out: Emitter[Windowed[T]]{c: &t.ctx, next: next}}
+	return op, nil
+}
+
+type processContents[IN, OUT any] struct {
+	list *listCore[IN]
+	fn   ProcessWindowFunction[IN, OUT]
+	out  Emitter[OUT]
+}
+
+func (p *processContents[IN, OUT]) add(key, ns []byte, v IN) (bool, error) {
+	exists, err := p.list.exists(key, ns)
+	if err != nil {
+		return false, err
+	}
+	return !exists, p.list.add(key, ns, v)
+}
+
+func (p *processContents[IN, OUT]) fire(c *Context, w Window, ns []byte) error {
+	elems, err := p.list.get(c.key, ns)
+	if err != nil || len(elems) == 0 {
+		return err
+	}
+	return p.fn.Process(c, w, elems, &p.out)
+}
+
+func (p *processContents[IN, OUT]) clear(key, ns []byte) error { return p.list.clear(key, ns) }
+
+func (p *processContents[IN, OUT]) merge(key, target []byte, sources [][]byte) error {
+	return p.list.mergeInto(key, target, sources)
+}
+
+// NewWindowProcess adds a keyed window operator that keeps every element
+// (in pebble list state, encoded with elems) and hands them all to fn when
+// the window fires.
+func NewWindowProcess[IN, OUT any](t *Task, name string, spec WindowSpec[IN], fn ProcessWindowFunction[IN, OUT], elems Codec[IN], next Node[OUT]) (Node[IN], error) {
+	op, err := newWindowOp(t, name, spec)
+	if err != nil {
+		return nil, err
+	}
+	list, err := newListCore(t, name+"/elems", elems, 0)
+	if err != nil {
+		return nil, err
+	}
+	op.contents = &processContents[IN, OUT]{list: list, fn: fn, out: Emitter[OUT]{c: &t.ctx, next: next}}
+	return op, nil
+}

@@ -1,0 +1,160 @@
+package runtime
+
+import (
+	"encoding/binary"
+	"errors"
+	"slices"
+)
+
+// Session windows merge. Per key, the operator keeps the set of its live
+// sessions in a cached value state (name + "/sessions"): each session's
+// window and its state window, the namespace its contents are stored
+// under. When sessions merge, the contents of the others are merged into
+// the earliest one's state window, their timers are deleted and the merged
+// window's timers registered, so contents never move more than once and
+// stale timers never fire.
+
+type sessionWindow struct {
+	W     Window // the session as it currently spans
+	State Window // namespace of its contents
+}
+
+type sessionsCodec struct{}
+
+func (sessionsCodec) Append(dst []byte, v []sessionWindow) ([]byte, error) {
+	dst = binary.AppendUvarint(dst, uint64(len(v)))
+	for _, s := range v {
+		dst = binary.AppendVarint(dst, s.W.Start)
+		dst = binary.AppendVarint(dst, s.W.End)
+		dst = binary.AppendVarint(dst, s.State.Start)
+		dst = binary.AppendVarint(dst, s.State.End)
+	}
+	return dst, nil
+}
+
+var errBadSessions = errors.New("runtime: malformed session set")
+
+func (sessionsCodec) Decode(src []byte) ([]sessionWindow, error) {
+	n, k := binary.Uvarint(src)
+	if k <= 0 || n > uint64(len(src)) {
+		return nil, errBadSessions
+	}
+	src = src[k:]
+	out := make([]sessionWindow, n)
+	for i := range out {
+		var f [4]int64
+		for j := range f {
+			v, k := binary.Varint(src)
+			if k <= 0 {
+				return nil, errBadSessions
+			}
+			f[j], src = v, src[k:]
+		}
+		out[i] = sessionWindow{W: Window{f[0], f[1]}, State: Window{f[2], f[3]}}
+	}
+	if len(src) != 0 {
+		return nil, errBadSessions
+	}
+	return out, nil
+}
+
+func (op *windowOp[IN]) pushMerging(c *Context, key []byte, v IN) error {
+	wm := c.Watermark()
+	op.wins = op.assigner.AssignWindows(c.ts, op.wins[:0])
+	nw := op.wins[0]
+	set, _, err := op.sessions.get(key, nil)
+	if err != nil {
+		return err
+	}
+	// Grow the new window over every session it reaches, transitively.
+	merged := nw
+	members := op.members[:0]
+	for changed := true; changed; {
+		changed = false
+		for i, s := range set {
+			if !slices.Contains(members, i) && s.W.Intersects(merged) {
+				members = append(members, i)
+				merged = merged.Cover(s.W)
+				changed = true
+			}
+		}
+	}
+	op.members = members
+	if op.isLate(merged, wm) {
+		return op.lateElement(c, v)
+	}
+	var stateW Window
+	switch {
+	case len(members) == 0:
+		stateW = nw
+		next := make([]sessionWindow, 0, len(set)+1)
+		next = append(append(next, set...), sessionWindow{W: nw, State: nw})
+		if err := op.saveSessions(key, next); err != nil {
+			return err
+		}
+		op.ns = appendWindowNamespace(op.ns[:0], nw)
+		if err := op.registerTimers(key, op.ns, nw, wm); err != nil {
+			return err
+		}
+	case len(members) == 1 && set[members[0]].W == merged:
+		stateW = set[members[0]].State
+	default:
+		slices.SortFunc(members, func(a, b int) int { return cmpInt64(set[a].W.Start, set[b].W.Start) })
+		stateW = set[members[0]].State
+		// Encode the target and source state namespaces in one arena.
+		arena := appendWindowNamespace(op.arena[:0], stateW)
+		for _, i := range members[1:] {
+			arena = appendWindowNamespace(arena, set[i].State)
+		}
+		op.arena = arena
+		sources := make([][]byte, 0, len(members)-1)
+		for j := range members[1:] {
+			sources = append(sources, arena[16*(j+1):16*(j+2)])
+		}
+		if err := op.contents.merge(key, arena[:16], sources); err != nil {
+			return err
+		}
+		next := make([]sessionWindow, 0, len(set)-len(members)+1)
+		for i, s := range set {
+			if slices.Contains(members, i) {
+				op.ns = appendWindowNamespace(op.ns[:0], s.W)
+				if err := op.deleteTimers(key, op.ns, s.W); err != nil {
+					return err
+				}
+				continue
+			}
+			next = append(next, s)
+		}
+		next = append(next, sessionWindow{W: merged, State: stateW})
+		if err := op.saveSessions(key, next); err != nil {
+			return err
+		}
+		op.ns = appendWindowNamespace(op.ns[:0], merged)
+		if err := op.registerTimers(key, op.ns, merged, wm); err != nil {
+			return err
+		}
+	}
+	op.ns = appendWindowNamespace(op.ns[:0], stateW)
+	if _, err := op.contents.add(key, op.ns, v); err != nil {
+		return err
+	}
+	if merged.MaxTimestamp() <= wm {
+		return op.fire(c, merged, op.ns)
+	}
+	return nil
+}
+
+func (op *windowOp[IN]) saveSessions(key []byte, set []sessionWindow) error {
+	slices.SortFunc(set, func(a, b sessionWindow) int { return cmpInt64(a.W.Start, b.W.Start) })
+	return op.sessions.set(key, nil, set)
+}
+
+func cmpInt64(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
