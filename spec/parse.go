@@ -541,13 +541,15 @@ func (p *parser) parseSpec(s *Spec, n *yaml.Node) {
 		s.Schemas = p.parseSchemas(v, dir)
 	}
 	if v := o.require("sources", "at least one source"); v != nil {
-		for _, kv := range p.pairs(v, "sources") {
+		kvs := p.pairs(v, "sources")
+		for _, kv := range kvs {
 			if src := p.parseSource(kv[0], kv[1]); src != nil {
 				s.Sources = append(s.Sources, src)
 			}
 		}
-		if len(s.Sources) == 0 && len(p.errs) == 0 {
-			p.errorf(p.pos(v), "sources", "a pipeline needs at least one source")
+		if len(kvs) == 0 && (v.Kind == yaml.MappingNode || v.ShortTag() == "!!null") {
+			_, k := o.get("sources")
+			p.errorf(p.pos(k), "sources", "a pipeline needs at least one source")
 		}
 	}
 	if v, _ := o.get("operators"); v != nil {

@@ -48,7 +48,7 @@ func TestParseErrors(t *testing.T) {
 		{"empty", "", []string{
 			"testdata/p.yaml:1:1: the spec is empty: it needs at least version, name and sources",
 		}},
-		{"unknown version", "version: 2\nname: t\nsources: {}\n", []string{
+		{"unknown version", "version: 2\nname: t\nsources: {a: {topics: [a], value: {format: string}}}\n", []string{
 			"testdata/p.yaml:1:10: version: unknown version 2: this streamgen reads version 1",
 		}},
 		{"unknown top key close", head + "sorces:\n  a: {topics: [a], value: {format: string}}\n", []string{
