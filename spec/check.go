@@ -20,7 +20,8 @@ import (
 // After a successful Check, Streams lists every stream, Operators is in
 // topological order, and the resolved fields (TypeRef.Schema,
 // FieldRef.Fields, Operator.Out, Sink.Stream, ...) are set. Check may be
-// called again; it starts over.
+// called again; it starts over. It expects a spec that Parse accepted
+// (every operator has the struct of its kind).
 func (s *Spec) Check(set *schema.Schema) error {
 	c := &checker{s: s, set: set, streams: map[string]*Stream{}}
 	c.run()
