@@ -7,6 +7,10 @@ package gen
 import (
 	"bytes"
 	"fmt"
+	"go/token"
+	"path/filepath"
+	"strings"
+	"unicode"
 
 	"github.com/dave/jennifer/jen"
 )
@@ -68,4 +72,28 @@ func Render(name string, f *jen.File) (File, error) {
 		return File{}, fmt.Errorf("gen: rendering %s: %w", name, err)
 	}
 	return File{Name: name, Content: buf.Bytes()}, nil
+}
+
+// PackageNameForDir derives a Go package name from an output directory:
+// its base name, lower-cased, with anything that is not a letter or digit
+// removed ("click-events" -> "clickevents").
+func PackageNameForDir(dir string) string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		abs = dir
+	}
+	var b strings.Builder
+	for _, r := range strings.ToLower(filepath.Base(abs)) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(r)
+		}
+	}
+	name := b.String()
+	if name == "" || !unicode.IsLetter([]rune(name)[0]) {
+		name = "p" + name
+	}
+	if token.IsKeyword(name) {
+		name += "pkg"
+	}
+	return name
 }

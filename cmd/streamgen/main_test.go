@@ -1,0 +1,81 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const clickV1 = `{"type":"record","name":"Click","namespace":"com.acme","fields":[
+  {"name":"user_id","type":"string"},
+  {"name":"country","type":"string"}]}`
+
+const clickV2 = `{"type":"record","name":"Click","namespace":"com.acme","fields":[
+  {"name":"user_id","type":"string"},
+  {"name":"country","type":"string"},
+  {"name":"device","type":"string","default":"web"}]}`
+
+const clickV3NoDefault = `{"type":"record","name":"Click","namespace":"com.acme","fields":[
+  {"name":"user_id","type":"string"},
+  {"name":"referrer","type":"string"}]}`
+
+func writeTemp(t *testing.T, dir, name, data string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestCommands(t *testing.T) {
+	dir := t.TempDir()
+	v1 := writeTemp(t, dir, "v1.avsc", clickV1)
+	v2 := writeTemp(t, dir, "v2.avsc", clickV2)
+	v3 := writeTemp(t, dir, "v3.avsc", clickV3NoDefault)
+	bad := writeTemp(t, dir, "bad.avsc", `{"type":"record","name":"R","fields":[{"name":"a","type":"Nope"}]}`)
+	out := filepath.Join(dir, "events")
+
+	tests := []struct {
+		name       string
+		args       []string
+		wantCode   int
+		wantStdout string
+		wantStderr string
+		quiet      bool // stdout must be empty
+	}{
+		{"no args", nil, 2, "", "Usage: streamgen", false},
+		{"unknown command", []string{"frob"}, 2, "", `unknown command "frob"`, false},
+		{"version", []string{"version"}, 0, "streamgen devel", "", false},
+		{"types writes", []string{"types", "--out", out, v1}, 0, "wrote types.gen.go", "", false},
+		{"types again changes nothing", []string{"types", "--out", out, v1}, 0, "", "", true},
+		{"types check up to date", []string{"types", "--check", "--out", out, v1}, 0, "", "", true},
+		{"types check stale", []string{"types", "--check", "--out", out, v2}, 1, "+\tDevice", "is stale", false},
+		{"types bad schema", []string{"types", "--out", out, bad}, 1, "", `bad.avsc:1:58: R.fields[0](a).type: unknown type "Nope"`, false},
+		{"compat backward ok", []string{"compat", "--level", "BACKWARD", v2, v1}, 0, "BACKWARD compatible", "", false},
+		{"compat backward broken", []string{"compat", "--level", "backward", v3, v2}, 1, "fields(referrer)", "", false},
+		{"compat transitive", []string{"compat", "--level", "FORWARD_TRANSITIVE", v2, v1}, 0, "FORWARD_TRANSITIVE compatible with 1", "", false},
+		{"compat bad level", []string{"compat", "--level", "SIDEWAYS", v2, v1}, 1, "", "SIDEWAYS", false},
+		{"compat needs two", []string{"compat", v2}, 2, "", "Usage: streamgen compat", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(tc.args, &stdout, &stderr)
+			if code != tc.wantCode {
+				t.Errorf("exit code %d, want %d\nstdout: %s\nstderr: %s", code, tc.wantCode, &stdout, &stderr)
+			}
+			if tc.quiet && stdout.Len() != 0 {
+				t.Errorf("stdout should be empty: %s", &stdout)
+			}
+			if !strings.Contains(stdout.String(), tc.wantStdout) {
+				t.Errorf("stdout lacks %q:\n%s", tc.wantStdout, &stdout)
+			}
+			if !strings.Contains(stderr.String(), tc.wantStderr) {
+				t.Errorf("stderr lacks %q:\n%s", tc.wantStderr, &stderr)
+			}
+		})
+	}
+}
