@@ -388,3 +388,48 @@ func splitNumber(lit string) (mant, frac string, exp int64) {
 	}
 	return mant, frac, exp
 }
+
+// JSONCheckTypes checks that raw is one valid JSON value whose type is one
+// of types ("null", "boolean", "integer", "number", "string", "array",
+// "object"; "number" includes the integers, "integer" means a number with
+// no fractional part). No types means any type. An empty raw counts as
+// null, as encoding/json writes a nil json.RawMessage.
+func JSONCheckTypes(raw []byte, types ...string) error {
+	if len(raw) == 0 {
+		raw = []byte("null")
+	}
+	r := NewJSONReader(raw)
+	k, err := r.Peek()
+	if err != nil {
+		return err
+	}
+	var lit string
+	if k == JSONNumber {
+		if lit, err = r.ReadNumber(); err != nil {
+			return err
+		}
+	} else if err := r.Skip(); err != nil {
+		return err
+	}
+	if err := r.End(); err != nil {
+		return err
+	}
+	if len(types) == 0 {
+		return nil
+	}
+	for _, t := range types {
+		switch {
+		case t == k.String():
+			return nil
+		case t == "integer" && k == JSONNumber:
+			if c := []byte(appendCanonicalNumber(nil, lit)); string(c) == "0" || !strings.Contains(string(c), "e-") {
+				return nil
+			}
+		}
+	}
+	got := kindWithArticle(k)
+	if k == JSONNumber {
+		got = "the number " + lit
+	}
+	return JSONErrorf("expected %s, got %s", strings.Join(types, " or "), got)
+}

@@ -373,3 +373,29 @@ func TestJSONMultipleOfAndSortedKeys(t *testing.T) {
 		t.Errorf("JSONSortedKeys = %v", keys)
 	}
 }
+
+func TestJSONCheckTypes(t *testing.T) {
+	tests := []struct {
+		raw     string
+		types   []string
+		wantErr string
+	}{
+		{`{"a":1}`, []string{"object"}, ""},
+		{`{"a":1}`, nil, ""},
+		{``, []string{"null", "object"}, ""},
+		{``, []string{"object"}, "expected object, got null"},
+		{`[1]`, []string{"null", "boolean", "number", "string", "object"}, "expected null or boolean or number or string or object, got an array"},
+		{`1.0`, []string{"integer"}, ""},
+		{`1e2`, []string{"integer"}, ""},
+		{`1.5`, []string{"integer", "string"}, "expected integer or string, got the number 1.5"},
+		{`1.5`, []string{"number"}, ""},
+		{`{"a":}`, []string{"object"}, "invalid JSON"},
+		{`1 2`, nil, "after the value"},
+	}
+	for _, tt := range tests {
+		err := JSONCheckTypes([]byte(tt.raw), tt.types...)
+		if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+			t.Errorf("JSONCheckTypes(%q, %v) = %v, want %q", tt.raw, tt.types, err, tt.wantErr)
+		}
+	}
+}
