@@ -1,0 +1,269 @@
+package runtime
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// sumAgg sums int64 elements.
+type sumAgg struct{}
+
+func (sumAgg) CreateAccumulator() int64  { return 0 }
+func (sumAgg) Add(v, acc int64) int64    { return acc + v }
+func (sumAgg) Merge(a, b int64) int64    { return a + b }
+func (sumAgg) Result(acc int64) int64    { return acc }
+func maxReduce(a, b int64) (int64, error) { return max(a, b), nil }
+
+// listWindow emits "[start,end) e1,e2,..." with elements sorted.
+type listWindow struct{}
+
+func (listWindow) Process(c *Context, w Window, elems []int64, out *Emitter[string]) error {
+	s := slices.Clone(elems)
+	slices.Sort(s)
+	parts := make([]string, len(s))
+	for i, v := range s {
+		parts[i] = fmt.Sprint(v)
+	}
+	return out.Emit(fmt.Sprintf("%s [%d,%d) %s", c.Key(), w.Start, w.End, strings.Join(parts, ",")))
+}
+
+// input is one element piped into a window test: a key, a value, an event
+// time; or, with wm set, a watermark advance.
+type input struct {
+	key string
+	v   int64
+	ts  int64
+	wm  int64
+}
+
+func el(key string, v, ts int64) input { return input{key: key, v: v, ts: ts} }
+func wm(w int64) input               { return input{wm: w} }
+
+// windowHarness runs inputs through a one-source task whose chain build
+// returns, and renders what reached the output and the late side output.
+type windowHarness struct {
+	task *Task
+	src  *Source[int64]
+	late []string
+}
+
+func newWindowHarness(t *testing.T, s *Store, build func(task *Task) Node[int64]) *windowHarness {
+	t.Helper()
+	h := &windowHarness{task: openTask(t, s, 0, TaskConfig{})}
+	h.task.OnUnroutedSideOutput(func(c *Context, tag string, v any) error {
+		h.late = append(h.late, fmt.Sprintf("%s:%s=%v@%d", tag, c.Key(), v, c.Timestamp()))
+		return nil
+	})
+	h.src = must[*Source[int64]](t)(AddSource(h.task, SourceConfig[int64]{
+		Topic:        "in",
+		Deserializer: ValueDeserializer[int64](Int64Codec{}),
+		// Watermarks come only from explicit advances in these tests.
+		Watermark: WatermarkStrategy{OutOfOrderness: time.Hour},
+	}, build(h.task)))
+	return h
+}
+
+func (h *windowHarness) run(t *testing.T, ins []input) {
+	t.Helper()
+	for _, in := range ins {
+		if in.wm != 0 {
+			ok(t, h.task.AdvanceWatermark(in.wm))
+			continue
+		}
+		ok(t, h.src.Push([]byte(in.key), in.v, in.ts))
+	}
+}
+
+// storedKeys counts the task's stored keys of one kind (state or timer).
+func storedKeys(t *testing.T, task *Task, kind byte) int {
+	t.Helper()
+	lo := append(appendTaskPrefix(nil, task.id), kind)
+	n := 0
+	ok(t, task.kvScan(lo, prefixEnd(lo), func(_, _ []byte) (bool, error) { n++; return true, nil }))
+	return n
+}
+
+func renderWindowed(c *collector[Windowed[int64]]) []string {
+	var out []string
+	for _, e := range c.got {
+		out = append(out, fmt.Sprintf("%s [%d,%d)=%d@%d", e.Key, e.V.Window.Start, e.V.Window.End, e.V.Value, e.TS))
+	}
+	return out
+}
+
+func TestWindowAggregate(t *testing.T) {
+	lateTag := NewOutputTag[int64]("late")
+	cases := []struct {
+		name     string
+		spec     WindowSpec[int64]
+		in       []input
+		want     []string
+		wantLate []string
+		dropped  uint64
+	}{
+		{
+			name: "tumbling",
+			spec: WindowSpec[int64]{Assigner: TumblingWindows(10*time.Millisecond, 0)},
+			in:   []input{el("a", 1, 1), el("a", 2, 5), el("b", 4, 7), el("a", 8, 12), wm(9), wm(19)},
+			want: []string{"a [0,10)=3@9", "b [0,10)=4@9", "a [10,20)=8@19"},
+		},
+		{
+			name: "tumbling with offset and negative times",
+			spec: WindowSpec[int64]{Assigner: TumblingWindows(10*time.Millisecond, 3*time.Millisecond)},
+			in:   []input{el("a", 1, -9), el("a", 2, 2), el("a", 4, 3), wm(-8), wm(2), wm(12)},
+			want: []string{"a [-17,-7)=1@-8", "a [-7,3)=2@2", "a [3,13)=4@12"},
+		},
+		{
+			name: "sliding puts an element in several windows",
+			spec: WindowSpec[int64]{Assigner: SlidingWindows(10*time.Millisecond, 5*time.Millisecond, 0)},
+			in:   []input{el("a", 1, 7), el("a", 2, 12), wm(100)},
+			want: []string{"a [0,10)=1@9", "a [5,15)=3@14", "a [10,20)=2@19"},
+		},
+		{
+			name: "allowed lateness re-fires, too late goes to the side output",
+			spec: WindowSpec[int64]{Assigner: TumblingWindows(10*time.Millisecond, 0), AllowedLateness: 5 * time.Millisecond, LateData: lateTag},
+			in: []input{
+				el("a", 1, 2), wm(9), // fires [0,10)=1
+				el("a", 2, 3),         // late but allowed: fires again with 3
+				el("b", 5, 8),         // new window, late but allowed: fires at once
+				wm(13), el("a", 4, 4), // still allowed (cleanup at 14)
+				wm(14), el("a", 100, 5), // too late: side output
+			},
+			want:     []string{"a [0,10)=1@9", "a [0,10)=3@9", "b [0,10)=5@9", "a [0,10)=7@9"},
+			wantLate: []string{"late:a=100@5"},
+		},
+		{
+			name:    "too late without a side output is dropped and counted",
+			spec:    WindowSpec[int64]{Assigner: TumblingWindows(10*time.Millisecond, 0)},
+			in:      []input{el("a", 1, 2), wm(9), el("a", 2, 3), wm(30)},
+			want:    []string{"a [0,10)=1@9"},
+			dropped: 1,
+		},
+		{
+			name: "session merging with a bridging element",
+			spec: WindowSpec[int64]{Assigner: SessionWindows(10 * time.Millisecond)},
+			in: []input{
+				el("a", 1, 0), el("a", 2, 18), el("b", 100, 5), // a: [0,10) and [18,28)
+				el("a", 4, 9), // bridges both: [0,28)
+				wm(15),        // b's [5,15) fires; a's old [0,10) must not
+				el("a", 8, 20), // extends the merged session to [0,30)
+				wm(28), wm(29), wm(100),
+			},
+			want: []string{"b [5,15)=100@14", "a [0,30)=15@29"},
+		},
+		{
+			name: "session extended by an element inside it",
+			spec: WindowSpec[int64]{Assigner: SessionWindows(10 * time.Millisecond)},
+			in:   []input{el("a", 1, 0), el("a", 2, 5), el("a", 4, 30), wm(100)},
+			want: []string{"a [0,15)=3@14", "a [30,40)=4@39"},
+		},
+		{
+			name: "late session element merging into a live session is kept",
+			spec: WindowSpec[int64]{Assigner: SessionWindows(10 * time.Millisecond), LateData: lateTag},
+			in: []input{
+				el("a", 1, 100), wm(50),
+				el("a", 2, 30), // [30,40) is late and touches nothing
+				wm(105),
+				el("a", 4, 92), // [92,102) is late alone but merges into [100,110)
+				wm(200),
+			},
+			want:     []string{"a [92,110)=5@109"},
+			wantLate: []string{"late:a=2@30"},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := testStore(t, StoreOptions{CacheEntries: 4})
+			out := &collector[Windowed[int64]]{}
+			h := newWindowHarness(t, s, func(task *Task) Node[int64] {
+				return must[Node[int64]](t)(NewWindowAggregate[int64, int64, int64](task, "w", tc.spec, sumAgg{}, Int64Codec{}, out))
+			})
+			h.run(t, tc.in)
+			if got := renderWindowed(out); !reflect.DeepEqual(got, tc.want) {
+				t.Fatalf("results\n got %v\nwant %v", got, tc.want)
+			}
+			if !reflect.DeepEqual(h.late, tc.wantLate) {
+				t.Fatalf("late side output %v, want %v", h.late, tc.wantLate)
+			}
+			if d := h.task.Stats().LateDropped; d != tc.dropped {
+				t.Fatalf("dropped %d late elements, want %d", d, tc.dropped)
+			}
+			commit(t, h.task)
+			if n, m := storedKeys(t, h.task, kindState), storedKeys(t, h.task, kindTimer); n != 0 || m != 0 {
+				t.Fatalf("after every window closed: %d state keys and %d timers left", n, m)
+			}
+		})
+	}
+}
+
+func TestWindowReduceAndProcess(t *testing.T) {
+	in := []input{
+		el("a", 3, 1), el("a", 9, 2), el("a", 4, 12), // sessions [1,7) and [12,17)
+		el("a", 1, 7), // [7,12) touches both: one session [1,17)
+		wm(1000),
+	}
+	sessions := WindowSpec[int64]{Assigner: SessionWindows(5 * time.Millisecond)}
+	t.Run("reduce", func(t *testing.T) {
+		s := testStore(t, StoreOptions{})
+		out := &collector[Windowed[int64]]{}
+		h := newWindowHarness(t, s, func(task *Task) Node[int64] {
+			return must[Node[int64]](t)(NewWindowReduce(task, "max", sessions, maxReduce, Int64Codec{}, out))
+		})
+		h.run(t, in)
+		if want := []string{"a [1,17)=9@16"}; !reflect.DeepEqual(renderWindowed(out), want) {
+			t.Fatalf("got %v, want %v", renderWindowed(out), want)
+		}
+	})
+	t.Run("process", func(t *testing.T) {
+		s := testStore(t, StoreOptions{})
+		out := &collector[string]{}
+		h := newWindowHarness(t, s, func(task *Task) Node[int64] {
+			return must[Node[int64]](t)(NewWindowProcess[int64, string](task, "all", sessions, listWindow{}, Int64Codec{}, out))
+		})
+		h.run(t, in)
+		if want := []string{"a [1,17) 1,3,4,9"}; !reflect.DeepEqual(out.values(), want) {
+			t.Fatalf("got %v, want %v", out.values(), want)
+		}
+		commit(t, h.task)
+		if n := storedKeys(t, h.task, kindState); n != 0 {
+			t.Fatalf("%d state keys left", n)
+		}
+	})
+	t.Run("process tumbling with lateness", func(t *testing.T) {
+		s := testStore(t, StoreOptions{})
+		out := &collector[string]{}
+		spec := WindowSpec[int64]{Assigner: TumblingWindows(10*time.Millisecond, 0), AllowedLateness: 10 * time.Millisecond}
+		h := newWindowHarness(t, s, func(task *Task) Node[int64] {
+			return must[Node[int64]](t)(NewWindowProcess[int64, string](task, "all", spec, listWindow{}, Int64Codec{}, out))
+		})
+		h.run(t, []input{el("k", 2, 1), el("k", 1, 5), wm(9), el("k", 7, 3), wm(30)})
+		if want := []string{"k [0,10) 1,2", "k [0,10) 1,2,7"}; !reflect.DeepEqual(out.values(), want) {
+			t.Fatalf("got %v, want %v", out.values(), want)
+		}
+	})
+}
+
+func TestWindowSpecValidation(t *testing.T) {
+	s := testStore(t, StoreOptions{})
+	task := openTask(t, s, 0, TaskConfig{})
+	bad := []WindowSpec[int64]{
+		{},
+		{Assigner: TumblingWindows(0, 0)},
+		{Assigner: SlidingWindows(time.Second, 0, 0)},
+		{Assigner: SessionWindows(0)},
+		{Assigner: TumblingWindows(time.Second, 0), AllowedLateness: -1},
+	}
+	for i, spec := range bad {
+		if _, err := NewWindowAggregate[int64, int64, int64](task, fmt.Sprint("w", i), spec, sumAgg{}, Int64Codec{}, Discard[Windowed[int64]]()); err == nil {
+			t.Errorf("spec %d accepted: %+v", i, spec)
+		}
+	}
+	w := must[Node[int64]](t)(NewWindowAggregate[int64, int64, int64](task, "ok", WindowSpec[int64]{Assigner: TumblingWindows(time.Second, 0)}, sumAgg{}, Int64Codec{}, Discard[Windowed[int64]]()))
+	if err := w.Push(&task.ctx, 1); err == nil {
+		t.Error("window without a key accepted an element")
+	}
+}
