@@ -20,6 +20,8 @@ type command struct {
 
 var commands = map[string]command{
 	"types":   {"generate Go types and codecs for a set of schema files", runTypes},
+	"check":   {"validate streamgen.yaml against its schemas, reporting every problem", runCheck},
+	"graph":   {"print the pipeline topology as Mermaid or Graphviz DOT", runGraph},
 	"compat":  {"check that a schema is compatible with its previous versions", runCompat},
 	"version": {"print the streamgen version", runVersion},
 }

@@ -37,6 +37,8 @@ func TestCommands(t *testing.T) {
 	v3 := writeTemp(t, dir, "v3.avsc", clickV3NoDefault)
 	bad := writeTemp(t, dir, "bad.avsc", `{"type":"record","name":"R","fields":[{"name":"a","type":"Nope"}]}`)
 	out := filepath.Join(dir, "events")
+	full := filepath.Join("..", "..", "spec", "testdata", "full", "streamgen.yaml")
+	badSpec := writeTemp(t, dir, "streamgen.yaml", "version: 2\nname: x\nsources:\n  a:\n    topics: [t]\n    value: {format: avro}\n")
 
 	tests := []struct {
 		name       string
@@ -58,6 +60,11 @@ func TestCommands(t *testing.T) {
 		{"compat backward broken", []string{"compat", "--level", "backward", v3, v2}, 1, "fields(referrer)", "", false},
 		{"compat transitive", []string{"compat", "--level", "FORWARD_TRANSITIVE", v2, v1}, 0, "FORWARD_TRANSITIVE compatible with 1", "", false},
 		{"compat bad level", []string{"compat", "--level", "SIDEWAYS", v2, v1}, 1, "", "SIDEWAYS", false},
+		{"check ok", []string{"check", full}, 0, "ok (4 sources, 11 operators, 7 sinks)", "", false},
+		{"check reports every problem", []string{"check", badSpec}, 1, "", "streamgen.yaml:1:10: version: unknown version 2", false},
+		{"check second problem", []string{"check", badSpec}, 1, "", "streamgen.yaml:6:21: sources.a.value.format: format avro needs a type", false},
+		{"graph mermaid", []string{"graph", full}, 0, "flowchart LR", "", false},
+		{"graph dot", []string{"graph", "--format", "dot", full}, 0, "digraph", "", false},
 		{"compat needs two", []string{"compat", v2}, 2, "", "Usage: streamgen compat", false},
 	}
 	for _, tc := range tests {
