@@ -258,7 +258,8 @@ func ajFloat(v any) (float64, error) {
 
 // ajParseFloat parses a JSON number, or the strings "NaN", "Infinity" and
 // "-Infinity" that Java's Avro writes for the values JSON lacks. Numbers
-// too large for the type read as infinities (some encoders write 1e999).
+// too large for the type read as infinities (goavro writes ±1e999, and
+// null for NaN).
 func ajParseFloat(s string, bits int) (float64, error) {
 	switch s {
 	case "NaN":
@@ -491,7 +492,8 @@ func ajAppendEscape(dst []byte, c byte) ([]byte, bool) {
 	return dst, false
 }
 
-// ajAppendString appends s, UTF-8 text, as a JSON string.
+// ajAppendString appends s, UTF-8 text, as a JSON string. Bytes that are
+// not UTF-8 become U+FFFD.
 func ajAppendString(dst []byte, s []byte) []byte {
 	dst = append(dst, '"')
 	for i := 0; i < len(s); {
@@ -505,9 +507,13 @@ func ajAppendString(dst []byte, s []byte) []byte {
 			continue
 		}
 		r, size := utf8.DecodeRune(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, `\ufffd`...)
-		} else {
+		switch {
+		case r == utf8.RuneError && size == 1:
+			dst = utf8.AppendRune(dst, utf8.RuneError)
+		case r == '\u2028' || r == '\u2029':
+			// Valid JSON, but not valid JavaScript source: escape them.
+			dst = append(dst, '\\', 'u', '2', '0', '2', ajHex[r&0xf])
+		default:
 			dst = append(dst, s[i:i+size]...)
 		}
 		i += size
@@ -644,6 +650,8 @@ func (d *ajDecoder) value(dst []byte, t *schema.Type, path string) ([]byte, erro
 			s = string(x)
 		case string:
 			s = x
+		case nil:
+			s = "NaN" // goavro writes NaN as null
 		default:
 			return dst, ajWant(path, "a number", tok)
 		}

@@ -18,20 +18,28 @@ type tcOp func(t *transcoder, dst []byte) []byte
 // transcoder is the state of one Transcode call.
 type transcoder struct {
 	Reader
-	// scratch holds skipped fixed values.
+	// scratch holds skipped fixed values, and the output while it is
+	// assembled.
 	scratch []byte
-	// bufs[i] buffers the fields of the record at nesting level i that
-	// are read before their turn in reader order; level counts records
-	// nesting now.
-	bufs  [][]byte
-	level int
-	// segs is a stack of where each reader field of the records being
-	// reordered sits in its level's buffer: two offsets per field.
-	segs []int
+	// When records are reordered, the output is described by a list of
+	// spans (head to tail) in reader order; open is where the output not
+	// yet cut into spans starts.
+	spans      []tcSpan
+	head, tail int
+	open       int
+	// slots is a stack of the span lists of the fields of records being
+	// reordered: a head and a tail per reader field.
+	slots []int
 	// budget is how many more bytes items that take no input bytes (arrays
 	// of null or of empty records read as records with defaults) may add
 	// to the output.
 	budget int
+}
+
+// reset prepares t for a datum whose output starts at offset n of dst.
+func (t *transcoder) reset(n int) {
+	t.spans, t.slots = t.spans[:0], t.slots[:0]
+	t.head, t.tail, t.open = -1, -1, n
 }
 
 // zeroSizeExpansionBase and zeroSizeExpansionPerByte set the budget of
@@ -135,22 +143,23 @@ func (r *Resolver) Identity() bool { return r.identity }
 func (r *Resolver) Transcode(dst, src []byte) ([]byte, error) {
 	t := r.pool.Get().(*transcoder)
 	t.Reset(src)
-	t.segs, t.level = t.segs[:0], 0
-	t.budget = zeroSizeExpansionBase + zeroSizeExpansionPerByte*len(src)
 	n := len(dst)
+	t.reset(n)
+	t.budget = zeroSizeExpansionBase + zeroSizeExpansionPerByte*len(src)
 	out := r.prog(t, dst)
 	err := t.Err()
 	if err == nil && t.Remaining() != 0 {
 		err = fmt.Errorf("%d trailing bytes after the datum ended at byte %d", t.Remaining(), t.Offset())
 	}
+	if err == nil {
+		out = t.assemble(out, n)
+	}
 	t.Reset(nil)
 	if cap(t.scratch) > 1<<20 {
 		t.scratch = nil
 	}
-	for i, b := range t.bufs {
-		if cap(b) > 1<<20 {
-			t.bufs[i] = nil
-		}
+	if cap(t.spans) > 1<<16 {
+		t.spans = nil
 	}
 	r.pool.Put(t)
 	if err != nil {
@@ -476,7 +485,8 @@ func (c *tcCompiler) compileArray(r, w *schema.Type, path string) (tcOp, error) 
 		}, nil
 	}
 	z := new(transcoder)
-	zero := item(z, nil)
+	z.reset(0)
+	zero := z.assemble(item(z, nil), 0)
 	if err := z.Err(); err != nil {
 		return nil, tcErrorf(path+".items", "the writer's item type %s has no finite encoding: %v", schema.Describe(w.Items), err)
 	}
@@ -565,7 +575,17 @@ func (c *tcCompiler) compileRecord(r, w *schema.Type, path string) (tcOp, error)
 			ops[j] = c.skip.compile(wf.Type)
 		}
 	}
-	return tcRecordOp(tcPlanRecord(target, ops, defaults, fromWriter)), nil
+	inOrder, last := true, -1
+	for _, ri := range target {
+		if ri >= 0 {
+			inOrder = inOrder && ri > last
+			last = ri
+		}
+	}
+	if inOrder {
+		return tcStreamRecord(target, ops, defaults), nil
+	}
+	return tcReorderRecord(target, ops, defaults, fromWriter), nil
 }
 
 // tcFieldIndex returns the position of wf among w's fields.
@@ -578,150 +598,126 @@ func tcFieldIndex(w *schema.Type, wf *schema.Field) int {
 	return -1
 }
 
-// tcEmit appends one piece of a record's output: constant bytes (reader
-// defaults), or the buffered output of reader field slot.
-type tcEmit struct {
-	bytes []byte
-	slot  int // -1 for constant bytes
-}
-
-// tcStep reads one writer field: straight into the output (slot -1), or
-// into the record's buffer as reader field slot, because reader fields
-// before it are not read yet. Then it appends what became ready.
-type tcStep struct {
-	op    tcOp
-	slot  int
-	after []tcEmit
-}
-
-// tcRecordPlan is a record read in writer order and written in reader
-// order.
-type tcRecordPlan struct {
-	pre      []tcEmit
-	steps    []tcStep
-	post     []tcEmit
-	slots    int  // reader fields, for the buffer's segment table
-	buffered bool // whether any field is buffered
-}
-
-// tcPlanRecord plans a record at compile time. A writer field is written
-// straight to the output when every reader field before it has been
-// written; otherwise its output is buffered until its turn comes. So a
-// record whose kept fields are in reader order streams with no copying,
-// and a reorder copies only the fields read too early (a recursive field
-// read last in the writer and first in the reader is never copied).
-func tcPlanRecord(target []int, ops []tcOp, defaults [][]byte, fromWriter []bool) tcRecordPlan {
-	nr := len(defaults)
-	ready := make([]bool, nr)
-	for ri := range ready {
-		ready[ri] = !fromWriter[ri]
-	}
+// tcStreamRecord reads a record whose kept writer fields are already in
+// reader order: it writes each field as it reads it, with the defaults of
+// the reader fields the writer lacks in between.
+func tcStreamRecord(target []int, ops []tcOp, defaults [][]byte) tcOp {
+	pre := make([][]byte, len(ops))
 	next := 0
-	flush := func() []tcEmit {
-		var out []tcEmit
-		for ; next < nr && ready[next]; next++ {
-			if fromWriter[next] {
-				out = append(out, tcEmit{slot: next})
-				continue
+	for j := range ops {
+		if ri := target[j]; ri >= 0 {
+			for ; next < ri; next++ {
+				pre[j] = append(pre[j], defaults[next]...)
 			}
-			if n := len(out); n > 0 && out[n-1].slot < 0 {
-				out[n-1].bytes = append(out[n-1].bytes, defaults[next]...)
-				continue
-			}
-			out = append(out, tcEmit{bytes: append([]byte(nil), defaults[next]...), slot: -1})
+			next = ri + 1
 		}
-		return out
 	}
-	plan := tcRecordPlan{pre: flush(), slots: nr}
-	for j, op := range ops {
-		st := tcStep{op: op, slot: -1}
-		switch ri := target[j]; {
-		case ri < 0:
-			// skipped
-		case ri == next:
-			next++
-			st.after = flush()
-		default:
-			st.slot = ri
-			ready[ri] = true
-			plan.buffered = true
-		}
-		plan.steps = append(plan.steps, st)
-	}
-	// Every reader field is ready once the last writer field is read, so
-	// the last direct step has flushed them all and post stays empty;
-	// flushing here keeps the plan complete whatever the order.
-	plan.post = flush()
-	return plan
-}
-
-// tcRecordOp runs a record plan. Buffered fields go to a buffer of the
-// record's nesting level, so records nested in a buffered field use their
-// own level's buffer.
-func tcRecordOp(plan tcRecordPlan) tcOp {
-	emit := func(t *transcoder, dst []byte, lvl, base int, es []tcEmit) []byte {
-		for _, e := range es {
-			if e.slot < 0 {
-				dst = append(dst, e.bytes...)
-				continue
-			}
-			from, to := t.segs[base+2*e.slot], t.segs[base+2*e.slot+1]
-			dst = append(dst, t.bufs[lvl][from:to]...)
-		}
-		return dst
-	}
-	if !plan.buffered {
-		return func(t *transcoder, dst []byte) []byte {
-			if !t.Enter() {
-				return dst
-			}
-			dst = emit(t, dst, 0, 0, plan.pre)
-			for i := range plan.steps {
-				dst = plan.steps[i].op(t, dst)
-				dst = emit(t, dst, 0, 0, plan.steps[i].after)
-			}
-			t.Leave()
-			return emit(t, dst, 0, 0, plan.post)
-		}
+	var post []byte
+	for ; next < len(defaults); next++ {
+		post = append(post, defaults[next]...)
 	}
 	return func(t *transcoder, dst []byte) []byte {
 		if !t.Enter() {
 			return dst
 		}
-		lvl := t.level
-		t.level++
-		for len(t.bufs) <= lvl {
-			t.bufs = append(t.bufs, nil)
+		for j, op := range ops {
+			dst = op(t, append(dst, pre[j]...))
 		}
-		t.bufs[lvl] = t.bufs[lvl][:0]
-		base := len(t.segs)
-		for i := 0; i < 2*plan.slots; i++ {
-			t.segs = append(t.segs, 0)
-		}
-		dst = emit(t, dst, lvl, base, plan.pre)
-		for i := range plan.steps {
-			st := &plan.steps[i]
-			if st.slot < 0 {
-				dst = st.op(t, dst)
-			} else {
-				b := t.bufs[lvl]
-				from := len(b)
-				b = st.op(t, b)
-				t.bufs[lvl] = b
-				t.segs[base+2*st.slot] = from
-				t.segs[base+2*st.slot+1] = len(b)
-			}
-			if t.Err() != nil {
-				break
-			}
-			dst = emit(t, dst, lvl, base, st.after)
-		}
-		if t.Err() == nil {
-			dst = emit(t, dst, lvl, base, plan.post)
-		}
-		t.segs = t.segs[:base]
-		t.level--
 		t.Leave()
+		return append(dst, post...)
+	}
+}
+
+// tcSpan is a stretch [from, to) of the output as written, and the index
+// of the span that follows it in reader order (-1 at the end).
+type tcSpan struct {
+	from, to, next int
+}
+
+// cut closes the open stretch of output, [t.open, end), as a span at the
+// end of the span list.
+func (t *transcoder) cut(end int) {
+	if end > t.open {
+		t.spans = append(t.spans, tcSpan{from: t.open, to: end, next: -1})
+		t.link(len(t.spans)-1, len(t.spans)-1)
+	}
+	t.open = end
+}
+
+// link appends the span list head..tail to the span list.
+func (t *transcoder) link(head, tail int) {
+	if t.tail < 0 {
+		t.head = head
+	} else {
+		t.spans[t.tail].next = head
+	}
+	t.tail = tail
+}
+
+// assemble rewrites the output written since offset n in the order of the
+// span list, once the datum is done.
+func (t *transcoder) assemble(dst []byte, n int) []byte {
+	if len(t.spans) == 0 {
+		return dst
+	}
+	t.cut(len(dst))
+	t.scratch = append(t.scratch[:0], dst[n:]...)
+	dst = dst[:n]
+	for i := t.head; i >= 0; i = t.spans[i].next {
+		dst = append(dst, t.scratch[t.spans[i].from-n:t.spans[i].to-n]...)
+	}
+	return dst
+}
+
+// tcReorderRecord reads a record whose writer fields come in another order
+// than the reader's. Fields are written in the order they are read; what
+// each one wrote is cut out of the span list and linked back in reader
+// order, so reordering costs a few links per field however large the
+// fields are (a recursive field moved at every level stays linear), and
+// the output is put in order by one copy when the datum is done.
+func tcReorderRecord(target []int, ops []tcOp, defaults [][]byte, fromWriter []bool) tcOp {
+	nr := len(defaults)
+	return func(t *transcoder, dst []byte) []byte {
+		if !t.Enter() {
+			return dst
+		}
+		t.cut(len(dst))
+		base := len(t.slots)
+		for i := 0; i < nr; i++ {
+			t.slots = append(t.slots, -1, -1)
+		}
+		for j, op := range ops {
+			ri := target[j]
+			if ri < 0 {
+				dst = op(t, dst)
+				continue
+			}
+			before := t.tail
+			dst = op(t, dst)
+			t.cut(len(dst))
+			if t.tail == before {
+				continue // the field wrote nothing
+			}
+			head := t.head
+			if before >= 0 {
+				head = t.spans[before].next
+				t.spans[before].next = -1
+			} else {
+				t.head = -1
+			}
+			t.slots[base+2*ri], t.slots[base+2*ri+1] = head, t.tail
+			t.tail = before
+		}
+		t.Leave()
+		for ri := 0; ri < nr && t.Err() == nil; ri++ {
+			if !fromWriter[ri] {
+				dst = append(dst, defaults[ri]...)
+				t.cut(len(dst))
+			} else if head := t.slots[base+2*ri]; head >= 0 {
+				t.link(head, t.slots[base+2*ri+1])
+			}
+		}
+		t.slots = t.slots[:base]
 		return dst
 	}
 }

@@ -489,6 +489,50 @@ func TestResolverDepthLimit(t *testing.T) {
 	}
 }
 
+// TestResolverDeepReorder moves a recursive field from last to first at
+// every level of a deep list, and back: the data must survive both ways.
+func TestResolverDeepReorder(t *testing.T) {
+	a := schema.MustParseAvroString(`{"type":"record","name":"L","fields":[{"name":"next","type":["null","L"]},{"name":"v","type":"string"}]}`)
+	b := schema.MustParseAvroString(`{"type":"record","name":"L","fields":[{"name":"v","type":"string"},{"name":"next","type":["L","null"]}]}`)
+	ab, err := NewResolver(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ba, err := NewResolver(b, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const depth = 5000
+	// Under a, the unions of every level come first, then the strings of
+	// the deepest level first.
+	src := bytes.Repeat([]byte{2}, depth-1)
+	src = append(src, 0)
+	for i := depth - 1; i >= 0; i-- {
+		src = AppendString(src, strconv.Itoa(i))
+	}
+	mid, err := ab.Transcode(nil, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Under b, each level is its string, then the union.
+	var want []byte
+	for i := 0; i < depth; i++ {
+		want = AppendString(want, strconv.Itoa(i))
+		if i < depth-1 {
+			want = append(want, 0)
+		} else {
+			want = append(want, 2)
+		}
+	}
+	if !bytes.Equal(mid, want) {
+		t.Fatalf("a to b: got %d bytes, want %d", len(mid), len(want))
+	}
+	back, err := ba.Transcode(nil, mid)
+	if err != nil || !bytes.Equal(back, src) {
+		t.Fatalf("b to a did not restore the data: %v", err)
+	}
+}
+
 func TestResolverCache(t *testing.T) {
 	reader := schema.MustParseAvroString(rtRecord("R", rtField("a", `"long"`, ""), rtField("b", `"string"`, `"x"`)))
 	w1 := schema.MustParseAvroString(rtRecord("R", rtField("a", `"int"`, "")))
