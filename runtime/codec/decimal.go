@@ -402,10 +402,56 @@ func decimalForSchema(d Decimal, precision, scale int) (Decimal, error) {
 		if precision >= 19 || absU64(d.small) < pow10[precision] {
 			return d, nil
 		}
-	} else if p := d.Precision(); p <= precision {
+	} else if bigFitsDigits(d.big, precision) {
 		return d, nil
 	}
 	return d, &EncodeError{What: "decimal", Msg: fmt.Sprintf("%s has %d digits, more than the precision %d", d, d.Precision(), precision)}
+}
+
+// bigFitsDigits reports whether |v| has at most digits decimal digits,
+// without allocating unless |v| is within a bit of the limit.
+func bigFitsDigits(v *big.Int, digits int) bool {
+	bitLen := v.BitLen()
+	// |v| < 2^bitLen, and 2^bitLen <= 10^digits when bitLen <= digits*log2(10).
+	if bitLen <= digits*3321928/1000000 {
+		return true
+	}
+	// |v| >= 2^(bitLen-1) > 10^digits when bitLen-1 > digits*log2(10).
+	if bitLen-1 > digits*3321929/1000000+1 {
+		return false
+	}
+	return new(big.Int).Abs(v).Cmp(pow10Big(int64(digits))) < 0
+}
+
+// bigTwosLen returns the fewest bytes of big-endian two's complement that
+// hold v.
+func bigTwosLen(v *big.Int) int {
+	n := v.BitLen()
+	if v.Sign() < 0 && v.TrailingZeroBits() == uint(n-1) {
+		n-- // -2^k needs one bit less than 2^k
+	}
+	return n/8 + 1
+}
+
+// appendBigTwos appends v as big-endian two's complement in exactly n
+// bytes (n >= bigTwosLen(v)), without allocating when dst has room.
+func appendBigTwos(dst []byte, v *big.Int, n int) []byte {
+	start := len(dst)
+	dst = append(dst, make([]byte, n)...)
+	b := dst[start:]
+	v.FillBytes(b) // the magnitude
+	if v.Sign() < 0 {
+		for i := range b {
+			b[i] = ^b[i]
+		}
+		for i := len(b) - 1; i >= 0; i-- {
+			b[i]++
+			if b[i] != 0 {
+				break
+			}
+		}
+	}
+	return dst
 }
 
 // twosComplementLen returns the fewest bytes of big-endian two's
@@ -415,26 +461,6 @@ func twosComplementLen(v int64) int {
 		v = ^v
 	}
 	return bits.Len64(uint64(v))/8 + 1
-}
-
-// bigTwosComplement returns the shortest big-endian two's complement
-// encoding of v.
-func bigTwosComplement(v *big.Int) []byte {
-	if v.Sign() >= 0 {
-		b := v.Bytes()
-		if len(b) == 0 || b[0]&0x80 != 0 {
-			b = append([]byte{0}, b...)
-		}
-		return b
-	}
-	b := new(big.Int).Not(v).Bytes() // -v-1, non-negative
-	for i := range b {
-		b[i] = ^b[i]
-	}
-	if len(b) == 0 || b[0]&0x80 == 0 {
-		b = append([]byte{0xff}, b...)
-	}
-	return b
 }
 
 // appendTwos appends the n low bytes of v, big-endian.
@@ -459,7 +485,8 @@ func AppendDecimalBytes(dst []byte, d Decimal, precision, scale int) ([]byte, er
 		dst = append(dst, byte(n<<1))
 		return appendTwos(dst, d.small, n), nil
 	}
-	return AppendBytes(dst, bigTwosComplement(d.big)), nil
+	n := bigTwosLen(d.big)
+	return appendBigTwos(AppendLong(dst, int64(n)), d.big, n), nil
 }
 
 // AppendDecimalFixed appends d as the Avro decimal logical type on a fixed
@@ -489,18 +516,10 @@ func AppendDecimalFixed(dst []byte, d Decimal, precision, scale, size int) ([]by
 		}
 		return appendTwos(dst, d.small, size), nil
 	}
-	b := bigTwosComplement(d.big)
-	if len(b) > size {
+	if bigTwosLen(d.big) > size {
 		return dst, fixedDecimalError(d, size)
 	}
-	fill := byte(0)
-	if d.big.Sign() < 0 {
-		fill = 0xff
-	}
-	for i := len(b); i < size; i++ {
-		dst = append(dst, fill)
-	}
-	return append(dst, b...), nil
+	return appendBigTwos(dst, d.big, size), nil
 }
 
 func fixedDecimalError(d Decimal, size int) error {
@@ -518,10 +537,12 @@ func AppendBigDecimal(dst []byte, d Decimal) []byte {
 		dst = appendTwos(dst, d.small, n)
 		return AppendInt(dst, d.scale)
 	}
-	b := bigTwosComplement(d.big)
-	inner := AppendBytes(make([]byte, 0, len(b)+15), b)
-	inner = AppendInt(inner, d.scale)
-	return AppendBytes(dst, inner)
+	n := bigTwosLen(d.big)
+	inner := varintLen(uint64(n)<<1) + n + varintLen(zigzag32(d.scale))
+	dst = AppendLong(dst, int64(inner))
+	dst = AppendLong(dst, int64(n))
+	dst = appendBigTwos(dst, d.big, n)
+	return AppendInt(dst, d.scale)
 }
 
 func zigzag32(v int32) uint64 { return uint64(uint32(v<<1) ^ uint32(v>>31)) }

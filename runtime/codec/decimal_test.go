@@ -317,6 +317,43 @@ func TestDecimalFastPathDoesNotAllocate(t *testing.T) {
 	}
 }
 
+func TestBigDecimalDoesNotAllocate(t *testing.T) {
+	d := codec.MustParseDecimal("-123456789012345678901234567890.12345")
+	dst := make([]byte, 0, 128)
+	allocs := testing.AllocsPerRun(100, func() {
+		b, err := codec.AppendDecimalBytes(dst[:0], d, 40, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b, err = codec.AppendDecimalFixed(b, d, 40, 5, 20); err != nil {
+			t.Fatal(err)
+		}
+		_ = codec.AppendBigDecimal(b, d)
+	})
+	if allocs != 0 {
+		t.Errorf("encoding a big decimal allocated %v times", allocs)
+	}
+}
+
+func TestDecimalPrecisionBoundary(t *testing.T) {
+	// Values around 10^p for p from 18 to 60, both signs: the bit-length
+	// shortcut must agree with the exact digit count.
+	for p := 18; p <= 60; p++ {
+		ten := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(p)), nil)
+		for _, delta := range []int64{-1, 0} {
+			for _, sign := range []int64{1, -1} {
+				v := new(big.Int).Add(ten, big.NewInt(delta))
+				v.Mul(v, big.NewInt(sign))
+				d := codec.NewDecimalBig(v, 0)
+				_, err := codec.AppendDecimalBytes(nil, d, p, 0)
+				if fits := delta == -1; fits != (err == nil) {
+					t.Errorf("%s in decimal(%d): error %v", v, p, err)
+				}
+			}
+		}
+	}
+}
+
 func TestDecimalText(t *testing.T) {
 	var d codec.Decimal
 	if err := d.UnmarshalText([]byte("-3.140")); err != nil {

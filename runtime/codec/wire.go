@@ -2,6 +2,7 @@ package codec
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
 )
@@ -79,15 +80,18 @@ func AppendUnionIndex(dst []byte, i int) []byte {
 
 // AppendEnum appends the index of an enum symbol (an Avro int). It fails
 // when v is not in [0, n), n being the number of symbols; what names the
-// value in the error ("com.acme.Card.suit").
+// value in the error ("com.acme.Card.suit"). Generated code inlines the
+// same check and calls EnumRangeError.
 func AppendEnum(dst []byte, v int32, n int, what string) ([]byte, error) {
 	if uint32(v) >= uint32(n) {
-		return dst, enumRangeError(what, v, n)
+		return dst, EnumRangeError(what, v, n)
 	}
 	return AppendInt(dst, v), nil
 }
 
-func enumRangeError(what string, v int32, n int) error {
+// EnumRangeError returns the error for an enum value v that is not one of
+// the n symbols; what names the field.
+func EnumRangeError(what string, v int32, n int) error {
 	return &EncodeError{What: what, Msg: fmt.Sprintf("enum value %d out of range [0, %d)", v, n)}
 }
 
@@ -117,6 +121,17 @@ func (e *EncodeError) Error() string {
 		return "avro: encoding: " + e.Msg
 	}
 	return "avro: encoding " + e.What + ": " + e.Msg
+}
+
+// FieldError returns err, met while encoding the value at path (a record
+// full name and field path), as an *EncodeError naming that path. The
+// message of an *EncodeError from a logical type encoder is kept.
+func FieldError(path string, err error) error {
+	var ee *EncodeError
+	if errors.As(err, &ee) {
+		return &EncodeError{What: path, Msg: ee.Msg}
+	}
+	return &EncodeError{What: path, Msg: err.Error()}
 }
 
 // ErrNil returns the error generated encoders report for a nil value where
