@@ -63,9 +63,9 @@ func (c *collector[T]) Push(ctx *Context, v T) error {
 }
 
 func (c *collector[T]) values() []T {
-	out := make([]T, len(c.got))
-	for i, e := range c.got {
-		out[i] = e.V
+	var out []T
+	for _, e := range c.got {
+		out = append(out, e.V)
 	}
 	return out
 }

@@ -63,7 +63,7 @@ func TestEventTimersFireInOrderDedupAndDelete(t *testing.T) {
 		cmd timerCmd
 	}{
 		{"b", timerCmd{At: 30}}, {"a", timerCmd{At: 10}}, {"a", timerCmd{At: 30}},
-		{"a", timerCmd{At: 10}}, // duplicate: fires once
+		{"a", timerCmd{At: 10}},                                        // duplicate: fires once
 		{"c", timerCmd{At: 20}}, {"c", timerCmd{At: 20, Delete: true}}, // deleted
 		{"d", timerCmd{At: 25}}, {"d", timerCmd{At: 40}},
 	}

@@ -12,10 +12,10 @@ import (
 // sumAgg sums int64 elements.
 type sumAgg struct{}
 
-func (sumAgg) CreateAccumulator() int64  { return 0 }
-func (sumAgg) Add(v, acc int64) int64    { return acc + v }
-func (sumAgg) Merge(a, b int64) int64    { return a + b }
-func (sumAgg) Result(acc int64) int64    { return acc }
+func (sumAgg) CreateAccumulator() int64   { return 0 }
+func (sumAgg) Add(v, acc int64) int64     { return acc + v }
+func (sumAgg) Merge(a, b int64) int64     { return a + b }
+func (sumAgg) Result(acc int64) int64     { return acc }
 func maxReduce(a, b int64) (int64, error) { return max(a, b), nil }
 
 // listWindow emits "[start,end) e1,e2,..." with elements sorted.
@@ -41,7 +41,7 @@ type input struct {
 }
 
 func el(key string, v, ts int64) input { return input{key: key, v: v, ts: ts} }
-func wm(w int64) input               { return input{wm: w} }
+func wm(w int64) input                 { return input{wm: w} }
 
 // windowHarness runs inputs through a one-source task whose chain build
 // returns, and renders what reached the output and the late side output.
@@ -148,8 +148,8 @@ func TestWindowAggregate(t *testing.T) {
 			spec: WindowSpec[int64]{Assigner: SessionWindows(10 * time.Millisecond)},
 			in: []input{
 				el("a", 1, 0), el("a", 2, 18), el("b", 100, 5), // a: [0,10) and [18,28)
-				el("a", 4, 9), // bridges both: [0,28)
-				wm(15),        // b's [5,15) fires; a's old [0,10) must not
+				el("a", 4, 9),  // bridges both: [0,28)
+				wm(15),         // b's [5,15) fires; a's old [0,10) must not
 				el("a", 8, 20), // extends the merged session to [0,30)
 				wm(28), wm(29), wm(100),
 			},
