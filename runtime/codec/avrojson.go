@@ -543,11 +543,14 @@ func ajAppendLatin1(dst []byte, b []byte) []byte {
 // field takes its default. A union branch is named by its type name (full
 // name for named types, "array", "map", or the primitive), and the names
 // goavro uses for logical types ("long.timestamp-millis") are accepted too.
+// JSON may nest at most 10000 levels (encoding/json's limit); a record
+// level takes two when it sits in a union, so the JSON of data nested
+// deeper than 5000 recursive records does not convert back.
 func AvroJSONToBinary(dst []byte, t *schema.Type, jsonData []byte) ([]byte, error) {
 	d := &ajDecoder{dec: json.NewDecoder(bytes.NewReader(jsonData))}
 	d.dec.UseNumber()
 	n := len(dst)
-	out, err := d.value(dst, t, ajRoot(t))
+	out, err := d.value(dst, t, tcRootPath(t))
 	if err == nil {
 		if _, terr := d.dec.Token(); terr != io.EOF {
 			err = fmt.Errorf("trailing data after the JSON value")
@@ -557,13 +560,6 @@ func AvroJSONToBinary(dst []byte, t *schema.Type, jsonData []byte) ([]byte, erro
 		return dst[:n], fmt.Errorf("avro: decoding JSON as %s: %w", schema.Describe(t), err)
 	}
 	return out, nil
-}
-
-func ajRoot(t *schema.Type) string {
-	if t.Kind.IsNamed() {
-		return t.Name.Full()
-	}
-	return t.Kind.String()
 }
 
 // ajDecoder converts Avro JSON to Avro binary.
@@ -772,18 +768,22 @@ func (d *ajDecoder) mapValue(dst []byte, t *schema.Type, path string) ([]byte, e
 	return ajInsertCount(dst, start, n), nil
 }
 
+// record converts a JSON object to a record. Fields that come in schema
+// order are written straight to dst; a field that comes early is buffered
+// until the fields before it are written or known to be missing.
 func (d *ajDecoder) record(dst []byte, t *schema.Type, path string) ([]byte, error) {
 	if err := d.delim(path, '{'); err != nil {
 		return dst, err
 	}
-	vals := make([][]byte, len(t.Fields))
+	var early [][]byte // the fields read before their turn, by index
 	seen := make([]bool, len(t.Fields))
+	next := 0 // the first field not yet written
 	for d.dec.More() {
 		tok, err := d.token(path)
 		if err != nil {
 			return dst, err
 		}
-		key := tok.(string)
+		key := tok.(string) // json.Decoder only yields string keys inside an object
 		i := -1
 		for j, f := range t.Fields {
 			if f.Name == key {
@@ -798,18 +798,32 @@ func (d *ajDecoder) record(dst []byte, t *schema.Type, path string) ([]byte, err
 			return dst, fmt.Errorf("%s: field %q appears twice", path, key)
 		}
 		seen[i] = true
-		if vals[i], err = d.value(nil, t.Fields[i].Type, path+".fields("+key+")"); err != nil {
+		fpath := path + ".fields(" + key + ")"
+		if i != next {
+			if early == nil {
+				early = make([][]byte, len(t.Fields))
+			}
+			if early[i], err = d.value(nil, t.Fields[i].Type, fpath); err != nil {
+				return dst, err
+			}
+			continue
+		}
+		if dst, err = d.value(dst, t.Fields[i].Type, fpath); err != nil {
 			return dst, err
+		}
+		for next++; next < len(t.Fields) && seen[next]; next++ {
+			dst = append(dst, early[next]...)
 		}
 	}
 	if err := d.delim(path, '}'); err != nil {
 		return dst, err
 	}
-	for i, f := range t.Fields {
-		if seen[i] {
-			dst = append(dst, vals[i]...)
+	for ; next < len(t.Fields); next++ {
+		if seen[next] {
+			dst = append(dst, early[next]...)
 			continue
 		}
+		f := t.Fields[next]
 		if !f.HasDefault {
 			return dst, fmt.Errorf("%s: field %q is missing and has no default", path, f.Name)
 		}

@@ -108,6 +108,8 @@ func TestAvroJSONToBinaryInputs(t *testing.T) {
 	}{
 		{"fields in any order", rec, `{"b":"x","a":1}`, map[string]any{"a": int32(1), "b": "x", "c": nil}},
 		{"missing fields take defaults", rec, `{"a":2}`, map[string]any{"a": int32(2), "b": "dflt", "c": nil}},
+		{"early field around a missing one", rec, `{"c":{"double":1.5},"a":2}`, map[string]any{"a": int32(2), "b": "dflt", "c": map[string]any{"double": 1.5}}},
+		{"reversed fields", rec, `{"c":null,"b":"y","a":3}`, map[string]any{"a": int32(3), "b": "y", "c": nil}},
 		{"integral float for int", `"int"`, `3.0`, int32(3)},
 		{"exponent for long", `"long"`, `1e3`, int64(1000)},
 		{"NaN string", `"double"`, `"NaN"`, math.NaN()},
