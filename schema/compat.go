@@ -74,7 +74,8 @@ func (c Compatibility) transitive() bool {
 // previous version.
 type CompatProblem struct {
 	// Version is the 1-based number of the previous version (the oldest
-	// is 1), and File the file it was read from, if known.
+	// is 1), and File the file it was read from, if known (empty for a
+	// schema parsed from a string).
 	Version int
 	File    string
 	// CandidateReads is true when the candidate, as reader, cannot read the
@@ -140,14 +141,18 @@ func CheckCompatibility(level Compatibility, candidate *Type, previous []*Type) 
 		if prev == nil {
 			return fmt.Errorf("previous version %d is missing", i+1)
 		}
+		file := prev.Pos.File
+		if strings.HasPrefix(file, "<") {
+			file = "" // a placeholder such as "<schema>", not a file
+		}
 		if level.backward() {
 			for _, inc := range CanRead(candidate, prev) {
-				e.Problems = append(e.Problems, CompatProblem{Version: i + 1, File: prev.Pos.File, CandidateReads: true, Incompatibility: inc})
+				e.Problems = append(e.Problems, CompatProblem{Version: i + 1, File: file, CandidateReads: true, Incompatibility: inc})
 			}
 		}
 		if level.forward() {
 			for _, inc := range CanRead(prev, candidate) {
-				e.Problems = append(e.Problems, CompatProblem{Version: i + 1, File: prev.Pos.File, CandidateReads: false, Incompatibility: inc})
+				e.Problems = append(e.Problems, CompatProblem{Version: i + 1, File: file, CandidateReads: false, Incompatibility: inc})
 			}
 		}
 	}

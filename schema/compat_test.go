@@ -129,7 +129,7 @@ func TestCheckCompatibilityEdges(t *testing.T) {
 		{"unknown level", Compatibility(99), cand, []*Type{v1}, "unknown compatibility level 99"},
 		{"nil candidate", Backward, nil, []*Type{v1}, "no candidate schema"},
 		{"nil previous", BackwardTransitive, cand, []*Type{nil, v1}, "previous version 1 is missing"},
-		{"file unknown", Backward, cand, []*Type{v1}, "BACKWARD: cannot read version 1 (<schema>): com.acme.Click.fields(id).type: reader type string cannot read writer type long"},
+		{"file unknown", Backward, cand, []*Type{v1}, "BACKWARD: cannot read version 1: com.acme.Click.fields(id).type: reader type string cannot read writer type long"},
 	}
 	for _, tt := range tests {
 		err := CheckCompatibility(tt.level, tt.cand, tt.previous)
