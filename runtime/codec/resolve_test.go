@@ -184,6 +184,12 @@ func TestResolverRules(t *testing.T) {
 			writer: `["null","string"]`, reader: `"string"`,
 			in: nil, decodeErr: "the reader cannot read this writer branch",
 		},
+		{
+			name:   "writer union branch missing from reader union",
+			writer: `["null","string","int"]`, reader: `["null","string"]`,
+			in: rtMap{"int": int32(5)}, decodeErr: "matches no branch of the reader union",
+		},
+		{name: "writer union branch present in reader union", writer: `["null","string","int"]`, reader: `["string","null"]`, in: rtMap{"string": "ok"}, want: rtMap{"string": "ok"}},
 		{name: "non-union to reader union", writer: `"int"`, reader: `["null","long"]`, in: int32(5), want: rtMap{"long": int64(5)}},
 		{name: "null to reader union", writer: `"null"`, reader: `["string","null"]`, in: nil, want: nil},
 		{
@@ -932,4 +938,36 @@ func FuzzTranscode(f *testing.F) {
 			t.Fatalf("the output % x does not decode under the reader schema: %v (%d bytes left)", out, err, len(rest))
 		}
 	})
+}
+
+// BenchmarkTranscode measures a ten-field record read by a reader that
+// reorders, promotes, drops and adds fields.
+func BenchmarkTranscode(b *testing.B) {
+	writer := rtRecord("Click",
+		rtField("id", `"long"`, ""), rtField("user", `"string"`, ""), rtField("ts", `"long"`, ""),
+		rtField("page", `"string"`, ""), rtField("ref", `["null","string"]`, ""), rtField("dur", `"int"`, ""),
+		rtField("score", `"float"`, ""), rtField("tags", `{"type":"array","items":"string"}`, ""),
+		rtField("kind", `{"type":"enum","name":"K","symbols":["A","B","C"]}`, ""), rtField("debug", `"bytes"`, ""))
+	reader := rtRecord("Click",
+		rtField("user", `"string"`, ""), rtField("id", `"long"`, ""), rtField("ts", `"long"`, ""),
+		rtField("page", `"string"`, ""), rtField("ref", `["null","string"]`, ""), rtField("dur", `"long"`, ""),
+		rtField("score", `"double"`, ""), rtField("tags", `{"type":"array","items":"string"}`, ""),
+		rtField("kind", `{"type":"enum","name":"K","symbols":["C","B","A"]}`, ""), rtField("country", `"string"`, `"NL"`))
+	res, err := NewResolver(schema.MustParseAvroString(writer), schema.MustParseAvroString(reader))
+	if err != nil {
+		b.Fatal(err)
+	}
+	src := rtEncode(b, writer, rtMap{
+		"id": int64(123456789), "user": "user-42", "ts": int64(1700000000000), "page": "/products/123",
+		"ref": rtMap{"string": "https://example.com"}, "dur": int32(1500), "score": float32(0.75),
+		"tags": []any{"a", "b"}, "kind": "B", "debug": []byte("0123456789"),
+	})
+	dst := make([]byte, 0, 256)
+	b.SetBytes(int64(len(src)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := res.Transcode(dst[:0], src); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
