@@ -485,3 +485,60 @@ func FuzzAppendAvroJSON(f *testing.F) {
 		}
 	})
 }
+
+// TestAvroJSONConformance round-trips random data of the Apache Avro
+// corpus schemas through the JSON encoding, and transcodes it with each
+// schema resolved against itself.
+func TestAvroJSONConformance(t *testing.T) {
+	dir := filepath.Join(gotest.SharedDir(t), "conformance", "avro")
+	files := []string{
+		"share-test-schemas/interop.avsc", "cpp-jsonschemas/bigrecord.avsc", "cpp-jsonschemas/big_union.avsc",
+		"misc/Json.avsc", "cpp-jsonschemas/crossref.avsc", "cpp-jsonschemas/union_redundant_types.avsc",
+		"java-codegen/SchemaBuilder.avsc", "share-test-schemas/RecordWithRequiredFields.avsc", "misc/HandshakeResponse.avsc",
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, name := range files {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := string(data)
+		p, err := avrorand.Parse(text)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		st := schema.MustParseAvroString(text)
+		res, err := NewResolver(st, st)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for i := 0; i < 10; i++ {
+			v, err := p.Datum(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			bin, err := p.Append(nil, v, r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			js, err := AppendAvroJSON(nil, st, bin)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			back, err := AvroJSONToBinary(nil, st, js)
+			if err != nil {
+				t.Fatalf("%s: %v\n%s", name, err, js)
+			}
+			if d := avrorand.Diff(v, rtDecode(t, text, back)); d != "" {
+				t.Fatalf("%s: JSON round trip: %s\n%s", name, d, js)
+			}
+			out, err := res.Transcode(nil, bin)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if d := avrorand.Diff(v, rtDecode(t, text, out)); d != "" {
+				t.Fatalf("%s: Transcode: %s", name, d)
+			}
+		}
+	}
+}

@@ -971,3 +971,61 @@ func BenchmarkTranscode(b *testing.B) {
 		}
 	}
 }
+
+// TestResolverBigRecord reads random data of the corpus' bigrecord with its
+// reader variant bigrecord_r (fields reordered, records added with
+// defaults): goavro must decode the result, and every field the two
+// schemas share with the same type must come through unchanged.
+func TestResolverBigRecord(t *testing.T) {
+	dir := filepath.Join(gotest.SharedDir(t), "conformance", "avro", "cpp-jsonschemas")
+	wdata, err := os.ReadFile(filepath.Join(dir, "bigrecord.avsc"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdata, err := os.ReadFile(filepath.Join(dir, "bigrecord_r.avsc"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, r := schema.MustParseAvroString(string(wdata)), schema.MustParseAvroString(string(rdata))
+	res, err := NewResolver(w, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := avrorand.Parse(string(wdata))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shared := 0
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i := 0; i < 20; i++ {
+		v, err := p.Datum(rng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src, err := p.Append(nil, v, rng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := res.Transcode(nil, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := rtDecode(t, string(rdata), out).(rtMap)
+		if len(got) != len(r.Fields) {
+			t.Fatalf("decoded %d fields, want %d", len(got), len(r.Fields))
+		}
+		for _, rf := range r.Fields {
+			wf := schema.MatchField(rf, w)
+			if wf == nil || wf.Type.CanonicalForm() != rf.Type.CanonicalForm() {
+				continue
+			}
+			shared++
+			if d := avrorand.Diff(v.(rtMap)[wf.Name], got[rf.Name]); d != "" {
+				t.Fatalf("field %s: %s", rf.Name, d)
+			}
+		}
+	}
+	if shared == 0 {
+		t.Fatal("no shared fields compared")
+	}
+}
