@@ -192,7 +192,9 @@ func NewResolverCache(reader *schema.Type) *ResolverCache {
 
 // Get returns the Resolver from writer to the cache's reader, compiling it
 // on first use. A failure is cached too: the same writer fails at once the
-// next time.
+// next time. Entries are never evicted, and each distinct *schema.Type
+// passed is remembered, so callers should parse each writer schema once
+// (per registry schema ID, say) rather than per message.
 func (c *ResolverCache) Get(writer *schema.Type) (*Resolver, error) {
 	if writer == nil {
 		return nil, fmt.Errorf("avro: ResolverCache.Get: nil writer schema")
