@@ -14,7 +14,11 @@ func (p *jsParser) run() (*Schema, error) {
 		s.Files = append(s.Files, f.name)
 		t := p.typeOf(f.root, jsRootName(f))
 		if t != nil && t.Name.Name == "" {
-			t.Name = Name{Name: p.uniqueName(jsRootName(f))}
+			name := jsRootName(f)
+			if inner, _, ok := t.NonNull(); ok && inner.Name.Name != "" {
+				name = inner.Name.Name + "OrNull"
+			}
+			t.Name = Name{Name: p.uniqueName(name)}
 		}
 		s.Roots = append(s.Roots, t)
 	}
@@ -215,6 +219,10 @@ func (p *jsParser) typeOf(n *node, hint string) *Type {
 			return nil
 		}
 		if p.isAlias(n, target) {
+			if t, ok := p.built[target]; ok && p.pending[t] {
+				p.errorf(n, "$ref", "recursive reference through an array, a map or a scalar is not supported (recursion must pass through an object or a union)")
+				return nil
+			}
 			p.aliasing[n] = true
 			t := p.typeOf(target, hint)
 			delete(p.aliasing, n)

@@ -194,7 +194,8 @@ func (p *jsParser) isAlias(n, target *node) bool {
 			continue
 		}
 		if p.info[n].file.draft07 {
-			continue // draft-07 ignores keywords beside $ref
+			p.warnf(n, m.key, "%s beside $ref is ignored (draft-07 ignores keywords next to $ref)", m.key)
+			continue
 		}
 		if t := target.get(m.key); t != nil && target.kind == jsonObject && jsCompact(t) == jsCompact(m.value) {
 			continue
