@@ -158,12 +158,12 @@ func (e *avroEncoder) encode(t *schema.Type, v avroValue, d int, p avroPath) []j
 		return []jen.Code{e.tryNested(v.recv().Dot("AppendAvro").Call(dst()))}
 	case schema.Array:
 		n, i := avroVar("n", d), avroVar("i", d)
-		body := e.encode(t.Items, v.index(i), d+1, p.sub("[]"))
+		block := []jen.Code{avroDst(avroCodec("AppendLong").Call(dst(), jen.Int64().Call(jen.Id(n))))}
+		if body := e.encode(t.Items, v.index(i), d+1, p.sub("[]")); len(body) > 0 {
+			block = append(block, jen.For(jen.Id(i).Op(":=").Range().Add(v.val())).Block(body...))
+		}
 		return []jen.Code{
-			jen.If(jen.Id(n).Op(":=").Len(v.val()), jen.Id(n).Op(">").Lit(0)).Block(
-				avroDst(avroCodec("AppendLong").Call(dst(), jen.Int64().Call(jen.Id(n)))),
-				jen.For(jen.Id(i).Op(":=").Range().Add(v.val())).Block(body...),
-			),
+			jen.If(jen.Id(n).Op(":=").Len(v.val()), jen.Id(n).Op(">").Lit(0)).Block(block...),
 			avroDst(jen.Append(dst(), jen.Lit(0))),
 		}
 	case schema.Map:
@@ -434,6 +434,11 @@ func (c *avroDecoder) decodeLogical(t *schema.Type) *jen.Statement {
 // codecFile emits avro.gen.go.
 func (g *avroGen) codecFile() (File, error) {
 	f := g.newFile()
+	if len(g.records) > 0 {
+		if err := g.emitSchemaSet(f); err != nil {
+			return File{}, err
+		}
+	}
 	for _, rec := range g.records {
 		g.emitRecordCodec(f, rec)
 	}
@@ -446,6 +451,42 @@ func (g *avroGen) codecFile() (File, error) {
 	return Render("avro.gen.go", f)
 }
 
+// emitSchemaSet emits the schemas of the package: every named type of the
+// set, each defined once, as the branches of one union. Records read their
+// schema from it, so the generated code grows with the schema set rather
+// than with the sum of every record's self-contained schema (which, for a
+// large set of types that reference each other, is quadratic).
+func (g *avroGen) emitSchemaSet(f *jen.File) error {
+	set := &schema.Type{Kind: schema.Union, Origin: schema.FromAvro, Branches: g.s.Named}
+	js := set.AvroJSON()
+	back, err := schema.ParseAvroString(js)
+	if err != nil {
+		return fmt.Errorf("gen: the schema set does not survive writing as JSON: %w", err)
+	}
+	if len(back.Branches) != len(g.s.Named) {
+		return fmt.Errorf("gen: the schema set written as JSON has %d types, want %d", len(back.Branches), len(g.s.Named))
+	}
+	for i, t := range g.s.Named {
+		if back.Branches[i].Name != t.Name {
+			return fmt.Errorf("gen: the schema set written as JSON has %s where %s was", back.Branches[i].Name.Full(), t.Name.Full())
+		}
+		g.setIndex[t] = i
+	}
+	f.Comment("avroPackageSchemas holds every named type of this package's Avro schemas, each defined once, as the branches of one union.")
+	f.Const().Id("avroPackageSchemas").Op("=").Lit(js)
+	f.Line()
+	f.Comment("avroPackageTypes parses avroPackageSchemas once, on first use: the branches are the named types, in definition order.")
+	f.Var().Id("avroPackageTypes").Op("=").Qual("sync", "OnceValue").Call(jen.Func().Params().Index().Op("*").Qual(avroSchemaImport, "Type").Block(
+		jen.List(jen.Id("t"), jen.Err()).Op(":=").Qual(avroSchemaImport, "ParseAvroString").Call(jen.Id("avroPackageSchemas")),
+		jen.If(jen.Err().Op("!=").Nil()).Block(
+			jen.Panic(jen.Lit("streamgen: the generated Avro schemas do not parse: ").Op("+").Err().Dot("Error").Call()),
+		),
+		jen.Return(jen.Id("t").Dot("Branches")),
+	))
+	f.Line()
+	return nil
+}
+
 func (g *avroGen) emitRecordCodec(f *jen.File, rec *schema.Type) {
 	name := g.typeName[rec]
 	full := rec.Name.Full()
@@ -453,21 +494,19 @@ func (g *avroGen) emitRecordCodec(f *jen.File, rec *schema.Type) {
 	typeVar := "avroType" + name
 	recv := func() *jen.Statement { return jen.Id("x").Op("*").Id(name) }
 
-	f.Comment(fmt.Sprintf("%s is the full Avro schema of %s.", schemaConst, full))
-	f.Const().Id(schemaConst).Op("=").Lit(rec.AvroJSON())
-	f.Line()
-	f.Comment(fmt.Sprintf("%s parses %s once, on first use.", typeVar, schemaConst))
+	f.Comment(fmt.Sprintf("%s is the parsed schema of %s, taken from avroPackageTypes.", typeVar, full))
 	f.Var().Id(typeVar).Op("=").Qual("sync", "OnceValue").Call(jen.Func().Params().Op("*").Qual(avroSchemaImport, "Type").Block(
-		jen.List(jen.Id("t"), jen.Err()).Op(":=").Qual(avroSchemaImport, "ParseAvroString").Call(jen.Id(schemaConst)),
-		jen.If(jen.Err().Op("!=").Nil()).Block(
-			jen.Panic(jen.Lit("streamgen: the generated schema of "+full+" does not parse: ").Op("+").Err().Dot("Error").Call()),
-		),
-		jen.Return(jen.Id("t")),
+		jen.Return(jen.Id("avroPackageTypes").Call().Index(jen.Lit(g.setIndex[rec]))),
+	))
+	f.Line()
+	f.Comment(fmt.Sprintf("%s is the full, self-contained schema JSON of %s, written once, on first use.", schemaConst, full))
+	f.Var().Id(schemaConst).Op("=").Qual("sync", "OnceValue").Call(jen.Func().Params().String().Block(
+		jen.Return(jen.Id(typeVar).Call().Dot("AvroJSON").Call()),
 	))
 	f.Line()
 
 	f.Comment(fmt.Sprintf("AvroSchema returns the full, self-contained Avro schema of %s as JSON.", full))
-	f.Func().Params(jen.Op("*").Id(name)).Id("AvroSchema").Params().String().Block(jen.Return(jen.Id(schemaConst)))
+	f.Func().Params(jen.Op("*").Id(name)).Id("AvroSchema").Params().String().Block(jen.Return(jen.Id(schemaConst).Call()))
 	f.Line()
 	f.Comment(fmt.Sprintf("AvroFullName returns %q.", full))
 	f.Func().Params(jen.Op("*").Id(name)).Id("AvroFullName").Params().String().Block(jen.Return(jen.Lit(full)))

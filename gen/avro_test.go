@@ -2,7 +2,10 @@ package gen_test
 
 import (
 	"bytes"
+	"fmt"
 	"go/format"
+	"io/fs"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -127,18 +130,22 @@ var avroCases = []avroCase{
 			{"name":"d","type":"double"},
 			{"name":"by","type":"bytes"},
 			{"name":"s","type":"string"},
-			{"name":"long_form","type":{"type":"string"}}]}`},
+			{"name":"long_form","type":{"type":"string"}},
+			{"name":"nulls","type":{"type":"array","items":"null"}},
+			{"name":"null_values","type":{"type":"map","values":"null"}}]}`},
 		test: `
 import (
 	"math"
 	"testing"
+
+	"github.com/streamgen/streamgen/runtime/codec"
 )
 
 func TestPrimitives(t *testing.T) {
 	for _, in := range []*Prims{
-		{By: []byte{}},
-		{B: true, I: math.MinInt32, L: math.MaxInt64, F: 1.5, D: -2.25, By: []byte{0, 1, 255}, S: "héllo", LongForm: "x"},
-		{I: math.MaxInt32, L: math.MinInt64, F: float32(math.Inf(-1)), D: math.SmallestNonzeroFloat64, By: []byte{}, S: ""},
+		{By: []byte{}, Nulls: []codec.Null{}, NullValues: map[string]codec.Null{}},
+		{B: true, I: math.MinInt32, L: math.MaxInt64, F: 1.5, D: -2.25, By: []byte{0, 1, 255}, S: "héllo", LongForm: "x", Nulls: make([]codec.Null, 3), NullValues: map[string]codec.Null{"k": {}}},
+		{I: math.MaxInt32, L: math.MinInt64, F: float32(math.Inf(-1)), D: math.SmallestNonzeroFloat64, By: []byte{}, S: "", Nulls: []codec.Null{}, NullValues: map[string]codec.Null{}},
 	} {
 		out := new(Prims)
 		check(t, in, out, true)
@@ -147,18 +154,18 @@ func TestPrimitives(t *testing.T) {
 		}
 	}
 	// NaN survives bit for bit (DeepEqual cannot compare it).
-	in := &Prims{F: float32(math.NaN()), D: math.NaN()}
+	in := &Prims{F: float32(math.NaN()), D: math.NaN(), Nulls: []codec.Null{}, NullValues: map[string]codec.Null{}}
 	b, _ := in.AppendAvro(nil)
 	var out Prims
 	if err := out.UnmarshalAvro(b); err != nil || !math.IsNaN(out.D) || !math.IsNaN(float64(out.F)) {
 		t.Errorf("NaN: %v %v %v", out.F, out.D, err)
 	}
 	// A value written by goavro decodes.
-	b = fromGoavro(t, in, map[string]any{"n": nil, "b": true, "i": int32(-3), "l": int64(1) << 40, "f": float32(0.5), "d": 0.25, "by": []byte("xy"), "s": "s", "long_form": "lf"})
+	b = fromGoavro(t, in, map[string]any{"n": nil, "b": true, "i": int32(-3), "l": int64(1) << 40, "f": float32(0.5), "d": 0.25, "by": []byte("xy"), "s": "s", "long_form": "lf", "nulls": []any{nil, nil}, "null_values": map[string]any{}})
 	if err := out.UnmarshalAvro(b); err != nil {
 		t.Fatal(err)
 	}
-	if out.I != -3 || out.L != 1<<40 || string(out.By) != "xy" || out.LongForm != "lf" || !out.B {
+	if out.I != -3 || out.L != 1<<40 || string(out.By) != "xy" || out.LongForm != "lf" || !out.B || len(out.Nulls) != 2 {
 		t.Errorf("from goavro: %+v", out)
 	}
 }
@@ -171,6 +178,12 @@ func TestHostileLengths(t *testing.T) {
 	if n := allocBytes(func() { _ = p.UnmarshalAvro(b) }); n > 1<<16 {
 		t.Errorf("a hostile length allocated %d bytes", n)
 	}
+	// A billion nulls: items that take no bytes are bounded by
+	// codec.MaxZeroSizeItems instead of by the input left.
+	ok, _ := (&Prims{By: []byte{}}).AppendAvro(nil)
+	i := len(ok) - 2 // the nulls count, then the null_values count
+	hostile := append(append(append([]byte{}, ok[:i]...), codec.AppendLong(nil, 1e9)...), ok[i+1:]...)
+	mustErr(t, p.UnmarshalAvro(hostile), "1000000000 items exceed the limit of 65536 (codec.MaxZeroSizeItems)")
 }
 `,
 	},
@@ -696,6 +709,66 @@ func TestTypesCompileAndRoundTrip(t *testing.T) {
 	gotest.Go(t, dir, "vet", "./...")
 	out := gotest.Go(t, dir, "test", "-count=1", "./...")
 	t.Log(out)
+}
+
+// TestTypesCorpusCompiles generates every valid schema of the Avro
+// conformance corpus (../shared/conformance/avro) into one scratch module
+// and vets it: names, unions, recursion and docs of real-world schemas
+// must all produce compiling code. Round trips against goavro over the
+// corpus are gen/diff_test.go's job.
+func TestTypesCorpusCompiles(t *testing.T) {
+	root := filepath.Join(gotest.SharedDir(t), "conformance", "avro")
+	// Files that must fail (INDEX.md), and sets that only parse together.
+	invalid := map[string]bool{"cpp-jsonschemas/nested.error.avsc": true, "cpp-jsonschemas/verboseint.avsc": true}
+	sets := map[string][]string{"misc/ApplicationEvent.avsc": {"misc/ApplicationEvent.avsc", "misc/DocumentInfo.avsc"}}
+	var rels []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		rel = filepath.ToSlash(rel)
+		if !d.IsDir() && strings.HasSuffix(p, ".avsc") && !strings.Contains(rel, "/fail/") && !invalid[rel] {
+			rels = append(rels, rel)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{}
+	for i, rel := range rels {
+		set := sets[rel]
+		if set == nil {
+			set = []string{rel}
+		}
+		var paths []string
+		for _, r := range set {
+			paths = append(paths, filepath.Join(root, r))
+		}
+		s, err := schema.ParseAvroFiles(paths...)
+		if err != nil {
+			t.Errorf("%s: %v", rel, err)
+			continue
+		}
+		pkg := fmt.Sprintf("c%02d", i)
+		out, err := gen.Types(s, gen.Options{Package: pkg})
+		if err != nil {
+			t.Errorf("%s: Types: %v", rel, err)
+			continue
+		}
+		for _, f := range out {
+			if formatted, err := format.Source(f.Content); err != nil || !bytes.Equal(formatted, f.Content) {
+				t.Errorf("%s: %s is not gofmt-clean (%v)", rel, f.Name, err)
+			}
+			files[pkg+"/"+f.Name] = f.Content
+		}
+	}
+	if len(rels) < 80 {
+		t.Fatalf("found %d corpus schemas, want the whole corpus", len(rels))
+	}
+	dir := gotest.Module(t, files)
+	gotest.Go(t, dir, "vet", "./...")
 }
 
 func avroParseSet(t *testing.T, pkg string, schemas []string) *schema.Schema {

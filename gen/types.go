@@ -140,6 +140,7 @@ type avroGen struct {
 	ptrField   map[*schema.Field]bool // fields that need a pointer to break a by-value cycle
 	recursive  map[*schema.Type]bool  // records that can contain themselves
 	minSizes   map[*schema.Type]int
+	setIndex   map[*schema.Type]int // branch of the package schema set
 
 	unions     []*avroUnion
 	unionOf    map[*schema.Type]*avroUnion
@@ -180,6 +181,7 @@ func newAvroGen(s *schema.Schema, opts Options) (*avroGen, error) {
 		ptrField:    map[*schema.Field]bool{},
 		recursive:   map[*schema.Type]bool{},
 		minSizes:    map[*schema.Type]int{},
+		setIndex:    map[*schema.Type]int{},
 		unionOf:     map[*schema.Type]*avroUnion{},
 		unionByKey:  map[string]*avroUnion{},
 		valueQueued: map[*schema.Type]bool{},
@@ -231,8 +233,10 @@ func (g *avroGen) nameTypes() {
 	}
 	want := map[*schema.Type]string{}
 	for base, ts := range groups {
+		for _, t := range ts {
+			want[t] = base
+		}
 		if len(ts) == 1 {
-			want[ts[0]] = base
 			continue
 		}
 		maxParts := 0

@@ -9,21 +9,31 @@ import (
 	"sync"
 )
 
-// avroSchemaCollections is the full Avro schema of golden.collections.Collections.
-const avroSchemaCollections = "{\"type\":\"record\",\"name\":\"Collections\",\"namespace\":\"golden.collections\",\"fields\":[{\"name\":\"ints\",\"type\":{\"type\":\"array\",\"items\":\"int\"}},{\"name\":\"matrix\",\"type\":{\"type\":\"array\",\"items\":{\"type\":\"array\",\"items\":\"double\"}}},{\"name\":\"nested_maps\",\"type\":{\"type\":\"map\",\"values\":{\"type\":\"map\",\"values\":\"long\"}}},{\"name\":\"optional_items\",\"type\":{\"type\":\"array\",\"items\":[\"null\",\"string\"]}},{\"name\":\"mixed_items\",\"type\":{\"type\":\"array\",\"items\":[\"null\",\"long\",\"string\"]}},{\"name\":\"mixed_values\",\"type\":{\"type\":\"map\",\"values\":[\"long\",\"string\",{\"type\":\"array\",\"items\":[\"long\",\"string\"]}]}},{\"name\":\"nulls\",\"type\":{\"type\":\"array\",\"items\":\"null\"}},{\"name\":\"records\",\"type\":{\"type\":\"map\",\"values\":{\"type\":\"record\",\"name\":\"Point\",\"fields\":[{\"name\":\"x\",\"type\":\"double\"},{\"name\":\"y\",\"type\":\"double\"}]}}}]}"
+// avroPackageSchemas holds every named type of this package's Avro schemas, each defined once, as the branches of one union.
+const avroPackageSchemas = "[{\"type\":\"record\",\"name\":\"Collections\",\"namespace\":\"golden.collections\",\"fields\":[{\"name\":\"ints\",\"type\":{\"type\":\"array\",\"items\":\"int\"}},{\"name\":\"matrix\",\"type\":{\"type\":\"array\",\"items\":{\"type\":\"array\",\"items\":\"double\"}}},{\"name\":\"nested_maps\",\"type\":{\"type\":\"map\",\"values\":{\"type\":\"map\",\"values\":\"long\"}}},{\"name\":\"optional_items\",\"type\":{\"type\":\"array\",\"items\":[\"null\",\"string\"]}},{\"name\":\"mixed_items\",\"type\":{\"type\":\"array\",\"items\":[\"null\",\"long\",\"string\"]}},{\"name\":\"mixed_values\",\"type\":{\"type\":\"map\",\"values\":[\"long\",\"string\",{\"type\":\"array\",\"items\":[\"long\",\"string\"]}]}},{\"name\":\"nulls\",\"type\":{\"type\":\"array\",\"items\":\"null\"}},{\"name\":\"records\",\"type\":{\"type\":\"map\",\"values\":{\"type\":\"record\",\"name\":\"Point\",\"fields\":[{\"name\":\"x\",\"type\":\"double\"},{\"name\":\"y\",\"type\":\"double\"}]}}}]},\"golden.collections.Point\"]"
 
-// avroTypeCollections parses avroSchemaCollections once, on first use.
-var avroTypeCollections = sync.OnceValue(func() *schema.Type {
-	t, err := schema.ParseAvroString(avroSchemaCollections)
+// avroPackageTypes parses avroPackageSchemas once, on first use: the branches are the named types, in definition order.
+var avroPackageTypes = sync.OnceValue(func() []*schema.Type {
+	t, err := schema.ParseAvroString(avroPackageSchemas)
 	if err != nil {
-		panic("streamgen: the generated schema of golden.collections.Collections does not parse: " + err.Error())
+		panic("streamgen: the generated Avro schemas do not parse: " + err.Error())
 	}
-	return t
+	return t.Branches
+})
+
+// avroTypeCollections is the parsed schema of golden.collections.Collections, taken from avroPackageTypes.
+var avroTypeCollections = sync.OnceValue(func() *schema.Type {
+	return avroPackageTypes()[0]
+})
+
+// avroSchemaCollections is the full, self-contained schema JSON of golden.collections.Collections, written once, on first use.
+var avroSchemaCollections = sync.OnceValue(func() string {
+	return avroTypeCollections().AvroJSON()
 })
 
 // AvroSchema returns the full, self-contained Avro schema of golden.collections.Collections as JSON.
 func (*Collections) AvroSchema() string {
-	return avroSchemaCollections
+	return avroSchemaCollections()
 }
 
 // AvroFullName returns "golden.collections.Collections".
@@ -307,21 +317,19 @@ func (x *Collections) UnmarshalAvroJSON(data []byte) error {
 	return x.UnmarshalAvro(bin)
 }
 
-// avroSchemaPoint is the full Avro schema of golden.collections.Point.
-const avroSchemaPoint = "{\"type\":\"record\",\"name\":\"Point\",\"namespace\":\"golden.collections\",\"fields\":[{\"name\":\"x\",\"type\":\"double\"},{\"name\":\"y\",\"type\":\"double\"}]}"
-
-// avroTypePoint parses avroSchemaPoint once, on first use.
+// avroTypePoint is the parsed schema of golden.collections.Point, taken from avroPackageTypes.
 var avroTypePoint = sync.OnceValue(func() *schema.Type {
-	t, err := schema.ParseAvroString(avroSchemaPoint)
-	if err != nil {
-		panic("streamgen: the generated schema of golden.collections.Point does not parse: " + err.Error())
-	}
-	return t
+	return avroPackageTypes()[1]
+})
+
+// avroSchemaPoint is the full, self-contained schema JSON of golden.collections.Point, written once, on first use.
+var avroSchemaPoint = sync.OnceValue(func() string {
+	return avroTypePoint().AvroJSON()
 })
 
 // AvroSchema returns the full, self-contained Avro schema of golden.collections.Point as JSON.
 func (*Point) AvroSchema() string {
-	return avroSchemaPoint
+	return avroSchemaPoint()
 }
 
 // AvroFullName returns "golden.collections.Point".

@@ -8,21 +8,31 @@ import (
 	"sync"
 )
 
-// avroSchemaDocumented is the full Avro schema of golden.docs.Documented.
-const avroSchemaDocumented = "{\"type\":\"record\",\"name\":\"Documented\",\"namespace\":\"golden.docs\",\"doc\":\"First line.\\r\\nSecond line with a comment terminator */ and opener /* inside.\\r\\n\\tTabbed, with trailing backslash\\\\\\nUnicode: café \u2028 line separator, NUL \\u0000 and BEL \\u0007.\\n\\n\",\"fields\":[{\"name\":\"a\",\"type\":\"string\",\"doc\":\"Ends with a backslash \\\\\"},{\"name\":\"b\",\"type\":\"int\",\"doc\":\"*/ func init() { panic(1) } /*\"},{\"name\":\"c\",\"type\":{\"type\":\"enum\",\"name\":\"E\",\"doc\":\"Line one\\rLine two\",\"symbols\":[\"X\"]}},{\"name\":\"d\",\"type\":{\"type\":\"fixed\",\"name\":\"F\",\"doc\":\"// looks like a comment\",\"size\":2}},{\"name\":\"e\",\"type\":\"long\"}]}"
+// avroPackageSchemas holds every named type of this package's Avro schemas, each defined once, as the branches of one union.
+const avroPackageSchemas = "[{\"type\":\"record\",\"name\":\"Documented\",\"namespace\":\"golden.docs\",\"doc\":\"First line.\\r\\nSecond line with a comment terminator */ and opener /* inside.\\r\\n\\tTabbed, with trailing backslash\\\\\\nUnicode: café \u2028 line separator, NUL \\u0000 and BEL \\u0007.\\n\\n\",\"fields\":[{\"name\":\"a\",\"type\":\"string\",\"doc\":\"Ends with a backslash \\\\\"},{\"name\":\"b\",\"type\":\"int\",\"doc\":\"*/ func init() { panic(1) } /*\"},{\"name\":\"c\",\"type\":{\"type\":\"enum\",\"name\":\"E\",\"doc\":\"Line one\\rLine two\",\"symbols\":[\"X\"]}},{\"name\":\"d\",\"type\":{\"type\":\"fixed\",\"name\":\"F\",\"doc\":\"// looks like a comment\",\"size\":2}},{\"name\":\"e\",\"type\":\"long\"}]},\"golden.docs.E\",\"golden.docs.F\"]"
 
-// avroTypeDocumented parses avroSchemaDocumented once, on first use.
-var avroTypeDocumented = sync.OnceValue(func() *schema.Type {
-	t, err := schema.ParseAvroString(avroSchemaDocumented)
+// avroPackageTypes parses avroPackageSchemas once, on first use: the branches are the named types, in definition order.
+var avroPackageTypes = sync.OnceValue(func() []*schema.Type {
+	t, err := schema.ParseAvroString(avroPackageSchemas)
 	if err != nil {
-		panic("streamgen: the generated schema of golden.docs.Documented does not parse: " + err.Error())
+		panic("streamgen: the generated Avro schemas do not parse: " + err.Error())
 	}
-	return t
+	return t.Branches
+})
+
+// avroTypeDocumented is the parsed schema of golden.docs.Documented, taken from avroPackageTypes.
+var avroTypeDocumented = sync.OnceValue(func() *schema.Type {
+	return avroPackageTypes()[0]
+})
+
+// avroSchemaDocumented is the full, self-contained schema JSON of golden.docs.Documented, written once, on first use.
+var avroSchemaDocumented = sync.OnceValue(func() string {
+	return avroTypeDocumented().AvroJSON()
 })
 
 // AvroSchema returns the full, self-contained Avro schema of golden.docs.Documented as JSON.
 func (*Documented) AvroSchema() string {
-	return avroSchemaDocumented
+	return avroSchemaDocumented()
 }
 
 // AvroFullName returns "golden.docs.Documented".

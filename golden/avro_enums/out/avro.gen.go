@@ -9,21 +9,31 @@ import (
 	"sync"
 )
 
-// avroSchemaHand is the full Avro schema of golden.enums.Hand.
-const avroSchemaHand = "{\"type\":\"record\",\"name\":\"Hand\",\"namespace\":\"golden.enums\",\"fields\":[{\"name\":\"suit\",\"type\":{\"type\":\"enum\",\"name\":\"Suit\",\"doc\":\"A card suit.\",\"symbols\":[\"SPADES\",\"HEARTS\",\"DIAMONDS\",\"CLUBS\"],\"default\":\"SPADES\"}},{\"name\":\"reserved\",\"type\":{\"type\":\"enum\",\"name\":\"Reserved\",\"symbols\":[\"default\",\"class\",\"int\",\"type\",\"func\",\"DEFAULT\"]}},{\"name\":\"mixed_case\",\"type\":{\"type\":\"enum\",\"name\":\"MixedCase\",\"symbols\":[\"camelCase\",\"snake_case\",\"UPPER_SNAKE\",\"x\"]}},{\"name\":\"history\",\"type\":{\"type\":\"array\",\"items\":\"golden.enums.Suit\"}},{\"name\":\"maybe\",\"type\":[\"null\",\"golden.enums.Suit\"],\"default\":null}]}"
+// avroPackageSchemas holds every named type of this package's Avro schemas, each defined once, as the branches of one union.
+const avroPackageSchemas = "[{\"type\":\"record\",\"name\":\"Hand\",\"namespace\":\"golden.enums\",\"fields\":[{\"name\":\"suit\",\"type\":{\"type\":\"enum\",\"name\":\"Suit\",\"doc\":\"A card suit.\",\"symbols\":[\"SPADES\",\"HEARTS\",\"DIAMONDS\",\"CLUBS\"],\"default\":\"SPADES\"}},{\"name\":\"reserved\",\"type\":{\"type\":\"enum\",\"name\":\"Reserved\",\"symbols\":[\"default\",\"class\",\"int\",\"type\",\"func\",\"DEFAULT\"]}},{\"name\":\"mixed_case\",\"type\":{\"type\":\"enum\",\"name\":\"MixedCase\",\"symbols\":[\"camelCase\",\"snake_case\",\"UPPER_SNAKE\",\"x\"]}},{\"name\":\"history\",\"type\":{\"type\":\"array\",\"items\":\"golden.enums.Suit\"}},{\"name\":\"maybe\",\"type\":[\"null\",\"golden.enums.Suit\"],\"default\":null}]},\"golden.enums.Suit\",\"golden.enums.Reserved\",\"golden.enums.MixedCase\"]"
 
-// avroTypeHand parses avroSchemaHand once, on first use.
-var avroTypeHand = sync.OnceValue(func() *schema.Type {
-	t, err := schema.ParseAvroString(avroSchemaHand)
+// avroPackageTypes parses avroPackageSchemas once, on first use: the branches are the named types, in definition order.
+var avroPackageTypes = sync.OnceValue(func() []*schema.Type {
+	t, err := schema.ParseAvroString(avroPackageSchemas)
 	if err != nil {
-		panic("streamgen: the generated schema of golden.enums.Hand does not parse: " + err.Error())
+		panic("streamgen: the generated Avro schemas do not parse: " + err.Error())
 	}
-	return t
+	return t.Branches
+})
+
+// avroTypeHand is the parsed schema of golden.enums.Hand, taken from avroPackageTypes.
+var avroTypeHand = sync.OnceValue(func() *schema.Type {
+	return avroPackageTypes()[0]
+})
+
+// avroSchemaHand is the full, self-contained schema JSON of golden.enums.Hand, written once, on first use.
+var avroSchemaHand = sync.OnceValue(func() string {
+	return avroTypeHand().AvroJSON()
 })
 
 // AvroSchema returns the full, self-contained Avro schema of golden.enums.Hand as JSON.
 func (*Hand) AvroSchema() string {
-	return avroSchemaHand
+	return avroSchemaHand()
 }
 
 // AvroFullName returns "golden.enums.Hand".

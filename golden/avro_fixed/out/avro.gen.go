@@ -9,21 +9,31 @@ import (
 	"sync"
 )
 
-// avroSchemaDigests is the full Avro schema of golden.fixed.Digests.
-const avroSchemaDigests = "{\"type\":\"record\",\"name\":\"Digests\",\"namespace\":\"golden.fixed\",\"fields\":[{\"name\":\"md5\",\"type\":{\"type\":\"fixed\",\"name\":\"MD5\",\"doc\":\"An MD5 digest.\",\"size\":16}},{\"name\":\"tiny\",\"type\":{\"type\":\"fixed\",\"name\":\"Tiny\",\"size\":1}},{\"name\":\"history\",\"type\":{\"type\":\"array\",\"items\":\"golden.fixed.MD5\"}},{\"name\":\"by_name\",\"type\":{\"type\":\"map\",\"values\":\"golden.fixed.MD5\"}},{\"name\":\"maybe\",\"type\":[\"golden.fixed.MD5\",\"null\"]}]}"
+// avroPackageSchemas holds every named type of this package's Avro schemas, each defined once, as the branches of one union.
+const avroPackageSchemas = "[{\"type\":\"record\",\"name\":\"Digests\",\"namespace\":\"golden.fixed\",\"fields\":[{\"name\":\"md5\",\"type\":{\"type\":\"fixed\",\"name\":\"MD5\",\"doc\":\"An MD5 digest.\",\"size\":16}},{\"name\":\"tiny\",\"type\":{\"type\":\"fixed\",\"name\":\"Tiny\",\"size\":1}},{\"name\":\"history\",\"type\":{\"type\":\"array\",\"items\":\"golden.fixed.MD5\"}},{\"name\":\"by_name\",\"type\":{\"type\":\"map\",\"values\":\"golden.fixed.MD5\"}},{\"name\":\"maybe\",\"type\":[\"golden.fixed.MD5\",\"null\"]}]},\"golden.fixed.MD5\",\"golden.fixed.Tiny\"]"
 
-// avroTypeDigests parses avroSchemaDigests once, on first use.
-var avroTypeDigests = sync.OnceValue(func() *schema.Type {
-	t, err := schema.ParseAvroString(avroSchemaDigests)
+// avroPackageTypes parses avroPackageSchemas once, on first use: the branches are the named types, in definition order.
+var avroPackageTypes = sync.OnceValue(func() []*schema.Type {
+	t, err := schema.ParseAvroString(avroPackageSchemas)
 	if err != nil {
-		panic("streamgen: the generated schema of golden.fixed.Digests does not parse: " + err.Error())
+		panic("streamgen: the generated Avro schemas do not parse: " + err.Error())
 	}
-	return t
+	return t.Branches
+})
+
+// avroTypeDigests is the parsed schema of golden.fixed.Digests, taken from avroPackageTypes.
+var avroTypeDigests = sync.OnceValue(func() *schema.Type {
+	return avroPackageTypes()[0]
+})
+
+// avroSchemaDigests is the full, self-contained schema JSON of golden.fixed.Digests, written once, on first use.
+var avroSchemaDigests = sync.OnceValue(func() string {
+	return avroTypeDigests().AvroJSON()
 })
 
 // AvroSchema returns the full, self-contained Avro schema of golden.fixed.Digests as JSON.
 func (*Digests) AvroSchema() string {
-	return avroSchemaDigests
+	return avroSchemaDigests()
 }
 
 // AvroFullName returns "golden.fixed.Digests".

@@ -8,21 +8,31 @@ import (
 	"sync"
 )
 
-// avroSchemaKeywords is the full Avro schema of golden.keywords.Keywords.
-const avroSchemaKeywords = "{\"type\":\"record\",\"name\":\"Keywords\",\"namespace\":\"golden.keywords\",\"fields\":[{\"name\":\"break\",\"type\":\"int\"},{\"name\":\"case\",\"type\":\"int\"},{\"name\":\"chan\",\"type\":\"int\"},{\"name\":\"const\",\"type\":\"int\"},{\"name\":\"continue\",\"type\":\"int\"},{\"name\":\"default\",\"type\":\"int\"},{\"name\":\"defer\",\"type\":\"int\"},{\"name\":\"else\",\"type\":\"int\"},{\"name\":\"fallthrough\",\"type\":\"int\"},{\"name\":\"for\",\"type\":\"int\"},{\"name\":\"func\",\"type\":\"int\"},{\"name\":\"go\",\"type\":\"int\"},{\"name\":\"goto\",\"type\":\"int\"},{\"name\":\"if\",\"type\":\"int\"},{\"name\":\"import\",\"type\":\"int\"},{\"name\":\"interface\",\"type\":\"int\"},{\"name\":\"map\",\"type\":\"int\"},{\"name\":\"package\",\"type\":\"int\"},{\"name\":\"range\",\"type\":\"int\"},{\"name\":\"return\",\"type\":\"int\"},{\"name\":\"select\",\"type\":\"int\"},{\"name\":\"struct\",\"type\":\"int\"},{\"name\":\"switch\",\"type\":\"int\"},{\"name\":\"type\",\"type\":\"int\"},{\"name\":\"var\",\"type\":\"int\"},{\"name\":\"class\",\"type\":\"int\"},{\"name\":\"void\",\"type\":[\"null\",\"int\",\"string\"]},{\"name\":\"x\",\"type\":\"int\"},{\"name\":\"r\",\"type\":\"int\"},{\"name\":\"dst\",\"type\":\"int\"},{\"name\":\"err\",\"type\":\"int\"},{\"name\":\"AppendAvro\",\"type\":\"int\"},{\"name\":\"avro_schema\",\"type\":\"int\"},{\"name\":\"user_id\",\"type\":\"int\"},{\"name\":\"userId\",\"type\":\"int\"},{\"name\":\"_private\",\"type\":\"int\"},{\"name\":\"Private\",\"type\":\"int\"},{\"name\":\"codec\",\"type\":\"int\"},{\"name\":\"time\",\"type\":\"long\"}]}"
+// avroPackageSchemas holds every named type of this package's Avro schemas, each defined once, as the branches of one union.
+const avroPackageSchemas = "[{\"type\":\"record\",\"name\":\"Keywords\",\"namespace\":\"golden.keywords\",\"fields\":[{\"name\":\"break\",\"type\":\"int\"},{\"name\":\"case\",\"type\":\"int\"},{\"name\":\"chan\",\"type\":\"int\"},{\"name\":\"const\",\"type\":\"int\"},{\"name\":\"continue\",\"type\":\"int\"},{\"name\":\"default\",\"type\":\"int\"},{\"name\":\"defer\",\"type\":\"int\"},{\"name\":\"else\",\"type\":\"int\"},{\"name\":\"fallthrough\",\"type\":\"int\"},{\"name\":\"for\",\"type\":\"int\"},{\"name\":\"func\",\"type\":\"int\"},{\"name\":\"go\",\"type\":\"int\"},{\"name\":\"goto\",\"type\":\"int\"},{\"name\":\"if\",\"type\":\"int\"},{\"name\":\"import\",\"type\":\"int\"},{\"name\":\"interface\",\"type\":\"int\"},{\"name\":\"map\",\"type\":\"int\"},{\"name\":\"package\",\"type\":\"int\"},{\"name\":\"range\",\"type\":\"int\"},{\"name\":\"return\",\"type\":\"int\"},{\"name\":\"select\",\"type\":\"int\"},{\"name\":\"struct\",\"type\":\"int\"},{\"name\":\"switch\",\"type\":\"int\"},{\"name\":\"type\",\"type\":\"int\"},{\"name\":\"var\",\"type\":\"int\"},{\"name\":\"class\",\"type\":\"int\"},{\"name\":\"void\",\"type\":[\"null\",\"int\",\"string\"]},{\"name\":\"x\",\"type\":\"int\"},{\"name\":\"r\",\"type\":\"int\"},{\"name\":\"dst\",\"type\":\"int\"},{\"name\":\"err\",\"type\":\"int\"},{\"name\":\"AppendAvro\",\"type\":\"int\"},{\"name\":\"avro_schema\",\"type\":\"int\"},{\"name\":\"user_id\",\"type\":\"int\"},{\"name\":\"userId\",\"type\":\"int\"},{\"name\":\"_private\",\"type\":\"int\"},{\"name\":\"Private\",\"type\":\"int\"},{\"name\":\"codec\",\"type\":\"int\"},{\"name\":\"time\",\"type\":\"long\"}]}]"
 
-// avroTypeKeywords parses avroSchemaKeywords once, on first use.
-var avroTypeKeywords = sync.OnceValue(func() *schema.Type {
-	t, err := schema.ParseAvroString(avroSchemaKeywords)
+// avroPackageTypes parses avroPackageSchemas once, on first use: the branches are the named types, in definition order.
+var avroPackageTypes = sync.OnceValue(func() []*schema.Type {
+	t, err := schema.ParseAvroString(avroPackageSchemas)
 	if err != nil {
-		panic("streamgen: the generated schema of golden.keywords.Keywords does not parse: " + err.Error())
+		panic("streamgen: the generated Avro schemas do not parse: " + err.Error())
 	}
-	return t
+	return t.Branches
+})
+
+// avroTypeKeywords is the parsed schema of golden.keywords.Keywords, taken from avroPackageTypes.
+var avroTypeKeywords = sync.OnceValue(func() *schema.Type {
+	return avroPackageTypes()[0]
+})
+
+// avroSchemaKeywords is the full, self-contained schema JSON of golden.keywords.Keywords, written once, on first use.
+var avroSchemaKeywords = sync.OnceValue(func() string {
+	return avroTypeKeywords().AvroJSON()
 })
 
 // AvroSchema returns the full, self-contained Avro schema of golden.keywords.Keywords as JSON.
 func (*Keywords) AvroSchema() string {
-	return avroSchemaKeywords
+	return avroSchemaKeywords()
 }
 
 // AvroFullName returns "golden.keywords.Keywords".

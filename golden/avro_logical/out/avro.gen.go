@@ -9,21 +9,31 @@ import (
 	"time"
 )
 
-// avroSchemaLogical is the full Avro schema of golden.logical.Logical.
-const avroSchemaLogical = "{\"type\":\"record\",\"name\":\"Logical\",\"namespace\":\"golden.logical\",\"fields\":[{\"name\":\"amount\",\"type\":{\"type\":\"bytes\",\"logicalType\":\"decimal\",\"precision\":12,\"scale\":2}},{\"name\":\"price\",\"type\":{\"type\":\"fixed\",\"name\":\"Price\",\"size\":8,\"logicalType\":\"decimal\",\"precision\":18,\"scale\":4}},{\"name\":\"any_precision\",\"type\":{\"type\":\"bytes\",\"logicalType\":\"big-decimal\"}},{\"name\":\"id\",\"type\":{\"type\":\"string\",\"logicalType\":\"uuid\"}},{\"name\":\"raw_id\",\"type\":{\"type\":\"fixed\",\"name\":\"RawID\",\"size\":16,\"logicalType\":\"uuid\"}},{\"name\":\"day\",\"type\":{\"type\":\"int\",\"logicalType\":\"date\"}},{\"name\":\"time_ms\",\"type\":{\"type\":\"int\",\"logicalType\":\"time-millis\"}},{\"name\":\"time_us\",\"type\":{\"type\":\"long\",\"logicalType\":\"time-micros\"}},{\"name\":\"ts_ms\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}},{\"name\":\"ts_us\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-micros\"}},{\"name\":\"ts_ns\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-nanos\"}},{\"name\":\"local_ms\",\"type\":{\"type\":\"long\",\"logicalType\":\"local-timestamp-millis\"}},{\"name\":\"local_us\",\"type\":{\"type\":\"long\",\"logicalType\":\"local-timestamp-micros\"}},{\"name\":\"local_ns\",\"type\":{\"type\":\"long\",\"logicalType\":\"local-timestamp-nanos\"}},{\"name\":\"period\",\"type\":{\"type\":\"fixed\",\"name\":\"Period\",\"size\":12,\"logicalType\":\"duration\"}},{\"name\":\"maybe_day\",\"type\":[\"null\",{\"type\":\"int\",\"logicalType\":\"date\"}],\"default\":null},{\"name\":\"maybe_amount\",\"type\":[{\"type\":\"bytes\",\"logicalType\":\"decimal\",\"precision\":4,\"scale\":1},\"null\"]},{\"name\":\"when\",\"type\":[\"string\",{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}]},{\"name\":\"not_a_decimal\",\"type\":{\"type\":\"string\",\"logicalType\":\"decimal\"},\"doc\":\"An invalid logical type falls back to the underlying type.\"},{\"name\":\"unknown_logical\",\"type\":{\"type\":\"int\",\"logicalType\":\"fixed-size-string\",\"size\":3}}]}"
+// avroPackageSchemas holds every named type of this package's Avro schemas, each defined once, as the branches of one union.
+const avroPackageSchemas = "[{\"type\":\"record\",\"name\":\"Logical\",\"namespace\":\"golden.logical\",\"fields\":[{\"name\":\"amount\",\"type\":{\"type\":\"bytes\",\"logicalType\":\"decimal\",\"precision\":12,\"scale\":2}},{\"name\":\"price\",\"type\":{\"type\":\"fixed\",\"name\":\"Price\",\"size\":8,\"logicalType\":\"decimal\",\"precision\":18,\"scale\":4}},{\"name\":\"any_precision\",\"type\":{\"type\":\"bytes\",\"logicalType\":\"big-decimal\"}},{\"name\":\"id\",\"type\":{\"type\":\"string\",\"logicalType\":\"uuid\"}},{\"name\":\"raw_id\",\"type\":{\"type\":\"fixed\",\"name\":\"RawID\",\"size\":16,\"logicalType\":\"uuid\"}},{\"name\":\"day\",\"type\":{\"type\":\"int\",\"logicalType\":\"date\"}},{\"name\":\"time_ms\",\"type\":{\"type\":\"int\",\"logicalType\":\"time-millis\"}},{\"name\":\"time_us\",\"type\":{\"type\":\"long\",\"logicalType\":\"time-micros\"}},{\"name\":\"ts_ms\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}},{\"name\":\"ts_us\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-micros\"}},{\"name\":\"ts_ns\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-nanos\"}},{\"name\":\"local_ms\",\"type\":{\"type\":\"long\",\"logicalType\":\"local-timestamp-millis\"}},{\"name\":\"local_us\",\"type\":{\"type\":\"long\",\"logicalType\":\"local-timestamp-micros\"}},{\"name\":\"local_ns\",\"type\":{\"type\":\"long\",\"logicalType\":\"local-timestamp-nanos\"}},{\"name\":\"period\",\"type\":{\"type\":\"fixed\",\"name\":\"Period\",\"size\":12,\"logicalType\":\"duration\"}},{\"name\":\"maybe_day\",\"type\":[\"null\",{\"type\":\"int\",\"logicalType\":\"date\"}],\"default\":null},{\"name\":\"maybe_amount\",\"type\":[{\"type\":\"bytes\",\"logicalType\":\"decimal\",\"precision\":4,\"scale\":1},\"null\"]},{\"name\":\"when\",\"type\":[\"string\",{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}]},{\"name\":\"not_a_decimal\",\"type\":{\"type\":\"string\",\"logicalType\":\"decimal\"},\"doc\":\"An invalid logical type falls back to the underlying type.\"},{\"name\":\"unknown_logical\",\"type\":{\"type\":\"int\",\"logicalType\":\"fixed-size-string\",\"size\":3}}]},\"golden.logical.Price\",\"golden.logical.RawID\",\"golden.logical.Period\"]"
 
-// avroTypeLogical parses avroSchemaLogical once, on first use.
-var avroTypeLogical = sync.OnceValue(func() *schema.Type {
-	t, err := schema.ParseAvroString(avroSchemaLogical)
+// avroPackageTypes parses avroPackageSchemas once, on first use: the branches are the named types, in definition order.
+var avroPackageTypes = sync.OnceValue(func() []*schema.Type {
+	t, err := schema.ParseAvroString(avroPackageSchemas)
 	if err != nil {
-		panic("streamgen: the generated schema of golden.logical.Logical does not parse: " + err.Error())
+		panic("streamgen: the generated Avro schemas do not parse: " + err.Error())
 	}
-	return t
+	return t.Branches
+})
+
+// avroTypeLogical is the parsed schema of golden.logical.Logical, taken from avroPackageTypes.
+var avroTypeLogical = sync.OnceValue(func() *schema.Type {
+	return avroPackageTypes()[0]
+})
+
+// avroSchemaLogical is the full, self-contained schema JSON of golden.logical.Logical, written once, on first use.
+var avroSchemaLogical = sync.OnceValue(func() string {
+	return avroTypeLogical().AvroJSON()
 })
 
 // AvroSchema returns the full, self-contained Avro schema of golden.logical.Logical as JSON.
 func (*Logical) AvroSchema() string {
-	return avroSchemaLogical
+	return avroSchemaLogical()
 }
 
 // AvroFullName returns "golden.logical.Logical".

@@ -9,21 +9,31 @@ import (
 	"sync"
 )
 
-// avroSchemaApplicationEvent is the full Avro schema of golden.app.ApplicationEvent.
-const avroSchemaApplicationEvent = "{\"type\":\"record\",\"name\":\"ApplicationEvent\",\"namespace\":\"golden.app\",\"fields\":[{\"name\":\"id\",\"type\":\"string\"},{\"name\":\"document\",\"type\":{\"type\":\"record\",\"name\":\"DocumentInfo\",\"namespace\":\"golden.model\",\"fields\":[{\"name\":\"doc_id\",\"type\":{\"type\":\"string\",\"logicalType\":\"uuid\"}},{\"name\":\"size\",\"type\":\"long\"}]}},{\"name\":\"related\",\"type\":{\"type\":\"array\",\"items\":\"golden.model.DocumentInfo\"}},{\"name\":\"status\",\"type\":{\"type\":\"enum\",\"name\":\"Status\",\"namespace\":\"golden.model\",\"symbols\":[\"DRAFT\",\"PUBLISHED\"]}}]}"
+// avroPackageSchemas holds every named type of this package's Avro schemas, each defined once, as the branches of one union.
+const avroPackageSchemas = "[{\"type\":\"record\",\"name\":\"ApplicationEvent\",\"namespace\":\"golden.app\",\"fields\":[{\"name\":\"id\",\"type\":\"string\"},{\"name\":\"document\",\"type\":{\"type\":\"record\",\"name\":\"DocumentInfo\",\"namespace\":\"golden.model\",\"fields\":[{\"name\":\"doc_id\",\"type\":{\"type\":\"string\",\"logicalType\":\"uuid\"}},{\"name\":\"size\",\"type\":\"long\"}]}},{\"name\":\"related\",\"type\":{\"type\":\"array\",\"items\":\"golden.model.DocumentInfo\"}},{\"name\":\"status\",\"type\":{\"type\":\"enum\",\"name\":\"Status\",\"namespace\":\"golden.model\",\"symbols\":[\"DRAFT\",\"PUBLISHED\"]}}]},\"golden.model.DocumentInfo\",\"golden.model.Status\"]"
 
-// avroTypeApplicationEvent parses avroSchemaApplicationEvent once, on first use.
-var avroTypeApplicationEvent = sync.OnceValue(func() *schema.Type {
-	t, err := schema.ParseAvroString(avroSchemaApplicationEvent)
+// avroPackageTypes parses avroPackageSchemas once, on first use: the branches are the named types, in definition order.
+var avroPackageTypes = sync.OnceValue(func() []*schema.Type {
+	t, err := schema.ParseAvroString(avroPackageSchemas)
 	if err != nil {
-		panic("streamgen: the generated schema of golden.app.ApplicationEvent does not parse: " + err.Error())
+		panic("streamgen: the generated Avro schemas do not parse: " + err.Error())
 	}
-	return t
+	return t.Branches
+})
+
+// avroTypeApplicationEvent is the parsed schema of golden.app.ApplicationEvent, taken from avroPackageTypes.
+var avroTypeApplicationEvent = sync.OnceValue(func() *schema.Type {
+	return avroPackageTypes()[0]
+})
+
+// avroSchemaApplicationEvent is the full, self-contained schema JSON of golden.app.ApplicationEvent, written once, on first use.
+var avroSchemaApplicationEvent = sync.OnceValue(func() string {
+	return avroTypeApplicationEvent().AvroJSON()
 })
 
 // AvroSchema returns the full, self-contained Avro schema of golden.app.ApplicationEvent as JSON.
 func (*ApplicationEvent) AvroSchema() string {
-	return avroSchemaApplicationEvent
+	return avroSchemaApplicationEvent()
 }
 
 // AvroFullName returns "golden.app.ApplicationEvent".
@@ -114,21 +124,19 @@ func (x *ApplicationEvent) UnmarshalAvroJSON(data []byte) error {
 	return x.UnmarshalAvro(bin)
 }
 
-// avroSchemaDocumentInfo is the full Avro schema of golden.model.DocumentInfo.
-const avroSchemaDocumentInfo = "{\"type\":\"record\",\"name\":\"DocumentInfo\",\"namespace\":\"golden.model\",\"fields\":[{\"name\":\"doc_id\",\"type\":{\"type\":\"string\",\"logicalType\":\"uuid\"}},{\"name\":\"size\",\"type\":\"long\"}]}"
-
-// avroTypeDocumentInfo parses avroSchemaDocumentInfo once, on first use.
+// avroTypeDocumentInfo is the parsed schema of golden.model.DocumentInfo, taken from avroPackageTypes.
 var avroTypeDocumentInfo = sync.OnceValue(func() *schema.Type {
-	t, err := schema.ParseAvroString(avroSchemaDocumentInfo)
-	if err != nil {
-		panic("streamgen: the generated schema of golden.model.DocumentInfo does not parse: " + err.Error())
-	}
-	return t
+	return avroPackageTypes()[1]
+})
+
+// avroSchemaDocumentInfo is the full, self-contained schema JSON of golden.model.DocumentInfo, written once, on first use.
+var avroSchemaDocumentInfo = sync.OnceValue(func() string {
+	return avroTypeDocumentInfo().AvroJSON()
 })
 
 // AvroSchema returns the full, self-contained Avro schema of golden.model.DocumentInfo as JSON.
 func (*DocumentInfo) AvroSchema() string {
-	return avroSchemaDocumentInfo
+	return avroSchemaDocumentInfo()
 }
 
 // AvroFullName returns "golden.model.DocumentInfo".

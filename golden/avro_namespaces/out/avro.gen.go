@@ -8,21 +8,31 @@ import (
 	"sync"
 )
 
-// avroSchemaEnvelope is the full Avro schema of com.example.outer.Envelope.
-const avroSchemaEnvelope = "{\"type\":\"record\",\"name\":\"Envelope\",\"namespace\":\"com.example.outer\",\"fields\":[{\"name\":\"a\",\"type\":{\"type\":\"record\",\"name\":\"Item\",\"fields\":[{\"name\":\"x\",\"type\":\"int\"}]}},{\"name\":\"b\",\"type\":{\"type\":\"record\",\"name\":\"Item\",\"namespace\":\"com.example.inner\",\"fields\":[{\"name\":\"y\",\"type\":\"string\"}]}},{\"name\":\"c\",\"type\":{\"type\":\"record\",\"name\":\"Item\",\"namespace\":\"\",\"fields\":[{\"name\":\"z\",\"type\":\"long\"}]}},{\"name\":\"d\",\"type\":{\"type\":\"record\",\"name\":\"Item\",\"namespace\":\"org.other.inner\",\"fields\":[{\"name\":\"w\",\"type\":\"boolean\"}]}},{\"name\":\"same_again\",\"type\":\"com.example.outer.Item\"},{\"name\":\"kind\",\"type\":{\"type\":\"enum\",\"name\":\"Kind\",\"namespace\":\"\",\"symbols\":[\"A\",\"B\"]}},{\"name\":\"inherits\",\"type\":{\"type\":\"record\",\"name\":\"Child\",\"fields\":[{\"name\":\"kind\",\"type\":\"Kind\"}]}}]}"
+// avroPackageSchemas holds every named type of this package's Avro schemas, each defined once, as the branches of one union.
+const avroPackageSchemas = "[{\"type\":\"record\",\"name\":\"Envelope\",\"namespace\":\"com.example.outer\",\"fields\":[{\"name\":\"a\",\"type\":{\"type\":\"record\",\"name\":\"Item\",\"fields\":[{\"name\":\"x\",\"type\":\"int\"}]}},{\"name\":\"b\",\"type\":{\"type\":\"record\",\"name\":\"Item\",\"namespace\":\"com.example.inner\",\"fields\":[{\"name\":\"y\",\"type\":\"string\"}]}},{\"name\":\"c\",\"type\":{\"type\":\"record\",\"name\":\"Item\",\"namespace\":\"\",\"fields\":[{\"name\":\"z\",\"type\":\"long\"}]}},{\"name\":\"d\",\"type\":{\"type\":\"record\",\"name\":\"Item\",\"namespace\":\"org.other.inner\",\"fields\":[{\"name\":\"w\",\"type\":\"boolean\"}]}},{\"name\":\"same_again\",\"type\":\"com.example.outer.Item\"},{\"name\":\"kind\",\"type\":{\"type\":\"enum\",\"name\":\"Kind\",\"namespace\":\"\",\"symbols\":[\"A\",\"B\"]}},{\"name\":\"inherits\",\"type\":{\"type\":\"record\",\"name\":\"Child\",\"fields\":[{\"name\":\"kind\",\"type\":\"Kind\"}]}}]},\"com.example.outer.Item\",\"com.example.inner.Item\",\"Item\",\"org.other.inner.Item\",\"Kind\",\"com.example.outer.Child\"]"
 
-// avroTypeEnvelope parses avroSchemaEnvelope once, on first use.
-var avroTypeEnvelope = sync.OnceValue(func() *schema.Type {
-	t, err := schema.ParseAvroString(avroSchemaEnvelope)
+// avroPackageTypes parses avroPackageSchemas once, on first use: the branches are the named types, in definition order.
+var avroPackageTypes = sync.OnceValue(func() []*schema.Type {
+	t, err := schema.ParseAvroString(avroPackageSchemas)
 	if err != nil {
-		panic("streamgen: the generated schema of com.example.outer.Envelope does not parse: " + err.Error())
+		panic("streamgen: the generated Avro schemas do not parse: " + err.Error())
 	}
-	return t
+	return t.Branches
+})
+
+// avroTypeEnvelope is the parsed schema of com.example.outer.Envelope, taken from avroPackageTypes.
+var avroTypeEnvelope = sync.OnceValue(func() *schema.Type {
+	return avroPackageTypes()[0]
+})
+
+// avroSchemaEnvelope is the full, self-contained schema JSON of com.example.outer.Envelope, written once, on first use.
+var avroSchemaEnvelope = sync.OnceValue(func() string {
+	return avroTypeEnvelope().AvroJSON()
 })
 
 // AvroSchema returns the full, self-contained Avro schema of com.example.outer.Envelope as JSON.
 func (*Envelope) AvroSchema() string {
-	return avroSchemaEnvelope
+	return avroSchemaEnvelope()
 }
 
 // AvroFullName returns "com.example.outer.Envelope".
@@ -110,21 +120,19 @@ func (x *Envelope) UnmarshalAvroJSON(data []byte) error {
 	return x.UnmarshalAvro(bin)
 }
 
-// avroSchemaExampleOuterItem is the full Avro schema of com.example.outer.Item.
-const avroSchemaExampleOuterItem = "{\"type\":\"record\",\"name\":\"Item\",\"namespace\":\"com.example.outer\",\"fields\":[{\"name\":\"x\",\"type\":\"int\"}]}"
-
-// avroTypeExampleOuterItem parses avroSchemaExampleOuterItem once, on first use.
+// avroTypeExampleOuterItem is the parsed schema of com.example.outer.Item, taken from avroPackageTypes.
 var avroTypeExampleOuterItem = sync.OnceValue(func() *schema.Type {
-	t, err := schema.ParseAvroString(avroSchemaExampleOuterItem)
-	if err != nil {
-		panic("streamgen: the generated schema of com.example.outer.Item does not parse: " + err.Error())
-	}
-	return t
+	return avroPackageTypes()[1]
+})
+
+// avroSchemaExampleOuterItem is the full, self-contained schema JSON of com.example.outer.Item, written once, on first use.
+var avroSchemaExampleOuterItem = sync.OnceValue(func() string {
+	return avroTypeExampleOuterItem().AvroJSON()
 })
 
 // AvroSchema returns the full, self-contained Avro schema of com.example.outer.Item as JSON.
 func (*ExampleOuterItem) AvroSchema() string {
-	return avroSchemaExampleOuterItem
+	return avroSchemaExampleOuterItem()
 }
 
 // AvroFullName returns "com.example.outer.Item".
@@ -184,21 +192,19 @@ func (x *ExampleOuterItem) UnmarshalAvroJSON(data []byte) error {
 	return x.UnmarshalAvro(bin)
 }
 
-// avroSchemaExampleInnerItem is the full Avro schema of com.example.inner.Item.
-const avroSchemaExampleInnerItem = "{\"type\":\"record\",\"name\":\"Item\",\"namespace\":\"com.example.inner\",\"fields\":[{\"name\":\"y\",\"type\":\"string\"}]}"
-
-// avroTypeExampleInnerItem parses avroSchemaExampleInnerItem once, on first use.
+// avroTypeExampleInnerItem is the parsed schema of com.example.inner.Item, taken from avroPackageTypes.
 var avroTypeExampleInnerItem = sync.OnceValue(func() *schema.Type {
-	t, err := schema.ParseAvroString(avroSchemaExampleInnerItem)
-	if err != nil {
-		panic("streamgen: the generated schema of com.example.inner.Item does not parse: " + err.Error())
-	}
-	return t
+	return avroPackageTypes()[2]
+})
+
+// avroSchemaExampleInnerItem is the full, self-contained schema JSON of com.example.inner.Item, written once, on first use.
+var avroSchemaExampleInnerItem = sync.OnceValue(func() string {
+	return avroTypeExampleInnerItem().AvroJSON()
 })
 
 // AvroSchema returns the full, self-contained Avro schema of com.example.inner.Item as JSON.
 func (*ExampleInnerItem) AvroSchema() string {
-	return avroSchemaExampleInnerItem
+	return avroSchemaExampleInnerItem()
 }
 
 // AvroFullName returns "com.example.inner.Item".
@@ -258,21 +264,19 @@ func (x *ExampleInnerItem) UnmarshalAvroJSON(data []byte) error {
 	return x.UnmarshalAvro(bin)
 }
 
-// avroSchemaItem is the full Avro schema of Item.
-const avroSchemaItem = "{\"type\":\"record\",\"name\":\"Item\",\"fields\":[{\"name\":\"z\",\"type\":\"long\"}]}"
-
-// avroTypeItem parses avroSchemaItem once, on first use.
+// avroTypeItem is the parsed schema of Item, taken from avroPackageTypes.
 var avroTypeItem = sync.OnceValue(func() *schema.Type {
-	t, err := schema.ParseAvroString(avroSchemaItem)
-	if err != nil {
-		panic("streamgen: the generated schema of Item does not parse: " + err.Error())
-	}
-	return t
+	return avroPackageTypes()[3]
+})
+
+// avroSchemaItem is the full, self-contained schema JSON of Item, written once, on first use.
+var avroSchemaItem = sync.OnceValue(func() string {
+	return avroTypeItem().AvroJSON()
 })
 
 // AvroSchema returns the full, self-contained Avro schema of Item as JSON.
 func (*Item) AvroSchema() string {
-	return avroSchemaItem
+	return avroSchemaItem()
 }
 
 // AvroFullName returns "Item".
@@ -332,21 +336,19 @@ func (x *Item) UnmarshalAvroJSON(data []byte) error {
 	return x.UnmarshalAvro(bin)
 }
 
-// avroSchemaOtherInnerItem is the full Avro schema of org.other.inner.Item.
-const avroSchemaOtherInnerItem = "{\"type\":\"record\",\"name\":\"Item\",\"namespace\":\"org.other.inner\",\"fields\":[{\"name\":\"w\",\"type\":\"boolean\"}]}"
-
-// avroTypeOtherInnerItem parses avroSchemaOtherInnerItem once, on first use.
+// avroTypeOtherInnerItem is the parsed schema of org.other.inner.Item, taken from avroPackageTypes.
 var avroTypeOtherInnerItem = sync.OnceValue(func() *schema.Type {
-	t, err := schema.ParseAvroString(avroSchemaOtherInnerItem)
-	if err != nil {
-		panic("streamgen: the generated schema of org.other.inner.Item does not parse: " + err.Error())
-	}
-	return t
+	return avroPackageTypes()[4]
+})
+
+// avroSchemaOtherInnerItem is the full, self-contained schema JSON of org.other.inner.Item, written once, on first use.
+var avroSchemaOtherInnerItem = sync.OnceValue(func() string {
+	return avroTypeOtherInnerItem().AvroJSON()
 })
 
 // AvroSchema returns the full, self-contained Avro schema of org.other.inner.Item as JSON.
 func (*OtherInnerItem) AvroSchema() string {
-	return avroSchemaOtherInnerItem
+	return avroSchemaOtherInnerItem()
 }
 
 // AvroFullName returns "org.other.inner.Item".
@@ -406,21 +408,19 @@ func (x *OtherInnerItem) UnmarshalAvroJSON(data []byte) error {
 	return x.UnmarshalAvro(bin)
 }
 
-// avroSchemaChild is the full Avro schema of com.example.outer.Child.
-const avroSchemaChild = "{\"type\":\"record\",\"name\":\"Child\",\"namespace\":\"com.example.outer\",\"fields\":[{\"name\":\"kind\",\"type\":{\"type\":\"enum\",\"name\":\"Kind\",\"namespace\":\"\",\"symbols\":[\"A\",\"B\"]}}]}"
-
-// avroTypeChild parses avroSchemaChild once, on first use.
+// avroTypeChild is the parsed schema of com.example.outer.Child, taken from avroPackageTypes.
 var avroTypeChild = sync.OnceValue(func() *schema.Type {
-	t, err := schema.ParseAvroString(avroSchemaChild)
-	if err != nil {
-		panic("streamgen: the generated schema of com.example.outer.Child does not parse: " + err.Error())
-	}
-	return t
+	return avroPackageTypes()[6]
+})
+
+// avroSchemaChild is the full, self-contained schema JSON of com.example.outer.Child, written once, on first use.
+var avroSchemaChild = sync.OnceValue(func() string {
+	return avroTypeChild().AvroJSON()
 })
 
 // AvroSchema returns the full, self-contained Avro schema of com.example.outer.Child as JSON.
 func (*Child) AvroSchema() string {
-	return avroSchemaChild
+	return avroSchemaChild()
 }
 
 // AvroFullName returns "com.example.outer.Child".

@@ -9,21 +9,31 @@ import (
 	"sync"
 )
 
-// avroSchemaOrder is the full Avro schema of golden.nested.Order.
-const avroSchemaOrder = "{\"type\":\"record\",\"name\":\"Order\",\"namespace\":\"golden.nested\",\"fields\":[{\"name\":\"id\",\"type\":\"long\"},{\"name\":\"customer\",\"type\":{\"type\":\"record\",\"name\":\"Customer\",\"fields\":[{\"name\":\"name\",\"type\":\"string\"},{\"name\":\"address\",\"type\":{\"type\":\"record\",\"name\":\"Address\",\"fields\":[{\"name\":\"street\",\"type\":\"string\"},{\"name\":\"city\",\"type\":\"string\"}]}}]}},{\"name\":\"billing\",\"type\":\"golden.nested.Address\"},{\"name\":\"lines\",\"type\":{\"type\":\"array\",\"items\":{\"type\":\"record\",\"name\":\"Line\",\"fields\":[{\"name\":\"sku\",\"type\":\"string\"},{\"name\":\"qty\",\"type\":\"int\"}]}}},{\"name\":\"empty\",\"type\":{\"type\":\"record\",\"name\":\"Empty\",\"fields\":[]}}]}"
+// avroPackageSchemas holds every named type of this package's Avro schemas, each defined once, as the branches of one union.
+const avroPackageSchemas = "[{\"type\":\"record\",\"name\":\"Order\",\"namespace\":\"golden.nested\",\"fields\":[{\"name\":\"id\",\"type\":\"long\"},{\"name\":\"customer\",\"type\":{\"type\":\"record\",\"name\":\"Customer\",\"fields\":[{\"name\":\"name\",\"type\":\"string\"},{\"name\":\"address\",\"type\":{\"type\":\"record\",\"name\":\"Address\",\"fields\":[{\"name\":\"street\",\"type\":\"string\"},{\"name\":\"city\",\"type\":\"string\"}]}}]}},{\"name\":\"billing\",\"type\":\"golden.nested.Address\"},{\"name\":\"lines\",\"type\":{\"type\":\"array\",\"items\":{\"type\":\"record\",\"name\":\"Line\",\"fields\":[{\"name\":\"sku\",\"type\":\"string\"},{\"name\":\"qty\",\"type\":\"int\"}]}}},{\"name\":\"empty\",\"type\":{\"type\":\"record\",\"name\":\"Empty\",\"fields\":[]}}]},\"golden.nested.Customer\",\"golden.nested.Address\",\"golden.nested.Line\",\"golden.nested.Empty\"]"
 
-// avroTypeOrder parses avroSchemaOrder once, on first use.
-var avroTypeOrder = sync.OnceValue(func() *schema.Type {
-	t, err := schema.ParseAvroString(avroSchemaOrder)
+// avroPackageTypes parses avroPackageSchemas once, on first use: the branches are the named types, in definition order.
+var avroPackageTypes = sync.OnceValue(func() []*schema.Type {
+	t, err := schema.ParseAvroString(avroPackageSchemas)
 	if err != nil {
-		panic("streamgen: the generated schema of golden.nested.Order does not parse: " + err.Error())
+		panic("streamgen: the generated Avro schemas do not parse: " + err.Error())
 	}
-	return t
+	return t.Branches
+})
+
+// avroTypeOrder is the parsed schema of golden.nested.Order, taken from avroPackageTypes.
+var avroTypeOrder = sync.OnceValue(func() *schema.Type {
+	return avroPackageTypes()[0]
+})
+
+// avroSchemaOrder is the full, self-contained schema JSON of golden.nested.Order, written once, on first use.
+var avroSchemaOrder = sync.OnceValue(func() string {
+	return avroTypeOrder().AvroJSON()
 })
 
 // AvroSchema returns the full, self-contained Avro schema of golden.nested.Order as JSON.
 func (*Order) AvroSchema() string {
-	return avroSchemaOrder
+	return avroSchemaOrder()
 }
 
 // AvroFullName returns "golden.nested.Order".
@@ -117,21 +127,19 @@ func (x *Order) UnmarshalAvroJSON(data []byte) error {
 	return x.UnmarshalAvro(bin)
 }
 
-// avroSchemaCustomer is the full Avro schema of golden.nested.Customer.
-const avroSchemaCustomer = "{\"type\":\"record\",\"name\":\"Customer\",\"namespace\":\"golden.nested\",\"fields\":[{\"name\":\"name\",\"type\":\"string\"},{\"name\":\"address\",\"type\":{\"type\":\"record\",\"name\":\"Address\",\"fields\":[{\"name\":\"street\",\"type\":\"string\"},{\"name\":\"city\",\"type\":\"string\"}]}}]}"
-
-// avroTypeCustomer parses avroSchemaCustomer once, on first use.
+// avroTypeCustomer is the parsed schema of golden.nested.Customer, taken from avroPackageTypes.
 var avroTypeCustomer = sync.OnceValue(func() *schema.Type {
-	t, err := schema.ParseAvroString(avroSchemaCustomer)
-	if err != nil {
-		panic("streamgen: the generated schema of golden.nested.Customer does not parse: " + err.Error())
-	}
-	return t
+	return avroPackageTypes()[1]
+})
+
+// avroSchemaCustomer is the full, self-contained schema JSON of golden.nested.Customer, written once, on first use.
+var avroSchemaCustomer = sync.OnceValue(func() string {
+	return avroTypeCustomer().AvroJSON()
 })
 
 // AvroSchema returns the full, self-contained Avro schema of golden.nested.Customer as JSON.
 func (*Customer) AvroSchema() string {
-	return avroSchemaCustomer
+	return avroSchemaCustomer()
 }
 
 // AvroFullName returns "golden.nested.Customer".
@@ -196,21 +204,19 @@ func (x *Customer) UnmarshalAvroJSON(data []byte) error {
 	return x.UnmarshalAvro(bin)
 }
 
-// avroSchemaAddress is the full Avro schema of golden.nested.Address.
-const avroSchemaAddress = "{\"type\":\"record\",\"name\":\"Address\",\"namespace\":\"golden.nested\",\"fields\":[{\"name\":\"street\",\"type\":\"string\"},{\"name\":\"city\",\"type\":\"string\"}]}"
-
-// avroTypeAddress parses avroSchemaAddress once, on first use.
+// avroTypeAddress is the parsed schema of golden.nested.Address, taken from avroPackageTypes.
 var avroTypeAddress = sync.OnceValue(func() *schema.Type {
-	t, err := schema.ParseAvroString(avroSchemaAddress)
-	if err != nil {
-		panic("streamgen: the generated schema of golden.nested.Address does not parse: " + err.Error())
-	}
-	return t
+	return avroPackageTypes()[2]
+})
+
+// avroSchemaAddress is the full, self-contained schema JSON of golden.nested.Address, written once, on first use.
+var avroSchemaAddress = sync.OnceValue(func() string {
+	return avroTypeAddress().AvroJSON()
 })
 
 // AvroSchema returns the full, self-contained Avro schema of golden.nested.Address as JSON.
 func (*Address) AvroSchema() string {
-	return avroSchemaAddress
+	return avroSchemaAddress()
 }
 
 // AvroFullName returns "golden.nested.Address".
@@ -272,21 +278,19 @@ func (x *Address) UnmarshalAvroJSON(data []byte) error {
 	return x.UnmarshalAvro(bin)
 }
 
-// avroSchemaLine is the full Avro schema of golden.nested.Line.
-const avroSchemaLine = "{\"type\":\"record\",\"name\":\"Line\",\"namespace\":\"golden.nested\",\"fields\":[{\"name\":\"sku\",\"type\":\"string\"},{\"name\":\"qty\",\"type\":\"int\"}]}"
-
-// avroTypeLine parses avroSchemaLine once, on first use.
+// avroTypeLine is the parsed schema of golden.nested.Line, taken from avroPackageTypes.
 var avroTypeLine = sync.OnceValue(func() *schema.Type {
-	t, err := schema.ParseAvroString(avroSchemaLine)
-	if err != nil {
-		panic("streamgen: the generated schema of golden.nested.Line does not parse: " + err.Error())
-	}
-	return t
+	return avroPackageTypes()[3]
+})
+
+// avroSchemaLine is the full, self-contained schema JSON of golden.nested.Line, written once, on first use.
+var avroSchemaLine = sync.OnceValue(func() string {
+	return avroTypeLine().AvroJSON()
 })
 
 // AvroSchema returns the full, self-contained Avro schema of golden.nested.Line as JSON.
 func (*Line) AvroSchema() string {
-	return avroSchemaLine
+	return avroSchemaLine()
 }
 
 // AvroFullName returns "golden.nested.Line".
@@ -348,21 +352,19 @@ func (x *Line) UnmarshalAvroJSON(data []byte) error {
 	return x.UnmarshalAvro(bin)
 }
 
-// avroSchemaEmpty is the full Avro schema of golden.nested.Empty.
-const avroSchemaEmpty = "{\"type\":\"record\",\"name\":\"Empty\",\"namespace\":\"golden.nested\",\"fields\":[]}"
-
-// avroTypeEmpty parses avroSchemaEmpty once, on first use.
+// avroTypeEmpty is the parsed schema of golden.nested.Empty, taken from avroPackageTypes.
 var avroTypeEmpty = sync.OnceValue(func() *schema.Type {
-	t, err := schema.ParseAvroString(avroSchemaEmpty)
-	if err != nil {
-		panic("streamgen: the generated schema of golden.nested.Empty does not parse: " + err.Error())
-	}
-	return t
+	return avroPackageTypes()[4]
+})
+
+// avroSchemaEmpty is the full, self-contained schema JSON of golden.nested.Empty, written once, on first use.
+var avroSchemaEmpty = sync.OnceValue(func() string {
+	return avroTypeEmpty().AvroJSON()
 })
 
 // AvroSchema returns the full, self-contained Avro schema of golden.nested.Empty as JSON.
 func (*Empty) AvroSchema() string {
-	return avroSchemaEmpty
+	return avroSchemaEmpty()
 }
 
 // AvroFullName returns "golden.nested.Empty".

@@ -8,21 +8,31 @@ import (
 	"sync"
 )
 
-// avroSchemaPrimitives is the full Avro schema of golden.primitives.Primitives.
-const avroSchemaPrimitives = "{\"type\":\"record\",\"name\":\"Primitives\",\"namespace\":\"golden.primitives\",\"doc\":\"One field of every primitive type, in both the short and the long form.\",\"fields\":[{\"name\":\"null_field\",\"type\":\"null\"},{\"name\":\"boolean_field\",\"type\":\"boolean\"},{\"name\":\"int_field\",\"type\":\"int\"},{\"name\":\"long_field\",\"type\":\"long\"},{\"name\":\"float_field\",\"type\":\"float\"},{\"name\":\"double_field\",\"type\":\"double\"},{\"name\":\"bytes_field\",\"type\":\"bytes\"},{\"name\":\"string_field\",\"type\":\"string\"},{\"name\":\"long_form\",\"type\":\"long\"},{\"name\":\"with_default\",\"type\":\"int\",\"default\":42}]}"
+// avroPackageSchemas holds every named type of this package's Avro schemas, each defined once, as the branches of one union.
+const avroPackageSchemas = "[{\"type\":\"record\",\"name\":\"Primitives\",\"namespace\":\"golden.primitives\",\"doc\":\"One field of every primitive type, in both the short and the long form.\",\"fields\":[{\"name\":\"null_field\",\"type\":\"null\"},{\"name\":\"boolean_field\",\"type\":\"boolean\"},{\"name\":\"int_field\",\"type\":\"int\"},{\"name\":\"long_field\",\"type\":\"long\"},{\"name\":\"float_field\",\"type\":\"float\"},{\"name\":\"double_field\",\"type\":\"double\"},{\"name\":\"bytes_field\",\"type\":\"bytes\"},{\"name\":\"string_field\",\"type\":\"string\"},{\"name\":\"long_form\",\"type\":\"long\"},{\"name\":\"with_default\",\"type\":\"int\",\"default\":42}]}]"
 
-// avroTypePrimitives parses avroSchemaPrimitives once, on first use.
-var avroTypePrimitives = sync.OnceValue(func() *schema.Type {
-	t, err := schema.ParseAvroString(avroSchemaPrimitives)
+// avroPackageTypes parses avroPackageSchemas once, on first use: the branches are the named types, in definition order.
+var avroPackageTypes = sync.OnceValue(func() []*schema.Type {
+	t, err := schema.ParseAvroString(avroPackageSchemas)
 	if err != nil {
-		panic("streamgen: the generated schema of golden.primitives.Primitives does not parse: " + err.Error())
+		panic("streamgen: the generated Avro schemas do not parse: " + err.Error())
 	}
-	return t
+	return t.Branches
+})
+
+// avroTypePrimitives is the parsed schema of golden.primitives.Primitives, taken from avroPackageTypes.
+var avroTypePrimitives = sync.OnceValue(func() *schema.Type {
+	return avroPackageTypes()[0]
+})
+
+// avroSchemaPrimitives is the full, self-contained schema JSON of golden.primitives.Primitives, written once, on first use.
+var avroSchemaPrimitives = sync.OnceValue(func() string {
+	return avroTypePrimitives().AvroJSON()
 })
 
 // AvroSchema returns the full, self-contained Avro schema of golden.primitives.Primitives as JSON.
 func (*Primitives) AvroSchema() string {
-	return avroSchemaPrimitives
+	return avroSchemaPrimitives()
 }
 
 // AvroFullName returns "golden.primitives.Primitives".

@@ -9,21 +9,31 @@ import (
 	"sync"
 )
 
-// avroSchemaLongList is the full Avro schema of golden.recursive.LongList.
-const avroSchemaLongList = "{\"type\":\"record\",\"name\":\"LongList\",\"namespace\":\"golden.recursive\",\"aliases\":[\"LinkedLongs\"],\"fields\":[{\"name\":\"value\",\"type\":\"long\"},{\"name\":\"next\",\"type\":[\"golden.recursive.LongList\",\"null\"]}]}"
+// avroPackageSchemas holds every named type of this package's Avro schemas, each defined once, as the branches of one union.
+const avroPackageSchemas = "[{\"type\":\"record\",\"name\":\"LongList\",\"namespace\":\"golden.recursive\",\"aliases\":[\"LinkedLongs\"],\"fields\":[{\"name\":\"value\",\"type\":\"long\"},{\"name\":\"next\",\"type\":[\"golden.recursive.LongList\",\"null\"]}]},{\"type\":\"record\",\"name\":\"Tree\",\"namespace\":\"golden.recursive\",\"fields\":[{\"name\":\"label\",\"type\":\"string\"},{\"name\":\"children\",\"type\":{\"type\":\"array\",\"items\":\"golden.recursive.Tree\"}},{\"name\":\"by_name\",\"type\":{\"type\":\"map\",\"values\":\"golden.recursive.Tree\"}}]},{\"type\":\"record\",\"name\":\"Ping\",\"namespace\":\"golden.recursive\",\"fields\":[{\"name\":\"pong\",\"type\":{\"type\":\"record\",\"name\":\"Pong\",\"fields\":[{\"name\":\"ping\",\"type\":[\"null\",\"golden.recursive.Ping\"]},{\"name\":\"count\",\"type\":\"int\"}]}}]},\"golden.recursive.Pong\",{\"type\":\"record\",\"name\":\"Json\",\"namespace\":\"golden.recursive\",\"fields\":[{\"name\":\"value\",\"type\":[\"long\",\"double\",\"string\",\"boolean\",\"null\",{\"type\":\"array\",\"items\":\"golden.recursive.Json\"},{\"type\":\"map\",\"values\":\"golden.recursive.Json\"}]}]}]"
 
-// avroTypeLongList parses avroSchemaLongList once, on first use.
-var avroTypeLongList = sync.OnceValue(func() *schema.Type {
-	t, err := schema.ParseAvroString(avroSchemaLongList)
+// avroPackageTypes parses avroPackageSchemas once, on first use: the branches are the named types, in definition order.
+var avroPackageTypes = sync.OnceValue(func() []*schema.Type {
+	t, err := schema.ParseAvroString(avroPackageSchemas)
 	if err != nil {
-		panic("streamgen: the generated schema of golden.recursive.LongList does not parse: " + err.Error())
+		panic("streamgen: the generated Avro schemas do not parse: " + err.Error())
 	}
-	return t
+	return t.Branches
+})
+
+// avroTypeLongList is the parsed schema of golden.recursive.LongList, taken from avroPackageTypes.
+var avroTypeLongList = sync.OnceValue(func() *schema.Type {
+	return avroPackageTypes()[0]
+})
+
+// avroSchemaLongList is the full, self-contained schema JSON of golden.recursive.LongList, written once, on first use.
+var avroSchemaLongList = sync.OnceValue(func() string {
+	return avroTypeLongList().AvroJSON()
 })
 
 // AvroSchema returns the full, self-contained Avro schema of golden.recursive.LongList as JSON.
 func (*LongList) AvroSchema() string {
-	return avroSchemaLongList
+	return avroSchemaLongList()
 }
 
 // AvroFullName returns "golden.recursive.LongList".
@@ -106,21 +116,19 @@ func (x *LongList) UnmarshalAvroJSON(data []byte) error {
 	return x.UnmarshalAvro(bin)
 }
 
-// avroSchemaTree is the full Avro schema of golden.recursive.Tree.
-const avroSchemaTree = "{\"type\":\"record\",\"name\":\"Tree\",\"namespace\":\"golden.recursive\",\"fields\":[{\"name\":\"label\",\"type\":\"string\"},{\"name\":\"children\",\"type\":{\"type\":\"array\",\"items\":\"golden.recursive.Tree\"}},{\"name\":\"by_name\",\"type\":{\"type\":\"map\",\"values\":\"golden.recursive.Tree\"}}]}"
-
-// avroTypeTree parses avroSchemaTree once, on first use.
+// avroTypeTree is the parsed schema of golden.recursive.Tree, taken from avroPackageTypes.
 var avroTypeTree = sync.OnceValue(func() *schema.Type {
-	t, err := schema.ParseAvroString(avroSchemaTree)
-	if err != nil {
-		panic("streamgen: the generated schema of golden.recursive.Tree does not parse: " + err.Error())
-	}
-	return t
+	return avroPackageTypes()[1]
+})
+
+// avroSchemaTree is the full, self-contained schema JSON of golden.recursive.Tree, written once, on first use.
+var avroSchemaTree = sync.OnceValue(func() string {
+	return avroTypeTree().AvroJSON()
 })
 
 // AvroSchema returns the full, self-contained Avro schema of golden.recursive.Tree as JSON.
 func (*Tree) AvroSchema() string {
-	return avroSchemaTree
+	return avroSchemaTree()
 }
 
 // AvroFullName returns "golden.recursive.Tree".
@@ -234,21 +242,19 @@ func (x *Tree) UnmarshalAvroJSON(data []byte) error {
 	return x.UnmarshalAvro(bin)
 }
 
-// avroSchemaPing is the full Avro schema of golden.recursive.Ping.
-const avroSchemaPing = "{\"type\":\"record\",\"name\":\"Ping\",\"namespace\":\"golden.recursive\",\"fields\":[{\"name\":\"pong\",\"type\":{\"type\":\"record\",\"name\":\"Pong\",\"fields\":[{\"name\":\"ping\",\"type\":[\"null\",\"golden.recursive.Ping\"]},{\"name\":\"count\",\"type\":\"int\"}]}}]}"
-
-// avroTypePing parses avroSchemaPing once, on first use.
+// avroTypePing is the parsed schema of golden.recursive.Ping, taken from avroPackageTypes.
 var avroTypePing = sync.OnceValue(func() *schema.Type {
-	t, err := schema.ParseAvroString(avroSchemaPing)
-	if err != nil {
-		panic("streamgen: the generated schema of golden.recursive.Ping does not parse: " + err.Error())
-	}
-	return t
+	return avroPackageTypes()[2]
+})
+
+// avroSchemaPing is the full, self-contained schema JSON of golden.recursive.Ping, written once, on first use.
+var avroSchemaPing = sync.OnceValue(func() string {
+	return avroTypePing().AvroJSON()
 })
 
 // AvroSchema returns the full, self-contained Avro schema of golden.recursive.Ping as JSON.
 func (*Ping) AvroSchema() string {
-	return avroSchemaPing
+	return avroSchemaPing()
 }
 
 // AvroFullName returns "golden.recursive.Ping".
@@ -315,21 +321,19 @@ func (x *Ping) UnmarshalAvroJSON(data []byte) error {
 	return x.UnmarshalAvro(bin)
 }
 
-// avroSchemaPong is the full Avro schema of golden.recursive.Pong.
-const avroSchemaPong = "{\"type\":\"record\",\"name\":\"Pong\",\"namespace\":\"golden.recursive\",\"fields\":[{\"name\":\"ping\",\"type\":[\"null\",{\"type\":\"record\",\"name\":\"Ping\",\"fields\":[{\"name\":\"pong\",\"type\":\"golden.recursive.Pong\"}]}]},{\"name\":\"count\",\"type\":\"int\"}]}"
-
-// avroTypePong parses avroSchemaPong once, on first use.
+// avroTypePong is the parsed schema of golden.recursive.Pong, taken from avroPackageTypes.
 var avroTypePong = sync.OnceValue(func() *schema.Type {
-	t, err := schema.ParseAvroString(avroSchemaPong)
-	if err != nil {
-		panic("streamgen: the generated schema of golden.recursive.Pong does not parse: " + err.Error())
-	}
-	return t
+	return avroPackageTypes()[3]
+})
+
+// avroSchemaPong is the full, self-contained schema JSON of golden.recursive.Pong, written once, on first use.
+var avroSchemaPong = sync.OnceValue(func() string {
+	return avroTypePong().AvroJSON()
 })
 
 // AvroSchema returns the full, self-contained Avro schema of golden.recursive.Pong as JSON.
 func (*Pong) AvroSchema() string {
-	return avroSchemaPong
+	return avroSchemaPong()
 }
 
 // AvroFullName returns "golden.recursive.Pong".
@@ -412,21 +416,19 @@ func (x *Pong) UnmarshalAvroJSON(data []byte) error {
 	return x.UnmarshalAvro(bin)
 }
 
-// avroSchemaJSON is the full Avro schema of golden.recursive.Json.
-const avroSchemaJSON = "{\"type\":\"record\",\"name\":\"Json\",\"namespace\":\"golden.recursive\",\"fields\":[{\"name\":\"value\",\"type\":[\"long\",\"double\",\"string\",\"boolean\",\"null\",{\"type\":\"array\",\"items\":\"golden.recursive.Json\"},{\"type\":\"map\",\"values\":\"golden.recursive.Json\"}]}]}"
-
-// avroTypeJSON parses avroSchemaJSON once, on first use.
+// avroTypeJSON is the parsed schema of golden.recursive.Json, taken from avroPackageTypes.
 var avroTypeJSON = sync.OnceValue(func() *schema.Type {
-	t, err := schema.ParseAvroString(avroSchemaJSON)
-	if err != nil {
-		panic("streamgen: the generated schema of golden.recursive.Json does not parse: " + err.Error())
-	}
-	return t
+	return avroPackageTypes()[4]
+})
+
+// avroSchemaJSON is the full, self-contained schema JSON of golden.recursive.Json, written once, on first use.
+var avroSchemaJSON = sync.OnceValue(func() string {
+	return avroTypeJSON().AvroJSON()
 })
 
 // AvroSchema returns the full, self-contained Avro schema of golden.recursive.Json as JSON.
 func (*JSON) AvroSchema() string {
-	return avroSchemaJSON
+	return avroSchemaJSON()
 }
 
 // AvroFullName returns "golden.recursive.Json".

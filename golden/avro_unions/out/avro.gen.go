@@ -9,21 +9,31 @@ import (
 	"sync"
 )
 
-// avroSchemaEvent is the full Avro schema of golden.unions.Event.
-const avroSchemaEvent = "{\"type\":\"record\",\"name\":\"Event\",\"namespace\":\"golden.unions\",\"fields\":[{\"name\":\"referrer\",\"type\":[\"null\",\"string\"],\"default\":null},{\"name\":\"score\",\"type\":[\"double\",\"null\"]},{\"name\":\"payload\",\"type\":[\"null\",\"bytes\"]},{\"name\":\"tags\",\"type\":[\"null\",{\"type\":\"array\",\"items\":\"string\"}]},{\"name\":\"attrs\",\"type\":[{\"type\":\"map\",\"values\":\"string\"},\"null\"]},{\"name\":\"user\",\"type\":[\"null\",{\"type\":\"record\",\"name\":\"User\",\"fields\":[{\"name\":\"id\",\"type\":\"long\"}]}]},{\"name\":\"value\",\"type\":[\"null\",\"boolean\",\"int\",\"long\",\"float\",\"double\",\"bytes\",\"string\",\"golden.unions.User\",{\"type\":\"enum\",\"name\":\"Color\",\"symbols\":[\"RED\",\"GREEN\"]},{\"type\":\"fixed\",\"name\":\"Pair\",\"size\":2},{\"type\":\"array\",\"items\":\"long\"},{\"type\":\"map\",\"values\":\"golden.unions.User\"}]},{\"name\":\"key\",\"type\":[\"string\",\"long\"]},{\"name\":\"other_key\",\"type\":[\"string\",\"long\"]},{\"name\":\"single\",\"type\":[\"golden.unions.User\"]}]}"
+// avroPackageSchemas holds every named type of this package's Avro schemas, each defined once, as the branches of one union.
+const avroPackageSchemas = "[{\"type\":\"record\",\"name\":\"Event\",\"namespace\":\"golden.unions\",\"fields\":[{\"name\":\"referrer\",\"type\":[\"null\",\"string\"],\"default\":null},{\"name\":\"score\",\"type\":[\"double\",\"null\"]},{\"name\":\"payload\",\"type\":[\"null\",\"bytes\"]},{\"name\":\"tags\",\"type\":[\"null\",{\"type\":\"array\",\"items\":\"string\"}]},{\"name\":\"attrs\",\"type\":[{\"type\":\"map\",\"values\":\"string\"},\"null\"]},{\"name\":\"user\",\"type\":[\"null\",{\"type\":\"record\",\"name\":\"User\",\"fields\":[{\"name\":\"id\",\"type\":\"long\"}]}]},{\"name\":\"value\",\"type\":[\"null\",\"boolean\",\"int\",\"long\",\"float\",\"double\",\"bytes\",\"string\",\"golden.unions.User\",{\"type\":\"enum\",\"name\":\"Color\",\"symbols\":[\"RED\",\"GREEN\"]},{\"type\":\"fixed\",\"name\":\"Pair\",\"size\":2},{\"type\":\"array\",\"items\":\"long\"},{\"type\":\"map\",\"values\":\"golden.unions.User\"}]},{\"name\":\"key\",\"type\":[\"string\",\"long\"]},{\"name\":\"other_key\",\"type\":[\"string\",\"long\"]},{\"name\":\"single\",\"type\":[\"golden.unions.User\"]}]},\"golden.unions.User\",\"golden.unions.Color\",\"golden.unions.Pair\"]"
 
-// avroTypeEvent parses avroSchemaEvent once, on first use.
-var avroTypeEvent = sync.OnceValue(func() *schema.Type {
-	t, err := schema.ParseAvroString(avroSchemaEvent)
+// avroPackageTypes parses avroPackageSchemas once, on first use: the branches are the named types, in definition order.
+var avroPackageTypes = sync.OnceValue(func() []*schema.Type {
+	t, err := schema.ParseAvroString(avroPackageSchemas)
 	if err != nil {
-		panic("streamgen: the generated schema of golden.unions.Event does not parse: " + err.Error())
+		panic("streamgen: the generated Avro schemas do not parse: " + err.Error())
 	}
-	return t
+	return t.Branches
+})
+
+// avroTypeEvent is the parsed schema of golden.unions.Event, taken from avroPackageTypes.
+var avroTypeEvent = sync.OnceValue(func() *schema.Type {
+	return avroPackageTypes()[0]
+})
+
+// avroSchemaEvent is the full, self-contained schema JSON of golden.unions.Event, written once, on first use.
+var avroSchemaEvent = sync.OnceValue(func() string {
+	return avroTypeEvent().AvroJSON()
 })
 
 // AvroSchema returns the full, self-contained Avro schema of golden.unions.Event as JSON.
 func (*Event) AvroSchema() string {
-	return avroSchemaEvent
+	return avroSchemaEvent()
 }
 
 // AvroFullName returns "golden.unions.Event".
@@ -227,21 +237,19 @@ func (x *Event) UnmarshalAvroJSON(data []byte) error {
 	return x.UnmarshalAvro(bin)
 }
 
-// avroSchemaUser is the full Avro schema of golden.unions.User.
-const avroSchemaUser = "{\"type\":\"record\",\"name\":\"User\",\"namespace\":\"golden.unions\",\"fields\":[{\"name\":\"id\",\"type\":\"long\"}]}"
-
-// avroTypeUser parses avroSchemaUser once, on first use.
+// avroTypeUser is the parsed schema of golden.unions.User, taken from avroPackageTypes.
 var avroTypeUser = sync.OnceValue(func() *schema.Type {
-	t, err := schema.ParseAvroString(avroSchemaUser)
-	if err != nil {
-		panic("streamgen: the generated schema of golden.unions.User does not parse: " + err.Error())
-	}
-	return t
+	return avroPackageTypes()[1]
+})
+
+// avroSchemaUser is the full, self-contained schema JSON of golden.unions.User, written once, on first use.
+var avroSchemaUser = sync.OnceValue(func() string {
+	return avroTypeUser().AvroJSON()
 })
 
 // AvroSchema returns the full, self-contained Avro schema of golden.unions.User as JSON.
 func (*User) AvroSchema() string {
-	return avroSchemaUser
+	return avroSchemaUser()
 }
 
 // AvroFullName returns "golden.unions.User".
