@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"go/format"
 	"os"
 	"path/filepath"
 	"sort"
@@ -444,5 +445,256 @@ func TestJSONRealistic(t *testing.T) {
 		case s.wantErr != "" && !strings.Contains(got, "error: "+s.wantErr):
 			t.Errorf("%s %s: got %q, want an error containing %q", s.pkg, s.name, got, s.wantErr)
 		}
+	}
+}
+
+// orderSchema exercises every keyword the generator supports, for the
+// behaviour tests below.
+const orderSchema = `{
+  "title": "Order",
+  "description": "An order.\n\nIt has lines.",
+  "type": "object",
+  "properties": {
+    "id": {"type": "string", "format": "uuid"},
+    "kind": {"const": "order"},
+    "placed": {"type": "string", "format": "date-time"},
+    "day": {"type": "string", "format": "date"},
+    "email": {"type": "string", "format": "email"},
+    "qty": {"type": "integer", "minimum": 1, "maximum": 100},
+    "price": {"type": "number", "exclusiveMinimum": 0, "multipleOf": 0.01},
+    "code": {"type": "string", "pattern": "^[A-Z]{3}-[0-9]+$", "minLength": 5, "maxLength": 10},
+    "tags": {"type": "array", "items": {"type": "string"}, "uniqueItems": true, "maxItems": 3},
+    "lines": {"type": "array", "items": {"$ref": "#/$defs/line"}, "minItems": 1},
+    "attrs": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}, "maxProperties": 2},
+    "note": {"type": ["string", "null"], "maxLength": 5},
+    "status": {"enum": ["new", "paid", "shipped"]},
+    "parent": {"$ref": "#"},
+    "extra": {"type": "object"},
+    "payment": {"oneOf": [{"$ref": "#/$defs/card"}, {"$ref": "#/$defs/cash"}]},
+    "ref": {"type": ["integer", "string"]},
+    "grid": {"type": "array", "items": {"type": "array", "items": {"type": "integer", "maximum": 9}}}
+  },
+  "required": ["id", "kind", "placed", "qty", "lines", "payment"],
+  "additionalProperties": false,
+  "$defs": {
+    "line": {"type": "object", "properties": {"sku": {"type": "string"}, "n": {"type": "integer"}}, "required": ["sku"], "additionalProperties": {"type": "string", "minLength": 1}},
+    "card": {"type": "object", "properties": {"method": {"const": "card"}, "last4": {"type": "string", "pattern": "^[0-9]{4}$"}}, "required": ["method", "last4"]},
+    "cash": {"type": "object", "properties": {"method": {"const": "cash"}}, "required": ["method"]}
+  }
+}`
+
+// orderProgram builds orders in Go, and prints what marshaling and
+// validating them gives.
+const orderProgram = `package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/streamgen/streamgen/runtime/codec"
+
+	"example.com/scratch/order"
+)
+
+func main() {
+	id, _ := codec.ParseJSONUUID("2eb8aa08-aa98-11ea-b4aa-73b441d16380")
+	o := order.Order{
+		ID:      id,
+		Placed:  time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC),
+		Qty:     2,
+		Lines:   []order.Line{{Sku: "a", AdditionalProperties: map[string]string{"color": "red"}}},
+		Payment: &order.Card{Last4: "1234"},
+		Status:  new(order.OrderStatus),
+		Ref:     order.OrderRefInteger(7),
+	}
+	*o.Status = order.OrderStatusPaid
+	b, err := json.Marshal(o)
+	fmt.Println(string(b), err)
+	var back order.Order
+	fmt.Println(json.Unmarshal(b, &back), back.Payment.(*order.Card).Last4, *back.Status, back.Ref)
+
+	noPayment := o
+	noPayment.Payment = nil
+	fmt.Println(noPayment.Validate())
+
+	noLines := o
+	noLines.Lines = nil
+	b, _ = json.Marshal(noLines)
+	fmt.Println(string(b))
+	fmt.Println(noLines.Validate())
+
+	bad := o
+	bad.Status = new(order.OrderStatus)
+	*bad.Status = "lost"
+	fmt.Println(bad.Validate())
+
+	nan := o
+	nan.Price = new(float64)
+	*nan.Price = 0
+	fmt.Println(nan.Validate())
+}
+`
+
+func TestJSONGeneratedBehaviour(t *testing.T) {
+	s, err := schema.ParseJSONSchema(schema.Source{Name: "order.json", Data: []byte(orderSchema)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := JSONTypes(s, Options{Package: "order"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := string(out[0].Content)
+	for _, want := range []string{
+		"type Order struct {",
+		"ID      codec.UUID         `json:\"id\"`",
+		"Placed  time.Time          `json:\"placed\"`",
+		"Day     *time.Time         `json:\"day,omitempty\"`",
+		"Tags    []string           `json:\"tags,omitempty\"`",
+		"Note    *string            `json:\"note,omitempty\"`",
+		"Parent  *Order             `json:\"parent,omitempty\"`",
+		"Extra   json.RawMessage    `json:\"extra,omitempty\"`",
+		"Payment OrderPayment       `json:\"payment\"`",
+		"Grid    [][]int64          `json:\"grid,omitempty\"`",
+		"AdditionalProperties map[string]string `json:\"-\"`",
+		`Its property "kind" is always`,
+		"// An order.\n//\n// It has lines.\ntype Order struct",
+		"type OrderStatus string",
+		`OrderStatusShipped OrderStatus = "shipped"`,
+		"type OrderPayment interface {",
+		"func (*Card) isOrderPayment() {}",
+		"type OrderRefInteger int64",
+		"jsonPattern1 = regexp.MustCompile(",
+	} {
+		if norm := func(s string) string { return strings.Join(strings.Fields(s), " ") }; !strings.Contains(norm(src), norm(want)) {
+			t.Errorf("generated code lacks %q", want)
+		}
+	}
+	if strings.Count(src, "codec.EnforceVersion(") != 2 || !strings.HasPrefix(src, "// "+Header) {
+		t.Error("the file must start with the header and check the runtime version once")
+	}
+
+	files := map[string][]byte{"order/" + out[0].Name: out[0].Content, "construct/main.go": []byte(orderProgram)}
+	samples := []jsonSample{
+		{"order", "minimal", `{"id":"2eb8aa08-aa98-11ea-b4aa-73b441d16380","kind":"order","placed":"2024-01-02T03:04:05Z","qty":1,"lines":[{"sku":"a"}],"payment":{"method":"cash"}}`, ""},
+		{"order", "full", `{"id":"2eb8aa08-aa98-11ea-b4aa-73b441d16380","kind":"order","placed":"2024-01-02T03:04:05.5+01:00","day":"2024-02-29","email":"a@b.example","qty":100,"price":9.99,"code":"ABC-12","tags":["x","y"],"lines":[{"sku":"a","n":2,"color":"red"}],"attrs":{"w":1,"h":0},"note":"hi","status":"shipped","parent":{"id":"00000000-0000-0000-0000-000000000000","kind":"order","placed":"2024-01-01T00:00:00Z","qty":1,"lines":[{"sku":"b"}],"payment":{"method":"card","last4":"0000"}},"extra":{"any":[1,{"x":null}]},"payment":{"method":"card","last4":"4242"},"ref":"r-1","grid":[[1,2],[]]}`, ""},
+		{"order", "integer ref", `{"id":"2eb8aa08-aa98-11ea-b4aa-73b441d16380","kind":"order","placed":"2024-01-02T03:04:05Z","qty":1,"lines":[{"sku":"a"}],"payment":{"method":"cash"},"ref":12}`, ""},
+		{"order", "missing id", `{"kind":"order","placed":"2024-01-02T03:04:05Z","qty":1,"lines":[{"sku":"a"}],"payment":{"method":"cash"}}`, "id: required property is missing"},
+		{"order", "missing const", `{"id":"2eb8aa08-aa98-11ea-b4aa-73b441d16380","placed":"2024-01-02T03:04:05Z","qty":1,"lines":[{"sku":"a"}],"payment":{"method":"cash"}}`, "kind: required property is missing"},
+		{"order", "bad uuid", `{"id":"2eb8aa08","kind":"order","placed":"2024-01-02T03:04:05Z","qty":1,"lines":[{"sku":"a"}],"payment":{"method":"cash"}}`, `id: "2eb8aa08" is not a valid uuid`},
+		{"order", "bad date", `{"id":"2eb8aa08-aa98-11ea-b4aa-73b441d16380","kind":"order","placed":"2024-01-02T03:04:05Z","day":"2023-02-29","qty":1,"lines":[{"sku":"a"}],"payment":{"method":"cash"}}`, `day: "2023-02-29" is not a valid date`},
+		{"order", "bad email", `{"id":"2eb8aa08-aa98-11ea-b4aa-73b441d16380","kind":"order","placed":"2024-01-02T03:04:05Z","email":"nobody","qty":1,"lines":[{"sku":"a"}],"payment":{"method":"cash"}}`, `email: "nobody" is not a valid email address`},
+		{"order", "qty too big", `{"id":"2eb8aa08-aa98-11ea-b4aa-73b441d16380","kind":"order","placed":"2024-01-02T03:04:05Z","qty":101,"lines":[{"sku":"a"}],"payment":{"method":"cash"}}`, "qty: 101 is greater than the maximum 100"},
+		{"order", "qty fractional", `{"id":"2eb8aa08-aa98-11ea-b4aa-73b441d16380","kind":"order","placed":"2024-01-02T03:04:05Z","qty":1.5,"lines":[{"sku":"a"}],"payment":{"method":"cash"}}`, "qty: expected an integer, got 1.5"},
+		{"order", "free price", `{"id":"2eb8aa08-aa98-11ea-b4aa-73b441d16380","kind":"order","placed":"2024-01-02T03:04:05Z","qty":1,"price":0,"lines":[{"sku":"a"}],"payment":{"method":"cash"}}`, "price: 0 is not greater than the exclusive minimum 0"},
+		{"order", "price in tenths of cents", `{"id":"2eb8aa08-aa98-11ea-b4aa-73b441d16380","kind":"order","placed":"2024-01-02T03:04:05Z","qty":1,"price":1.001,"lines":[{"sku":"a"}],"payment":{"method":"cash"}}`, "price: 1.001 is not a multiple of 0.01"},
+		{"order", "bad code", `{"id":"2eb8aa08-aa98-11ea-b4aa-73b441d16380","kind":"order","placed":"2024-01-02T03:04:05Z","qty":1,"code":"abc-12","lines":[{"sku":"a"}],"payment":{"method":"cash"}}`, `code: "abc-12" does not match the pattern "^[A-Z]{3}-[0-9]+$"`},
+		{"order", "long code", `{"id":"2eb8aa08-aa98-11ea-b4aa-73b441d16380","kind":"order","placed":"2024-01-02T03:04:05Z","qty":1,"code":"ABC-1234567","lines":[{"sku":"a"}],"payment":{"method":"cash"}}`, `code: "ABC-1234567" is longer than maxLength 10`},
+		{"order", "duplicate tags", `{"id":"2eb8aa08-aa98-11ea-b4aa-73b441d16380","kind":"order","placed":"2024-01-02T03:04:05Z","qty":1,"tags":["x","y","x"],"lines":[{"sku":"a"}],"payment":{"method":"cash"}}`, "tags[2]: duplicate of item 0 (uniqueItems)"},
+		{"order", "no lines", `{"id":"2eb8aa08-aa98-11ea-b4aa-73b441d16380","kind":"order","placed":"2024-01-02T03:04:05Z","qty":1,"lines":[],"payment":{"method":"cash"}}`, "lines: has 0 items, fewer than minItems 1"},
+		{"order", "empty extra line property", `{"id":"2eb8aa08-aa98-11ea-b4aa-73b441d16380","kind":"order","placed":"2024-01-02T03:04:05Z","qty":1,"lines":[{"sku":"a","color":""}],"payment":{"method":"cash"}}`, `lines[0].color: "" is shorter than minLength 1`},
+		{"order", "negative attr", `{"id":"2eb8aa08-aa98-11ea-b4aa-73b441d16380","kind":"order","placed":"2024-01-02T03:04:05Z","qty":1,"lines":[{"sku":"a"}],"attrs":{"w":-1},"payment":{"method":"cash"}}`, "attrs.w: -1 is less than the minimum 0"},
+		{"order", "too many attrs", `{"id":"2eb8aa08-aa98-11ea-b4aa-73b441d16380","kind":"order","placed":"2024-01-02T03:04:05Z","qty":1,"lines":[{"sku":"a"}],"attrs":{"a":1,"b":2,"c":3},"payment":{"method":"cash"}}`, "attrs: has 3 properties, more than maxProperties 2"},
+		{"order", "long note", `{"id":"2eb8aa08-aa98-11ea-b4aa-73b441d16380","kind":"order","placed":"2024-01-02T03:04:05Z","qty":1,"note":"123456","lines":[{"sku":"a"}],"payment":{"method":"cash"}}`, `note: "123456" is longer than maxLength 5`},
+		{"order", "bad status", `{"id":"2eb8aa08-aa98-11ea-b4aa-73b441d16380","kind":"order","placed":"2024-01-02T03:04:05Z","qty":1,"status":"lost","lines":[{"sku":"a"}],"payment":{"method":"cash"}}`, `status: "lost" is not one of the enum values "new", "paid", "shipped"`},
+		{"order", "bad parent", `{"id":"2eb8aa08-aa98-11ea-b4aa-73b441d16380","kind":"order","placed":"2024-01-02T03:04:05Z","qty":1,"lines":[{"sku":"a"}],"payment":{"method":"cash"},"parent":{"kind":"order"}}`, "parent.id: required property is missing"},
+		{"order", "extra not an object", `{"id":"2eb8aa08-aa98-11ea-b4aa-73b441d16380","kind":"order","placed":"2024-01-02T03:04:05Z","qty":1,"extra":[],"lines":[{"sku":"a"}],"payment":{"method":"cash"}}`, "extra: expected object, got an array"},
+		{"order", "bad card", `{"id":"2eb8aa08-aa98-11ea-b4aa-73b441d16380","kind":"order","placed":"2024-01-02T03:04:05Z","qty":1,"lines":[{"sku":"a"}],"payment":{"method":"card","last4":"12"}}`, `payment.last4: "12" does not match the pattern "^[0-9]{4}$"`},
+		{"order", "unknown payment", `{"id":"2eb8aa08-aa98-11ea-b4aa-73b441d16380","kind":"order","placed":"2024-01-02T03:04:05Z","qty":1,"lines":[{"sku":"a"}],"payment":{"method":"iou"}}`, `payment.method: "iou" is not one of the discriminator values "card", "cash"`},
+		{"order", "boolean ref", `{"id":"2eb8aa08-aa98-11ea-b4aa-73b441d16380","kind":"order","placed":"2024-01-02T03:04:05Z","qty":1,"lines":[{"sku":"a"}],"payment":{"method":"cash"},"ref":true}`, "ref: expected number or string, got boolean"},
+		{"order", "grid cell", `{"id":"2eb8aa08-aa98-11ea-b4aa-73b441d16380","kind":"order","placed":"2024-01-02T03:04:05Z","qty":1,"lines":[{"sku":"a"}],"payment":{"method":"cash"},"grid":[[1],[2,10]]}`, "grid[1][1]: 10 is greater than the maximum 9"},
+		{"order", "unknown property", `{"id":"2eb8aa08-aa98-11ea-b4aa-73b441d16380","kind":"order","placed":"2024-01-02T03:04:05Z","qty":1,"lines":[{"sku":"a"}],"payment":{"method":"cash"},"coupon":"X"}`, "coupon: unknown property (additionalProperties is false)"},
+		{"order", "syntax error", `{"id":"2eb8aa08-aa98-11ea-b4aa-73b441d16380",}`, "invalid character"},
+	}
+	var entries strings.Builder
+	for _, s := range samples {
+		fmt.Fprintf(&entries, "\t{check[order.Order], %s},\n", strconv.Quote(s.data))
+	}
+	files["main.go"] = []byte("package main\n\nimport (\n\t\"encoding/json\"\n\t\"fmt\"\n\t\"strconv\"\n\n\t\"github.com/streamgen/streamgen/runtime/codec\"\n\t\"example.com/scratch/order\"\n)\n" +
+		jsonRealisticHarness + "\nvar cases = []testCase{\n" + entries.String() + "}\n")
+	mod := gotest.Module(t, files)
+	gotest.Go(t, mod, "vet", "./...")
+	lines := strings.Split(strings.TrimSpace(gotest.Go(t, mod, "run", ".")), "\n")
+	if len(lines) != len(samples) {
+		t.Fatalf("harness printed %d lines for %d samples", len(lines), len(samples))
+	}
+	for i, s := range samples {
+		got, _ := strconv.Unquote(lines[i])
+		switch {
+		case s.wantErr == "" && got != "ok":
+			t.Errorf("%s: %s", s.name, got)
+		case s.wantErr != "" && !strings.Contains(got, "error: "+s.wantErr):
+			t.Errorf("%s: got %q, want an error containing %q", s.name, got, s.wantErr)
+		}
+	}
+
+	got := strings.Split(strings.TrimSpace(gotest.Go(t, mod, "run", "./construct")), "\n")
+	want := []string{
+		`{"id":"2eb8aa08-aa98-11ea-b4aa-73b441d16380","kind":"order","placed":"2024-01-02T03:04:05Z","qty":2,"lines":[{"sku":"a","color":"red"}],"status":"paid","payment":{"method":"card","last4":"1234"},"ref":7} <nil>`,
+		"<nil> 1234 paid 7",
+		"payment: required property is missing",
+		`{"id":"2eb8aa08-aa98-11ea-b4aa-73b441d16380","kind":"order","placed":"2024-01-02T03:04:05Z","qty":2,"lines":[],"status":"paid","payment":{"method":"card","last4":"1234"},"ref":7}`,
+		"lines: has 0 items, fewer than minItems 1",
+		`status: "lost" is not one of the enum values "new", "paid", "shipped"`,
+		"price: 0 is not greater than the exclusive minimum 0",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("construct program printed\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestJSONTypesOutput(t *testing.T) {
+	s, err := schema.ParseJSONSchema(schema.Source{Name: "order.json", Data: []byte(orderSchema)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := JSONTypes(s, Options{Package: "order"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := JSONTypes(s, Options{Package: "order"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a) != 1 || a[0].Name != "json.gen.go" || string(a[0].Content) != string(b[0].Content) {
+		t.Fatal("output is not one deterministic json.gen.go")
+	}
+	formatted, err := format.Source(a[0].Content)
+	if err != nil || string(formatted) != string(a[0].Content) {
+		t.Errorf("output is not gofmt-clean (%v)", err)
+	}
+	if _, err := JSONTypes(s, Options{}); err == nil {
+		t.Error("no package name: no error")
+	}
+	v, err := JSONTypes(s, Options{Package: "order", Version: "v1.2.3"})
+	if err != nil || !strings.Contains(string(v[0].Content), "streamgen v1.2.3") {
+		t.Errorf("version block: %v", err)
+	}
+
+	// Roots get named Go types; names avoid the set's Avro types.
+	avro := &schema.Type{Kind: schema.Record, Origin: schema.FromAvro, Name: schema.Name{Name: "Count"}}
+	tests := []struct {
+		src  string
+		want string
+	}{
+		{`{"title":"Count","type":"integer"}`, "Count2"},
+		{`{"title":"Event","type":"object","properties":{"a":{}}}`, "Event"},
+		{`{"title":"Data","type":["string","object"]}`, "Data"},
+		{`{"title":"P","oneOf":[{"type":"null"},{"title":"Q","type":"object","properties":{"x":{}}}]}`, "QOrNull"},
+		{`{"title":"Color","enum":["red"]}`, "Color"},
+	}
+	for _, tt := range tests {
+		s, err := schema.ParseJSONSchema(schema.Source{Name: "x.json", Data: []byte(tt.src)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Named = append(s.Named, avro)
+		if got := JSONRootNames(s); len(got) != 1 || got[0] != tt.want {
+			t.Errorf("%s: root names %q, want %q", tt.src, got, tt.want)
+		}
+	}
+	if files, err := JSONTypes(&schema.Schema{}, Options{Package: "p"}); err != nil || files != nil {
+		t.Errorf("no JSON Schema types: %v, %v", files, err)
 	}
 }
