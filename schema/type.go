@@ -217,6 +217,13 @@ type Constraints struct {
 	// the constant that selects it.
 	Discriminator       string
 	DiscriminatorValues []string
+
+	// Overlapping marks a Union from a oneOf/anyOf whose branches cannot be
+	// told apart by JSON type or by a discriminator: values are kept as raw
+	// JSON and validated by trying every branch. Exactly one branch must
+	// match when OneOf is set (oneOf), at least one otherwise (anyOf).
+	Overlapping bool
+	OneOf       bool
 }
 
 // Value is a default value, already checked against its type. Its Go shape
