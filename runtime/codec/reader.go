@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"unsafe"
 )
 
 // MaxZeroSizeItems bounds the item count of one array block whose items can
@@ -55,7 +56,11 @@ type Reader struct {
 	failOff int
 	fail    failKind
 	err     error
+	strs    []byte // arena the strings read are copied into; see ReadString
 }
+
+// stringChunk is the most a string arena chunk allocates ahead of need.
+const stringChunk = 1024
 
 // NewReader returns a Reader over src.
 func NewReader(src []byte) Reader {
@@ -260,13 +265,30 @@ func (r *Reader) readLen(what string) int {
 	return 0
 }
 
-// ReadString reads an Avro string. The result is a copy: it does not alias
-// the input. Invalid UTF-8 is kept as is.
+// ReadString reads an Avro string. The result does not alias the input:
+// its bytes are copied into an arena that the strings of one Reader share,
+// allocated in chunks of at most 1 KiB (or one string's size) and never
+// more than the input left, so decoding a record with several strings
+// allocates once instead of once per string. Keeping a string keeps its
+// chunk alive. Invalid UTF-8 is kept as is.
 func (r *Reader) ReadString() string {
 	n := r.readLen("string")
-	s := string(r.buf[r.off : r.off+n])
+	if n == 0 {
+		return ""
+	}
+	if n > cap(r.strs)-len(r.strs) {
+		size := len(r.buf) - r.off // every string still to come is in the input left
+		if size > stringChunk {
+			size = max(n, stringChunk)
+		}
+		r.strs = make([]byte, 0, size)
+	}
+	start := len(r.strs)
+	r.strs = append(r.strs, r.buf[r.off:r.off+n]...)
 	r.off += n
-	return s
+	// The arena bytes of this string are never written again: later strings
+	// are appended after them, and a full chunk is replaced, not reused.
+	return unsafe.String(&r.strs[start], n)
 }
 
 // ReadBytes reads Avro bytes into a new slice (never nil, even when empty,

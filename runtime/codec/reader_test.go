@@ -78,6 +78,45 @@ func TestReaderBytesDoNotAliasInput(t *testing.T) {
 	}
 }
 
+func TestReaderStrings(t *testing.T) {
+	long := strings.Repeat("x", 3000)
+	var src []byte
+	want := []string{"a", "", "héllo", long, "tail", strings.Repeat("y", 1500)}
+	for _, s := range want {
+		src = codec.AppendString(src, s)
+	}
+	r := codec.NewReader(src)
+	var got []string
+	for range want {
+		got = append(got, r.ReadString())
+	}
+	if err := r.Finish("S"); err != nil {
+		t.Fatal(err)
+	}
+	for i := range src {
+		src[i] = '!' // the strings must not alias the input
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("string %d = %.20q, want %.20q", i, got[i], want[i])
+		}
+	}
+	// Several short strings cost one allocation, never more than the input.
+	src = nil
+	for i := 0; i < 10; i++ {
+		src = codec.AppendString(src, "value-"+strings.Repeat("z", i))
+	}
+	allocs := testing.AllocsPerRun(100, func() {
+		r := codec.NewReader(src)
+		for i := 0; i < 10; i++ {
+			r.ReadString()
+		}
+	})
+	if allocs != 1 {
+		t.Errorf("reading 10 short strings allocated %v times, want 1", allocs)
+	}
+}
+
 // Every failure must be an error naming what was read and the byte offset,
 // never a panic and never an allocation the input cannot justify.
 func TestReaderErrors(t *testing.T) {
