@@ -7,14 +7,14 @@ import (
 	"unsafe"
 )
 
-// MaxZeroSizeItems bounds the item count of one array block whose items can
-// be encoded in zero bytes (null, an empty record, fixed(0), records made
-// only of such fields). For every other item type a block count is bounded
-// by the bytes left in the input divided by the smallest encoding of one
-// item, so hostile counts fail before anything is allocated; zero-size items
-// have no such bound, so this limit stops a few bytes of input from running
-// a decoder through billions of iterations. Set it at start-up if needed,
-// not while decoders run.
+// MaxZeroSizeItems bounds the number of array items that can be encoded in
+// zero bytes (null, an empty record, fixed(0), records made only of such
+// fields) in one decoded datum, all arrays and blocks together. For every
+// other item type a block count is bounded by the bytes left in the input
+// divided by the smallest encoding of one item, so hostile counts fail
+// before anything is allocated; zero-size items have no such bound, so this
+// limit stops a few bytes of input from running a decoder through billions
+// of iterations. Set it at start-up if needed, not while decoders run.
 var MaxZeroSizeItems = 1 << 16
 
 // MaxDepth bounds how deeply recursive records may nest in one decoded
@@ -57,6 +57,7 @@ type Reader struct {
 	fail    failKind
 	err     error
 	strs    []byte // arena the strings read are copied into; see ReadString
+	zeros   int    // zero-size items read so far, against MaxZeroSizeItems
 }
 
 // stringChunk is the most a string arena chunk allocates ahead of need.
@@ -353,8 +354,8 @@ func (r *Reader) ReadEnum(n int) int32 {
 // A negative count is followed by the block's size in bytes, which is read
 // and checked. minItemSize is the fewest bytes one item can be encoded in
 // (for a map item, its key included); a count the input left cannot hold
-// is an error, and so is a count above MaxZeroSizeItems when minItemSize
-// is 0.
+// is an error, and so are zero-size items (minItemSize 0) beyond
+// MaxZeroSizeItems in one datum.
 func (r *Reader) ReadBlockCount(minItemSize int) int {
 	if r.fail != failNone {
 		return 0
@@ -386,9 +387,12 @@ func (r *Reader) ReadBlockCount(minItemSize int) int {
 			r.failAt(start, "block count", fmt.Sprintf("%d items of at least %d bytes each exceed the %d bytes left", c, minItemSize, left))
 			return 0
 		}
-	} else if c > int64(MaxZeroSizeItems) {
-		r.failAt(start, "block count", fmt.Sprintf("%d items exceed the limit of %d (codec.MaxZeroSizeItems) for zero-size items", c, MaxZeroSizeItems))
-		return 0
+	} else {
+		if c > int64(MaxZeroSizeItems-r.zeros) {
+			r.failAt(start, "block count", fmt.Sprintf("%d items exceed the limit of %d (codec.MaxZeroSizeItems) for zero-size items in one datum, %d already read", c, MaxZeroSizeItems, r.zeros))
+			return 0
+		}
+		r.zeros += int(c)
 	}
 	return int(c)
 }

@@ -224,6 +224,20 @@ func TestReaderBlocks(t *testing.T) {
 	if n := r.ReadBlockCount(0); n != 1000 {
 		t.Errorf("zero-size block count = %d (%v)", n, r.Err())
 	}
+	// The limit holds for all blocks together: many blocks of few bytes
+	// each cannot add up to billions of iterations.
+	var many []byte
+	for i := 0; i < 100; i++ {
+		many = codec.AppendLong(many, 1000)
+	}
+	r = codec.NewReader(many)
+	total := 0
+	for n := r.ReadBlockCount(0); n > 0; n = r.ReadBlockCount(0) {
+		total += n
+	}
+	if total != 65000 || r.Err() == nil || !strings.Contains(r.Err().Error(), "1000 items exceed the limit of 65536 (codec.MaxZeroSizeItems) for zero-size items in one datum, 65000 already read") {
+		t.Errorf("zero-size items over blocks: %d read, error %v", total, r.Err())
+	}
 }
 
 func TestReaderDepth(t *testing.T) {
