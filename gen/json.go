@@ -31,7 +31,9 @@ import (
 //     stand for null (slices, maps, raw documents, unions).
 //   - A union → a sealed interface: records are branches as pointers, enums
 //     as values, other branches get a named type (UnionString string, ...).
-//     nil is null, when the union allows null.
+//     nil is null, when the union allows null. A union whose branches
+//     overlap (Constraints.Overlapping) is a named json.RawMessage whose
+//     Validate tries every branch (exactly one must match for oneOf).
 //   - Every root type gets a named Go type: records and enums are their own;
 //     other roots get `type Root T` (or `type Root struct{ Value T }` for a
 //     union, whose interface is then RootValue).
@@ -67,7 +69,11 @@ func JSONTypes(s *schema.Schema, opts Options) ([]File, error) {
 		case schema.Enum:
 			g.emitEnum(t)
 		case schema.Union:
-			g.emitUnion(t)
+			if jsonOverlapping(t) {
+				g.emitOverlap(t)
+			} else {
+				g.emitUnion(t)
+			}
 		}
 	}
 	g.emitPatterns()
@@ -149,7 +155,7 @@ func newJSONGen(s *schema.Schema) *jsonGen {
 		}
 		_, done := g.wrappers[r]
 		switch {
-		case done || r.Kind == schema.Record || r.Kind == schema.Enum:
+		case done || r.Kind == schema.Record || r.Kind == schema.Enum || jsonOverlapping(r):
 		case r.Kind == schema.Union && !jsonIsNullable(r):
 			g.wrappers[r] = g.names.Name(GoName(r.Name.Name))
 			g.roots = append(g.roots, r)
@@ -168,8 +174,28 @@ func newJSONGen(s *schema.Schema) *jsonGen {
 
 // jsonIsNullable reports whether t is a two-branch union of null and one type.
 func jsonIsNullable(t *schema.Type) bool {
-	_, _, ok := t.NonNull()
+	_, _, ok := jsonNonNull(t)
 	return ok
+}
+
+// jsonNonNull is t.NonNull for a union that is not overlapping.
+func jsonNonNull(t *schema.Type) (*schema.Type, int, bool) {
+	if jsonOverlapping(t) {
+		return nil, 0, false
+	}
+	return t.NonNull()
+}
+
+// jsonOverlapping reports whether t is a union whose branches overlap: a
+// named raw JSON type validated by trying each branch.
+func jsonOverlapping(t *schema.Type) bool {
+	return t.Kind == schema.Union && t.Constraints != nil && t.Constraints.Overlapping
+}
+
+// jsonValueNamed reports whether t is a named type held by value in a
+// union (an enum, or an overlapping union).
+func jsonValueNamed(t *schema.Type) bool {
+	return t.Kind == schema.Enum || jsonOverlapping(t)
 }
 
 // jsonConstantField reports whether f is a required property with a single
@@ -207,8 +233,16 @@ func (g *jsonGen) visit(t *schema.Type) {
 			g.consts[t] = append(g.consts[t], g.names.Name(name+GoName(sym)))
 		}
 	case schema.Union:
-		if inner, _, ok := t.NonNull(); ok {
+		if inner, _, ok := jsonNonNull(t); ok {
 			g.visit(inner)
+			return
+		}
+		if jsonOverlapping(t) {
+			g.goNames[t] = g.names.Name(GoName(t.Name.Name))
+			g.order = append(g.order, t)
+			for _, b := range t.Branches {
+				g.visit(b)
+			}
 			return
 		}
 		if _, named := g.goNames[t]; !named {
@@ -226,6 +260,12 @@ func (g *jsonGen) visit(t *schema.Type) {
 			case schema.Null:
 			case schema.Record, schema.Enum:
 				g.visit(b)
+			case schema.Union:
+				if jsonOverlapping(b) {
+					g.visit(b)
+					break
+				}
+				fallthrough
 			default:
 				jb.decl = g.names.Name(union + jsonBranchSuffix(b))
 				jb.name = jb.decl
@@ -237,8 +277,10 @@ func (g *jsonGen) visit(t *schema.Type) {
 			switch jb.t.Kind {
 			case schema.Record:
 				jb.name = "*" + g.goNames[jb.t]
-			case schema.Enum:
-				jb.name = g.goNames[jb.t]
+			case schema.Enum, schema.Union:
+				if jsonValueNamed(jb.t) {
+					jb.name = g.goNames[jb.t]
+				}
 			}
 		}
 	case schema.Array:
@@ -306,7 +348,7 @@ func (g *jsonGen) goType(t *schema.Type) *jen.Statement {
 	case schema.Map:
 		return jen.Map(jen.String()).Add(g.goType(t.Values))
 	case schema.Union:
-		if inner, _, ok := t.NonNull(); ok {
+		if inner, _, ok := jsonNonNull(t); ok {
 			if g.nilable(inner) {
 				return g.goType(inner)
 			}
@@ -348,7 +390,7 @@ func jsonNeedsValidate(t *schema.Type) bool {
 	case schema.Map:
 		return enum || c.MinProperties != nil || c.MaxProperties != nil || jsonNeedsValidate(t.Values)
 	case schema.Union:
-		if inner, _, ok := t.NonNull(); ok {
+		if inner, _, ok := jsonNonNull(t); ok {
 			return jsonNeedsValidate(inner)
 		}
 	}

@@ -120,7 +120,7 @@ func (g *jsonGen) encode(c *jfn, t *schema.Type, val jen.Code) []jen.Code {
 		out = append(out, jen.For(jen.List(jen.Id(i), jen.Id(k)).Op(":=").Range().Add(jsonQual("JSONSortedKeys")).Call(val)).Block(loop...))
 		return append(out, set(jen.Append(dst, jen.LitRune('}')))...)
 	case schema.Union:
-		if inner, _, ok := t.NonNull(); ok {
+		if inner, _, ok := jsonNonNull(t); ok {
 			deref := jen.Add(val)
 			if !g.nilable(inner) {
 				deref = jen.Parens(jen.Op("*").Add(val))
@@ -128,6 +128,9 @@ func (g *jsonGen) encode(c *jfn, t *schema.Type, val jen.Code) []jen.Code {
 			return []jen.Code{jen.If(jen.Add(val).Op("==").Nil()).Block(
 				jen.Id("dst").Op("=").Append(dst, jen.Lit("null").Op("...")),
 			).Else().Block(g.encode(c, inner, deref)...)}
+		}
+		if jsonOverlapping(t) {
+			return check(jen.Add(val).Dot("AppendJSON").Call(dst))
 		}
 		return check(jen.Id("jsonAppend"+g.goNames[t]).Call(dst, val))
 	}
@@ -141,6 +144,10 @@ func (g *jsonGen) encode(c *jfn, t *schema.Type, val jen.Code) []jen.Code {
 // target (an assignable, addressable expression), returning err on failure.
 func (g *jsonGen) decode(c *jfn, t *schema.Type, target jen.Code) []jen.Code {
 	read := func(method string, conv func(x jen.Code) jen.Code) []jen.Code {
+		if conv == nil {
+			c.usesErr = true
+			return []jen.Code{jen.If(jen.List(target, jen.Err()).Op("=").Id("r").Dot(method).Call(), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err()))}
+		}
 		x := c.tmp("x")
 		return []jen.Code{jen.Block(
 			jen.List(jen.Id(x), jen.Err()).Op(":=").Id("r").Dot(method).Call(),
@@ -148,7 +155,7 @@ func (g *jsonGen) decode(c *jfn, t *schema.Type, target jen.Code) []jen.Code {
 			jen.Add(target).Op("=").Add(conv(jen.Id(x))),
 		)}
 	}
-	same := func(x jen.Code) jen.Code { return x }
+	var same func(x jen.Code) jen.Code // read straight into target
 	switch t.Kind {
 	case schema.Null:
 		return []jen.Code{
@@ -181,8 +188,10 @@ func (g *jsonGen) decode(c *jfn, t *schema.Type, target jen.Code) []jen.Code {
 		})
 	case schema.Array:
 		a, x := c.tmp("a"), c.tmp("x")
-		elem := append([]jen.Code{jen.Var().Id(x).Add(g.goType(t.Items))}, g.decode(c, t.Items, jen.Id(x))...)
-		elem = append(elem, jen.Id(a).Op("=").Append(jen.Id(a), jen.Id(x)), jen.Return(jen.Nil()))
+		cc := &jfn{n: c.n}
+		elem := append([]jen.Code{jen.Var().Id(x).Add(g.goType(t.Items))}, g.decode(cc, t.Items, jen.Id(x))...)
+		elem = cc.body(append(elem, jen.Id(a).Op("=").Append(jen.Id(a), jen.Id(x)), jen.Return(jen.Nil()))...)
+		c.n = cc.n
 		return []jen.Code{jen.Block(
 			jen.Id(a).Op(":=").Add(g.goType(t)).Values(),
 			jen.If(jen.Err().Op(":=").Id("r").Dot("ReadArray").Call(jen.Func().Params(jen.Int()).Error().Block(elem...)), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
@@ -190,22 +199,27 @@ func (g *jsonGen) decode(c *jfn, t *schema.Type, target jen.Code) []jen.Code {
 		)}
 	case schema.Map:
 		m, k, x := c.tmp("m"), c.tmp("k"), c.tmp("x")
-		elem := append([]jen.Code{jen.Var().Id(x).Add(g.goType(t.Values))}, g.decode(c, t.Values, jen.Id(x))...)
-		elem = append(elem, jen.Id(m).Index(jen.String().Call(jen.Id(k))).Op("=").Id(x), jen.Return(jen.Nil()))
+		cc := &jfn{n: c.n}
+		elem := append([]jen.Code{jen.Var().Id(x).Add(g.goType(t.Values))}, g.decode(cc, t.Values, jen.Id(x))...)
+		elem = cc.body(append(elem, jen.Id(m).Index(jen.String().Call(jen.Id(k))).Op("=").Id(x), jen.Return(jen.Nil()))...)
+		c.n = cc.n
 		return []jen.Code{jen.Block(
 			jen.Id(m).Op(":=").Add(g.goType(t)).Values(),
 			jen.If(jen.Err().Op(":=").Id("r").Dot("ReadObject").Call(jen.Func().Params(jen.Id(k).Index().Byte()).Error().Block(elem...)), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
 			jen.Add(target).Op("=").Id(m),
 		)}
 	case schema.Union:
-		if inner, _, ok := t.NonNull(); ok {
+		if inner, _, ok := jsonNonNull(t); ok {
 			k, x := c.tmp("k"), c.tmp("x")
 			assign := jen.Add(target).Op("=").Op("&").Id(x)
 			if g.nilable(inner) {
 				assign = jen.Add(target).Op("=").Id(x)
 			}
+			// The statements below use the block's own err.
+			saved := c.usesErr
 			notNull := append([]jen.Code{jen.Var().Id(x).Add(g.goType(inner))}, g.decode(c, inner, jen.Id(x))...)
 			notNull = append(notNull, assign)
+			c.usesErr = saved
 			return []jen.Code{jen.Block(
 				jen.List(jen.Id(k), jen.Err()).Op(":=").Id("r").Dot("Peek").Call(),
 				jsonReturnIfErr(),
@@ -214,6 +228,11 @@ func (g *jsonGen) decode(c *jfn, t *schema.Type, target jen.Code) []jen.Code {
 					jen.Add(target).Op("=").Nil(),
 				).Else().Block(notNull...),
 			)}
+		}
+		if jsonOverlapping(t) {
+			return read("ReadRaw", func(x jen.Code) jen.Code {
+				return jen.Append(jen.Id(g.goNames[t]).Call(jen.Nil()), jen.Add(x).Op("..."))
+			})
 		}
 		return []jen.Code{jen.If(jen.Err().Op(":=").Id("jsonDecode"+g.goNames[t]).Call(jen.Id("r"), jen.Op("&").Add(target)), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err()))}
 	}
@@ -318,7 +337,7 @@ func (g *jsonGen) validate(c *jfn, t *schema.Type, val jen.Code, wrap jsonWrapFu
 		out = append(out, g.encodedEnum(c, t, val, fail)...)
 		return out
 	case schema.Union:
-		if inner, _, ok := t.NonNull(); ok {
+		if inner, _, ok := jsonNonNull(t); ok {
 			if !jsonNeedsValidate(inner) {
 				return nil
 			}
@@ -327,6 +346,9 @@ func (g *jsonGen) validate(c *jfn, t *schema.Type, val jen.Code, wrap jsonWrapFu
 				deref = jen.Parens(jen.Op("*").Add(val))
 			}
 			return []jen.Code{jen.If(jen.Add(val).Op("!=").Nil()).Block(g.validate(c, inner, deref, wrap)...)}
+		}
+		if jsonOverlapping(t) {
+			return []jen.Code{callCheck(jen.Add(val).Dot("Validate").Call())}
 		}
 		return []jen.Code{callCheck(jen.Id("jsonValidate" + g.goNames[t]).Call(val))}
 	}

@@ -304,6 +304,7 @@ func (g *jsonGen) recordDecode(t *schema.Type, fields []*jsonField, addl string)
 			jen.Return(jen.Nil()),
 		}
 	}
+	member = c.body(member...)
 	out := []jen.Code{jen.Op("*").Id("v").Op("=").Id(name).Values()}
 	if len(required) > 0 {
 		out = append(out, jen.Var().Id("seen").Index(jen.Lit(len(required))).Bool())
@@ -583,7 +584,7 @@ func (g *jsonGen) emitUnionAppend(t *schema.Type, name string, branches []*jsonB
 			cases = append(cases, jen.Case(jen.Op("*").Id(g.goNames[b.t])).Block(
 				jen.If(jen.Id("x").Op("==").Nil()).Block(jen.Return(jen.Append(jen.Id("dst"), jen.Lit("null").Op("...")), jen.Nil())),
 				jen.Return(jen.Id("x").Dot("AppendJSON").Call(jen.Id("dst")))))
-		case b.t.Kind == schema.Enum:
+		case jsonValueNamed(b.t):
 			cases = append(cases, jen.Case(jen.Id(g.goNames[b.t])).Block(jen.Return(jen.Id("x").Dot("AppendJSON").Call(jen.Id("dst")))))
 		default:
 			c := &jfn{}
@@ -652,7 +653,7 @@ func (g *jsonGen) emitUnionDecode(t *schema.Type, name string, branches []*jsonB
 			x := c.tmp("x")
 			body = append([]jen.Code{jen.Var().Id(x).Add(g.goType(b.t))}, g.decode(c, b.t, jen.Id(x))...)
 			switch {
-			case b.t.Kind == schema.Enum:
+			case jsonValueNamed(b.t):
 				body = append(body, jen.Op("*").Id("out").Op("=").Id(x))
 			case b.wrap:
 				body = append(body, jen.Op("*").Id("out").Op("=").Id(b.decl).Values(jen.Dict{jen.Id("Value"): jen.Id(x)}))
@@ -728,7 +729,7 @@ func (g *jsonGen) emitUnionValidate(t *schema.Type, name string, branches []*jso
 			cases = append(cases, jen.Case(jen.Op("*").Id(g.goNames[b.t])).Block(
 				jen.If(jen.Id("x").Op("==").Nil()).Block(missing),
 				jen.Return(jen.Id("x").Dot("Validate").Call())))
-		case b.t.Kind == schema.Enum:
+		case jsonValueNamed(b.t):
 			usesX = true
 			cases = append(cases, jen.Case(jen.Id(g.goNames[b.t])).Block(jen.Return(jen.Id("x").Dot("Validate").Call())))
 		case jsonNeedsValidate(b.t):
@@ -795,6 +796,7 @@ func (g *jsonGen) emitWrapper(t *schema.Type) {
 	} else {
 		dec = append(dec, jen.Op("*").Id("v").Op("=").Id(name).Call(jen.Id(x)))
 	}
+	dec = dc.body(dec...)
 	vc := &jfn{}
 	vval := val
 	if t.Kind == schema.Array {
@@ -825,5 +827,86 @@ func (g *jsonGen) wrapperMethods(name string, enc, dec, valid []jen.Code) {
 	g.f.Comment("Validate checks v against its schema and returns the first problem, naming its")
 	g.f.Comment("JSON path.")
 	g.f.Func().Params(jen.Id("v").Id(name)).Id("Validate").Params().Error().Block(valid...)
+	g.f.Line()
+}
+
+// emitOverlap declares the named raw JSON type of a union whose branches
+// overlap, with a Validate that tries every branch.
+func (g *jsonGen) emitOverlap(t *schema.Type) {
+	name := g.goNames[t]
+	kw, rule := "anyOf", "at least one"
+	if t.Constraints.OneOf {
+		kw, rule = "oneOf", "exactly one"
+	}
+	g.f.Comment(jsonDocComment(fmt.Sprintf("%s is a JSON value that must match %s of the schemas of its %s. "+
+		"They overlap (no JSON type or discriminator tells them apart), so the value is kept as raw JSON and Validate tries each.",
+		name, rule, kw), t.Doc))
+	g.f.Type().Id(name).Qual("encoding/json", "RawMessage")
+	g.f.Line()
+	var matchers []jen.Code
+	for i, b := range t.Branches {
+		fn := fmt.Sprintf("jsonMatch%s%d", name, i+1)
+		matchers = append(matchers, jen.Id(fn))
+		c := &jfn{}
+		body := []jen.Code{jen.Id("r").Op(":=").Add(jsonQual("NewJSONReader")).Call(jen.Id("raw"))}
+		if b.Kind == schema.Null {
+			body = append(body, jen.If(jen.Err().Op(":=").Id("r").Dot("ReadNull").Call(), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())))
+		} else {
+			body = append(body, jen.Var().Id("x").Add(g.goType(b)))
+			body = append(body, g.decode(c, b, jen.Id("x"))...)
+		}
+		body = append(body, jen.If(jen.Err().Op(":=").Id("r").Dot("End").Call(), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())))
+		if b.Kind != schema.Null {
+			if jsonNeedsValidate(b) {
+				body = append(body, g.validate(c, b, jen.Id("x"), jsonNoWrap)...)
+			} else {
+				body = append(body, jen.Id("_").Op("=").Id("x"))
+			}
+		}
+		body = append(body, jen.Return(jen.Nil()))
+		g.f.Comment(fmt.Sprintf("%s checks raw against branch %d of %s.", fn, i+1, name))
+		g.f.Func().Id(fn).Params(jen.Id("raw").Index().Byte()).Error().Block(c.body(body...)...)
+		g.f.Line()
+	}
+	g.f.Comment("MarshalJSON implements json.Marshaler.")
+	g.f.Func().Params(jen.Id("v").Id(name)).Id("MarshalJSON").Params().Params(jen.Index().Byte(), jen.Error()).Block(
+		jen.Return(jen.Id("v").Dot("AppendJSON").Call(jen.Nil())))
+	g.f.Line()
+	g.f.Comment("AppendJSON appends v to dst without insignificant white space; nil is null.")
+	g.f.Func().Params(jen.Id("v").Id(name)).Id("AppendJSON").Params(jen.Id("dst").Index().Byte()).Params(jen.Index().Byte(), jen.Error()).Block(
+		jen.Return(jsonQual("AppendJSONRaw").Call(jen.Id("dst"), jen.Id("v"))))
+	g.f.Line()
+	g.f.Comment("UnmarshalJSON implements json.Unmarshaler; it calls Validate.")
+	g.f.Func().Params(jen.Id("v").Op("*").Id(name)).Id("UnmarshalJSON").Params(jen.Id("data").Index().Byte()).Error().Block(
+		jen.Id("r").Op(":=").Add(jsonQual("NewJSONReader")).Call(jen.Id("data")),
+		jen.List(jen.Id("raw"), jen.Err()).Op(":=").Id("r").Dot("ReadRaw").Call(),
+		jsonReturnIfErr(),
+		jen.If(jen.Err().Op(":=").Id("r").Dot("End").Call(), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
+		jen.Op("*").Id("v").Op("=").Append(jen.Id(name).Call(jen.Nil()), jen.Id("raw").Op("...")),
+		jen.Return(jen.Id("v").Dot("Validate").Call()),
+	)
+	g.f.Line()
+	check := []jen.Code{
+		jen.Id("raw").Op(":=").Index().Byte().Call(jen.Id("v")),
+		jen.If(jen.Len(jen.Id("raw")).Op("==").Lit(0)).Block(jen.Id("raw").Op("=").Index().Byte().Call(jen.Lit("null"))),
+		jen.Id("matched").Op(":=").Lit(0),
+		jen.Var().Id("first").Error(),
+		jen.For(jen.List(jen.Id("_"), jen.Id("match")).Op(":=").Range().Index().Func().Params(jen.Index().Byte()).Error().Values(matchers...)).Block(
+			jen.If(jen.Err().Op(":=").Id("match").Call(jen.Id("raw")), jen.Err().Op("!=").Nil()).Block(
+				jen.If(jen.Id("first").Op("==").Nil()).Block(jen.Id("first").Op("=").Err()),
+				jen.Continue(),
+			),
+			jen.Id("matched").Op("++"),
+		),
+		jen.If(jen.Id("matched").Op("==").Lit(0)).Block(
+			jen.Return(jsonErrf("matches none of the %d branches of "+kw+" (the first says: %v)", jen.Lit(len(t.Branches)), jen.Id("first")))),
+	}
+	if t.Constraints.OneOf {
+		check = append(check, jen.If(jen.Id("matched").Op(">").Lit(1)).Block(
+			jen.Return(jsonErrf("matches %d branches of oneOf, not exactly one", jen.Id("matched")))))
+	}
+	check = append(check, jen.Return(jen.Nil()))
+	g.f.Comment(fmt.Sprintf("Validate checks that v matches %s of the branches of its %s.", rule, kw))
+	g.f.Func().Params(jen.Id("v").Id(name)).Id("Validate").Params().Error().Block(check...)
 	g.f.Line()
 }

@@ -31,7 +31,10 @@ import (
 //   - "oneOf"/"anyOf" → a Union when its branches can be told apart: by
 //     JSON type, or, for objects, by a discriminator property (required in
 //     every branch, a single string const or enum value per branch). Keywords
-//     beside "oneOf" apply to every branch and are merged into each.
+//     beside "oneOf" apply to every branch and are merged into each; false
+//     branches are dropped. Branches that overlap make a Union with
+//     Constraints.Overlapping (and a warning): the value is kept as raw JSON
+//     and validated by trying each branch, exactly one for oneOf.
 //   - "allOf" and "$ref" with sibling keywords are merged into one schema;
 //     keywords that cannot be merged exactly are an error.
 //   - Formats stay in Constraints.Format; the generator types date-time and

@@ -107,6 +107,9 @@ func describeJS(t *Type, seen map[*Type]bool) string {
 		if c.AdditionalProperties != nil {
 			cs = append(cs, "additional="+describeJS(c.AdditionalProperties, seen))
 		}
+		if c.Overlapping {
+			cs = append(cs, map[bool]string{true: "overlapping oneOf", false: "overlapping anyOf"}[c.OneOf])
+		}
 		if c.Discriminator != "" {
 			cs = append(cs, "by "+c.Discriminator+"="+strings.Join(c.DiscriminatorValues, ","))
 		}
@@ -220,6 +223,16 @@ func TestJSONSchemaTypes(t *testing.T) {
 		{"discriminated with base", `{"title":"Ev","type":"object","properties":{"type":{"type":"string"},"id":{"type":"string"}},"required":["type","id"],"oneOf":[` +
 			`{"properties":{"type":{"const":"a"},"x":{"type":"integer"}}},{"properties":{"type":{"const":"b"}}}]}`,
 			`union Ev(record EvA{type!:enum EvOption1Type["a"], id!:string, x:long}|record EvB{type!:enum EvOption2Type["b"], id!:string}){by type=a,b}`},
+		{"overlapping oneOf", `{"oneOf":[{"type":"integer"},{"type":"number"}]}`, "union Test(long|double){overlapping oneOf}"},
+		{"objects without discriminator", `{"anyOf":[{"type":"object","properties":{"a":{}}},{"type":"object","properties":{"b":{}}}]}`,
+			"union Test(record TestOption1{a:json}|record TestOption2{b:json}){overlapping anyOf}"},
+		{"discriminator not required", `{"oneOf":[{"type":"object","properties":{"k":{"const":"a"}}},{"type":"object","properties":{"k":{"const":"b"}},"required":["k"]}]}`,
+			`union Test(record TestOption1{k:enum TestOption1K["a"]}|record TestOption2{k!:enum TestOption2K["b"]}){overlapping oneOf}`},
+		{"oneOf of required sets", `{"type":"object","properties":{"a":{"type":"string"},"b":{"type":"string"}},"oneOf":[{"required":["a"]},{"required":["b"]}]}`,
+			"union Test(record TestOption1{a!:string, b:string}|record TestOption2{a:string, b!:string}){overlapping oneOf}"},
+		{"oneOf with two nulls", `{"oneOf":[{"type":"null"},{"type":["string","null"]}]}`, "union Test(null|union(null|string)){overlapping oneOf}"},
+		{"anyOf with two nulls", `{"anyOf":[{"type":"null"},{"type":["string","null"]}]}`, "union Test(null|string)"},
+		{"false branches dropped", `{"oneOf":[false,{"type":"string"},false]}`, "string"},
 		{"nested union flattened", `{"oneOf":[{"oneOf":[{"type":"null"}]}]}`, "null"},
 		{"title dedup", `{"type":"object","properties":{"a":{"title":"P","type":"object","properties":{"x":{}}},"b":{"title":"P","type":"object","properties":{"x":{}}}}}`,
 			"record Test{a:record P{x:json}, b:P}"},
@@ -289,9 +302,7 @@ func TestJSONSchemaErrors(t *testing.T) {
 		{"oneOf not an array", `{"oneOf":{}}`, `{}}`, "#/oneOf", "oneOf must be a non-empty array of schemas"},
 		{"allOf empty", `{"allOf":[]}`, `[]`, "#/allOf", "allOf must be a non-empty array of schemas"},
 		{"two unions", `{"oneOf":[{"type":"string"}],"anyOf":[{"type":"string"}]}`, `[{"type":"string"}]}`, "#/anyOf", "anyOf beside another oneOf/anyOf is not supported"},
-		{"overlapping oneOf", `{"oneOf":[{"type":"integer"},{"type":"number"}]}`, `[{"type":"integer"}`, "#/oneOf", "oneOf branches overlap"},
-		{"objects without discriminator", `{"anyOf":[{"type":"object","properties":{"a":{}}},{"type":"object","properties":{"b":{}}}]}`, `[{"type":"object"`, "#/anyOf", "anyOf branches overlap"},
-		{"discriminator not required", `{"oneOf":[{"type":"object","properties":{"k":{"const":"a"}}},{"type":"object","properties":{"k":{"const":"b"}},"required":["k"]}]}`, `[{"type":"object"`, "#/oneOf", "oneOf branches overlap"},
+		{"all branches false", `{"anyOf":[false,false]}`, `[false`, "#/anyOf", "every branch of anyOf is false: no value can be valid"},
 		{"ref not a string", `{"$ref":1}`, `1}`, "#/$ref", "$ref must be a string"},
 		{"unresolved pointer", `{"type":"object","properties":{"a":{"$ref":"#/$defs/missing"}}}`, `"#/$defs/missing"`, "#/properties/a/$ref", `unresolved $ref "#/$defs/missing": "$defs" not found`},
 		{"unresolved anchor", `{"$ref":"#nope"}`, `"#nope"`, "#/$ref", `unresolved $ref "#nope": no anchor "nope"`},
@@ -352,6 +363,7 @@ func TestJSONSchemaWarnings(t *testing.T) {
 		{"draft-07 ref siblings", `{"$schema":"http://json-schema.org/draft-07/schema#","definitions":{"s":{"type":"string"}},"$ref":"#/definitions/s","maxLength":3}`, `3}`, "#/maxLength", "maxLength beside $ref is ignored"},
 		{"unknown $schema", `{"$schema":"http://example.com/my-meta","type":"string"}`, `"http://example.com/my-meta"`, "#/$schema", "unknown $schema"},
 		{"lone additionalItems", `{"type":"array","additionalItems":false}`, `false`, "#/additionalItems", "additionalItems without an items array is ignored"},
+		{"overlapping branches", `{"anyOf":[{"type":"integer"},{"minimum":2}]}`, `[{"type"`, "#/anyOf", "anyOf branches overlap (they cannot be told apart by JSON type or by a discriminator property, a property required in every object branch with a single const or enum string value in each): the value is kept as raw JSON and validated by trying each branch"},
 		{"unused definition", `{"$defs":{"odd":{"not":{}}},"type":"string"}`, `{}}}`, "#/$defs/odd/not", "unused definition skipped: not is not supported"},
 	}
 	for _, tt := range tests {

@@ -713,6 +713,9 @@ func (p *jsParser) buildUnion(v *jsView, name string, fromHint bool, memo *node)
 	plainBase := !base.hasConstraints()
 	var branches []*Type
 	for i, bn := range v.union {
+		if bn.kind == jsonBool && !bn.boolean {
+			continue // a branch nothing matches changes neither oneOf nor anyOf
+		}
 		hint := fmt.Sprintf("%sOption%d", u.Name.Name, i+1)
 		var b *Type
 		if plainBase {
@@ -734,12 +737,16 @@ func (p *jsParser) buildUnion(v *jsView, name string, fromHint bool, memo *node)
 		}
 		branches = append(branches, b)
 	}
+	if len(branches) == 0 {
+		p.errorf(v.unionNode, v.unionKw, "every branch of %s is false: no value can be valid", v.unionKw)
+		return nil
+	}
 	// Flatten nested unions of JSON types, and nullable unions.
 	var flat []*Type
 	var null *Type
 	for _, b := range branches {
 		parts := []*Type{b}
-		if b.Kind == Union && (b.Constraints == nil || b.Constraints.Discriminator == "") {
+		if b.Kind == Union && (b.Constraints == nil || b.Constraints.Discriminator == "" && !b.Constraints.Overlapping) {
 			parts = b.Branches
 		}
 		for _, x := range parts {
@@ -755,7 +762,7 @@ func (p *jsParser) buildUnion(v *jsView, name string, fromHint bool, memo *node)
 	if null != nil {
 		flat = append([]*Type{null}, flat...)
 	}
-	result := p.unionOf(u, flat, v)
+	result := p.unionOf(u, flat, branches, v)
 	if result == nil {
 		return nil
 	}
@@ -767,7 +774,21 @@ func (p *jsParser) buildUnion(v *jsView, name string, fromHint bool, memo *node)
 
 // unionOf decides how a union's branches are told apart and fills u, or
 // returns the single branch (or nullable branch) when there is only one.
-func (p *jsParser) unionOf(u *Type, flat []*Type, v *jsView) *Type {
+// flat holds the branches with nested unions of JSON types flattened and
+// one null branch; orig, the branches as written. Branches that cannot be
+// told apart make an overlapping union of orig.
+func (p *jsParser) unionOf(u *Type, flat, orig []*Type, v *jsView) *Type {
+	if v.unionKw == "oneOf" {
+		nulls := 0
+		for _, b := range orig {
+			if jsKindsOf(b)&jsNull != 0 {
+				nulls++
+			}
+		}
+		if nulls > 1 {
+			return p.overlap(u, orig, v) // null matches several branches: invalid for oneOf
+		}
+	}
 	var nonNull []*Type
 	hasNull := false
 	for _, b := range flat {
@@ -864,8 +885,16 @@ func (p *jsParser) unionOf(u *Type, flat []*Type, v *jsView) *Type {
 			return u
 		}
 	}
-	p.errorf(v.unionNode, v.unionKw, "%s branches overlap: they cannot be told apart by JSON type or by a discriminator property (a property required in every object branch with a single const or enum string value in each)", v.unionKw)
-	return nil
+	return p.overlap(u, orig, v)
+}
+
+// overlap makes u a union whose branches overlap: the value stays raw JSON
+// and is validated by trying each branch.
+func (p *jsParser) overlap(u *Type, orig []*Type, v *jsView) *Type {
+	u.Branches = orig
+	u.Constraints = &Constraints{Overlapping: true, OneOf: v.unionKw == "oneOf"}
+	p.warnf(v.unionNode, v.unionKw, "%s branches overlap (they cannot be told apart by JSON type or by a discriminator property, a property required in every object branch with a single const or enum string value in each): the value is kept as raw JSON and validated by trying each branch", v.unionKw)
+	return u
 }
 
 // jsDiscriminator finds a property that tells records apart: required in
