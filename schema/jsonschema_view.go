@@ -601,8 +601,10 @@ func (p *jsParser) mergeKeyword(v *jsView, n *node, kw string, val *node) bool {
 		switch val.kind {
 		case jsonObject, jsonBool:
 			if val.kind == jsonBool && !val.boolean {
-				p.errorf(n, kw, "items: false (only empty arrays) is not supported")
-				return false
+				// No item is valid: only the empty array is.
+				zero := 0
+				v.maxItems = jsStricterMaxInt(v.maxItems, &zero)
+				break
 			}
 			v.items = append(v.items, val)
 		case jsonArray:
