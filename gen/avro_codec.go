@@ -531,12 +531,12 @@ func (g *avroGen) emitRecordCodec(f *jen.File, rec *schema.Type) {
 		body = append([]jen.Code{jen.Var().Err().Error()}, body...)
 	}
 	body = append(body, jen.Return(jen.Id("dst"), jen.Nil()))
-	f.Comment("AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst.")
+	f.Comment("AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst. On error, the result holds a partial encoding to discard.")
 	f.Func().Params(recv()).Id("AppendAvro").Params(jen.Id("dst").Index().Byte()).Params(jen.Index().Byte(), jen.Error()).Block(body...)
 	f.Line()
 
 	// UnmarshalAvro and decodeAvro.
-	f.Comment("UnmarshalAvro decodes the Avro binary encoding of one " + name + " from src into x, replacing all of its fields. src must hold exactly one value.")
+	f.Comment("UnmarshalAvro decodes the Avro binary encoding of one " + name + " from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.")
 	f.Func().Params(recv()).Id("UnmarshalAvro").Params(jen.Id("src").Index().Byte()).Error().Block(
 		jen.Id("r").Op(":=").Qual(CodecImport, "NewReader").Call(jen.Id("src")),
 		jen.Id("x").Dot("decodeAvro").Call(jen.Op("&").Id("r")),

@@ -81,10 +81,17 @@ import (
 //	AvroFullName() string
 //	AvroType() *schema.Type                    // the parsed schema, parsed once
 //
-// Decoders allocate at most once per string, bytes, array, map, pointer or
-// union value, and check every length and item count against the input
-// left before allocating (see codec.Reader). Map entries are written in Go's
-// map iteration order.
+// Decoders allocate at most once per bytes, array, map, pointer or union
+// value; the strings of one decode share one arena (see codec.Reader). They
+// check every length and item count against the input left before
+// allocating, and decoded values never alias src. Map entries are written
+// in Go's map iteration order. Values must be trees: a pointer cycle makes
+// AppendAvro recurse without end. On error, AppendAvro returns a partial
+// encoding to discard.
+//
+// The schemas of the records are stored once per package, as one union of
+// every named type, parsed on first use; AvroSchema writes a record's own
+// self-contained schema from it.
 //
 // registry.gen.go holds NewAvroRecord(fullName string) (codec.AvroRecord,
 // bool), which accepts full names and aliases, and AvroRecordNames()

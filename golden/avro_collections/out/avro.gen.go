@@ -46,7 +46,7 @@ func (*Collections) AvroType() *schema.Type {
 	return avroTypeCollections()
 }
 
-// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst.
+// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst. On error, the result holds a partial encoding to discard.
 func (x *Collections) AppendAvro(dst []byte) ([]byte, error) {
 	var err error
 	if n0 := len(x.Ints); n0 > 0 {
@@ -132,7 +132,7 @@ func (x *Collections) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one Collections from src into x, replacing all of its fields. src must hold exactly one value.
+// UnmarshalAvro decodes the Avro binary encoding of one Collections from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
 func (x *Collections) UnmarshalAvro(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
@@ -342,14 +342,14 @@ func (*Point) AvroType() *schema.Type {
 	return avroTypePoint()
 }
 
-// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst.
+// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst. On error, the result holds a partial encoding to discard.
 func (x *Point) AppendAvro(dst []byte) ([]byte, error) {
 	dst = codec.AppendDouble(dst, x.X)
 	dst = codec.AppendDouble(dst, x.Y)
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one Point from src into x, replacing all of its fields. src must hold exactly one value.
+// UnmarshalAvro decodes the Avro binary encoding of one Point from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
 func (x *Point) UnmarshalAvro(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)

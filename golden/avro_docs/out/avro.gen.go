@@ -45,7 +45,7 @@ func (*Documented) AvroType() *schema.Type {
 	return avroTypeDocumented()
 }
 
-// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst.
+// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst. On error, the result holds a partial encoding to discard.
 func (x *Documented) AppendAvro(dst []byte) ([]byte, error) {
 	dst = codec.AppendString(dst, x.A)
 	dst = codec.AppendInt(dst, x.B)
@@ -58,7 +58,7 @@ func (x *Documented) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one Documented from src into x, replacing all of its fields. src must hold exactly one value.
+// UnmarshalAvro decodes the Avro binary encoding of one Documented from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
 func (x *Documented) UnmarshalAvro(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)

@@ -46,7 +46,7 @@ func (*Hand) AvroType() *schema.Type {
 	return avroTypeHand()
 }
 
-// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst.
+// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst. On error, the result holds a partial encoding to discard.
 func (x *Hand) AppendAvro(dst []byte) ([]byte, error) {
 	if uint32(x.Suit) >= 4 {
 		return dst, codec.EnumRangeError("golden.enums.Hand.suit", int32(x.Suit), 4)
@@ -82,7 +82,7 @@ func (x *Hand) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one Hand from src into x, replacing all of its fields. src must hold exactly one value.
+// UnmarshalAvro decodes the Avro binary encoding of one Hand from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
 func (x *Hand) UnmarshalAvro(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)

@@ -46,7 +46,7 @@ func (*Digests) AvroType() *schema.Type {
 	return avroTypeDigests()
 }
 
-// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst.
+// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst. On error, the result holds a partial encoding to discard.
 func (x *Digests) AppendAvro(dst []byte) ([]byte, error) {
 	dst = append(dst, x.Md5[:]...)
 	dst = append(dst, x.Tiny[:]...)
@@ -74,7 +74,7 @@ func (x *Digests) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one Digests from src into x, replacing all of its fields. src must hold exactly one value.
+// UnmarshalAvro decodes the Avro binary encoding of one Digests from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
 func (x *Digests) UnmarshalAvro(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)

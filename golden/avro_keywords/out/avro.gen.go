@@ -45,7 +45,7 @@ func (*Keywords) AvroType() *schema.Type {
 	return avroTypeKeywords()
 }
 
-// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst.
+// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst. On error, the result holds a partial encoding to discard.
 func (x *Keywords) AppendAvro(dst []byte) ([]byte, error) {
 	var err error
 	dst = codec.AppendInt(dst, x.Break)
@@ -92,7 +92,7 @@ func (x *Keywords) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one Keywords from src into x, replacing all of its fields. src must hold exactly one value.
+// UnmarshalAvro decodes the Avro binary encoding of one Keywords from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
 func (x *Keywords) UnmarshalAvro(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)

@@ -46,7 +46,7 @@ func (*Logical) AvroType() *schema.Type {
 	return avroTypeLogical()
 }
 
-// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst.
+// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst. On error, the result holds a partial encoding to discard.
 func (x *Logical) AppendAvro(dst []byte) ([]byte, error) {
 	var err error
 	if dst, err = codec.AppendDecimalBytes(dst, x.Amount, 12, 2); err != nil {
@@ -100,7 +100,7 @@ func (x *Logical) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one Logical from src into x, replacing all of its fields. src must hold exactly one value.
+// UnmarshalAvro decodes the Avro binary encoding of one Logical from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
 func (x *Logical) UnmarshalAvro(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)

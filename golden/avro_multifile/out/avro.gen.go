@@ -46,7 +46,7 @@ func (*ApplicationEvent) AvroType() *schema.Type {
 	return avroTypeApplicationEvent()
 }
 
-// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst.
+// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst. On error, the result holds a partial encoding to discard.
 func (x *ApplicationEvent) AppendAvro(dst []byte) ([]byte, error) {
 	var err error
 	dst = codec.AppendString(dst, x.ID)
@@ -69,7 +69,7 @@ func (x *ApplicationEvent) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one ApplicationEvent from src into x, replacing all of its fields. src must hold exactly one value.
+// UnmarshalAvro decodes the Avro binary encoding of one ApplicationEvent from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
 func (x *ApplicationEvent) UnmarshalAvro(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
@@ -149,14 +149,14 @@ func (*DocumentInfo) AvroType() *schema.Type {
 	return avroTypeDocumentInfo()
 }
 
-// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst.
+// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst. On error, the result holds a partial encoding to discard.
 func (x *DocumentInfo) AppendAvro(dst []byte) ([]byte, error) {
 	dst = codec.AppendUUIDString(dst, x.DocID)
 	dst = codec.AppendLong(dst, x.Size)
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one DocumentInfo from src into x, replacing all of its fields. src must hold exactly one value.
+// UnmarshalAvro decodes the Avro binary encoding of one DocumentInfo from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
 func (x *DocumentInfo) UnmarshalAvro(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)

@@ -45,7 +45,7 @@ func (*Envelope) AvroType() *schema.Type {
 	return avroTypeEnvelope()
 }
 
-// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst.
+// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst. On error, the result holds a partial encoding to discard.
 func (x *Envelope) AppendAvro(dst []byte) ([]byte, error) {
 	var err error
 	if dst, err = x.A.AppendAvro(dst); err != nil {
@@ -73,7 +73,7 @@ func (x *Envelope) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one Envelope from src into x, replacing all of its fields. src must hold exactly one value.
+// UnmarshalAvro decodes the Avro binary encoding of one Envelope from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
 func (x *Envelope) UnmarshalAvro(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
@@ -145,13 +145,13 @@ func (*ExampleOuterItem) AvroType() *schema.Type {
 	return avroTypeExampleOuterItem()
 }
 
-// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst.
+// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst. On error, the result holds a partial encoding to discard.
 func (x *ExampleOuterItem) AppendAvro(dst []byte) ([]byte, error) {
 	dst = codec.AppendInt(dst, x.X)
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one ExampleOuterItem from src into x, replacing all of its fields. src must hold exactly one value.
+// UnmarshalAvro decodes the Avro binary encoding of one ExampleOuterItem from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
 func (x *ExampleOuterItem) UnmarshalAvro(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
@@ -217,13 +217,13 @@ func (*ExampleInnerItem) AvroType() *schema.Type {
 	return avroTypeExampleInnerItem()
 }
 
-// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst.
+// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst. On error, the result holds a partial encoding to discard.
 func (x *ExampleInnerItem) AppendAvro(dst []byte) ([]byte, error) {
 	dst = codec.AppendString(dst, x.Y)
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one ExampleInnerItem from src into x, replacing all of its fields. src must hold exactly one value.
+// UnmarshalAvro decodes the Avro binary encoding of one ExampleInnerItem from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
 func (x *ExampleInnerItem) UnmarshalAvro(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
@@ -289,13 +289,13 @@ func (*Item) AvroType() *schema.Type {
 	return avroTypeItem()
 }
 
-// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst.
+// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst. On error, the result holds a partial encoding to discard.
 func (x *Item) AppendAvro(dst []byte) ([]byte, error) {
 	dst = codec.AppendLong(dst, x.Z)
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one Item from src into x, replacing all of its fields. src must hold exactly one value.
+// UnmarshalAvro decodes the Avro binary encoding of one Item from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
 func (x *Item) UnmarshalAvro(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
@@ -361,13 +361,13 @@ func (*OtherInnerItem) AvroType() *schema.Type {
 	return avroTypeOtherInnerItem()
 }
 
-// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst.
+// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst. On error, the result holds a partial encoding to discard.
 func (x *OtherInnerItem) AppendAvro(dst []byte) ([]byte, error) {
 	dst = codec.AppendBoolean(dst, x.W)
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one OtherInnerItem from src into x, replacing all of its fields. src must hold exactly one value.
+// UnmarshalAvro decodes the Avro binary encoding of one OtherInnerItem from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
 func (x *OtherInnerItem) UnmarshalAvro(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
@@ -433,7 +433,7 @@ func (*Child) AvroType() *schema.Type {
 	return avroTypeChild()
 }
 
-// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst.
+// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst. On error, the result holds a partial encoding to discard.
 func (x *Child) AppendAvro(dst []byte) ([]byte, error) {
 	if uint32(x.Kind) >= 2 {
 		return dst, codec.EnumRangeError("com.example.outer.Child.kind", int32(x.Kind), 2)
@@ -442,7 +442,7 @@ func (x *Child) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one Child from src into x, replacing all of its fields. src must hold exactly one value.
+// UnmarshalAvro decodes the Avro binary encoding of one Child from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
 func (x *Child) UnmarshalAvro(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)

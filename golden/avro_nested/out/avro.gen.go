@@ -46,7 +46,7 @@ func (*Order) AvroType() *schema.Type {
 	return avroTypeOrder()
 }
 
-// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst.
+// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst. On error, the result holds a partial encoding to discard.
 func (x *Order) AppendAvro(dst []byte) ([]byte, error) {
 	var err error
 	dst = codec.AppendLong(dst, x.ID)
@@ -71,7 +71,7 @@ func (x *Order) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one Order from src into x, replacing all of its fields. src must hold exactly one value.
+// UnmarshalAvro decodes the Avro binary encoding of one Order from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
 func (x *Order) UnmarshalAvro(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
@@ -152,7 +152,7 @@ func (*Customer) AvroType() *schema.Type {
 	return avroTypeCustomer()
 }
 
-// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst.
+// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst. On error, the result holds a partial encoding to discard.
 func (x *Customer) AppendAvro(dst []byte) ([]byte, error) {
 	var err error
 	dst = codec.AppendString(dst, x.Name)
@@ -162,7 +162,7 @@ func (x *Customer) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one Customer from src into x, replacing all of its fields. src must hold exactly one value.
+// UnmarshalAvro decodes the Avro binary encoding of one Customer from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
 func (x *Customer) UnmarshalAvro(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
@@ -229,14 +229,14 @@ func (*Address) AvroType() *schema.Type {
 	return avroTypeAddress()
 }
 
-// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst.
+// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst. On error, the result holds a partial encoding to discard.
 func (x *Address) AppendAvro(dst []byte) ([]byte, error) {
 	dst = codec.AppendString(dst, x.Street)
 	dst = codec.AppendString(dst, x.City)
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one Address from src into x, replacing all of its fields. src must hold exactly one value.
+// UnmarshalAvro decodes the Avro binary encoding of one Address from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
 func (x *Address) UnmarshalAvro(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
@@ -303,14 +303,14 @@ func (*Line) AvroType() *schema.Type {
 	return avroTypeLine()
 }
 
-// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst.
+// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst. On error, the result holds a partial encoding to discard.
 func (x *Line) AppendAvro(dst []byte) ([]byte, error) {
 	dst = codec.AppendString(dst, x.Sku)
 	dst = codec.AppendInt(dst, x.Qty)
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one Line from src into x, replacing all of its fields. src must hold exactly one value.
+// UnmarshalAvro decodes the Avro binary encoding of one Line from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
 func (x *Line) UnmarshalAvro(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
@@ -377,12 +377,12 @@ func (*Empty) AvroType() *schema.Type {
 	return avroTypeEmpty()
 }
 
-// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst.
+// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst. On error, the result holds a partial encoding to discard.
 func (x *Empty) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one Empty from src into x, replacing all of its fields. src must hold exactly one value.
+// UnmarshalAvro decodes the Avro binary encoding of one Empty from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
 func (x *Empty) UnmarshalAvro(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)

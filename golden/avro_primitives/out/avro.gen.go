@@ -45,7 +45,7 @@ func (*Primitives) AvroType() *schema.Type {
 	return avroTypePrimitives()
 }
 
-// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst.
+// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst. On error, the result holds a partial encoding to discard.
 func (x *Primitives) AppendAvro(dst []byte) ([]byte, error) {
 	dst = codec.AppendBoolean(dst, x.BooleanField)
 	dst = codec.AppendInt(dst, x.IntField)
@@ -59,7 +59,7 @@ func (x *Primitives) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one Primitives from src into x, replacing all of its fields. src must hold exactly one value.
+// UnmarshalAvro decodes the Avro binary encoding of one Primitives from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
 func (x *Primitives) UnmarshalAvro(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)

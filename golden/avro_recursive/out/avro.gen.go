@@ -46,7 +46,7 @@ func (*LongList) AvroType() *schema.Type {
 	return avroTypeLongList()
 }
 
-// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst.
+// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst. On error, the result holds a partial encoding to discard.
 func (x *LongList) AppendAvro(dst []byte) ([]byte, error) {
 	var err error
 	dst = codec.AppendLong(dst, x.Value)
@@ -61,7 +61,7 @@ func (x *LongList) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one LongList from src into x, replacing all of its fields. src must hold exactly one value.
+// UnmarshalAvro decodes the Avro binary encoding of one LongList from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
 func (x *LongList) UnmarshalAvro(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
@@ -141,7 +141,7 @@ func (*Tree) AvroType() *schema.Type {
 	return avroTypeTree()
 }
 
-// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst.
+// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst. On error, the result holds a partial encoding to discard.
 func (x *Tree) AppendAvro(dst []byte) ([]byte, error) {
 	var err error
 	dst = codec.AppendString(dst, x.Label)
@@ -167,7 +167,7 @@ func (x *Tree) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one Tree from src into x, replacing all of its fields. src must hold exactly one value.
+// UnmarshalAvro decodes the Avro binary encoding of one Tree from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
 func (x *Tree) UnmarshalAvro(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
@@ -267,7 +267,7 @@ func (*Ping) AvroType() *schema.Type {
 	return avroTypePing()
 }
 
-// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst.
+// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst. On error, the result holds a partial encoding to discard.
 func (x *Ping) AppendAvro(dst []byte) ([]byte, error) {
 	var err error
 	if dst, err = x.Pong.AppendAvro(dst); err != nil {
@@ -276,7 +276,7 @@ func (x *Ping) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one Ping from src into x, replacing all of its fields. src must hold exactly one value.
+// UnmarshalAvro decodes the Avro binary encoding of one Ping from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
 func (x *Ping) UnmarshalAvro(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
@@ -346,7 +346,7 @@ func (*Pong) AvroType() *schema.Type {
 	return avroTypePong()
 }
 
-// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst.
+// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst. On error, the result holds a partial encoding to discard.
 func (x *Pong) AppendAvro(dst []byte) ([]byte, error) {
 	var err error
 	if x.Ping == nil {
@@ -361,7 +361,7 @@ func (x *Pong) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one Pong from src into x, replacing all of its fields. src must hold exactly one value.
+// UnmarshalAvro decodes the Avro binary encoding of one Pong from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
 func (x *Pong) UnmarshalAvro(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
@@ -441,7 +441,7 @@ func (*JSON) AvroType() *schema.Type {
 	return avroTypeJSON()
 }
 
-// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst.
+// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst. On error, the result holds a partial encoding to discard.
 func (x *JSON) AppendAvro(dst []byte) ([]byte, error) {
 	var err error
 	if dst, err = appendJSONValue(dst, x.Value, "golden.recursive.Json.value"); err != nil {
@@ -450,7 +450,7 @@ func (x *JSON) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one JSON from src into x, replacing all of its fields. src must hold exactly one value.
+// UnmarshalAvro decodes the Avro binary encoding of one JSON from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
 func (x *JSON) UnmarshalAvro(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)

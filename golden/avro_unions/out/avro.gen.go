@@ -46,7 +46,7 @@ func (*Event) AvroType() *schema.Type {
 	return avroTypeEvent()
 }
 
-// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst.
+// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst. On error, the result holds a partial encoding to discard.
 func (x *Event) AppendAvro(dst []byte) ([]byte, error) {
 	var err error
 	if x.Referrer == nil {
@@ -115,7 +115,7 @@ func (x *Event) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one Event from src into x, replacing all of its fields. src must hold exactly one value.
+// UnmarshalAvro decodes the Avro binary encoding of one Event from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
 func (x *Event) UnmarshalAvro(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
@@ -262,13 +262,13 @@ func (*User) AvroType() *schema.Type {
 	return avroTypeUser()
 }
 
-// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst.
+// AppendAvro appends the Avro binary encoding of x to dst. It allocates only to grow dst. On error, the result holds a partial encoding to discard.
 func (x *User) AppendAvro(dst []byte) ([]byte, error) {
 	dst = codec.AppendLong(dst, x.ID)
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one User from src into x, replacing all of its fields. src must hold exactly one value.
+// UnmarshalAvro decodes the Avro binary encoding of one User from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
 func (x *User) UnmarshalAvro(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
