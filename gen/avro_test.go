@@ -707,6 +707,17 @@ func TestTypesCompileAndRoundTrip(t *testing.T) {
 	}
 	dir := gotest.Module(t, files)
 	gotest.Go(t, dir, "vet", "./...")
+	// The Reader lives on the decoder's stack, and no record copy moves to
+	// the heap (see the by-value twins of recursive records).
+	escapes := gotest.Go(t, dir, "build", "-gcflags=-m", "./...")
+	for _, line := range strings.Split(escapes, "\n") {
+		if i := strings.Index(line, "moved to heap: "); i >= 0 {
+			switch v := line[i+len("moved to heap: "):]; {
+			case v == "r", v == "x", strings.HasPrefix(v, "e"), strings.HasPrefix(v, "a"):
+				t.Errorf("escape analysis: %s", line)
+			}
+		}
+	}
 	out := gotest.Go(t, dir, "test", "-count=1", "./...")
 	t.Log(out)
 }

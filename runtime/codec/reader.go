@@ -44,7 +44,8 @@ const (
 // reads straight through a record without checking errors between fields.
 // Reads after a failure stay within the input and never allocate more than
 // the input can justify, so a decoder that keeps going over garbage stays
-// safe. A Reader is meant to live on the caller's stack:
+// safe. A Reader must not be copied once used (copies would share its
+// string arena). It is meant to live on the caller's stack:
 //
 //	r := codec.NewReader(src)
 //	x.decodeAvro(&r)
