@@ -14,8 +14,9 @@ import (
 const maxJSONDepth = 10000
 
 // JSONReader reads one JSON text value by value, for generated decoders.
-// It checks syntax as it goes (strings must be valid UTF-8 with valid
-// escapes; numbers must be JSON numbers) and reports type mismatches as
+// It checks syntax as it goes (valid escapes in strings, JSON numbers;
+// invalid UTF-8 is read as U+FFFD, as encoding/json does) and reports type
+// mismatches as
 // *JSONError values that name the path of the offending value. Errors
 // returned by the callbacks of ReadObject and ReadArray get the member name
 // or index prefixed to their path.
@@ -139,7 +140,7 @@ func (r *JSONReader) stringBytes(scratch bool) ([]byte, error) {
 			b := r.data[start:r.off]
 			r.off++
 			return b, nil
-		case c == '\\':
+		case c == '\\' || c >= utf8.RuneSelf && !utf8.FullRune(r.data[r.off:]) || c >= utf8.RuneSelf && isBadRune(r.data[r.off:]):
 			var buf []byte
 			if scratch {
 				buf = r.key[:0]
@@ -155,14 +156,17 @@ func (r *JSONReader) stringBytes(scratch bool) ([]byte, error) {
 		case c < utf8.RuneSelf:
 			r.off++
 		default:
-			rn, size := utf8.DecodeRune(r.data[r.off:])
-			if rn == utf8.RuneError && size == 1 {
-				return nil, r.syntaxError("invalid UTF-8 in string")
-			}
+			_, size := utf8.DecodeRune(r.data[r.off:])
 			r.off += size
 		}
 	}
 	return nil, r.syntaxError("unterminated string")
+}
+
+// isBadRune reports whether b starts with invalid UTF-8.
+func isBadRune(b []byte) bool {
+	rn, size := utf8.DecodeRune(b)
+	return rn == utf8.RuneError && size == 1
 }
 
 // escapedString continues a string from r.off (at a backslash or later),
@@ -225,11 +229,9 @@ func (r *JSONReader) escapedString(buf []byte) ([]byte, error) {
 			buf = append(buf, c)
 			r.off++
 		default:
+			// Invalid UTF-8 becomes U+FFFD, as encoding/json reads it.
 			rn, size := utf8.DecodeRune(r.data[r.off:])
-			if rn == utf8.RuneError && size == 1 {
-				return nil, r.syntaxError("invalid UTF-8 in string")
-			}
-			buf = append(buf, r.data[r.off:r.off+size]...)
+			buf = utf8.AppendRune(buf, rn)
 			r.off += size
 		}
 	}

@@ -21,7 +21,8 @@ func TestJSONReaderScalars(t *testing.T) {
 		{`"a\u00e9\n\ud83d\ude00"`, func(r *JSONReader) (any, error) { return r.ReadString() }, "a\u00e9\n\U0001F600", ""},
 		{`"\ud800x"`, func(r *JSONReader) (any, error) { return r.ReadString() }, "\uFFFDx", ""},
 		{`"a` + "\x01" + `"`, func(r *JSONReader) (any, error) { return r.ReadString() }, nil, "control character"},
-		{"\"\xff\"", func(r *JSONReader) (any, error) { return r.ReadString() }, nil, "invalid UTF-8"},
+		{"\"a\xffb\"", func(r *JSONReader) (any, error) { return r.ReadString() }, "a\uFFFDb", ""},
+		{"\"\\n\xff\"", func(r *JSONReader) (any, error) { return r.ReadString() }, "\n\uFFFD", ""},
 		{`"\q"`, func(r *JSONReader) (any, error) { return r.ReadString() }, nil, "invalid escape"},
 		{`null`, func(r *JSONReader) (any, error) { return r.ReadString() }, nil, "expected a string, got null"},
 		{`42`, func(r *JSONReader) (any, error) { return r.ReadInt64() }, int64(42), ""},
@@ -398,4 +399,27 @@ func TestJSONCheckTypes(t *testing.T) {
 			t.Errorf("JSONCheckTypes(%q, %v) = %v, want %q", tt.raw, tt.types, err, tt.wantErr)
 		}
 	}
+}
+
+// FuzzJSONReader checks that reading arbitrary input never panics, that
+// JSONCanonical accepts exactly what encoding/json accepts, and that a
+// canonical text is a fixed point.
+func FuzzJSONReader(f *testing.F) {
+	for _, s := range []string{`{"a":[1,2.5e3,"x\u00e9",true,null]}`, `[`, `"\ud800"`, `1e999999999999`, `{"a":1,"a":2}`, `-0.0`, "\"\xff\""} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := JSONCanonical(data)
+		if (err == nil) != json.Valid(data) {
+			t.Fatalf("JSONCanonical(%q) error %v, json.Valid says %v", data, err, json.Valid(data))
+		}
+		if err == nil {
+			if c2, err := JSONCanonical([]byte(c)); err != nil || c2 != c {
+				t.Fatalf("canonical text %q is not a fixed point: %q, %v", c, c2, err)
+			}
+		}
+		_ = JSONCheckTypes(data, "object", "integer")
+		_, _ = JSONDiscriminator(data, "type")
+		_, _ = AppendJSONRaw(nil, data)
+	})
 }
