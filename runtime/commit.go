@@ -64,7 +64,10 @@ func (t *Task) Prepare() ([]ChangelogRecord, error) {
 func (t *Task) changes() ([]ChangelogRecord, error) {
 	prefix := appendTaskPrefix(nil, t.id)
 	r := t.batch.Reader()
-	index := map[string]int{}
+	// Keys and values are copied into one arena as large as the batch, so
+	// the records need one allocation, and the index keys alias the arena.
+	arena := make([]byte, 0, len(t.batch.Repr()))
+	index := make(map[string]int, t.batch.Count())
 	var (
 		recs    []ChangelogRecord
 		resolve []bool
@@ -80,24 +83,29 @@ func (t *Task) changes() ([]ChangelogRecord, error) {
 		if len(k) <= taskPrefixLen || string(k[:taskPrefixLen]) != string(prefix) {
 			return nil, fmt.Errorf("runtime: task %d: batch holds a key of another task", t.id)
 		}
-		rec := ChangelogRecord{Key: k[taskPrefixLen:]}
+		var rec ChangelogRecord
 		merge := false
 		switch kind {
 		case pebble.InternalKeyKindSet:
-			rec.Value = append(make([]byte, 0, len(v)), v...)
+			start := len(arena)
+			arena = append(arena, v...)
+			rec.Value = arena[start:len(arena):len(arena)]
 		case pebble.InternalKeyKindDelete:
 		case pebble.InternalKeyKindMerge:
 			merge = true
 		default:
 			return nil, fmt.Errorf("runtime: task %d: unexpected batch operation %v", t.id, kind)
 		}
-		if i, seen := index[string(rec.Key)]; seen {
+		ck := k[taskPrefixLen:]
+		if i, seen := index[string(ck)]; seen {
 			rec.Key = recs[i].Key
 			recs[i], resolve[i] = rec, merge
 			continue
 		}
-		rec.Key = append([]byte(nil), rec.Key...)
-		index[string(rec.Key)] = len(recs)
+		start := len(arena)
+		arena = append(arena, ck...)
+		rec.Key = arena[start:len(arena):len(arena)]
+		index[unsafeString(rec.Key)] = len(recs)
 		recs = append(recs, rec)
 		resolve = append(resolve, merge)
 	}
@@ -138,9 +146,11 @@ func (t *Task) Committed(offsets ...ChangelogOffset) error {
 			return err
 		}
 	}
-	if err := t.store.db.Apply(t.batch, t.store.wopts); err != nil {
-		t.phase = phaseFailed
-		return fmt.Errorf("runtime: task %d: applying commit: %w", t.id, err)
+	if !t.batch.Empty() {
+		if err := t.store.db.Apply(t.batch, t.store.wopts); err != nil {
+			t.phase = phaseFailed
+			return fmt.Errorf("runtime: task %d: applying commit: %w", t.id, err)
+		}
 	}
 	err := t.batch.Close()
 	t.batch = t.store.db.NewIndexedBatch()

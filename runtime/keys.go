@@ -74,6 +74,12 @@ func unsafeBytes(s string) []byte {
 	return unsafe.Slice(unsafe.StringData(s), len(s))
 }
 
+// unsafeString views b as a string without copying; b must not change
+// while the string is in use.
+func unsafeString(b []byte) string {
+	return unsafe.String(unsafe.SliceData(b), len(b))
+}
+
 // appendStatePrefix appends task 's' len(name) name.
 func appendStatePrefix(dst []byte, id TaskID, name string) []byte {
 	dst = appendTaskPrefix(dst, id)

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
 )
 
 // Defaults for StoreOptions. The block cache and memtable sizes are the
@@ -82,12 +83,19 @@ func OpenStore(dir string, opts StoreOptions) (*Store, error) {
 	opts = opts.withDefaults()
 	cache := pebble.NewCache(opts.BlockCacheSize)
 	defer cache.Unref()
-	db, err := pebble.Open(dir, &pebble.Options{
+	po := &pebble.Options{
 		Cache:              cache,
 		MemTableSize:       opts.MemTableSize,
 		FormatMajorVersion: pebble.FormatNewest,
 		Logger:             quietLogger{},
-	})
+	}
+	// Bloom filters on every level: most state reads of a new key (a new
+	// window, a new user) miss, and a filter answers those without reading
+	// data blocks.
+	for i := range po.Levels {
+		po.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
+	}
+	db, err := pebble.Open(dir, po)
 	if err != nil {
 		return nil, fmt.Errorf("runtime: opening state store in %s: %w", dir, err)
 	}

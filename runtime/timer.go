@@ -144,14 +144,27 @@ var timerValue = []byte{0}
 // times <= upTo.
 func (t *Task) fireTimers(d TimeDomain, upTo int64) error {
 	next := &t.timerNext[d.index()]
+	if upTo < *next {
+		return nil
+	}
 	lo := appendTaskPrefix(nil, t.id)
 	lo = append(lo, kindTimer, byte(d))
 	hi := prefixEnd(lo)
-	for upTo >= *next {
+	// Fired timers leave tombstones until pebble compacts them, so scans
+	// never start at the beginning of the domain: they seek to the lower
+	// bound of the earliest timer, or just past the last fired key.
+	seekTime := func() []byte {
+		if *next == math.MinInt64 {
+			return lo
+		}
+		return appendOrderedInt64(append([]byte(nil), lo...), *next)
+	}
+	start := seekTime()
+	for {
 		keys := t.fireKeys[:0]
 		arena := t.fireArena[:0]
 		first := int64(math.MaxInt64)
-		err := t.kvScan(lo, hi, func(k, _ []byte) (bool, error) {
+		err := t.kvScan(start, hi, func(k, _ []byte) (bool, error) {
 			if len(k) < len(lo)+8 {
 				return false, errBadKey
 			}
@@ -160,9 +173,9 @@ func (t *Task) fireTimers(d TimeDomain, upTo int64) error {
 				first = at
 				return false, nil
 			}
-			start := len(arena)
+			begin := len(arena)
 			arena = append(arena, k...)
-			keys = append(keys, [2]int{start, len(arena)})
+			keys = append(keys, [2]int{begin, len(arena)})
 			return true, nil
 		})
 		t.fireKeys, t.fireArena = keys, arena
@@ -173,15 +186,25 @@ func (t *Task) fireTimers(d TimeDomain, upTo int64) error {
 			*next = first
 			return nil
 		}
-		*next = math.MinInt64 // unknown until a scan finds nothing due
-		if err := t.fireChunk(d, upTo, lo, keys, arena); err != nil {
+		// Every live timer is at or after the first one collected, or was
+		// registered since (Register lowers next).
+		*next = readOrderedInt64(arena[keys[0][0]+len(lo):])
+		rescan, err := t.fireChunk(d, upTo, lo, keys, arena)
+		if err != nil {
 			return err
 		}
+		if rescan {
+			start = seekTime()
+			continue
+		}
+		last := arena[keys[len(keys)-1][0]:keys[len(keys)-1][1]]
+		start = append(append(start[:0:0], last...), 0)
 	}
-	return nil
 }
 
-func (t *Task) fireChunk(d TimeDomain, upTo int64, lo []byte, keys [][2]int, arena []byte) error {
+// fireChunk fires collected timers in order; it stops early, reporting
+// rescan, when a callback registered a timer that is due in this round.
+func (t *Task) fireChunk(d TimeDomain, upTo int64, lo []byte, keys [][2]int, arena []byte) (rescan bool, err error) {
 	f := &t.firing
 	f.active, f.domain, f.upTo, f.rescan = true, d, upTo, false
 	clear(f.deleted)
@@ -193,11 +216,11 @@ func (t *Task) fireChunk(d TimeDomain, upTo int64, lo []byte, keys [][2]int, are
 			continue
 		}
 		if err := t.kvDelete(k); err != nil {
-			return err
+			return false, err
 		}
 		tm, op, err := parseTimerKey(k, len(lo))
 		if err != nil {
-			return fmt.Errorf("runtime: task %d: %w", t.id, err)
+			return false, fmt.Errorf("runtime: task %d: %w", t.id, err)
 		}
 		tm.Domain = d
 		h := t.handlers[string(op)]
@@ -209,14 +232,14 @@ func (t *Task) fireChunk(d TimeDomain, upTo int64, lo []byte, keys [][2]int, are
 		c.reset()
 		c.key, c.keyed, c.ts = tm.Key, true, tm.Time
 		if err := h.OnTimer(c, tm); err != nil {
-			return err
+			return false, err
 		}
 		c.reset()
 		if f.rescan {
-			return nil
+			return true, nil
 		}
 	}
-	return nil
+	return false, nil
 }
 
 // parseTimerKey splits a timer key after its domain prefix of length pre.
