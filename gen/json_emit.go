@@ -443,11 +443,13 @@ func (g *jsonGen) emitEnum(t *schema.Type) {
 		jen.Case(cases...).Block(),
 		jen.Default().Block(jen.Return(jsonErrf("%q is not one of the enum values "+strings.ReplaceAll(strings.Join(quoted, ", "), "%", "%%"), jen.String().Call(jen.Id("v"))))),
 	)}
-	if t.Constraints != nil {
-		str := &schema.Type{Kind: schema.String, Constraints: &schema.Constraints{
-			MinLength: t.Constraints.MinLength, MaxLength: t.Constraints.MaxLength, Pattern: t.Constraints.Pattern, Format: t.Constraints.Format,
-		}}
+	if tc := t.Constraints; tc != nil {
+		// The value is a string: check its format as text.
+		str := &schema.Type{Kind: schema.String, Constraints: &schema.Constraints{MinLength: tc.MinLength, MaxLength: tc.MaxLength, Pattern: tc.Pattern}}
 		body = append(body, g.validate(c, str, jen.String().Call(jen.Id("v")), jsonNoWrap)...)
+		if codec.KnownJSONFormat(tc.Format) {
+			body = append(body, jen.If(jen.Err().Op(":=").Add(jsonQual("CheckJSONFormat")).Call(jen.Lit(tc.Format), jen.String().Call(jen.Id("v"))), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())))
+		}
 	}
 	body = append(body, jen.Return(jen.Nil()))
 	g.f.Comment("Validate checks that v is one of the values of the enum.")

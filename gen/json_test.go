@@ -682,3 +682,83 @@ func TestJSONTypesOutput(t *testing.T) {
 		t.Errorf("no JSON Schema types: %v, %v", files, err)
 	}
 }
+
+// miscSchema covers the corners: an enum with a format, a union of JSON
+// types with a typed format, an object const, overlapping anyOf branches,
+// an array enum, the null type, and a property named like a method.
+const miscSchema = `{
+  "title": "Misc",
+  "type": "object",
+  "properties": {
+    "when": {"type": "string", "format": "date-time", "enum": ["2020-01-01T00:00:00Z", "not a time"]},
+    "either": {"type": ["string", "integer"], "format": "date"},
+    "pair": {"type": "object", "properties": {"a": {"type": "integer"}}, "const": {"a": 1}},
+    "choice": {"anyOf": [{"type": "string", "maxLength": 2}, {"type": "string", "minLength": 4}]},
+    "just": {"oneOf": [{"type": "integer", "minimum": 0}, {"type": "integer", "maximum": 10}]},
+    "nums": {"type": "array", "items": {"type": "number"}, "enum": [[1, 2], [3]]},
+    "nothing": {"type": "null"},
+    "nulls": {"type": "array", "items": {"type": "null"}},
+    "validate": {"type": "boolean", "const": true},
+    "empty": {"type": "array", "items": false}
+  },
+  "required": ["nothing"]
+}`
+
+func TestJSONGeneratedCorners(t *testing.T) {
+	s, err := schema.ParseJSONSchema(schema.Source{Name: "misc.json", Data: []byte(miscSchema)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := JSONTypes(s, Options{Package: "misc"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := string(out[0].Content)
+	for _, want := range []string{"type MiscWhen string", "Either MiscEither", "type MiscEitherString time.Time", "Pair *MiscPair",
+		"type MiscChoice json.RawMessage", "Nothing codec.Null", "Nulls []codec.Null", "Validate2 *bool `json:\"validate,omitempty\"`"} {
+		if norm := func(s string) string { return strings.Join(strings.Fields(s), " ") }; !strings.Contains(norm(src), norm(want)) {
+			t.Errorf("generated code lacks %q", want)
+		}
+	}
+	samples := []jsonSample{
+		{"misc", "minimal", `{"nothing":null}`, ""},
+		{"misc", "all", `{"when":"2020-01-01T00:00:00Z","either":"2024-02-29","pair":{"a":1},"choice":"ab","just":-5,"nums":[3],"nothing":null,"nulls":[null,null],"validate":true,"empty":[]}`, ""},
+		{"misc", "integer either", `{"either":12,"nothing":null}`, ""},
+		{"misc", "enum value without the format", `{"when":"not a time","nothing":null}`, `when: "not a time" is not a valid date-time`},
+		{"misc", "enum value outside", `{"when":"2021-01-01T00:00:00Z","nothing":null}`, `when: "2021-01-01T00:00:00Z" is not one of the enum values`},
+		{"misc", "bad date branch", `{"either":"2023-02-29","nothing":null}`, `either: "2023-02-29" is not a valid date`},
+		{"misc", "pair not the const", `{"pair":{"a":2},"nothing":null}`, `pair: {"a":2} does not equal the const value {"a":1}`},
+		{"misc", "choice in the gap", `{"choice":"abc","nothing":null}`, "choice: matches none of the 2 branches of anyOf"},
+		{"misc", "just in both", `{"just":5,"nothing":null}`, "just: matches 2 branches of oneOf, not exactly one"},
+		{"misc", "just in neither", `{"just":"x","nothing":null}`, "just: matches none of the 2 branches of oneOf"},
+		{"misc", "nums outside", `{"nums":[1],"nothing":null}`, "nums: [1] is not one of the enum values [1,2], [3]"},
+		{"misc", "nothing not null", `{"nothing":0}`, "nothing: expected null, got a number"},
+		{"misc", "nothing missing", `{}`, "nothing: required property is missing"},
+		{"misc", "validate false", `{"validate":false,"nothing":null}`, "validate: false does not equal the const value true"},
+		{"misc", "not empty", `{"empty":[1],"nothing":null}`, "empty: has 1 items, more than maxItems 0"},
+	}
+	var entries strings.Builder
+	for _, s := range samples {
+		fmt.Fprintf(&entries, "\t{check[misc.Misc], %s},\n", strconv.Quote(s.data))
+	}
+	files := map[string][]byte{
+		"misc/" + out[0].Name: out[0].Content,
+		"main.go": []byte("package main\n\nimport (\n\t\"encoding/json\"\n\t\"fmt\"\n\t\"strconv\"\n\n\t\"github.com/streamgen/streamgen/runtime/codec\"\n\t\"example.com/scratch/misc\"\n)\n" +
+			jsonRealisticHarness + "\nvar cases = []testCase{\n" + entries.String() + "}\n"),
+	}
+	mod := gotest.Module(t, files)
+	gotest.Go(t, mod, "vet", "./...")
+	lines := strings.Split(strings.TrimSpace(gotest.Go(t, mod, "run", ".")), "\n")
+	if len(lines) != len(samples) {
+		t.Fatalf("harness printed %d lines for %d samples", len(lines), len(samples))
+	}
+	for i, s := range samples {
+		got, _ := strconv.Unquote(lines[i])
+		switch {
+		case s.wantErr == "" && got != "ok":
+			t.Errorf("%s: %s", s.name, got)
+		case s.wantErr != "" && !strings.Contains(got, "error: "+s.wantErr):
+			t.Errorf("%s: got %q, want an error containing %q", s.name, got, s.wantErr)
+		}
+	}
+}
