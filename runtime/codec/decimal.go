@@ -206,7 +206,8 @@ func (d Decimal) Sign() int {
 // IsZero reports whether d is zero, whatever its scale.
 func (d Decimal) IsZero() bool { return d.Sign() == 0 }
 
-// Rat returns d as an exact rational number.
+// Rat returns d as an exact rational number. Its cost grows with the
+// magnitude of the scale.
 func (d Decimal) Rat() *big.Rat {
 	r := new(big.Rat).SetInt(d.Unscaled())
 	switch {
@@ -245,7 +246,33 @@ func (d Decimal) Cmp(e Decimal) int {
 		}
 		return 0
 	}
-	return d.Rat().Cmp(e.Rat())
+	ds, es := d.Sign(), e.Sign()
+	switch {
+	case ds != es:
+		if ds < es {
+			return -1
+		}
+		return 1
+	case ds == 0:
+		return 0
+	}
+	// Same sign, not zero: compare where the leading digits stand first,
+	// so that scales far apart never build huge powers of ten.
+	dm, em := int64(d.Precision())-int64(d.scale), int64(e.Precision())-int64(e.scale)
+	if dm != em {
+		if (dm < em) == (ds > 0) {
+			return -1
+		}
+		return 1
+	}
+	// Equal magnitudes: the scales differ by at most the digit counts.
+	a, b := d.Unscaled(), e.Unscaled()
+	if d.scale < e.scale {
+		a.Mul(a, pow10Big(int64(e.scale)-int64(d.scale)))
+	} else if e.scale < d.scale {
+		b.Mul(b, pow10Big(int64(d.scale)-int64(e.scale)))
+	}
+	return a.Cmp(b)
 }
 
 // Equal reports whether d and e are numerically equal.
@@ -287,24 +314,46 @@ func (d Decimal) Rescale(scale int32) (Decimal, error) {
 			return Decimal{small: d.small / p, scale: scale}, nil
 		}
 	}
+	if d.IsZero() {
+		return Decimal{scale: scale}, nil
+	}
 	u := d.Unscaled()
 	if scale > d.scale {
-		u.Mul(u, pow10Big(int64(scale)-int64(d.scale)))
+		diff := int64(scale) - int64(d.scale)
+		if diff > maxRescaleDigits {
+			return Decimal{}, fmt.Errorf("decimal %s cannot be written with scale %d: %d more digits is beyond the supported %d", d, scale, diff, maxRescaleDigits)
+		}
+		u.Mul(u, pow10Big(diff))
 		return decimalFromBig(u, scale), nil
 	}
-	q, m := new(big.Int).QuoRem(u, pow10Big(int64(d.scale)-int64(scale)), new(big.Int))
+	diff := int64(d.scale) - int64(scale)
+	if diff >= int64(d.Precision()) {
+		// Every digit would go, and d is not zero.
+		return Decimal{}, rescaleError(d, scale)
+	}
+	q, m := new(big.Int).QuoRem(u, pow10Big(diff), new(big.Int))
 	if m.Sign() != 0 {
 		return Decimal{}, rescaleError(d, scale)
 	}
 	return decimalFromBig(q, scale), nil
 }
 
+// maxRescaleDigits bounds how many zeros Rescale appends: beyond it the
+// value has more digits than any Avro precision a program would use.
+const maxRescaleDigits = 100000
+
 func rescaleError(d Decimal, scale int32) error {
 	return fmt.Errorf("decimal %s cannot be written with scale %d without rounding", d, scale)
 }
 
+// sciZeros is the most zeros String pads plain notation with.
+const sciZeros = 32
+
 // String formats d in plain notation with exactly Scale() digits after the
-// point ("12.30", "-0.001", "1500" for 15 with scale -2).
+// point ("12.30", "-0.001", "1500" for 15 with scale -2). When that would
+// take more than 32 padding zeros it writes the unscaled value and an
+// exponent instead ("15e-40", "15e40"); ParseDecimal reads both back
+// exactly.
 func (d Decimal) String() string {
 	return string(d.AppendText(nil))
 }
@@ -326,6 +375,13 @@ func (d Decimal) AppendText(dst []byte) []byte {
 	}
 	if neg {
 		dst = append(dst, '-')
+	}
+	// Plain notation would need more than sciZeros zeros: write the
+	// unscaled digits and an exponent instead, which parses back exactly.
+	if d.scale < -sciZeros || int64(d.scale)-int64(len(digits)) > sciZeros {
+		dst = append(dst, digits...)
+		dst = append(dst, 'e')
+		return strconv.AppendInt(dst, -int64(d.scale), 10)
 	}
 	switch {
 	case d.scale <= 0:

@@ -32,6 +32,11 @@ func TestParseDecimal(t *testing.T) {
 		{"9223372036854775808", "9223372036854775808", 0, "9223372036854775808"},
 		{"-123456789012345678901234567890.123456789", "-123456789012345678901234567890123456789", 9, "-123456789012345678901234567890.123456789"},
 		{"18446744073709551616e-2", "18446744073709551616", 2, "184467440737095516.16"},
+		{"15e40", "15", -40, "15e40"},
+		{"1.5e-40", "15", 41, "15e-41"},
+		{"1e-32", "1", 32, "0.00000000000000000000000000000001"},
+		{"0e-100", "0", 100, "0e-100"},
+		{"-7e2147483647", "-7", -2147483647, "-7e2147483647"},
 	}
 	for _, tc := range tests {
 		d, err := codec.ParseDecimal(tc.in)
@@ -65,6 +70,25 @@ func TestDecimalArithmetic(t *testing.T) {
 	}
 	if c := codec.MustParseDecimal("-2").Cmp(a); c != -1 {
 		t.Errorf("Cmp(-2, 1.50) = %d", c)
+	}
+	cmps := []struct {
+		a, b string
+		want int
+	}{
+		{"1e2000000000", "1e-2000000000", 1},
+		{"-1e2000000000", "1e-2000000000", -1},
+		{"-1e2000000000", "-1e-2000000000", -1},
+		{"0e5", "0.000", 0},
+		{"1.000000000000000000000000000000001", "1", 1},
+		{"99.9", "1e2", -1},
+		{"-99.9", "-1e2", 1},
+		{"100.0", "1e2", 0},
+		{"123456789012345678901234567890", "1.23456789012345678901234567890e29", 0},
+	}
+	for _, c := range cmps {
+		if got := codec.MustParseDecimal(c.a).Cmp(codec.MustParseDecimal(c.b)); got != c.want {
+			t.Errorf("Cmp(%s, %s) = %d, want %d", c.a, c.b, got, c.want)
+		}
 	}
 	if r := a.Rat(); r.Cmp(big.NewRat(3, 2)) != 0 {
 		t.Errorf("Rat = %v", r)
@@ -111,6 +135,10 @@ func TestDecimalRescale(t *testing.T) {
 		{"123456789012345678901234567890.01", 0, "", true},
 		{"1", 25, "1.0000000000000000000000000", false},
 		{"1.0000000000000000000000000", 0, "1", false},
+		{"1e-2000000000", 0, "", true},
+		{"1e2000000000", 0, "", true},
+		{"0e2000000000", 5, "0.00000", false},
+		{"123e-1000", 0, "", true},
 	}
 	for _, tc := range tests {
 		d, err := codec.MustParseDecimal(tc.in).Rescale(tc.scale)
@@ -370,4 +398,34 @@ func TestDecimalText(t *testing.T) {
 	if zero.String() != "0" {
 		t.Errorf("zero value = %q", zero.String())
 	}
+}
+
+// FuzzParseDecimal: whatever parses formats back to a string that parses
+// to the same value (and the same scale, unless the scale is negative,
+// which plain notation cannot show), and survives the bytes encoding.
+func FuzzParseDecimal(f *testing.F) {
+	for _, s := range []string{"0", "-12.30", "1e-5", ".5", "123456789012345678901234567890.5", "-9223372036854775808", "0e01", "1.5e3"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := codec.ParseDecimal(s)
+		if err != nil {
+			return
+		}
+		back, err := codec.ParseDecimal(d.String())
+		if err != nil || back.Cmp(d) != 0 || (d.Scale() >= 0 && back.Scale() != d.Scale()) {
+			t.Fatalf("%q -> %s -> %v, %v", s, d, back, err)
+		}
+		if d.Scale() < 0 || d.Scale() > 1000 {
+			return
+		}
+		b, err := codec.AppendDecimalBytes(nil, d, d.Precision(), int(d.Scale()))
+		if err != nil {
+			t.Fatalf("%s: %v", d, err)
+		}
+		r := codec.NewReader(b)
+		if got := r.ReadDecimalBytes(int(d.Scale())); got.Cmp(d) != 0 || r.Finish("D") != nil {
+			t.Fatalf("%s encoded as % x decodes as %s", d, b, got)
+		}
+	})
 }

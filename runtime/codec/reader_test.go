@@ -2,6 +2,7 @@ package codec_test
 
 import (
 	"bytes"
+	"errors"
 	"math"
 	"strings"
 	"testing"
@@ -287,4 +288,66 @@ func TestReaderNonCanonicalVarint(t *testing.T) {
 	if err := r.Finish("T"); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// FuzzReader drives every read method over arbitrary input: no read may
+// panic, and a failed Reader must report an error that names an offset
+// inside the input.
+func FuzzReader(f *testing.F) {
+	f.Add([]byte{0x00, 0x01, 0x02, 0x80}, []byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11})
+	f.Add(codec.AppendLong(nil, 1<<40), []byte{6, 6, 6})
+	f.Add(append(codec.AppendLong(nil, -3), 0xff, 0xff, 0xff, 0xff, 0x0f), []byte{9, 10, 11})
+	f.Fuzz(func(t *testing.T, src, ops []byte) {
+		r := codec.NewReader(src)
+		var fx [5]byte
+		for _, op := range ops {
+			switch op % 16 {
+			case 0:
+				r.ReadBoolean()
+			case 1:
+				r.ReadInt()
+			case 2:
+				r.ReadLong()
+			case 3:
+				r.ReadFloat()
+			case 4:
+				r.ReadDouble()
+			case 5:
+				if s := r.ReadString(); len(s) > len(src) {
+					t.Fatalf("string of %d bytes from %d bytes of input", len(s), len(src))
+				}
+			case 6:
+				r.ReadBytes()
+			case 7:
+				r.ReadFixed(fx[:])
+			case 8:
+				r.ReadUnionIndex(3)
+			case 9:
+				r.ReadEnum(5)
+			case 10:
+				if n := r.ReadBlockCount(int(op / 16)); n > len(src) && op/16 > 0 {
+					t.Fatalf("block count %d from %d bytes of input", n, len(src))
+				}
+			case 11:
+				r.ReadDecimalBytes(2)
+			case 12:
+				r.ReadBigDecimal()
+			case 13:
+				r.ReadUUIDString()
+			case 14:
+				r.ReadDuration()
+			case 15:
+				r.ReadTimeMicros()
+			}
+		}
+		if r.Offset() > len(src) || r.Remaining() < 0 {
+			t.Fatalf("offset %d beyond the input of %d bytes", r.Offset(), len(src))
+		}
+		if err := r.Err(); err != nil {
+			var de *codec.DecodeError
+			if !errors.As(err, &de) || de.Offset < 0 || de.Offset > len(src) {
+				t.Fatalf("error %v does not name an offset within the input", err)
+			}
+		}
+	})
 }
