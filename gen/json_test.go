@@ -191,6 +191,7 @@ func TestJSONConformance(t *testing.T) {
 		jsonHarness + "\nvar cases = []testCase{\n" + entries.String() + "}\n"
 	files["main.go"] = []byte(main)
 	mod := gotest.Module(t, files)
+	gotest.Go(t, mod, "vet", "./...")
 	got := gotest.Go(t, mod, "run", ".")
 
 	seen := 0
