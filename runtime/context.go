@@ -30,6 +30,15 @@ func (c *Context) Keyed() bool { return c.keyed }
 // does not copy k.
 func (c *Context) SetKey(k []byte) { c.key, c.keyed = k, true }
 
+// KeyAs decodes the current key with codec (the codec its KeyBy used).
+func KeyAs[K any](c *Context, codec Codec[K]) (K, error) {
+	if !c.keyed {
+		var zero K
+		return zero, ErrNoKey
+	}
+	return codec.Decode(c.key)
+}
+
 // Timestamp returns the event time of the current value (ms since epoch):
 // the record's event time, or a timer's time inside a timer callback, or
 // the window's max timestamp for window results.

@@ -82,6 +82,15 @@ func TestKeyByScopesDownstreamAndRestoresKey(t *testing.T) {
 	c := &task.ctx
 	c.SetKey([]byte("record-key"))
 	ok(t, chain.Push(c, word{User: "ann"}))
+	c.SetKey(nil)
+	c.keyed = false
+	if _, err := KeyAs(c, Codec[string](StringCodec{})); err != ErrNoKey {
+		t.Fatalf("KeyAs without key: %v", err)
+	}
+	c.SetKey([]byte("record-key"))
+	if k, err := KeyAs(c, Codec[string](StringCodec{})); err != nil || k != "record-key" {
+		t.Fatalf("KeyAs = %q, %v", k, err)
+	}
 	if string(byUser.got[0].Key) != "ann" {
 		t.Fatalf("KeyBy set key %q", byUser.got[0].Key)
 	}

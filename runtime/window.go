@@ -224,7 +224,10 @@ func (op *windowOp[IN]) Push(c *Context, v IN) error {
 			}
 		}
 	}
-	if !onTime {
+	// As Flink: an element skipped by every window goes to the late
+	// output only if it is late itself (a sliding window with gaps may
+	// assign it to no window at all).
+	if !onTime && satAdd(c.ts, op.lateness) <= wm {
 		return op.lateElement(c, v)
 	}
 	return nil

@@ -124,6 +124,12 @@ func TestWindowAggregate(t *testing.T) {
 			want: []string{"a [0,10)=1@9", "a [5,15)=3@14", "a [10,20)=2@19"},
 		},
 		{
+			name: "sliding with gaps drops elements between windows without calling them late",
+			spec: WindowSpec[int64]{Assigner: SlidingWindows(5*time.Millisecond, 10*time.Millisecond, 0), LateData: lateTag},
+			in:   []input{el("a", 1, 3), el("a", 2, 7), el("a", 4, 12), wm(100)},
+			want: []string{"a [0,5)=1@4", "a [10,15)=4@14"},
+		},
+		{
 			name: "allowed lateness re-fires, too late goes to the side output",
 			spec: WindowSpec[int64]{Assigner: TumblingWindows(10*time.Millisecond, 0), AllowedLateness: 5 * time.Millisecond, LateData: lateTag},
 			in: []input{
