@@ -340,6 +340,10 @@ func (c *avroDecoder) decode(t *schema.Type, lv avroValue, d int, what string) [
 		item := []jen.Code{jen.Id(k).Op(":=").Add(avroRead("ReadString"))}
 		if x := c.decodeExpr(t.Values); x != nil {
 			item = append(item, jen.Id(m).Index(jen.Id(k)).Op("=").Add(x))
+		} else if t.Values.Kind == schema.Record && c.g.recursive[t.Values] {
+			// See the record case of decode: decoded by value.
+			c.g.needValueCodec(t.Values)
+			item = append(item, jen.Id(m).Index(jen.Id(k)).Op("=").Id("avroDecode"+c.g.typeName[t.Values]).Call(jen.Id("r")))
 		} else {
 			item = append(item, jen.Var().Id(el).Add(c.g.goType(t.Values)))
 			item = append(item, c.decode(t.Values, avroLocalID(el), d+1, what+"{}")...)

@@ -199,9 +199,7 @@ func (x *Tree) decodeAvro(r *codec.Reader) {
 			}
 			for ; n0 > 0; n0-- {
 				k0 := r.ReadString()
-				var e0 Tree
-				e0 = avroDecodeTree(r)
-				m0[k0] = e0
+				m0[k0] = avroDecodeTree(r)
 			}
 		}
 		if m0 == nil {
@@ -584,9 +582,7 @@ func decodeJSONValue(r *codec.Reader) JSONValue {
 				}
 				for ; n0 > 0; n0-- {
 					k0 := r.ReadString()
-					var e0 JSON
-					e0 = avroDecodeJSON(r)
-					m0[k0] = e0
+					m0[k0] = avroDecodeJSON(r)
 				}
 			}
 			if m0 == nil {
@@ -653,9 +649,7 @@ func avroDecodeTree(r *codec.Reader) (x Tree) {
 			}
 			for ; n0 > 0; n0-- {
 				k0 := r.ReadString()
-				var e0 Tree
-				e0 = avroDecodeTree(r)
-				m0[k0] = e0
+				m0[k0] = avroDecodeTree(r)
 			}
 		}
 		if m0 == nil {
