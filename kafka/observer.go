@@ -1,0 +1,46 @@
+// Package kafka runs generated pipelines against Kafka with franz-go:
+// partition-aligned sources, transactional sinks, the exactly-once commit
+// protocol with a changelog per task, Schema Registry framing, topic checks
+// at start, metrics, and the embedded development broker.
+package kafka
+
+import "time"
+
+// Observer receives what the runner does, for metrics and logs. Methods are
+// called from the runner's goroutines and must not block. The Prometheus
+// implementation is NewMetrics; NopObserver ignores everything.
+type Observer interface {
+	// RecordsIn counts records read from an input partition.
+	RecordsIn(topic string, partition int32, n int)
+	// RecordsOut counts records written to an output topic.
+	RecordsOut(topic string, n int)
+	// Lag reports an input partition's consumer lag (high watermark minus
+	// the next offset to read).
+	Lag(topic string, partition int32, lag int64)
+	// Watermark reports a task's event-time watermark (ms since the epoch).
+	Watermark(task int32, watermark int64)
+	// Committed reports one finished commit: its duration, the records it
+	// carried (outputs plus changelog) and their bytes.
+	Committed(d time.Duration, records int, bytes int64)
+	// Aborted reports a commit that was aborted, with the reason.
+	Aborted(reason error)
+	// StateSize reports a task's local state size in bytes (an estimate).
+	StateSize(task int32, bytes int64)
+	// DeadLettered counts a record sent to a dead-letter topic.
+	DeadLettered(topic string)
+	// TasksAssigned reports the tasks this instance runs now.
+	TasksAssigned(tasks []int32)
+}
+
+// NopObserver is an Observer that ignores everything.
+type NopObserver struct{}
+
+func (NopObserver) RecordsIn(string, int32, int)        {}
+func (NopObserver) RecordsOut(string, int)              {}
+func (NopObserver) Lag(string, int32, int64)            {}
+func (NopObserver) Watermark(int32, int64)              {}
+func (NopObserver) Committed(time.Duration, int, int64) {}
+func (NopObserver) Aborted(error)                       {}
+func (NopObserver) StateSize(int32, int64)              {}
+func (NopObserver) DeadLettered(string)                 {}
+func (NopObserver) TasksAssigned([]int32)               {}
