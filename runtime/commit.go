@@ -136,6 +136,9 @@ func (t *Task) offsetKey(topic string) []byte {
 // committed. If it fails, pebble is behind the changelog: close the task,
 // reopen it and Restore.
 func (t *Task) Committed(offsets ...ChangelogOffset) error {
+	if t.busy {
+		return errReentrant
+	}
 	if t.phase != phasePrepared {
 		return fmt.Errorf("runtime: task %d: Committed without Prepare", t.id)
 	}
@@ -166,6 +169,9 @@ func (t *Task) Committed(offsets ...ChangelogOffset) error {
 func (t *Task) Abort() error {
 	if t.phase == phaseClosed {
 		return errClosed
+	}
+	if t.busy {
+		return errReentrant
 	}
 	err := t.batch.Close()
 	t.batch = t.store.db.NewIndexedBatch()

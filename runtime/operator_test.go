@@ -172,6 +172,39 @@ func TestProcessWithStateTimersAndSink(t *testing.T) {
 	}
 }
 
+// reentrant calls back into its own task from a timer and an element.
+type reentrant struct{}
+
+func (reentrant) ProcessElement(c *Context, v string, out *Emitter[string]) error {
+	if err := c.Task().AdvanceWatermark(100); err != errReentrant {
+		return fmt.Errorf("AdvanceWatermark from an element: %v", err)
+	}
+	if err := c.Task().Abort(); err != errReentrant {
+		return fmt.Errorf("Abort from an element: %v", err)
+	}
+	return c.RegisterEventTimer(5)
+}
+
+func (reentrant) OnTimer(c *Context, tm Timer, out *Emitter[string]) error {
+	if _, err := c.Task().Prepare(); err != errReentrant {
+		return fmt.Errorf("Prepare from a timer: %v", err)
+	}
+	return out.Emit("fired")
+}
+
+func TestReentrantCallsAreRefused(t *testing.T) {
+	s := testStore(t, StoreOptions{})
+	task := openTask(t, s, 0, TaskConfig{})
+	out := &collector[string]{}
+	proc := must[Node[string]](t)(NewProcess[string, string](task, "r", reentrant{}, out))
+	src := must[*Source[string]](t)(AddSource(task, SourceConfig[string]{Topic: "in", Deserializer: ValueDeserializer[string](StringCodec{})}, proc))
+	ok(t, src.Push([]byte("k"), "x", 1))
+	ok(t, task.AdvanceWatermark(10))
+	if !reflect.DeepEqual(out.values(), []string{"fired"}) {
+		t.Fatalf("got %v", out.values())
+	}
+}
+
 func TestSideOutputs(t *testing.T) {
 	s := testStore(t, StoreOptions{})
 	task := openTask(t, s, 0, TaskConfig{})

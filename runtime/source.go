@@ -75,9 +75,10 @@ func (s *Source[T]) process(r *Record) error {
 // event time, as if it had been read from the topic. It lets benchmarks
 // and typed drivers skip serialization.
 func (s *Source[T]) Push(key []byte, v T, eventTime int64) error {
-	if err := s.t.ready(); err != nil {
+	if err := s.t.enter(); err != nil {
 		return err
 	}
+	defer s.t.leave()
 	return s.t.fail(s.push(nil, key, v, eventTime))
 }
 

@@ -61,6 +61,7 @@ type Task struct {
 	sink   Sink
 	dlq    string
 	phase  phase
+	busy   bool // inside Process, a timer round or a time advance
 	stats  TaskStats
 	anyTTL bool
 
@@ -155,7 +156,12 @@ func (t *Task) ContextFor(key []byte) *Context {
 	return &Context{task: t, key: append([]byte(nil), key...), keyed: true, ts: NoWatermark}
 }
 
+var errReentrant = errors.New("runtime: task called from inside its own processing")
+
 func (t *Task) ready() error {
+	if t.busy {
+		return errReentrant
+	}
 	switch t.phase {
 	case phaseRunning:
 		return nil
@@ -167,6 +173,17 @@ func (t *Task) ready() error {
 		return fmt.Errorf("runtime: task %d is closed", t.id)
 	}
 }
+
+// enter checks the task can process and marks it busy until leave.
+func (t *Task) enter() error {
+	if err := t.ready(); err != nil {
+		return err
+	}
+	t.busy = true
+	return nil
+}
+
+func (t *Task) leave() { t.busy = false }
 
 // fail marks the task failed when err is not nil and returns err.
 func (t *Task) fail(err error) error {
@@ -180,9 +197,10 @@ func (t *Task) fail(err error) error {
 // advances the watermark and fires due event-time timers. After an error
 // the task is failed: Abort it and replay from the last committed offsets.
 func (t *Task) Process(r *Record) error {
-	if err := t.ready(); err != nil {
+	if err := t.enter(); err != nil {
 		return err
 	}
+	defer t.leave()
 	src := t.sources[r.Topic]
 	if src == nil {
 		return fmt.Errorf("runtime: task %d has no source for topic %s", t.id, r.Topic)
@@ -195,9 +213,10 @@ func (t *Task) Process(r *Record) error {
 // idleness and fires event-time timers the watermark now passes. The
 // Kafka layer calls it with the wall clock; the test driver explicitly.
 func (t *Task) SetProcessingTime(now int64) error {
-	if err := t.ready(); err != nil {
+	if err := t.enter(); err != nil {
 		return err
 	}
+	defer t.leave()
 	if now > t.procTime {
 		t.procTime = now
 	}
@@ -210,9 +229,10 @@ func (t *Task) SetProcessingTime(now int64) error {
 // AdvanceWatermark moves the task watermark to at least wm and fires due
 // event-time timers.
 func (t *Task) AdvanceWatermark(wm int64) error {
-	if err := t.ready(); err != nil {
+	if err := t.enter(); err != nil {
 		return err
 	}
+	defer t.leave()
 	t.wm.Advance(wm)
 	return t.fail(t.advanceWatermark())
 }
@@ -230,6 +250,9 @@ func (t *Task) advanceWatermark() error {
 func (t *Task) Close() error {
 	if t.phase == phaseClosed {
 		return nil
+	}
+	if t.busy {
+		return errReentrant
 	}
 	t.phase = phaseClosed
 	var err error
