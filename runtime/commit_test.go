@@ -164,6 +164,12 @@ func TestRestoreFromChangelog(t *testing.T) {
 	log = append(log, recs...)
 	ok(t, p.task.Committed(ChangelogOffset{Topic: "cl", Offset: int64(len(log))}))
 	want := p.snapshot(t, keys...)
+	if h, err := StateHandle[*ValueState[int64]](p.task, "sum"); err != nil || h != p.sum {
+		t.Fatalf("StateHandle(sum) = %v, %v", h, err)
+	}
+	if _, err := StateHandle[*ListState[string]](p.task, "seen"); err == nil {
+		t.Fatal("StateHandle with the wrong type succeeded")
+	}
 
 	// A fresh store restores in two steps, as after an interrupted restore.
 	dst := testStore(t, StoreOptions{})

@@ -93,6 +93,9 @@ func TestDriverEndToEnd(t *testing.T) {
 	if len(late) != 1 || late[0].Value != "/too-late" || string(late[0].Key) != "ann" || late[0].Task != TaskID(d.PartitionFor([]byte("ann"))) {
 		t.Fatalf("late side output %+v", late)
 	}
+	if _, err := StateHandle[*ValueState[int64]](d.Task(0), "views/acc"); err == nil {
+		t.Fatal("window internals exposed as a state handle")
+	}
 	if d.Task(d.PartitionFor([]byte("ann"))).Stats().Records != 5 {
 		t.Fatalf("ann's task saw %d records", d.Task(d.PartitionFor([]byte("ann"))).Stats().Records)
 	}

@@ -21,9 +21,26 @@ const (
 
 // stateInfo is the registry entry of one named state of a task.
 type stateInfo struct {
-	name string
-	kind stateKind
-	ttl  int64 // ms; 0 = no TTL
+	name   string
+	kind   stateKind
+	ttl    int64 // ms; 0 = no TTL
+	handle any   // the user-facing state object, nil for internal states
+}
+
+// StateHandle returns the state registered as name in the task, typed as
+// S (e.g. *ValueState[int64]), so test drivers and tools can inspect state
+// with ContextFor. Operator-internal states (window contents) have none.
+func StateHandle[S any](t *Task, name string) (S, error) {
+	var zero S
+	info := t.states[name]
+	if info == nil || info.handle == nil {
+		return zero, fmt.Errorf("runtime: task %d has no state %q", t.id, name)
+	}
+	h, ok := info.handle.(S)
+	if !ok {
+		return zero, fmt.Errorf("runtime: state %q is a %T, not a %T", name, info.handle, zero)
+	}
+	return h, nil
 }
 
 // registerState reserves name in the task and returns the key prefix of
@@ -235,7 +252,9 @@ func NewValueState[T any](t *Task, name string, codec Codec[T], ttl time.Duratio
 	if err != nil {
 		return nil, err
 	}
-	return &ValueState[T]{core: core}, nil
+	s := &ValueState[T]{core: core}
+	core.info.handle = s
+	return s, nil
 }
 
 // Get returns the current key's value and whether there is one.
@@ -284,7 +303,9 @@ func NewReducingState[T any](t *Task, name string, codec Codec[T], reduce Reduce
 	if err != nil {
 		return nil, err
 	}
-	return &ReducingState[T]{core: core, reduce: reduce}, nil
+	s := &ReducingState[T]{core: core, reduce: reduce}
+	core.info.handle = s
+	return s, nil
 }
 
 // Add folds v into the current key's value.

@@ -190,7 +190,9 @@ func NewListState[T any](t *Task, name string, codec Codec[T], ttl time.Duration
 	if err != nil {
 		return nil, err
 	}
-	return &ListState[T]{core: core}, nil
+	s := &ListState[T]{core: core}
+	core.info.handle = s
+	return s, nil
 }
 
 // Add appends values to the current key's list.

@@ -28,7 +28,9 @@ func NewMapState[K, V any](t *Task, name string, keys Codec[K], values Codec[V],
 	if err != nil {
 		return nil, err
 	}
-	return &MapState[K, V]{t: t, info: info, prefix: prefix, kc: keys, vc: values}, nil
+	s := &MapState[K, V]{t: t, info: info, prefix: prefix, kc: keys, vc: values}
+	info.handle = s
+	return s, nil
 }
 
 // base builds prefix|lp(key)|lp(ns) for the current key into kbuf.
