@@ -763,3 +763,21 @@ func TestJSONGeneratedCorners(t *testing.T) {
 		}
 	}
 }
+
+// FuzzJSONTypes checks that every schema the front-end accepts generates
+// syntactically valid Go without panicking.
+func FuzzJSONTypes(f *testing.F) {
+	f.Add([]byte(orderSchema))
+	f.Add([]byte(miscSchema))
+	f.Add([]byte(`{"oneOf":[{"type":"null"},{"enum":["a",1]},{"type":"array","items":{"$ref":"#"}}]}`))
+	f.Add([]byte(`{"type":["object","array"],"additionalProperties":{"anyOf":[{"type":"integer"},{"minimum":3}]}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := schema.ParseJSONSchema(schema.Source{Name: "f.json", Data: data})
+		if err != nil {
+			return
+		}
+		if _, err := JSONTypes(s, Options{Package: "p"}); err != nil {
+			t.Fatalf("JSONTypes: %v", err)
+		}
+	})
+}

@@ -491,3 +491,35 @@ func TestJSONSchemaRootNames(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseJSONSchema checks that no schema makes the front-end panic, and
+// that every error it returns names a position.
+func FuzzParseJSONSchema(f *testing.F) {
+	for _, s := range []string{
+		`{"type":"object","properties":{"a":{"$ref":"#"}},"required":["a"]}`,
+		`{"oneOf":[{"type":"object","properties":{"k":{"const":"a"}},"required":["k"]},{"type":["string","null"]}]}`,
+		`{"allOf":[{"$ref":"#/$defs/x"}],"$defs":{"x":{"anyOf":[{"minimum":1},{"type":"array","items":{"$ref":"#"}}]}}}`,
+		`{"$id":"urn:x","items":{"$ref":"urn:x#/items"},"enum":[1,"a",null]}`,
+		`{"$ref":"#/$defs/a","$defs":{"a":{"$ref":"#/$defs/a"}}}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := ParseJSONSchema(Source{Name: "f.json", Data: data})
+		if err != nil {
+			list, ok := err.(ErrorList)
+			if !ok {
+				t.Fatalf("error is a %T: %v", err, err)
+			}
+			for _, e := range list {
+				if e.Pos.File != "f.json" || e.Pos.Line == 0 {
+					t.Fatalf("error without a position: %v", e)
+				}
+			}
+			return
+		}
+		if len(s.Roots) != 1 || s.Roots[0] == nil {
+			t.Fatalf("no root type")
+		}
+	})
+}
