@@ -144,7 +144,7 @@ func TestSchemaCoverage(t *testing.T) {
 		"bytes.decimal", "fixed.decimal", "string.uuid", "int.date", "int.time-millis",
 		"long.time-micros", "long.timestamp-millis", "long.timestamp-micros", "long.timestamp-nanos",
 		"long.local-timestamp-millis", "long.local-timestamp-micros", "long.local-timestamp-nanos",
-		"fixed.duration", "enum-default", "enum-no-default", "namespace", "null-first", "null-second",
+		"fixed.duration", "bytes.big-decimal", "enum-default", "enum-no-default", "namespace", "null-first", "null-second",
 		"multi-branch", "multi-branch-record", "multi-branch-enum", "multi-branch-fixed",
 		"multi-branch-array", "multi-branch-map", "default", "default-record", "recursion", "dotted-name",
 	}

@@ -28,7 +28,9 @@ import (
 // Logical types goavro does not implement (uuid, timestamp-nanos,
 // local-timestamp-*, duration, big-decimal) take their underlying type's
 // form, with values valid for the logical type (a canonical lower-case
-// UUID string, 12 bytes for a duration). Union branch names are goavro's:
+// UUID string, 12 bytes for a duration, and for a big-decimal the bytes
+// Java writes: the unscaled value as Avro bytes, then the scale as an
+// Avro int). Union branch names are goavro's:
 // the full name of a named type, "bytes.decimal", "int.date",
 // "long.timestamp-millis" and so on for the logical types it knows, else
 // the type name.
@@ -122,8 +124,11 @@ func (d *datumGen) value(n *node, depth int) any {
 	case "double":
 		return d.float64()
 	case "bytes":
-		if n.logical == "decimal" {
+		switch n.logical {
+		case "decimal":
 			return d.decimal(n, false)
+		case "big-decimal":
+			return d.bigDecimal()
 		}
 		return d.bytes(r.IntN(20))
 	case "string":
@@ -317,6 +322,21 @@ func (d *datumGen) decimal(n *node, nonZero bool) *big.Rat {
 		den := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n.scale)), nil)
 		return new(big.Rat).SetFrac(unscaled, den)
 	}
+}
+
+// bigDecimal returns the bytes of a random value of the big-decimal
+// logical type, as Java writes it: Avro bytes holding the shortest
+// two's complement of the unscaled value, then the scale as an Avro int
+// (sometimes negative, as a Java BigDecimal's may be).
+func (d *datumGen) bigDecimal() []byte {
+	n := &node{precision: 1 + d.r.IntN(40)}
+	un, _ := unscaled(d.decimal(n, false), 0)
+	b, _ := twosComplement(un, 0)
+	scale := int64(d.r.IntN(30))
+	if d.r.IntN(10) == 0 {
+		scale = -scale
+	}
+	return appendLong(appendBytes(nil, b), scale)
 }
 
 // uuidString returns a random UUID in canonical lower-case form.

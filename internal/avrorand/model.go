@@ -114,6 +114,8 @@ func validLogical(n *node) bool {
 			return n.precision <= maxDecimalPrecision(n.size)
 		}
 		return false
+	case "big-decimal":
+		return n.typ == "bytes"
 	case "uuid":
 		return n.typ == "string" || (n.typ == "fixed" && n.size == 16)
 	case "date", "time-millis":

@@ -53,8 +53,8 @@ func (o Options) withDefaults() Options {
 // null second; unions of several branches mixing primitives, named types,
 // arrays and maps; every logical type (decimal on bytes and on fixed,
 // uuid, date, time-millis/micros, timestamp-millis/micros/nanos,
-// local-timestamp-millis/micros/nanos, duration); recursion through
-// nullable unions, arrays and maps; namespaces given by attribute, by
+// local-timestamp-millis/micros/nanos, duration, big-decimal); recursion
+// through nullable unions, arrays and maps; namespaces given by attribute, by
 // dotted name and by inheritance, with references by short and full name;
 // and field defaults of every kind.
 func Schema(r *rand.Rand, opts Options) string {
@@ -117,8 +117,8 @@ func (g *schemaGen) newNamed(n *node, prefix, enclosing string) {
 	g.nnamed++
 	for {
 		n.name = g.ident(prefix)
-		if primitives[n.name] {
-			continue // the specification forbids redefining primitive names
+		if reservedTypeName(n.name) {
+			continue
 		}
 		ns := enclosing
 		switch k := g.r.IntN(10); {
@@ -150,6 +150,18 @@ func (g *schemaGen) newNamed(n *node, prefix, enclosing string) {
 	} else {
 		g.simple[n.name]++
 	}
+}
+
+// reservedTypeName reports whether a named type may not be called name:
+// the specification forbids redefining primitive names, and goavro reads
+// {"type": "map"} as a reference to a type named map when one is in scope
+// (likewise array, record, enum, fixed and error).
+func reservedTypeName(name string) bool {
+	switch name {
+	case "map", "array", "record", "enum", "fixed", "error":
+		return true
+	}
+	return primitives[name]
 }
 
 // shadows reports whether a type named like n would make a short-name
@@ -206,10 +218,12 @@ var logicalOnLong = []string{"time-micros", "timestamp-millis", "timestamp-micro
 
 func (g *schemaGen) logicalType(enclosing string, leaf bool) *node {
 	var n *node
-	switch k := g.r.IntN(13); {
+	switch k := g.r.IntN(14); {
 	case k < 2:
 		p := 1 + g.r.IntN(38)
 		n = &node{typ: "bytes", rawLogical: "decimal", precision: p, scale: g.r.IntN(p + 1)}
+	case k == 13:
+		n = &node{typ: "bytes", rawLogical: "big-decimal"}
 	case k < 3 && g.nnamed < g.o.MaxNamed:
 		size := 1 + g.r.IntN(16)
 		p := 1 + g.r.IntN(maxDecimalPrecision(size))
@@ -270,7 +284,9 @@ func (g *schemaGen) fixed(enclosing string, size int) *node {
 func (g *schemaGen) record(depth int, enclosing string, top bool) *node {
 	n := &node{typ: "record"}
 	if top {
-		for n.name = g.ident("R"); primitives[n.name]; n.name = g.ident("R") {
+		n.name = g.ident("R")
+		for reservedTypeName(n.name) {
+			n.name = g.ident("R")
 		}
 		if n.name == strings.ToLower(n.name) && g.r.IntN(2) == 0 {
 			n.name = "R" + n.name
@@ -455,6 +471,15 @@ func (g *schemaGen) defaultValue(t *node, nested bool, inProgress map[*node]bool
 	case "bytes":
 		if t.logical == "decimal" && nested {
 			return nil, false
+		}
+		if t.logical == "big-decimal" {
+			// a valid value, each byte written as one code point
+			b := (&datumGen{r: g.r}).bigDecimal()
+			rs := make([]rune, len(b))
+			for i, c := range b {
+				rs[i] = rune(c)
+			}
+			return string(rs), true
 		}
 		return g.byteString(g.r.IntN(5), 256), true
 	case "string":
