@@ -265,3 +265,45 @@ func TestStateSurvivesReopen(t *testing.T) {
 		t.Fatalf("timers after reopen fired %v, want %v", q.out.values(), want)
 	}
 }
+
+func TestTasksRunInParallel(t *testing.T) {
+	s := testStore(t, StoreOptions{CacheEntries: 8})
+	const tasks, records = 4, 300
+	errs := make(chan error, tasks)
+	ps := make([]*pipeline, tasks)
+	for i := range ps {
+		ps[i] = buildPipeline(t, s, TaskID(i))
+	}
+	for i, p := range ps {
+		go func() {
+			for r := int64(0); r < records; r++ {
+				key := []byte{byte('a' + r%5)}
+				if err := p.src.Push(key, int64(i+1), 10+r); err != nil {
+					errs <- err
+					return
+				}
+				if r%50 == 49 {
+					if _, err := p.task.Prepare(); err != nil {
+						errs <- err
+						return
+					}
+					if err := p.task.Committed(); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range ps {
+		ok(t, <-errs)
+	}
+	for i, p := range ps {
+		v, _, err := p.sum.Get(p.task.ContextFor([]byte("a")))
+		ok(t, err)
+		if want := int64(records/5) * int64(i+1); v != want {
+			t.Fatalf("task %d: sum %d, want %d", i, v, want)
+		}
+	}
+}
