@@ -1,9 +1,13 @@
 package runtime
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
+
+	"github.com/cockroachdb/pebble/v2"
 )
 
 // ErrNoKey is returned when keyed state or a timer is used outside a keyed
@@ -239,6 +243,71 @@ func (s *valueCore[T]) clear(key, ns []byte) error {
 	ve := &valueEntry[T]{core: s, stored: true}
 	ve.n.dirty = true
 	return t.cache.add(t, k, ve)
+}
+
+// prefetch loads the values of (key, namespace) pairs that are not cached
+// into the cache with one ordered iterator pass (pebble turns increasing
+// seeks into cheap nexts). Later reads and writes go through the cache, so
+// the snapshot the iterator saw cannot go stale. At most half the cache is
+// filled, so prefetched entries do not evict each other.
+func (s *valueCore[T]) prefetch(keys, nss [][]byte) error {
+	t := s.t
+	if t.cache == nil || len(keys) == 0 {
+		return nil
+	}
+	var want [][]byte
+	for i := range keys {
+		if len(want) >= t.cache.max/2 {
+			break
+		}
+		k := s.key(keys[i], nss[i])
+		if _, cached := t.cache.m[string(k)]; !cached {
+			want = append(want, append([]byte(nil), k...))
+		}
+	}
+	if len(want) == 0 {
+		return nil
+	}
+	slices.SortFunc(want, bytes.Compare)
+	it, err := t.batch.NewIter(&pebble.IterOptions{LowerBound: want[0], UpperBound: prefixEnd(s.prefix)})
+	if err != nil {
+		return stateErr(s.info, err)
+	}
+	now := t.procTime
+	var ferr error
+	for i, k := range want {
+		if i > 0 && bytes.Equal(k, want[i-1]) {
+			continue
+		}
+		ve := &valueEntry[T]{core: s}
+		if it.SeekGE(k) && bytes.Equal(it.Key(), k) {
+			raw, err := it.ValueAndErr()
+			if err != nil {
+				ferr = err
+				break
+			}
+			exp, payload, err := parseValueHeader(raw)
+			if err != nil {
+				ferr = err
+				break
+			}
+			ve.stored = true
+			if !expired(exp, now) {
+				if ve.v, err = s.codec.Decode(payload); err != nil {
+					ferr = err
+					break
+				}
+				ve.present, ve.expiry = true, exp
+			} else {
+				ve.n.dirty = true // expired: delete it lazily
+			}
+		}
+		if err := t.cache.add(t, k, ve); err != nil {
+			ferr = err
+			break
+		}
+	}
+	return stateErr(s.info, errors.Join(ferr, it.Error(), it.Close()))
 }
 
 // ValueState holds one value of T per key (Flink ValueState).

@@ -209,6 +209,9 @@ func (t *Task) fireChunk(d TimeDomain, upTo int64, lo []byte, keys [][2]int, are
 	f.active, f.domain, f.upTo, f.rescan = true, d, upTo, false
 	clear(f.deleted)
 	defer func() { f.active = false }()
+	if err := t.prefetchTimers(d, lo, keys, arena); err != nil {
+		return false, err
+	}
 	c := &t.ctx
 	for _, span := range keys {
 		k := arena[span[0]:span[1]]
@@ -240,6 +243,50 @@ func (t *Task) fireChunk(d TimeDomain, upTo int64, lo []byte, keys [][2]int, are
 		}
 	}
 	return false, nil
+}
+
+// timerPrefetcher is implemented by timer handlers that can load the
+// state their timers are about to read in one ordered pass, instead of a
+// point read per timer.
+type timerPrefetcher interface {
+	prefetch(tms []Timer) error
+}
+
+// prefetchTimers hands each prefetching handler the timers of the chunk it
+// is about to fire.
+func (t *Task) prefetchTimers(d TimeDomain, lo []byte, keys [][2]int, arena []byte) error {
+	var groups []struct {
+		p   timerPrefetcher
+		tms []Timer
+	}
+	for _, span := range keys {
+		tm, op, err := parseTimerKey(arena[span[0]:span[1]], len(lo))
+		if err != nil {
+			return fmt.Errorf("runtime: task %d: %w", t.id, err)
+		}
+		p, ok := t.handlers[string(op)].(timerPrefetcher)
+		if !ok {
+			continue
+		}
+		tm.Domain = d
+		i := 0
+		for i < len(groups) && groups[i].p != p {
+			i++
+		}
+		if i == len(groups) {
+			groups = append(groups, struct {
+				p   timerPrefetcher
+				tms []Timer
+			}{p: p})
+		}
+		groups[i].tms = append(groups[i].tms, tm)
+	}
+	for _, g := range groups {
+		if err := g.p.prefetch(g.tms); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // parseTimerKey splits a timer key after its domain prefix of length pre.

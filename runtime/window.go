@@ -324,6 +324,32 @@ func (op *windowOp[IN]) OnTimer(c *Context, tm Timer) error {
 	return op.sessions.set(tm.Key, nil, rest)
 }
 
+// prefetchContents is implemented by contents whose firing reads one
+// cached value per window.
+type prefetchContents interface {
+	prefetch(keys, nss [][]byte) error
+}
+
+// prefetch loads the contents of the windows a chunk of timers will fire,
+// in one ordered pass (non-merging windows; sessions read their set first).
+func (op *windowOp[IN]) prefetch(tms []Timer) error {
+	pc, ok := op.contents.(prefetchContents)
+	if !ok || op.sessions != nil {
+		return nil
+	}
+	keys, nss := make([][]byte, 0, len(tms)), make([][]byte, 0, len(tms))
+	for _, tm := range tms {
+		w, err := decodeWindowNamespace(tm.Namespace)
+		if err != nil {
+			return err
+		}
+		if tm.Time == w.MaxTimestamp() {
+			keys, nss = append(keys, tm.Key), append(nss, tm.Namespace)
+		}
+	}
+	return pc.prefetch(keys, nss)
+}
+
 type aggContents[IN, ACC, OUT any] struct {
 	acc *valueCore[ACC]
 	fn  AggregateFunction[IN, ACC, OUT]
@@ -350,6 +376,10 @@ func (a *aggContents[IN, ACC, OUT]) fire(c *Context, w Window, ns []byte) error 
 }
 
 func (a *aggContents[IN, ACC, OUT]) clear(key, ns []byte) error { return a.acc.clear(key, ns) }
+
+func (a *aggContents[IN, ACC, OUT]) prefetch(keys, nss [][]byte) error {
+	return a.acc.prefetch(keys, nss)
+}
 
 func (a *aggContents[IN, ACC, OUT]) merge(key, target []byte, sources [][]byte) error {
 	acc, ok, err := a.acc.get(key, target)
@@ -424,6 +454,10 @@ func (r *reduceContents[T]) fire(c *Context, w Window, ns []byte) error {
 }
 
 func (r *reduceContents[T]) clear(key, ns []byte) error { return r.acc.clear(key, ns) }
+
+func (r *reduceContents[T]) prefetch(keys, nss [][]byte) error {
+	return r.acc.prefetch(keys, nss)
+}
 
 func (r *reduceContents[T]) merge(key, target []byte, sources [][]byte) error {
 	acc, ok, err := r.acc.get(key, target)

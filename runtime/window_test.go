@@ -273,3 +273,39 @@ func TestWindowSpecValidation(t *testing.T) {
 		t.Error("window without a key accepted an element")
 	}
 }
+
+// TestWindowFiringPrefetch fires many windows in one timer round while
+// their accumulators are spread over the DB, the batch and the cache
+// (dirty and clean), so the ordered prefetch must agree with point reads.
+func TestWindowFiringPrefetch(t *testing.T) {
+	s := testStore(t, StoreOptions{CacheEntries: 64})
+	out := &collector[Windowed[int64]]{}
+	h := newWindowHarness(t, s, func(task *Task) Node[int64] {
+		return must[Node[int64]](t)(NewWindowAggregate[int64, int64, int64](task, "w", WindowSpec[int64]{Assigner: TumblingWindows(10*time.Millisecond, 0)}, sumAgg{}, Int64Codec{}, out))
+	})
+	const keys = 700
+	var ins []input
+	for round := int64(1); round <= 3; round++ {
+		for k := 0; k < keys; k++ {
+			ins = append(ins, el(fmt.Sprintf("k%04d", k), round*int64(k), int64(k%10)))
+		}
+		h.run(t, ins)
+		ins = ins[:0]
+		if round == 1 {
+			commit(t, h.task) // round 1 in the DB; later rounds in batch and cache
+		}
+	}
+	h.run(t, []input{wm(9)})
+	if len(out.got) != keys {
+		t.Fatalf("%d results, want %d", len(out.got), keys)
+	}
+	for i, e := range out.got {
+		if want := int64(6 * i); string(e.Key) != fmt.Sprintf("k%04d", i) || e.V.Value != want {
+			t.Fatalf("result %d: %s=%d, want k%04d=%d", i, e.Key, e.V.Value, i, want)
+		}
+	}
+	commit(t, h.task)
+	if n := storedKeys(t, h.task, kindState); n != 0 {
+		t.Fatalf("%d accumulators left", n)
+	}
+}
