@@ -1,0 +1,297 @@
+package kafka
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
+
+	"github.com/streamgen/streamgen/runtime"
+)
+
+// defaultBrokerMaxTxnTimeout is Kafka's (and kfake's) default
+// transaction.max.timeout.ms, used when the brokers do not report one.
+const defaultBrokerMaxTxnTimeout = 15 * time.Minute
+
+// topology is what the checks at start found out about the cluster.
+type topology struct {
+	// inputCounts holds the partition count of every input topic that
+	// exists at start (listed topics and pattern matches).
+	inputCounts map[string]int32
+	// partitions is the inputs' common partition count (0: none exist).
+	partitions int32
+	// changelogParts is the changelog topic's partition count.
+	changelogParts int32
+	// brokerMaxTxn is the smallest transaction.max.timeout.ms reported.
+	brokerMaxTxn time.Duration
+}
+
+// checkSpec validates the pipeline spec and options before any broker is
+// contacted.
+func checkSpec(p *runtime.PipelineSpec, c *config) error {
+	switch {
+	case p.Name == "":
+		return errors.New("kafka: the pipeline has no name (it names the consumer group and the changelog topic)")
+	case p.Build == nil:
+		return fmt.Errorf("kafka: pipeline %s has no Build function", p.Name)
+	case len(p.Inputs) == 0:
+		return fmt.Errorf("kafka: pipeline %s has no inputs", p.Name)
+	case c.stateDir == "":
+		return fmt.Errorf("kafka: pipeline %s: StateDir is required", p.Name)
+	case len(c.brokers) == 0:
+		return fmt.Errorf("kafka: pipeline %s: no brokers (use Brokers or set KAFKA_BROKERS)", p.Name)
+	}
+	for _, in := range p.Inputs {
+		if len(in.Topics) == 0 && in.TopicPattern == "" {
+			return fmt.Errorf("kafka: input %q names no topics and no topic pattern", in.Name)
+		}
+		if len(in.Topics) > 0 && in.TopicPattern != "" {
+			return fmt.Errorf("kafka: input %q has both topics and a topic pattern", in.Name)
+		}
+	}
+	if c.txnTimeout <= p.CommitInterval {
+		return fmt.Errorf("kafka: transaction timeout %v must be longer than the commit interval %v", c.txnTimeout, p.CommitInterval)
+	}
+	if c.txnTimeout%time.Millisecond != 0 || c.txnTimeout > time.Duration(1<<31-1)*time.Millisecond {
+		return fmt.Errorf("kafka: transaction timeout %v is not a whole number of milliseconds that fits Kafka's int32", c.txnTimeout)
+	}
+	clog := changelogTopic(p.Name)
+	for _, in := range p.Inputs {
+		for _, t := range in.Topics {
+			if t == clog {
+				return fmt.Errorf("kafka: input %q reads the pipeline's own changelog topic %s", in.Name, clog)
+			}
+		}
+	}
+	for _, o := range p.Outputs {
+		if o.Topic == "" {
+			return fmt.Errorf("kafka: output %q has no topic", o.Name)
+		}
+		if o.Topic == clog {
+			return fmt.Errorf("kafka: output %q writes the pipeline's own changelog topic %s", o.Name, clog)
+		}
+	}
+	return nil
+}
+
+// changelogTopic is the name of a pipeline's changelog topic.
+func changelogTopic(name string) string { return name + "-changelog" }
+
+// checkCluster runs the checks at start that need the cluster, each
+// violation a clear error returned before any record is read: input
+// topics exist (for topic lists) and share one partition count; outputs
+// and dead-letter topics exist (the runner never creates them); the
+// changelog topic is compacted and has a partition per input partition
+// (it is created, or grown, when needed); the transaction timeout is at
+// most the brokers' transaction.max.timeout.ms.
+func checkCluster(ctx context.Context, adm *kadm.Client, p *runtime.PipelineSpec, c *config, m *inputMatcher, twoPC map[string]bool) (*topology, error) {
+	topo := &topology{inputCounts: map[string]int32{}}
+	all, err := adm.ListTopics(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("kafka: listing topics: %w", err)
+	}
+	count := func(t string) (int32, bool) {
+		d, ok := all[t]
+		if !ok || d.Err != nil {
+			return 0, false
+		}
+		return int32(len(d.Partitions)), true
+	}
+	for _, in := range p.Inputs {
+		for _, t := range in.Topics {
+			n, ok := count(t)
+			if !ok {
+				return nil, fmt.Errorf("kafka: input topic %q of input %q does not exist", t, in.Name)
+			}
+			topo.inputCounts[t] = n
+		}
+	}
+	for _, name := range all.Names() {
+		if all[name].IsInternal || all[name].Err != nil {
+			continue
+		}
+		if _, listed := m.literal[name]; !listed && m.input(name) >= 0 && name != changelogTopic(p.Name) {
+			n, _ := count(name)
+			topo.inputCounts[name] = n
+		}
+	}
+	if err := checkCoPartitioned(topo.inputCounts); err != nil {
+		return nil, err
+	}
+	for _, n := range topo.inputCounts {
+		topo.partitions = n
+	}
+	for _, o := range p.Outputs {
+		if twoPC[o.Topic] {
+			continue
+		}
+		n, ok := count(o.Topic)
+		if !ok {
+			return nil, fmt.Errorf("kafka: output topic %q of output %q does not exist (create it first: the runner does not create outputs)", o.Topic, o.Name)
+		}
+		if o.Partitioner == runtime.Fixed && o.Partition >= n {
+			return nil, fmt.Errorf("kafka: output %q writes fixed partition %d, but topic %q has %d partitions", o.Name, o.Partition, o.Topic, n)
+		}
+	}
+	for _, in := range p.Inputs {
+		if in.DeadLetterTopic == "" {
+			continue
+		}
+		if _, ok := count(in.DeadLetterTopic); !ok {
+			return nil, fmt.Errorf("kafka: dead-letter topic %q of input %q does not exist", in.DeadLetterTopic, in.Name)
+		}
+	}
+	maxTxn, err := brokerMaxTxnTimeout(ctx, adm)
+	if err != nil {
+		return nil, err
+	}
+	topo.brokerMaxTxn = maxTxn
+	if c.txnTimeout > maxTxn {
+		return nil, fmt.Errorf("kafka: transaction timeout %v exceeds the brokers' transaction.max.timeout.ms (%v)", c.txnTimeout, maxTxn)
+	}
+	clog := changelogTopic(p.Name)
+	want := max(topo.partitions, 1)
+	if n, ok := count(clog); ok {
+		if err := checkCompacted(ctx, adm, clog); err != nil {
+			return nil, err
+		}
+		topo.changelogParts = n
+		if n < topo.partitions {
+			if err := growTopic(ctx, adm, clog, topo.partitions); err != nil {
+				return nil, err
+			}
+			topo.changelogParts = topo.partitions
+		}
+	} else {
+		resp, err := adm.CreateTopic(ctx, want, -1, map[string]*string{"cleanup.policy": kadm.StringPtr("compact")}, clog)
+		if err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
+			return nil, fmt.Errorf("kafka: creating changelog topic %s: %w", clog, errors.Join(err, errorMessage(resp.ErrMessage)))
+		}
+		topo.changelogParts = want
+		if errors.Is(err, kerr.TopicAlreadyExists) {
+			return checkClusterAgain(ctx, adm, p, c, m, twoPC)
+		}
+	}
+	return topo, nil
+}
+
+// checkClusterAgain repeats the checks once after another instance
+// created the changelog topic concurrently.
+func checkClusterAgain(ctx context.Context, adm *kadm.Client, p *runtime.PipelineSpec, c *config, m *inputMatcher, twoPC map[string]bool) (*topology, error) {
+	time.Sleep(100 * time.Millisecond)
+	return checkCluster(ctx, adm, p, c, m, twoPC)
+}
+
+func errorMessage(s string) error {
+	if s == "" {
+		return nil
+	}
+	return errors.New(s)
+}
+
+// checkCoPartitioned reports input topics whose partition counts differ.
+func checkCoPartitioned(counts map[string]int32) error {
+	if len(counts) < 2 {
+		return nil
+	}
+	topics := make([]string, 0, len(counts))
+	for t := range counts {
+		topics = append(topics, t)
+	}
+	sort.Strings(topics)
+	first := counts[topics[0]]
+	for _, t := range topics[1:] {
+		if counts[t] != first {
+			var parts []string
+			for _, u := range topics {
+				parts = append(parts, fmt.Sprintf("%s=%d", u, counts[u]))
+			}
+			return fmt.Errorf("kafka: input topics are not co-partitioned (a task reads partition p of every input, so all need the same partition count): %s", strings.Join(parts, ", "))
+		}
+	}
+	return nil
+}
+
+// checkCompacted requires cleanup.policy to include compact.
+func checkCompacted(ctx context.Context, adm *kadm.Client, topic string) error {
+	rcs, err := adm.DescribeTopicConfigs(ctx, topic)
+	if err != nil {
+		return fmt.Errorf("kafka: describing changelog topic %s: %w", topic, err)
+	}
+	rc, err := rcs.On(topic, nil)
+	if err != nil {
+		return fmt.Errorf("kafka: describing changelog topic %s: %w", topic, err)
+	}
+	if rc.Err != nil {
+		return fmt.Errorf("kafka: describing changelog topic %s: %w", topic, rc.Err)
+	}
+	policy := "delete"
+	for _, cfg := range rc.Configs {
+		if cfg.Key == "cleanup.policy" && cfg.Value != nil {
+			policy = *cfg.Value
+		}
+	}
+	if !strings.Contains(policy, "compact") {
+		return fmt.Errorf("kafka: changelog topic %s has cleanup.policy=%s; it must be compact (state would be deleted by retention)", topic, policy)
+	}
+	return nil
+}
+
+// growTopic raises topic's partition count to n; another instance
+// growing it first is fine.
+func growTopic(ctx context.Context, adm *kadm.Client, topic string, n int32) error {
+	resps, err := adm.UpdatePartitions(ctx, int(n), topic)
+	if err == nil {
+		err = resps.Error()
+	}
+	if err != nil && !errors.Is(err, kerr.InvalidPartitions) {
+		return fmt.Errorf("kafka: growing %s to %d partitions: %w", topic, n, err)
+	}
+	tds, lerr := adm.ListTopics(ctx, topic)
+	if lerr != nil {
+		return fmt.Errorf("kafka: growing %s: %w", topic, lerr)
+	}
+	if got := int32(len(tds[topic].Partitions)); got < n {
+		return fmt.Errorf("kafka: growing %s to %d partitions: it has %d (%v)", topic, n, got, err)
+	}
+	return nil
+}
+
+// brokerMaxTxnTimeout returns the smallest transaction.max.timeout.ms the
+// brokers report, or Kafka's default when none does.
+func brokerMaxTxnTimeout(ctx context.Context, adm *kadm.Client) (time.Duration, error) {
+	brokers, err := adm.ListBrokers(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("kafka: listing brokers: %w", err)
+	}
+	ids := brokers.NodeIDs()
+	rcs, err := adm.DescribeBrokerConfigs(ctx, ids...)
+	if err != nil {
+		return 0, fmt.Errorf("kafka: describing broker configs: %w", err)
+	}
+	best := time.Duration(0)
+	for _, rc := range rcs {
+		for _, c := range rc.Configs {
+			if c.Key != "transaction.max.timeout.ms" || c.Value == nil {
+				continue
+			}
+			ms, err := strconv.ParseInt(*c.Value, 10, 64)
+			if err != nil {
+				continue
+			}
+			if d := time.Duration(ms) * time.Millisecond; best == 0 || d < best {
+				best = d
+			}
+		}
+	}
+	if best == 0 {
+		best = defaultBrokerMaxTxnTimeout
+	}
+	return best, nil
+}

@@ -1,0 +1,437 @@
+package kafka
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync/atomic"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/streamgen/streamgen/runtime"
+)
+
+// task is one assigned partition number and its runtime task.
+type task struct {
+	id        int32
+	rt        *runtime.Task
+	built     bool
+	recovered bool // 2PC sinks recovered (or none configured)
+
+	// Work since the last commit.
+	records  int  // input records processed
+	consumed bool // input records processed (offsets to commit)
+	active   bool // sent records or changelog in the transaction
+	clogN    int
+	clogMax  atomic.Int64 // highest changelog offset of the transaction
+	outN     int
+	outBytes int64
+
+	// 2PC: open transactions of this commit, handles pre-committed in it,
+	// and handles of committed Kafka transactions the sink has not
+	// confirmed yet (kept in the offset metadata until it does).
+	txns         map[string]Txn
+	precommitted map[string][]Handle
+	outstanding  map[string][]Handle
+}
+
+func (t *task) ready() bool { return t.built && t.recovered }
+
+func (t *task) resetWork() {
+	t.records, t.consumed, t.active = 0, false, false
+	t.clogN, t.outN, t.outBytes = 0, 0, 0
+	t.clogMax.Store(-1)
+}
+
+// ensureBegun opens the instance's transaction before anything is
+// produced in it.
+func (r *runner) ensureBegun() error {
+	if r.txnBegun {
+		return nil
+	}
+	if err := r.sess.Begin(); err != nil {
+		return fmt.Errorf("%w: beginning a transaction: %v", errMigrated, err)
+	}
+	r.txnBegun = true
+	return nil
+}
+
+func (r *runner) setProduceErr(err error) {
+	r.errMu.Lock()
+	if r.produceErr == nil {
+		r.produceErr = err
+	}
+	r.errMu.Unlock()
+}
+
+func (r *runner) takeProduceErr() error {
+	r.errMu.Lock()
+	defer r.errMu.Unlock()
+	err := r.produceErr
+	r.produceErr = nil
+	return err
+}
+
+func (r *runner) clearProduceErr() { r.takeProduceErr() }
+
+// txnPromise records the first failed transactional produce: such a
+// transaction must not commit (franz-go would commit what succeeded).
+func (r *runner) txnPromise(_ *kgo.Record, err error) {
+	if err != nil {
+		r.setProduceErr(err)
+	}
+}
+
+// endCtx bounds one transaction end.
+func (r *runner) endCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(r.prodCtx, r.cfg.txnTimeout+30*time.Second)
+}
+
+// commit runs the commit protocol: every task stops at a record boundary
+// (Prepare); its changelog records, the outputs its sinks received and the
+// input offsets go into one Kafka transaction, with the 2PC handles
+// pre-committed in it in the offsets' metadata; then the tasks apply their
+// state (Committed) and the 2PC sinks commit, or everything is aborted.
+func (r *runner) commit() error {
+	r.lastCommit = time.Now()
+	start := time.Now()
+	var prepared []*task
+	ids := make([]int32, 0, len(r.tasks))
+	for id := range r.tasks {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	records := 0
+	var bytes int64
+	for _, id := range ids {
+		t := r.tasks[id]
+		if !t.ready() {
+			continue
+		}
+		recs, err := t.rt.Prepare()
+		if err != nil {
+			return r.failed(fmt.Errorf("kafka: task %d: preparing a commit: %w", id, err))
+		}
+		prepared = append(prepared, t)
+		if len(recs) > 0 || t.consumed {
+			if err := r.ensureBegun(); err != nil {
+				return r.abortPrepared(prepared, err)
+			}
+		}
+		if len(recs) > 0 {
+			if err := r.ensureBegun(); err != nil {
+				return r.abortPrepared(prepared, err)
+			}
+			t.active = true
+			for i := range recs {
+				kr := &kgo.Record{Topic: r.changelog, Partition: t.id, Key: recs[i].Key, Value: recs[i].Value}
+				bytes += int64(len(kr.Key) + len(kr.Value))
+				r.sess.Produce(r.prodCtx, kr, t.changelogPromise(r))
+			}
+			t.clogN += len(recs)
+			records += len(recs)
+		}
+		records += t.outN
+		bytes += t.outBytes
+		for name, txn := range t.txns {
+			h, err := txn.PreCommit()
+			delete(t.txns, name)
+			if err != nil {
+				return r.abortPrepared(prepared, fmt.Errorf("kafka: task %d: pre-committing 2PC sink %s: %w", id, name, err))
+			}
+			if t.precommitted == nil {
+				t.precommitted = map[string][]Handle{}
+			}
+			t.precommitted[name] = append(t.precommitted[name], h)
+		}
+	}
+	if !r.txnBegun {
+		// Nothing was produced, no offsets moved: nothing to commit.
+		for _, t := range prepared {
+			if err := t.rt.Committed(); err != nil {
+				return r.reopenAfterFailedApply(t, err)
+			}
+			t.resetWork()
+		}
+		return nil
+	}
+	ctx, cancel := r.endCtx()
+	defer cancel()
+	if err := r.flushAtLeastOnce(ctx); err != nil {
+		return r.abortPrepared(prepared, err)
+	}
+	if err := r.sess.Client().Flush(ctx); err != nil {
+		return r.abortPrepared(prepared, fmt.Errorf("%w: flushing the transaction: %v", errMigrated, err))
+	}
+	if err := r.takeProduceErr(); err != nil {
+		if isFatalKafkaErr(err) {
+			r.abortPrepared(prepared, err)
+			return &fatalError{fmt.Errorf("kafka: producing: %w", err)}
+		}
+		return r.abortPrepared(prepared, fmt.Errorf("producing: %w", err))
+	}
+	offsets := r.sess.Client().CommittedOffsets()
+	fn := r.offsetCommitFn(prepared, offsets)
+	committed, err := r.sess.End(kgo.PreTxnCommitFnContext(ctx, fn), kgo.TryCommit)
+	r.txnBegun = false
+	if err != nil {
+		r.abortTasks(prepared, err)
+		if isFatalKafkaErr(err) {
+			return &fatalError{fmt.Errorf("kafka: committing: %w", err)}
+		}
+		return fmt.Errorf("%w: ending the transaction: %v", errMigrated, err)
+	}
+	if !committed {
+		r.abortTasks(prepared, errors.New("transaction aborted: the group rebalanced"))
+		return nil
+	}
+	for _, t := range prepared {
+		var offs []runtime.ChangelogOffset
+		if t.clogN > 0 {
+			offs = append(offs, runtime.ChangelogOffset{Topic: r.changelog, Offset: t.clogMax.Load() + 1})
+		}
+		if err := t.rt.Committed(offs...); err != nil {
+			if rerr := r.reopenAfterFailedApply(t, err); rerr != nil {
+				return rerr
+			}
+		}
+		r.obs.Watermark(t.id, t.rt.Watermark())
+		r.commit2PC(t)
+		t.resetWork()
+	}
+	r.obs.Committed(time.Since(start), records, bytes)
+	return nil
+}
+
+// changelogPromise tracks the highest offset of the task's changelog
+// records in the transaction.
+func (t *task) changelogPromise(r *runner) func(*kgo.Record, error) {
+	return func(kr *kgo.Record, err error) {
+		if err != nil {
+			r.setProduceErr(err)
+			return
+		}
+		for {
+			cur := t.clogMax.Load()
+			if kr.Offset <= cur || t.clogMax.CompareAndSwap(cur, kr.Offset) {
+				return
+			}
+		}
+	}
+}
+
+// offsetCommitFn returns the hook that finishes the transaction's offset
+// commit: every task that wrote anything commits the offsets of all its
+// input partitions (unchanged ones included, so that the group generation
+// fences a zombie even when only timers produced output), and the
+// metadata of a task's partitions carries its 2PC handles.
+func (r *runner) offsetCommitFn(prepared []*task, committed map[string]map[int32]kgo.EpochOffset) func(*kmsg.TxnOffsetCommitRequest) error {
+	type meta struct {
+		s   string
+		set bool
+	}
+	metas := map[int32]meta{}
+	var need []*task
+	for _, t := range prepared {
+		hs := map[string][]Handle{}
+		for s, h := range t.outstanding {
+			hs[s] = append(hs[s], h...)
+		}
+		for s, h := range t.precommitted {
+			hs[s] = append(hs[s], h...)
+		}
+		enc, err := encodeHandles(hs)
+		if err != nil {
+			return func(*kmsg.TxnOffsetCommitRequest) error { return err }
+		}
+		if len(r.twoPC) > 0 {
+			metas[t.id] = meta{s: enc, set: true}
+		}
+		if t.active || t.consumed || enc != "" {
+			need = append(need, t)
+		}
+	}
+	return func(req *kmsg.TxnOffsetCommitRequest) error {
+		index := map[string]int{}
+		for i := range req.Topics {
+			index[req.Topics[i].Topic] = i
+		}
+		for _, t := range need {
+			for _, topic := range r.ownedPartitions(t.id) {
+				i, ok := index[topic]
+				if !ok {
+					rt := kmsg.NewTxnOffsetCommitRequestTopic()
+					rt.Topic = topic
+					req.Topics = append(req.Topics, rt)
+					i = len(req.Topics) - 1
+					index[topic] = i
+				}
+				rt := &req.Topics[i]
+				found := false
+				for j := range rt.Partitions {
+					if rt.Partitions[j].Partition == t.id {
+						found = true
+						if m := metas[t.id]; m.set {
+							s := m.s
+							rt.Partitions[j].Metadata = &s
+						}
+					}
+				}
+				if found {
+					continue
+				}
+				eo, ok := committed[topic][t.id]
+				if !ok || eo.Offset < 0 {
+					continue
+				}
+				p := kmsg.NewTxnOffsetCommitRequestTopicPartition()
+				p.Partition = t.id
+				p.Offset = eo.Offset
+				p.LeaderEpoch = eo.Epoch
+				if m := metas[t.id]; m.set {
+					s := m.s
+					p.Metadata = &s
+				} else {
+					member := req.MemberID
+					p.Metadata = &member
+				}
+				rt.Partitions = append(rt.Partitions, p)
+			}
+		}
+		return nil
+	}
+}
+
+// abortPrepared aborts the transaction after a failure during a commit.
+func (r *runner) abortPrepared(_ []*task, cause error) error {
+	if aerr := r.endAbort(cause); aerr != nil {
+		return aerr
+	}
+	if errors.Is(cause, errMigrated) {
+		return cause
+	}
+	return nil
+}
+
+// endAbort aborts the transaction (franz-go rewinds the consumer to the
+// committed offsets) and every task's uncommitted work. It also resets
+// the session's rebalance flag, so call it after any revocation.
+func (r *runner) endAbort(cause error) error {
+	ctx, cancel := r.endCtx()
+	defer cancel()
+	_, err := r.sess.End(ctx, kgo.TryAbort)
+	r.txnBegun = false
+	r.takeProduceErr()
+	tasks := make([]*task, 0, len(r.tasks))
+	for _, t := range r.tasks {
+		tasks = append(tasks, t)
+	}
+	r.abortTasks(tasks, cause)
+	if err != nil {
+		return fmt.Errorf("%w: aborting the transaction: %v", errMigrated, err)
+	}
+	return nil
+}
+
+// abortTasks discards the tasks' work since their last commit, 2PC
+// transactions included.
+func (r *runner) abortTasks(tasks []*task, cause error) {
+	for _, t := range tasks {
+		if t.rt != nil {
+			if err := t.rt.Abort(); err != nil {
+				r.log.Warn("aborting task", "task", t.id, "err", err)
+			}
+		}
+		r.abort2PC(t)
+		t.resetWork()
+	}
+	r.obs.Aborted(cause)
+	r.log.Info("transaction aborted", "cause", cause)
+}
+
+// commit2PC commits the task's pre-committed handles after the Kafka
+// transaction that recorded them committed; a handle whose commit fails
+// stays outstanding (it is in the offsets' metadata) and is retried after
+// the next commit.
+func (r *runner) commit2PC(t *task) {
+	if len(t.precommitted) == 0 && len(t.outstanding) == 0 {
+		return
+	}
+	if t.outstanding == nil {
+		t.outstanding = map[string][]Handle{}
+	}
+	for s, hs := range t.precommitted {
+		t.outstanding[s] = append(t.outstanding[s], hs...)
+	}
+	t.precommitted = nil
+	for topic, sink := range r.twoPC {
+		name := r.twoPCName[topic]
+		var left []Handle
+		for _, h := range t.outstanding[name] {
+			if err := sink.Commit(h); err != nil {
+				r.log.Warn("2PC commit failed; retrying after the next commit", "sink", name, "handle", h, "err", err)
+				left = append(left, h)
+			}
+		}
+		if len(left) == 0 {
+			delete(t.outstanding, name)
+		} else {
+			t.outstanding[name] = left
+		}
+	}
+}
+
+// abort2PC aborts the task's open and pre-committed 2PC transactions of
+// the aborted Kafka transaction.
+func (r *runner) abort2PC(t *task) {
+	for name, txn := range t.txns {
+		if err := txn.Abort(); err != nil {
+			r.log.Warn("2PC abort failed", "sink", name, "err", err)
+		}
+		delete(t.txns, name)
+	}
+	for topic, sink := range r.twoPC {
+		name := r.twoPCName[topic]
+		for _, h := range t.precommitted[name] {
+			if err := sink.Abort(h); err != nil {
+				r.log.Warn("2PC abort failed", "sink", name, "handle", h, "err", err)
+			}
+		}
+	}
+	t.precommitted = nil
+}
+
+// recover2PC finishes what a previous owner of the task left in the 2PC
+// sinks: handles of its last committed Kafka transaction are committed,
+// every other pending transaction of the task is aborted.
+func (r *runner) recover2PC(t *task, handles map[string][]Handle) error {
+	for topic, sink := range r.twoPC {
+		name := r.twoPCName[topic]
+		if err := sink.Recover(t.id, handles[name]); err != nil {
+			return fmt.Errorf("kafka: task %d: recovering 2PC sink %s: %w", t.id, name, err)
+		}
+	}
+	t.recovered = true
+	return nil
+}
+
+// flushAtLeastOnce waits for the at-least-once outputs of this commit.
+func (r *runner) flushAtLeastOnce(ctx context.Context) error {
+	if r.alo == nil {
+		return nil
+	}
+	if err := r.alo.Flush(ctx); err != nil {
+		return fmt.Errorf("flushing at-least-once outputs: %w", err)
+	}
+	r.aloMu.Lock()
+	err := r.aloErr
+	r.aloErr = nil
+	r.aloMu.Unlock()
+	if err != nil {
+		return fmt.Errorf("producing at-least-once outputs: %w", err)
+	}
+	return nil
+}

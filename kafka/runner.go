@@ -1,0 +1,845 @@
+package kafka
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/streamgen/streamgen/runtime"
+)
+
+// Opt configures Run, in the style of franz-go's kgo options.
+type Opt interface{ apply(*config) }
+
+type optFunc func(*config)
+
+func (f optFunc) apply(c *config) { f(c) }
+
+type config struct {
+	brokers    []string
+	stateDir   string
+	instanceID string
+	txnTimeout time.Duration
+	discovery  time.Duration
+	observer   Observer
+	logger     *slog.Logger
+	store      runtime.StoreOptions
+	clientOpts []kgo.Opt
+	now        func() time.Time
+	sinks2PC   map[string]TwoPhaseSink
+	maxPoll    int
+}
+
+// Defaults of the options.
+const (
+	// DefaultTransactionTimeout is the transaction timeout unless
+	// TransactionTimeout says otherwise: short, so that an open
+	// transaction of an instance that died without a stable InstanceID
+	// holds readers back for at most this long, and far above the default
+	// commit interval. Kafka Streams uses the same value for EOS.
+	DefaultTransactionTimeout = 10 * time.Second
+	// DefaultPartitionDiscoveryInterval is how often the runner looks for
+	// new partitions and topics unless PartitionDiscoveryInterval says
+	// otherwise.
+	DefaultPartitionDiscoveryInterval = 5 * time.Second
+	// DefaultCommitInterval applies when the spec's CommitInterval is 0.
+	DefaultCommitInterval = 100 * time.Millisecond
+	// defaultMaxPoll bounds the records handed to tasks between two
+	// checks of the commit deadline.
+	defaultMaxPoll = 10_000
+)
+
+// Brokers sets the seed brokers. Default: the comma-separated list in the
+// KAFKA_BROKERS environment variable.
+func Brokers(addrs ...string) Opt {
+	return optFunc(func(c *config) { c.brokers = append([]string(nil), addrs...) })
+}
+
+// StateDir sets the directory of the process's pebble state store.
+// Required. One pipeline per directory: a task's local state is found
+// again there after a restart, so only the changelog tail is replayed.
+func StateDir(dir string) Opt { return optFunc(func(c *config) { c.stateDir = dir }) }
+
+// InstanceID turns on static group membership with this id and makes the
+// transactional id stable ("<pipeline>-<id>"): a restarted instance takes
+// its partitions back at once, and its first InitProducerID fences its
+// previous incarnation and aborts that incarnation's open transaction.
+// Default: none, that is dynamic membership and a random transactional id
+// suffix; then a dead instance's open transaction holds read_committed
+// readers (and the restore of its tasks elsewhere) back until the
+// transaction timeout. Each live instance needs its own id.
+func InstanceID(id string) Opt { return optFunc(func(c *config) { c.instanceID = id }) }
+
+// TransactionTimeout sets the producer's transaction timeout. Default
+// DefaultTransactionTimeout (10s). Run checks at start that it is longer
+// than the commit interval and at most the brokers'
+// transaction.max.timeout.ms.
+func TransactionTimeout(d time.Duration) Opt { return optFunc(func(c *config) { c.txnTimeout = d }) }
+
+// PartitionDiscoveryInterval sets how often the client refreshes metadata
+// (franz-go's MetadataMaxAge, and MetadataMinAge at most that), so new
+// partitions of input topics and new topics matching an input pattern are
+// picked up within about this interval; they are read from the earliest
+// offset. Default DefaultPartitionDiscoveryInterval (5s).
+func PartitionDiscoveryInterval(d time.Duration) Opt {
+	return optFunc(func(c *config) { c.discovery = d })
+}
+
+// ObserverOpt sets the Observer told about records, commits, lag and
+// tasks. Default NopObserver.
+func ObserverOpt(o Observer) Opt { return optFunc(func(c *config) { c.observer = o }) }
+
+// Logger sets the logger. Default slog.Default().
+func Logger(l *slog.Logger) Opt { return optFunc(func(c *config) { c.logger = l }) }
+
+// StoreOptions sizes the pebble store (see runtime.StoreOptions).
+// Default: the runtime's defaults.
+func StoreOptions(o runtime.StoreOptions) Opt { return optFunc(func(c *config) { c.store = o }) }
+
+// ClientOpts adds franz-go options to every client the runner creates
+// (the group consumer and transactional producer, the restore consumer,
+// the admin and at-least-once clients), for SASL, TLS, client ids and
+// the like. Default none. Options that change consuming or the group
+// (topics, balancers, offsets) are the runner's and must not be given.
+func ClientOpts(opts ...kgo.Opt) Opt {
+	return optFunc(func(c *config) { c.clientOpts = append(c.clientOpts, opts...) })
+}
+
+// ProcessingTimeFunc sets the clock tasks read processing time from.
+// Default time.Now.
+func ProcessingTimeFunc(now func() time.Time) Opt { return optFunc(func(c *config) { c.now = now }) }
+
+// Sinks2PC routes outputs to two-phase-commit sinks instead of Kafka: a
+// key is an output name of the spec or a topic the pipeline sends to, and
+// records for it go to that sink exactly once (see TwoPhaseSink). Default
+// none.
+func Sinks2PC(sinks map[string]TwoPhaseSink) Opt {
+	return optFunc(func(c *config) {
+		if c.sinks2PC == nil {
+			c.sinks2PC = map[string]TwoPhaseSink{}
+		}
+		for k, v := range sinks {
+			c.sinks2PC[k] = v
+		}
+	})
+}
+
+// maxPollRecords bounds the records of one poll (tests and benchmarks).
+func maxPollRecords(n int) Opt { return optFunc(func(c *config) { c.maxPoll = n }) }
+
+func newConfig(opts []Opt) config {
+	c := config{
+		txnTimeout: DefaultTransactionTimeout,
+		discovery:  DefaultPartitionDiscoveryInterval,
+		observer:   NopObserver{},
+		logger:     slog.Default(),
+		now:        time.Now,
+		maxPoll:    defaultMaxPoll,
+	}
+	if env := os.Getenv("KAFKA_BROKERS"); env != "" {
+		for _, b := range strings.Split(env, ",") {
+			if b = strings.TrimSpace(b); b != "" {
+				c.brokers = append(c.brokers, b)
+			}
+		}
+	}
+	for _, o := range opts {
+		if o != nil {
+			o.apply(&c)
+		}
+	}
+	return c
+}
+
+// errMigrated means this instance lost its tasks (fenced producer, lost
+// group membership, a failed transaction): drop them and rejoin.
+var errMigrated = errors.New("kafka: tasks migrated")
+
+// fatalError is an error that ends Run.
+type fatalError struct{ err error }
+
+func (e *fatalError) Error() string { return e.err.Error() }
+func (e *fatalError) Unwrap() error { return e.err }
+
+// Run runs the pipeline until ctx is done or a fatal error (a config or
+// topic check failing, an error from the pipeline's own code). Task
+// migration (fencing, lost partitions) never returns an error: the
+// affected tasks are dropped and the instance rejoins.
+//
+// Each assigned input partition (one partition number across the inputs)
+// is a task: restored from its changelog partition, fed its records in
+// offset order, and committed every CommitInterval (or CommitMaxRecords)
+// in one Kafka transaction per instance that carries the outputs, the
+// changelog records and the input offsets (Kafka Streams' EOS v2). When
+// ctx is done the records read so far are committed and Run returns nil.
+func Run(ctx context.Context, p runtime.PipelineSpec, opts ...Opt) error {
+	c := newConfig(opts)
+	if p.CommitInterval <= 0 {
+		p.CommitInterval = DefaultCommitInterval
+	}
+	if err := checkSpec(&p, &c); err != nil {
+		return err
+	}
+	r, err := newRunner(ctx, p, c)
+	if err != nil {
+		return err
+	}
+	defer r.close()
+	return r.run(ctx)
+}
+
+type outputInfo struct {
+	delivery    runtime.Delivery
+	partitioner runtime.Partitioner
+	partition   int32 // fixed partition, or -1
+}
+
+type runner struct {
+	spec      runtime.PipelineSpec
+	cfg       config
+	log       *slog.Logger
+	obs       Observer
+	match     *inputMatcher
+	topo      *topology
+	changelog string
+	dlqs      map[string]bool
+	outputs   map[string]outputInfo
+	twoPC     map[string]TwoPhaseSink // by topic
+	twoPCName map[string]string       // topic -> sink name in metadata
+	part      *recordPartitioner
+
+	admCl *kgo.Client
+	adm   *kadm.Client
+	store *runtime.Store
+	alo   *kgo.Client // at-least-once and no-guarantee outputs
+	aloMu sync.Mutex
+	aloErr error
+
+	// prodCtx bounds produce calls and transaction ends; it outlives the
+	// run context by the shutdown grace period.
+	prodCtx    context.Context
+	prodCancel context.CancelFunc
+
+	sess     *kgo.GroupTransactSession
+	sessGen  int
+	txnID    string
+	evMu     sync.Mutex
+	events   []event
+	evNotify chan struct{}
+
+	tasks      map[int32]*task
+	owned      map[string]map[int32]bool
+	txnBegun   bool
+	lastCommit time.Time
+	errMu      sync.Mutex
+	produceErr error
+}
+
+func newRunner(ctx context.Context, p runtime.PipelineSpec, c config) (*runner, error) {
+	m, err := newInputMatcher(p.Inputs)
+	if err != nil {
+		return nil, err
+	}
+	r := &runner{
+		spec:      p,
+		cfg:       c,
+		log:       c.logger.With("pipeline", p.Name),
+		obs:       c.observer,
+		match:     m,
+		changelog: changelogTopic(p.Name),
+		dlqs:      map[string]bool{},
+		outputs:   map[string]outputInfo{},
+		twoPC:     map[string]TwoPhaseSink{},
+		twoPCName: map[string]string{},
+		part:      &recordPartitioner{byTopic: map[string]runtime.Partitioner{}},
+		tasks:     map[int32]*task{},
+		owned:     map[string]map[int32]bool{},
+		evNotify:  make(chan struct{}, 1),
+	}
+	for _, in := range p.Inputs {
+		if in.DeadLetterTopic != "" {
+			r.dlqs[in.DeadLetterTopic] = true
+		}
+	}
+	for _, o := range p.Outputs {
+		part := int32(-1)
+		if o.Partitioner == runtime.Fixed {
+			part = o.Partition
+		}
+		r.outputs[o.Topic] = outputInfo{delivery: o.Delivery, partitioner: o.Partitioner, partition: part}
+		r.part.byTopic[o.Topic] = o.Partitioner
+	}
+	twoPCTopics := map[string]bool{}
+	for name, s := range c.sinks2PC {
+		if s == nil {
+			return nil, fmt.Errorf("kafka: 2PC sink %q is nil", name)
+		}
+		topic := name
+		for _, o := range p.Outputs {
+			if o.Name == name {
+				topic = o.Topic
+			}
+		}
+		if _, dup := r.twoPC[topic]; dup {
+			return nil, fmt.Errorf("kafka: two 2PC sinks for topic %q", topic)
+		}
+		r.twoPC[topic] = s
+		r.twoPCName[topic] = name
+		twoPCTopics[topic] = true
+	}
+	r.admCl, err = kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(c.brokers...)}, c.clientOpts...)...)
+	if err != nil {
+		return nil, fmt.Errorf("kafka: admin client: %w", err)
+	}
+	r.adm = kadm.NewClient(r.admCl)
+	r.topo, err = checkCluster(ctx, r.adm, &r.spec, &r.cfg, m, twoPCTopics)
+	if err != nil {
+		r.admCl.Close()
+		return nil, err
+	}
+	for _, o := range p.Outputs {
+		if o.Delivery != runtime.ExactlyOnce && !twoPCTopics[o.Topic] && r.alo == nil {
+			r.alo, err = kgo.NewClient(append([]kgo.Opt{
+				kgo.SeedBrokers(c.brokers...),
+				kgo.RecordPartitioner(r.part),
+				kgo.WithLogger(kgoLogger{r.log}),
+			}, c.clientOpts...)...)
+			if err != nil {
+				r.admCl.Close()
+				return nil, fmt.Errorf("kafka: at-least-once producer: %w", err)
+			}
+		}
+	}
+	r.store, err = runtime.OpenStore(c.stateDir, c.store)
+	if err != nil {
+		r.close()
+		return nil, err
+	}
+	r.txnID = p.Name + "-" + c.instanceID
+	if c.instanceID == "" {
+		var b [8]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			r.close()
+			return nil, err
+		}
+		r.txnID = p.Name + "-" + hex.EncodeToString(b[:])
+	}
+	return r, nil
+}
+
+func (r *runner) close() {
+	if r.alo != nil {
+		r.alo.Close()
+	}
+	if r.store != nil {
+		if err := r.store.Close(); err != nil {
+			r.log.Error("closing the state store", "err", err)
+		}
+	}
+	if r.admCl != nil {
+		r.admCl.Close()
+	}
+}
+
+// run runs sessions until ctx is done or a fatal error; a migrated
+// session is replaced by a new one (rejoin).
+func (r *runner) run(ctx context.Context) error {
+	r.prodCtx, r.prodCancel = context.WithCancel(context.Background())
+	defer r.prodCancel()
+	stop := context.AfterFunc(ctx, func() {
+		// The last commit gets the transaction timeout to finish.
+		time.AfterFunc(r.cfg.txnTimeout+5*time.Second, r.prodCancel)
+	})
+	defer stop()
+	backoff := 100 * time.Millisecond
+	for {
+		err := r.session(ctx)
+		var fatal *fatalError
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case errors.As(err, &fatal):
+			return fatal.err
+		case err != nil:
+			r.log.Warn("tasks migrated; rejoining the group", "err", err)
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(backoff):
+			}
+			backoff = min(2*backoff, 5*time.Second)
+		}
+	}
+}
+
+// event is a group callback's news, queued for the processing loop.
+type event struct {
+	gen   int
+	kind  eventKind
+	parts map[string][]int32
+	meta  map[int32]map[string][]Handle // fetched: 2PC handles per task
+}
+
+type eventKind int
+
+const (
+	evAssigned eventKind = iota
+	evRevoked
+	evLost
+	evFetched
+)
+
+func (r *runner) push(ev event) {
+	r.evMu.Lock()
+	r.events = append(r.events, ev)
+	r.evMu.Unlock()
+	select {
+	case r.evNotify <- struct{}{}:
+	default:
+	}
+}
+
+func (r *runner) drain() []event {
+	r.evMu.Lock()
+	defer r.evMu.Unlock()
+	evs := r.events
+	r.events = nil
+	return evs
+}
+
+// sessionOpts are the options of the group consumer and transactional
+// producer of one session.
+func (r *runner) sessionOpts(gen int) []kgo.Opt {
+	c := &r.cfg
+	minAge := min(c.discovery, 5*time.Second)
+	opts := []kgo.Opt{
+		kgo.SeedBrokers(c.brokers...),
+		kgo.ConsumerGroup(r.spec.Name),
+		kgo.Balancers(newCoPartitionBalancer()),
+		kgo.TransactionalID(r.txnID),
+		kgo.TransactionTimeout(c.txnTimeout),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
+		kgo.RequireStableFetchOffsets(),
+		kgo.ConsumeStartOffset(kgo.NewOffset().AtStart()),
+		kgo.MetadataMaxAge(c.discovery),
+		kgo.MetadataMinAge(minAge),
+		kgo.RecordPartitioner(r.part),
+		kgo.OnPartitionsAssigned(func(_ context.Context, _ *kgo.Client, m map[string][]int32) {
+			r.push(event{gen: gen, kind: evAssigned, parts: m})
+		}),
+		kgo.OnPartitionsRevoked(func(_ context.Context, _ *kgo.Client, m map[string][]int32) {
+			r.push(event{gen: gen, kind: evRevoked, parts: m})
+		}),
+		kgo.OnPartitionsLost(func(_ context.Context, _ *kgo.Client, m map[string][]int32) {
+			r.push(event{gen: gen, kind: evLost, parts: m})
+		}),
+		kgo.OnOffsetsFetched(func(_ context.Context, _ *kgo.Client, resp *kmsg.OffsetFetchResponse) error {
+			return r.offsetsFetched(gen, resp)
+		}),
+		kgo.AdjustFetchOffsetsFn((&startResolver{adm: r.adm, match: r.match, initial: r.topo.inputCounts}).adjust),
+		kgo.WithLogger(kgoLogger{r.log}),
+	}
+	if c.instanceID != "" {
+		opts = append(opts, kgo.InstanceID(c.instanceID))
+	}
+	opts = append(opts, r.match.consumeOpts()...)
+	return append(opts, c.clientOpts...)
+}
+
+// offsetsFetched reads the 2PC handles out of the committed offsets'
+// metadata of newly assigned partitions.
+func (r *runner) offsetsFetched(gen int, resp *kmsg.OffsetFetchResponse) error {
+	meta := map[int32]map[string][]Handle{}
+	parts := map[string][]int32{}
+	for _, g := range resp.Groups {
+		for _, t := range g.Topics {
+			for _, p := range t.Partitions {
+				parts[t.Topic] = append(parts[t.Topic], p.Partition)
+				if p.Metadata == nil {
+					continue
+				}
+				hs, err := decodeHandles(*p.Metadata)
+				if err != nil {
+					return err
+				}
+				if len(hs) == 0 {
+					continue
+				}
+				if meta[p.Partition] == nil {
+					meta[p.Partition] = map[string][]Handle{}
+				}
+				for s, h := range hs {
+					meta[p.Partition][s] = appendUnique(meta[p.Partition][s], h...)
+				}
+			}
+		}
+	}
+	r.push(event{gen: gen, kind: evFetched, parts: parts, meta: meta})
+	return nil
+}
+
+func appendUnique(dst []Handle, hs ...Handle) []Handle {
+	for _, h := range hs {
+		dup := false
+		for _, d := range dst {
+			if d == h {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			dst = append(dst, h)
+		}
+	}
+	return dst
+}
+
+// session runs one group session: join, restore, process, commit, until
+// ctx is done (nil), the tasks migrate (errMigrated), or a fatal error.
+func (r *runner) session(ctx context.Context) (err error) {
+	r.sessGen++
+	gen := r.sessGen
+	r.drain()
+	sess, err := kgo.NewGroupTransactSession(r.sessionOpts(gen)...)
+	if err != nil {
+		return &fatalError{fmt.Errorf("kafka: creating the group client: %w", err)}
+	}
+	r.sess = sess
+	r.txnBegun = false
+	r.clearProduceErr()
+	defer func() {
+		r.closeTasks()
+		sess.Close()
+		r.sess = nil
+	}()
+	// Fence the previous incarnation (same transactional id): its open
+	// transaction is aborted before this one restores anything.
+	pctx, cancel := context.WithTimeout(ctx, r.cfg.txnTimeout+30*time.Second)
+	_, _, err = sess.Client().ProducerID(pctx)
+	cancel()
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		if isFatalKafkaErr(err) {
+			return &fatalError{fmt.Errorf("kafka: initializing the transactional producer %s: %w", r.txnID, err)}
+		}
+		return fmt.Errorf("%w: initializing the producer: %v", errMigrated, err)
+	}
+	r.log.Info("session started", "transactional_id", r.txnID, "instance_id", r.cfg.instanceID)
+	r.lastCommit = time.Now()
+	for {
+		if ctx.Err() != nil {
+			return r.shutdown()
+		}
+		if err := r.handleEvents(ctx, gen); err != nil {
+			return err
+		}
+		if err := r.advanceProcessingTime(); err != nil {
+			return r.failed(err)
+		}
+		wait := r.cfg.txnTimeout
+		if r.txnBegun || len(r.tasks) > 0 {
+			wait = time.Until(r.lastCommit.Add(r.spec.CommitInterval))
+		}
+		if wait > 0 {
+			pctx, cancel := context.WithTimeout(ctx, max(wait, time.Millisecond))
+			fetches := sess.PollRecords(pctx, r.cfg.maxPoll)
+			cancel()
+			if fetches.IsClientClosed() {
+				return nil
+			}
+			fetches.EachError(func(topic string, p int32, err error) {
+				if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
+					r.log.Warn("fetch error", "topic", topic, "partition", p, "err", err)
+				}
+			})
+			if err := r.handleEvents(ctx, gen); err != nil {
+				return err
+			}
+			if err := r.process(fetches); err != nil {
+				return r.failed(err)
+			}
+		}
+		if r.commitDue() {
+			if err := r.commit(); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// failed turns a processing error into the session's result: migration
+// errors rejoin, the others end Run after aborting the transaction.
+func (r *runner) failed(err error) error {
+	aerr := r.endAbort(err)
+	if errors.Is(err, errMigrated) {
+		return err
+	}
+	if aerr != nil {
+		r.log.Warn("aborting after a failure", "err", aerr)
+	}
+	return &fatalError{err}
+}
+
+// shutdown commits what was processed and ends the session.
+func (r *runner) shutdown() error {
+	if err := r.commit(); err != nil {
+		r.log.Warn("final commit failed", "err", err)
+	}
+	r.log.Info("session stopped")
+	return nil
+}
+
+func (r *runner) commitDue() bool {
+	if time.Since(r.lastCommit) >= r.spec.CommitInterval {
+		return true
+	}
+	if n := r.spec.CommitMaxRecords; n > 0 {
+		for _, t := range r.tasks {
+			if t.records >= n {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// handleEvents applies the group's news in order: revocations abort the
+// transaction and close tasks; assignments open and restore tasks (after
+// committing the work in flight, so no transaction stays open during a
+// restore); fetched offsets recover 2PC sinks.
+func (r *runner) handleEvents(ctx context.Context, gen int) error {
+	evs := r.drain()
+	if len(evs) == 0 {
+		return nil
+	}
+	var (
+		toOpen  []int32
+		abort   bool
+		changed bool
+	)
+	recover := map[int32]map[string][]Handle{}
+	for _, ev := range evs {
+		if ev.gen != gen {
+			continue
+		}
+		switch ev.kind {
+		case evAssigned:
+			for topic, ps := range ev.parts {
+				if r.owned[topic] == nil {
+					r.owned[topic] = map[int32]bool{}
+				}
+				for _, p := range ps {
+					r.owned[topic][p] = true
+					if r.tasks[p] == nil && !containsID(toOpen, p) {
+						toOpen = append(toOpen, p)
+					}
+				}
+			}
+			changed = true
+		case evRevoked, evLost:
+			if len(ev.parts) == 0 {
+				continue
+			}
+			abort = true
+			for topic, ps := range ev.parts {
+				for _, p := range ps {
+					delete(r.owned[topic], p)
+				}
+			}
+			changed = true
+		case evFetched:
+			for _, ps := range ev.parts {
+				for _, p := range ps {
+					if recover[p] == nil {
+						recover[p] = map[string][]Handle{}
+					}
+					for s, hs := range ev.meta[p] {
+						recover[p][s] = appendUnique(recover[p][s], hs...)
+					}
+				}
+			}
+		}
+	}
+	if abort {
+		if err := r.endAbort(errors.New("partitions revoked or lost")); err != nil {
+			return err
+		}
+	}
+	// Close tasks that own no partition any more.
+	for id, t := range r.tasks {
+		if !r.ownsAny(id) {
+			r.closeTask(t)
+		}
+	}
+	var open []int32
+	for _, p := range toOpen {
+		if r.ownsAny(p) && r.tasks[p] == nil {
+			open = append(open, p)
+		}
+	}
+	if len(open) > 0 {
+		if err := r.commit(); err != nil {
+			return err
+		}
+		sort.Slice(open, func(i, j int) bool { return open[i] < open[j] })
+		if err := r.openTasks(ctx, open); err != nil {
+			return err
+		}
+	}
+	for p, hs := range recover {
+		t := r.tasks[p]
+		if t == nil || t.recovered {
+			continue
+		}
+		if err := r.recover2PC(t, hs); err != nil {
+			return &fatalError{err}
+		}
+	}
+	if changed {
+		ids := make([]int32, 0, len(r.tasks))
+		for id := range r.tasks {
+			ids = append(ids, id)
+		}
+		sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+		r.obs.TasksAssigned(ids)
+		r.log.Info("tasks assigned", "tasks", ids)
+	}
+	return nil
+}
+
+func containsID(ids []int32, id int32) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *runner) ownsAny(p int32) bool {
+	for _, ps := range r.owned {
+		if ps[p] {
+			return true
+		}
+	}
+	return false
+}
+
+// ownedPartitions lists the input partitions of task p this instance owns.
+func (r *runner) ownedPartitions(p int32) []string {
+	var ts []string
+	for topic, ps := range r.owned {
+		if ps[p] {
+			ts = append(ts, topic)
+		}
+	}
+	sort.Strings(ts)
+	return ts
+}
+
+// advanceProcessingTime moves every task's processing time to the clock,
+// firing due processing-time timers.
+func (r *runner) advanceProcessingTime() error {
+	now := r.cfg.now().UnixMilli()
+	for _, t := range r.tasks {
+		if !t.ready() {
+			continue
+		}
+		if err := t.rt.SetProcessingTime(now); err != nil {
+			return fmt.Errorf("kafka: task %d: %w", t.id, err)
+		}
+	}
+	return nil
+}
+
+// process feeds polled records to their tasks, partition by partition in
+// offset order. Every polled record is processed before the next commit:
+// franz-go commits the polled position.
+func (r *runner) process(fetches kgo.Fetches) error {
+	var firstErr error
+	fetches.EachPartition(func(fp kgo.FetchTopicPartition) {
+		if firstErr != nil || len(fp.Records) == 0 {
+			return
+		}
+		t := r.tasks[fp.Partition]
+		if t == nil || !t.ready() || !r.owned[fp.Topic][fp.Partition] {
+			return // revoked while polling: the transaction aborts
+		}
+		last := fp.Records[len(fp.Records)-1].Offset
+		r.obs.RecordsIn(fp.Topic, fp.Partition, len(fp.Records))
+		r.obs.Lag(fp.Topic, fp.Partition, max(fp.HighWatermark-last-1, 0))
+		src := r.match.sourceTopic(fp.Topic)
+		var rec runtime.Record
+		for _, kr := range fp.Records {
+			rec = runtime.Record{
+				Topic:     src,
+				Partition: kr.Partition,
+				Offset:    kr.Offset,
+				Key:       kr.Key,
+				Value:     kr.Value,
+				Timestamp: kr.Timestamp.UnixMilli(),
+			}
+			if len(kr.Headers) > 0 {
+				rec.Headers = make([]runtime.Header, len(kr.Headers))
+				for i, h := range kr.Headers {
+					rec.Headers[i] = runtime.Header{Key: h.Key, Value: h.Value}
+				}
+			}
+			if err := t.rt.Process(&rec); err != nil {
+				firstErr = fmt.Errorf("kafka: task %d: %s[%d]@%d: %w", t.id, fp.Topic, fp.Partition, kr.Offset, err)
+				return
+			}
+		}
+		t.records += len(fp.Records)
+		t.consumed = true
+	})
+	return firstErr
+}
+
+// isFatalKafkaErr reports errors that retrying will not fix: bad
+// configuration, authorization, records the broker refuses.
+func isFatalKafkaErr(err error) bool {
+	for _, e := range []error{
+		kerr.TopicAuthorizationFailed, kerr.GroupAuthorizationFailed,
+		kerr.ClusterAuthorizationFailed, kerr.TransactionalIDAuthorizationFailed,
+		kerr.SaslAuthenticationFailed, kerr.MessageTooLarge, kerr.RecordListTooLarge,
+		kerr.InvalidRecord, kerr.InvalidTopicException, kerr.InvalidTransactionTimeout,
+		kerr.UnsupportedVersion, kerr.UnsupportedForMessageFormat,
+	} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// kgoLogger forwards franz-go's warnings and errors to slog.
+type kgoLogger struct{ l *slog.Logger }
+
+func (k kgoLogger) Level() kgo.LogLevel { return kgo.LogLevelWarn }
+
+func (k kgoLogger) Log(level kgo.LogLevel, msg string, kv ...any) {
+	switch level {
+	case kgo.LogLevelError:
+		k.l.Error("franz-go: "+msg, kv...)
+	case kgo.LogLevelWarn:
+		k.l.Warn("franz-go: "+msg, kv...)
+	default:
+		k.l.Debug("franz-go: "+msg, kv...)
+	}
+}
