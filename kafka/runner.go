@@ -221,11 +221,11 @@ type runner struct {
 	twoPCName map[string]string       // topic -> sink name in metadata
 	part      *recordPartitioner
 
-	admCl *kgo.Client
-	adm   *kadm.Client
-	store *runtime.Store
-	alo   *kgo.Client // at-least-once and no-guarantee outputs
-	aloMu sync.Mutex
+	admCl  *kgo.Client
+	adm    *kadm.Client
+	store  *runtime.Store
+	alo    *kgo.Client // at-least-once and no-guarantee outputs
+	aloMu  sync.Mutex
 	aloErr error
 
 	// prodCtx bounds produce calls and transaction ends; it outlives the
