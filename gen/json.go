@@ -123,9 +123,12 @@ type jsonGen struct {
 	wrappers map[*schema.Type]string // roots that get a named wrapper type
 	branches map[*schema.Type][]*jsonBranch
 	consts   map[*schema.Type][]string // enum constant names, by symbol index
-	order    []*schema.Type            // records, enums and unions to emit, in order
-	roots    []*schema.Type            // roots with a wrapper type, in order
-	visited  map[*schema.Type]bool
+	// constNames names the Go constant holding the value of each constant
+	// property (a required single-value string enum or const).
+	constNames map[*schema.Field]string
+	order      []*schema.Type // records, enums and unions to emit, in order
+	roots      []*schema.Type // roots with a wrapper type, in order
+	visited    map[*schema.Type]bool
 
 	patterns     map[string]string // regular expression → package variable
 	patternOrder []string
@@ -134,14 +137,15 @@ type jsonGen struct {
 
 func newJSONGen(s *schema.Schema) *jsonGen {
 	g := &jsonGen{
-		s:        s,
-		names:    NewNamer(),
-		goNames:  map[*schema.Type]string{},
-		wrappers: map[*schema.Type]string{},
-		branches: map[*schema.Type][]*jsonBranch{},
-		consts:   map[*schema.Type][]string{},
-		visited:  map[*schema.Type]bool{},
-		patterns: map[string]string{},
+		s:          s,
+		names:      NewNamer(),
+		goNames:    map[*schema.Type]string{},
+		wrappers:   map[*schema.Type]string{},
+		branches:   map[*schema.Type][]*jsonBranch{},
+		consts:     map[*schema.Type][]string{},
+		constNames: map[*schema.Field]string{},
+		visited:    map[*schema.Type]bool{},
+		patterns:   map[string]string{},
 	}
 	// Avro types of the same set are generated into the same package.
 	for _, t := range s.Named {
@@ -215,10 +219,13 @@ func (g *jsonGen) visit(t *schema.Type) {
 	g.visited[t] = true
 	switch t.Kind {
 	case schema.Record:
-		g.goNames[t] = g.names.Name(GoName(t.Name.Name))
+		name := g.names.Name(GoName(t.Name.Name))
+		g.goNames[t] = name
 		g.order = append(g.order, t)
 		for _, f := range t.Fields {
-			if _, ok := jsonConstantField(f); !ok {
+			if _, ok := jsonConstantField(f); ok {
+				g.constNames[f] = g.names.Name(name + GoName(f.Name))
+			} else {
 				g.visit(f.Type)
 			}
 		}

@@ -118,6 +118,14 @@ func (g *jsonGen) emitRecord(t *schema.Type) {
 		first += " Its propert" + map[bool]string{true: "y ", false: "ies "}[len(consts) == 1] + strings.Join(consts, ", ") +
 			": written by MarshalJSON and checked by UnmarshalJSON, not held in a field."
 	}
+	for _, jf := range fields {
+		if jf.isConst {
+			c := g.constNames[jf.f]
+			g.f.Comment(jsonDocComment(fmt.Sprintf("%s is the value of the property %q of %s, which MarshalJSON always writes.", c, jf.f.Name, name), ""))
+			g.f.Const().Id(c).Op("=").Lit(jf.constant)
+			g.f.Line()
+		}
+	}
 	g.f.Comment(jsonDocComment(first, t.Doc))
 	g.f.Type().Id(name).Struct(decls...)
 	g.f.Line()

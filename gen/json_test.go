@@ -544,6 +544,7 @@ func TestJSONGeneratedBehaviour(t *testing.T) {
 		"Grid    [][]int64          `json:\"grid,omitempty\"`",
 		"AdditionalProperties map[string]string `json:\"-\"`",
 		`Its property "kind" is always`,
+		`const OrderKind = "order"`,
 		"// An order.\n//\n// It has lines.\ntype Order struct",
 		"type OrderStatus string",
 		`OrderStatusShipped OrderStatus = "shipped"`,
