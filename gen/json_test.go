@@ -360,6 +360,10 @@ func TestJSONRealistic(t *testing.T) {
 		}
 		roots[set.pkg] = JSONRootNames(s)[0]
 	}
+	// The CDEvents event type, a one-value enum with a default, is a Go const.
+	if want := `const ArtifactPublishedEventContextType = "dev.cdevents.artifact.published.0.3.0"`; !strings.Contains(string(files["cdevents/json.gen.go"]), want) {
+		t.Errorf("cdevents code lacks %s", want)
+	}
 
 	var samples []jsonSample
 	for _, e := range examples(sets[3].srcs[0]) {
