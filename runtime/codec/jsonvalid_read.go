@@ -24,7 +24,6 @@ type JSONReader struct {
 	data  []byte
 	off   int
 	depth int
-	key   []byte // scratch space for object keys with escapes
 }
 
 // NewJSONReader returns a reader over data.
@@ -123,14 +122,13 @@ func (r *JSONReader) ReadString() (string, error) {
 	if err := r.expect(JSONString); err != nil {
 		return "", err
 	}
-	b, err := r.stringBytes(false)
+	b, err := r.stringBytes()
 	return string(b), err
 }
 
 // stringBytes reads a string at r.off and returns its decoded bytes: a
-// slice of the input when it has no escapes, else of r.key (when scratch
-// is set) or of a new buffer.
-func (r *JSONReader) stringBytes(scratch bool) ([]byte, error) {
+// slice of the input when it has no escapes, else a new buffer.
+func (r *JSONReader) stringBytes() ([]byte, error) {
 	r.off++ // the opening quote
 	start := r.off
 	for r.off < len(r.data) {
@@ -141,16 +139,8 @@ func (r *JSONReader) stringBytes(scratch bool) ([]byte, error) {
 			r.off++
 			return b, nil
 		case c == '\\' || c >= utf8.RuneSelf && !utf8.FullRune(r.data[r.off:]) || c >= utf8.RuneSelf && isBadRune(r.data[r.off:]):
-			var buf []byte
-			if scratch {
-				buf = r.key[:0]
-			}
-			buf = append(buf, r.data[start:r.off]...)
-			b, err := r.escapedString(buf)
-			if scratch {
-				r.key = b[:0]
-			}
-			return b, err
+			buf := append([]byte(nil), r.data[start:r.off]...)
+			return r.escapedString(buf)
 		case c < 0x20:
 			return nil, r.syntaxError("control character %#x in string", c)
 		case c < utf8.RuneSelf:
@@ -402,7 +392,8 @@ func (r *JSONReader) enter() error {
 }
 
 // ReadObject reads an object, calling fn for each member with its key; fn
-// must read the member's value. The key is only valid during the call. An
+// must read the member's value. The key aliases the input (or, when it has
+// escapes, a buffer of its own): copy it to keep it after the input. An
 // error from fn is returned with the key prefixed to its path.
 func (r *JSONReader) ReadObject(fn func(key []byte) error) error {
 	if err := r.expect(JSONObject); err != nil {
@@ -423,7 +414,7 @@ func (r *JSONReader) ReadObject(fn func(key []byte) error) error {
 		if r.off >= len(r.data) || r.data[r.off] != '"' {
 			return r.syntaxError("expected a string key in object")
 		}
-		key, err := r.stringBytes(true)
+		key, err := r.stringBytes()
 		if err != nil {
 			return err
 		}
@@ -498,7 +489,7 @@ func (r *JSONReader) Skip() error {
 		_, err := r.ReadNumber()
 		return err
 	case JSONString:
-		_, err := r.stringBytes(true)
+		_, err := r.stringBytes()
 		return err
 	case JSONArray:
 		return r.ReadArray(func(int) error { return r.Skip() })

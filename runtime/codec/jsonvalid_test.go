@@ -423,3 +423,24 @@ func FuzzJSONReader(f *testing.F) {
 		_, _ = AppendJSONRaw(nil, data)
 	})
 }
+
+func TestJSONReaderNestedEscapedKeys(t *testing.T) {
+	// The outer key must survive the reading of inner keys with escapes.
+	r := NewJSONReader([]byte(`{"o\u0075ter": {"in\u006eer": {"d\u0065ep": 1}}}`))
+	var got []string
+	err := r.ReadObject(func(outer []byte) error {
+		err := r.ReadObject(func(inner []byte) error {
+			err := r.ReadObject(func(deep []byte) error {
+				got = append(got, string(deep))
+				return r.Skip()
+			})
+			got = append(got, string(inner))
+			return err
+		})
+		got = append(got, string(outer))
+		return err
+	})
+	if err != nil || strings.Join(got, ",") != "deep,inner,outer" {
+		t.Errorf("got %v, %v", got, err)
+	}
+}
