@@ -81,16 +81,16 @@ func (g *plGen) emitInterface(f *jen.File, o *plOp) {
 	switch op.Kind {
 	case spec.KindMap:
 		out := outputRef(op)
-		doc = fmt.Sprintf("%s is the user code of the map operator %s: it turns each %s value of stream %s into a %s value.", o.iface, op.Name, inName, o.in.Name, describeRef(out))
+		doc = fmt.Sprintf("%s is the user code of the map operator %s: it turns each value of type %s of stream %s into a value of type %s.", o.iface, op.Name, inName, o.in.Name, describeRef(out))
 		method("Map returns the output for v. An error fails the task (the pipeline stops, or the Kafka layer replays from the last commit).",
 			jen.Id("Map").Params(ctxParam(), jen.Id("v").Add(in)).Params(g.goType(out), jen.Error()))
 	case spec.KindFilter:
-		doc = fmt.Sprintf("%s is the user code of the filter operator %s: it keeps the %s values of stream %s for which Filter returns true.", o.iface, op.Name, inName, o.in.Name)
+		doc = fmt.Sprintf("%s is the user code of the filter operator %s: it keeps the values of type %s of stream %s for which Filter returns true.", o.iface, op.Name, inName, o.in.Name)
 		method("Filter reports whether v goes on.",
 			jen.Id("Filter").Params(ctxParam(), jen.Id("v").Add(in)).Params(jen.Bool(), jen.Error()))
 	case spec.KindFlatMap:
 		out := outputRef(op)
-		doc = fmt.Sprintf("%s is the user code of the flat_map operator %s: it turns each %s value of stream %s into any number of %s values.", o.iface, op.Name, inName, o.in.Name, describeRef(out))
+		doc = fmt.Sprintf("%s is the user code of the flat_map operator %s: it turns each value of type %s of stream %s into any number of values of type %s.", o.iface, op.Name, inName, o.in.Name, describeRef(out))
 		method("FlatMap emits the outputs for v with out.Emit.",
 			jen.Id("FlatMap").Params(ctxParam(), jen.Id("v").Add(in), jen.Id("out").Add(emitterOf(g.goType(out)))).Error())
 	case spec.KindWindow:
@@ -100,25 +100,25 @@ func (g *plGen) emitInterface(f *jen.File, o *plOp) {
 		case spec.WindowAggregate:
 			acc := g.goType(w.Accumulator)
 			out := g.goType(w.Output)
-			doc = fmt.Sprintf("%s is the user code of the window operator %s (%s): it folds the %s records of each key and window of stream %s into a %s accumulator and turns it into a %s when the window fires.", o.iface, op.Name, opKindText(op), inName, o.in.Name, describeRef(w.Accumulator), describeRef(w.Output))
+			doc = fmt.Sprintf("%s is the user code of the window operator %s (%s): it folds the values of type %s of each key and window of stream %s into an accumulator of type %s and turns it into a value of type %s when the window fires.", o.iface, op.Name, opKindText(op), inName, o.in.Name, describeRef(w.Accumulator), describeRef(w.Output))
 			method("CreateAccumulator returns the accumulator of a new window.", jen.Id("CreateAccumulator").Params().Add(acc.Clone()))
 			method("Add folds v into acc and returns the new accumulator.", jen.Id("Add").Params(jen.Id("v").Add(in), jen.Id("acc").Add(acc.Clone())).Add(acc.Clone()))
 			method("Merge combines the accumulators of two windows (session windows that a record joins merge).", jen.Id("Merge").Params(jen.List(jen.Id("a"), jen.Id("b")).Add(acc.Clone())).Add(acc.Clone()))
 			method("Result returns the output of window w of key: each time the window fires (at its end, and again for every late record within the allowed lateness).",
 				jen.Id("Result").Params(jen.Id("key").Add(key), jen.Id("w").Add(rtQual("Window")), jen.Id("acc").Add(acc.Clone())).Params(out, jen.Error()))
 		case spec.WindowReduce:
-			doc = fmt.Sprintf("%s is the user code of the window operator %s (%s): it combines the %s records of each key and window of stream %s into one, emitted when the window fires.", o.iface, op.Name, opKindText(op), inName, o.in.Name)
+			doc = fmt.Sprintf("%s is the user code of the window operator %s (%s): it combines the values of type %s of each key and window of stream %s into one, emitted when the window fires.", o.iface, op.Name, opKindText(op), inName, o.in.Name)
 			method("Reduce combines two values into one.", jen.Id("Reduce").Params(jen.List(jen.Id("a"), jen.Id("b")).Add(in)).Params(in.Clone(), jen.Error()))
 		case spec.WindowProcess:
 			out := g.goType(w.Output)
-			doc = fmt.Sprintf("%s is the user code of the window operator %s (%s): it sees every %s record of a key's window of stream %s at once when the window fires, and emits %s values.", o.iface, op.Name, opKindText(op), inName, o.in.Name, describeRef(w.Output))
+			doc = fmt.Sprintf("%s is the user code of the window operator %s (%s): it sees every value of type %s of a key's window of stream %s at once when the window fires, and emits values of type %s.", o.iface, op.Name, opKindText(op), inName, o.in.Name, describeRef(w.Output))
 			method("Process emits the outputs of window w of key, whose records are elems in arrival order.",
 				jen.Id("Process").Params(ctxParam(), jen.Id("key").Add(key), jen.Id("w").Add(rtQual("Window")), jen.Id("elems").Index().Add(in), jen.Id("out").Add(emitterOf(out))).Error())
 		}
 	case spec.KindProcess:
 		pr := op.Process
 		out := g.goType(outputRef(op))
-		doc = fmt.Sprintf("%s is the user code of the process operator %s: a keyed process function over stream %s (%s keyed by %s) that emits %s values", o.iface, op.Name, o.in.Name, inName, describeRef(o.in.Key), describeRef(outputRef(op)))
+		doc = fmt.Sprintf("%s is the user code of the process operator %s: a keyed process function over stream %s (%s keyed by %s) that emits values of type %s", o.iface, op.Name, o.in.Name, inName, describeRef(o.in.Key), describeRef(outputRef(op)))
 		var extras []string
 		if len(pr.State) > 0 {
 			extras = append(extras, "keeps keyed state")
@@ -136,7 +136,14 @@ func (g *plGen) emitInterface(f *jen.File, o *plOp) {
 		default:
 			doc += ", " + strings.Join(extras[:len(extras)-1], ", ") + " and " + extras[len(extras)-1]
 		}
-		doc += fmt.Sprintf(". %s gives it the key, state and side outputs.", o.ctx)
+		gives := []string{"the key"}
+		if len(pr.State) > 0 {
+			gives = append(gives, "the state")
+		}
+		if len(pr.SideOutputs) > 0 {
+			gives = append(gives, "the side outputs")
+		}
+		doc += fmt.Sprintf(". %s gives it %s.", o.ctx, strings.Join(gives, ", "))
 		cp := jen.Id("c").Op("*").Id(o.ctx)
 		method("ProcessElement handles one record; c.Key() is its key.",
 			jen.Id("ProcessElement").Params(cp.Clone(), jen.Id("v").Add(in), jen.Id("out").Add(emitterOf(out.Clone()))).Error())

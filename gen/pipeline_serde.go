@@ -309,13 +309,13 @@ func (g *plGen) emitCodecs(f *jen.File) {
 			}
 		default:
 			doc = "encodes a fixed-size value as its bytes."
-			app = []jen.Code{jen.Return(jen.Append(jen.Id("dst"), jen.Id("v").Index(jen.Empty()).Op("...")), jen.Nil())}
+			app = []jen.Code{jen.Return(jen.Append(jen.Id("dst"), jen.Id("v").Index(jen.Empty(), jen.Empty()).Op("...")), jen.Nil())}
 			dec = []jen.Code{
 				jen.Var().Id("v").Add(c.typ.Clone()),
 				jen.If(jen.Len(jen.Id("src")).Op("!=").Len(jen.Id("v"))).Block(
 					jen.Return(jen.Id("v"), jen.Qual("fmt", "Errorf").Call(jen.Lit(c.name+": want %d bytes, got %d"), jen.Len(jen.Id("v")), jen.Len(jen.Id("src")))),
 				),
-				jen.Copy(jen.Id("v").Index(jen.Empty()), jen.Id("src")),
+				jen.Copy(jen.Id("v").Index(jen.Empty(), jen.Empty()), jen.Id("src")),
 				jen.Return(jen.Id("v"), jen.Nil()),
 			}
 		}
