@@ -235,7 +235,12 @@ func newPipelineGen(s *spec.Spec, set *schema.Schema, opts Options) (*plGen, err
 	g.pkg.Reserve("sgWindowValue")
 	for _, fixed := range []string{"Pipeline", "NewPipeline", "Operators", "TestDriver", "NewTestDriver", "TestDriverOption"} {
 		if !g.pkg.Reserve(fixed) {
-			return nil, fmt.Errorf("%s: a schema type's Go name is %s, which the generated pipeline needs: rename the type", s.Pos, fixed)
+			e := &schema.Error{Pos: s.Pos, Msg: fmt.Sprintf("a schema type's Go name is %s, which the generated pipeline code needs: rename the type", fixed)}
+			if t := g.typeWithGoName(fixed); t != nil {
+				e.Pos, e.Path = t.Pos, t.Name.Full()
+				e.Msg = fmt.Sprintf("its Go name %s is taken by the generated pipeline code (package %s): rename the type", fixed, opts.Package)
+			}
+			return nil, schema.ErrorList{e}
 		}
 	}
 	g.streams = s.Streams()
@@ -306,10 +311,27 @@ func newPipelineGen(s *spec.Spec, set *schema.Schema, opts Options) (*plGen, err
 	return g, g.err
 }
 
+// typeWithGoName returns the schema type generated as the Go type name,
+// or nil.
+func (g *plGen) typeWithGoName(name string) *schema.Type {
+	if g.set == nil {
+		return nil
+	}
+	for _, t := range g.set.Named {
+		if g.avro != nil && g.avro.typeName[t] == name {
+			return t
+		}
+		if g.json != nil && (g.json.goNames[t] == name || g.json.wrappers[t] == name) {
+			return t
+		}
+	}
+	return nil
+}
+
 // fail records the first error; generation stops at the end of the file.
 func (g *plGen) fail(pos schema.Pos, path, format string, args ...any) {
 	if g.err == nil {
-		g.err = &schema.Error{Pos: pos, Path: path, Msg: fmt.Sprintf(format, args...)}
+		g.err = schema.ErrorList{{Pos: pos, Path: path, Msg: fmt.Sprintf(format, args...)}}
 	}
 }
 

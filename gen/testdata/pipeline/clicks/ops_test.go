@@ -372,3 +372,51 @@ func TestNewPipelineNamesMissingOperators(t *testing.T) {
 		t.Fatalf("spec %+v", s)
 	}
 }
+
+// TestHotPathAllocations checks that the generated serde costs what the
+// bytes need and nothing more: decoding a Click allocates its one string
+// arena; serializing an alert allocates its key and its value.
+func TestHotPathAllocations(t *testing.T) {
+	p, err := NewPipeline(ops())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := click("ann", "/home", 1_000)
+	data, err := p.appendAvroClick(nil, "clicks", &c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := testing.AllocsPerRun(100, func() {
+		if _, err := p.decodeAvroClick("clicks", data); err != nil {
+			t.Fatal(err)
+		}
+	}); n > 1 {
+		t.Errorf("decoding a Click allocates %v times, want at most 1", n)
+	}
+	store, err := runtime.OpenStore(t.TempDir(), runtime.StoreOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	task, err := store.OpenTask(0, runtime.TaskConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer task.Close()
+	ctx := task.ContextFor([]byte("ann"))
+	s := &sgAlertsOutSerializer{p: p}
+	var out runtime.OutRecord
+	alert := Alert{UserID: "ann", Message: "quiet"}
+	if n := testing.AllocsPerRun(100, func() {
+		out = runtime.OutRecord{Topic: "alerts"}
+		if err := s.Serialize(ctx, alert, &out); err != nil {
+			t.Fatal(err)
+		}
+	}); n != 2 {
+		t.Errorf("serializing an alert allocates %v times, want 2 (key and value)", n)
+	}
+	var back Alert
+	if err := back.UnmarshalAvro(out.Value); err != nil || back != alert || string(out.Key) != "ann" {
+		t.Fatalf("serialized %q %q: %+v %v", out.Key, out.Value, back, err)
+	}
+}

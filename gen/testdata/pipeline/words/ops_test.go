@@ -38,7 +38,9 @@ func (sum) Reduce(a, b int64) (int64, error) { return a + b, nil }
 
 type countText struct{}
 
-func (countText) Map(_ *runtime.Context, n int64) (string, error) { return strconv.FormatInt(n, 10), nil }
+func (countText) Map(_ *runtime.Context, n int64) (string, error) {
+	return strconv.FormatInt(n, 10), nil
+}
 
 type reverse struct{}
 
