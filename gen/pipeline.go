@@ -111,6 +111,7 @@ type plGen struct {
 	codecs     []*plCodec
 	codecOf    map[string]*plCodec
 	needWindow bool              // sgWindowValue is used
+	needTopics bool              // sgSourceTopics is used
 	sides      []*plSide         // side and late outputs, for the test driver
 	inspects   []*plInspect      // process states, for the test driver
 	keyFunc    map[string]string // key_by operator -> its key function
@@ -233,6 +234,7 @@ func newPipelineGen(s *spec.Spec, set *schema.Schema, opts Options) (*plGen, err
 		}
 	}
 	g.pkg.Reserve("sgWindowValue")
+	g.pkg.Reserve("sgSourceTopics")
 	for _, fixed := range []string{"Pipeline", "NewPipeline", "Operators", "TestDriver", "NewTestDriver", "TestDriverOption"} {
 		if !g.pkg.Reserve(fixed) {
 			e := &schema.Error{Pos: s.Pos, Msg: fmt.Sprintf("a schema type's Go name is %s, which the generated pipeline code needs: rename the type", fixed)}

@@ -260,7 +260,7 @@ func (g *plGen) emitSpec(f *jen.File) {
 	if len(outputs) == 0 {
 		outSlice = jen.Nil()
 	}
-	f.Comment(comment(fmt.Sprintf("Spec describes the %s pipeline to a runner: its name, its sources with start positions and dead-letter topics, its sinks with delivery guarantees and partitioners, the commit cadence, and Build, which wires one task. Build reads each input's Topics when it runs: a runner that resolves a TopicPattern writes the matching topics into Inputs[i].Topics of the returned spec before it builds tasks. Build handles dead letters itself (per source): run its tasks with an empty TaskConfig.DeadLetterTopic.", g.s.Name)))
+	f.Comment(comment(fmt.Sprintf("Spec describes the %s pipeline to a runner: its name, its sources with start positions and dead-letter topics, its sinks with delivery guarantees and partitioners, the commit cadence, and Build, which wires one task. Build reads each input's Topics when it runs: a runner that resolves a TopicPattern may write the matching topics into Inputs[i].Topics of the returned spec before it builds tasks; otherwise a pattern input's records must reach the task with the pattern as their topic. Build handles dead letters itself (per source): run its tasks with an empty TaskConfig.DeadLetterTopic.", g.s.Name)))
 	f.Func().Params(jen.Id("p").Op("*").Id("Pipeline")).Id("Spec").Params().Add(rtQual("PipelineSpec")).Block(
 		jen.Id("inputs").Op(":=").Index().Add(rtQual("InputSpec")).Values(inputs...),
 		jen.Return(rtQual("PipelineSpec").Values(jen.Dict{
@@ -417,6 +417,11 @@ func (g *plGen) emitBuild(f *jen.File) {
 			cfg[jen.Id("Watermark")] = rtQual("WatermarkStrategy").Values(wm)
 		}
 		conf := rtQual("SourceConfig").Types(typ.Clone()).Values(cfg)
+		topics := jen.Id("inputs").Index(jen.Lit(ps.index)).Dot("Topics")
+		if src.TopicPattern != "" {
+			g.needTopics = true
+			topics = jen.Id("sgSourceTopics").Call(jen.Id("inputs").Index(jen.Lit(ps.index)))
+		}
 		var attach *jen.Statement
 		if src.OnError == spec.ErrorDeadLetter {
 			attach = jen.If(jen.Err().Op(":=").Add(rtQual("AddSourceWithDeadLetter")).Types(typ.Clone()).Call(jen.Id("t"), conf, jen.Lit(src.DeadLetterTopic), next), jen.Err().Op("!=").Nil())
@@ -425,7 +430,7 @@ func (g *plGen) emitBuild(f *jen.File) {
 		}
 		add(
 			jen.Comment(fmt.Sprintf("sources.%s: one input per topic.", src.Name)),
-			jen.For(jen.List(jen.Id("_"), jen.Id("topic")).Op(":=").Range().Id("inputs").Index(jen.Lit(ps.index)).Dot("Topics")).Block(
+			jen.For(jen.List(jen.Id("_"), jen.Id("topic")).Op(":=").Range().Add(topics)).Block(
 				attach.Block(jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit("sources."+src.Name+": %w"), jen.Err()))),
 			),
 		)
@@ -566,6 +571,15 @@ func (g *plGen) emitAdapters(f *jen.File) {
 		case op.Kind == spec.KindWindow && op.Window.Func == spec.WindowProcess:
 			g.emitWindowProcessAdapter(f, o)
 		}
+	}
+	if g.needTopics {
+		f.Comment(comment("sgSourceTopics lists the topics a source registers in a task: its topics, or, for a topic pattern that no topics were resolved for, the pattern itself: a runner then hands the records of every matching topic to the task under that name."))
+		f.Func().Id("sgSourceTopics").Params(jen.Id("in").Add(rtQual("InputSpec"))).Index().String().Block(
+			jen.If(jen.Len(jen.Id("in").Dot("Topics")).Op("==").Lit(0).Op("&&").Id("in").Dot("TopicPattern").Op("!=").Lit("")).Block(
+				jen.Return(jen.Index().String().Values(jen.Id("in").Dot("TopicPattern")))),
+			jen.Return(jen.Id("in").Dot("Topics")),
+		)
+		f.Line()
 	}
 	if g.needWindow {
 		f.Comment(comment("sgWindowValue drops the window of a window result: the result's event time (the window's last millisecond) stays in the context."))

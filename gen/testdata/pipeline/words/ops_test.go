@@ -127,6 +127,22 @@ func TestPatternSourceTopicsAndSpec(t *testing.T) {
 	if out := drv.Output("word-counts"); len(out) != 1 || string(out[0].Key) != "y" || string(out[0].Value) != "2" {
 		t.Fatalf("runner-built task output %+v", out)
 	}
+	// A runner that does not resolve it hands the records of matching
+	// topics over under the pattern's name.
+	unresolved, err := runtime.NewDriver(runtime.DriverConfig{Dir: t.TempDir()}, p.Spec().Build)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unresolved.Close()
+	if err := unresolved.Pipe(`lines\..*`, nil, []byte("z"), 1_000); err != nil {
+		t.Fatal(err)
+	}
+	if err := unresolved.AdvanceWatermark(60_000); err != nil {
+		t.Fatal(err)
+	}
+	if out := unresolved.Output("word-counts"); len(out) != 1 || string(out[0].Key) != "z" {
+		t.Fatalf("pattern-named task output %+v", out)
+	}
 }
 
 func TestBytesAndGolden(t *testing.T) {
