@@ -19,11 +19,12 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"types":   {"generate Go types and codecs for a set of schema files", runTypes},
-	"check":   {"validate streamgen.yaml against its schemas, reporting every problem", runCheck},
-	"graph":   {"print the pipeline topology as Mermaid or Graphviz DOT", runGraph},
-	"compat":  {"check that a schema is compatible with its previous versions", runCompat},
-	"version": {"print the streamgen version", runVersion},
+	"types":    {"generate Go types and codecs for a set of schema files", runTypes},
+	"generate": {"generate a pipeline's Go code from streamgen.yaml (for go generate)", runGenerate},
+	"check":    {"validate streamgen.yaml against its schemas, reporting every problem", runCheck},
+	"graph":    {"print the pipeline topology as Mermaid or Graphviz DOT", runGraph},
+	"compat":   {"check that a schema is compatible with its previous versions", runCompat},
+	"version":  {"print the streamgen version", runVersion},
 }
 
 // errUsage marks an error that already printed its usage.

@@ -39,6 +39,11 @@ func TestCommands(t *testing.T) {
 	out := filepath.Join(dir, "events")
 	full := filepath.Join("..", "..", "spec", "testdata", "full", "streamgen.yaml")
 	badSpec := writeTemp(t, dir, "streamgen.yaml", "version: 2\nname: x\nsources:\n  a:\n    topics: [t]\n    value: {format: avro}\n")
+	const strings1 = "version: 1\nname: copy\nout: copy\nsources:\n  lines: {topics: [lines], value: {format: string}}\nsinks:\n  out: {input: lines, topic: out, value: {format: string}}\n"
+	genSpec := writeTemp(t, dir, "copy.yaml", strings1)
+	genStale := writeTemp(t, dir, "copy2.yaml", strings1+"commit: {interval: 1s}\n")
+	genAvro := writeTemp(t, dir, "copy3.yaml", "version: 1\nname: copy\nout: copy\nschemas: [v1.avsc]\nsources:\n  clicks: {topics: [c], value: {format: avro, type: com.acme.Click}}\nsinks:\n  out: {input: clicks, topic: out, value: {format: avro, type: com.acme.Click}}\n")
+	genBad := writeTemp(t, dir, "bad.yaml", "version: 1\nname: copy\nsources:\n  a: {topics: [a], value: {format: string}}\noperators:\n  w: {input: a, window: {tumbling: 1m, reduce: {}}}\nsinks:\n  o: {input: w, topic: o, value: {format: string}}\n  p: {input: a, topic: p, value: {format: bytes}}\n")
 
 	tests := []struct {
 		name       string
@@ -66,6 +71,15 @@ func TestCommands(t *testing.T) {
 		{"graph mermaid", []string{"graph", full}, 0, "flowchart LR", "", false},
 		{"graph dot", []string{"graph", "--format", "dot", full}, 0, "digraph", "", false},
 		{"compat needs two", []string{"compat", v2}, 2, "", "Usage: streamgen compat", false},
+		{"generate writes", []string{"generate", "--spec", genSpec}, 0, "wrote pipeline.gen.go", "", false},
+		{"generate again changes nothing", []string{"generate", "--spec", genSpec}, 0, "", "", true},
+		{"generate check up to date", []string{"generate", "--check", "--spec", genSpec}, 0, "", "", true},
+		{"generate check stale", []string{"generate", "--check", "--spec", genStale}, 1, "+\t\tcommitInterval:   time.Second,", "is stale", false},
+		{"generate with record types", []string{"generate", "--spec", genAvro}, 0, "wrote types.gen.go", "", false},
+		{"generate removes what it no longer produces", []string{"generate", "--spec", genSpec}, 0, "wrote types.gen.go", "", false},
+		{"generate reports every problem", []string{"generate", "--spec", genBad}, 1, "", "bad.yaml:6:14: operators.w.input: a window needs a keyed stream", false},
+		{"generate second problem", []string{"generate", "--spec", genBad}, 1, "", "bad.yaml:9:27: sinks.p.value: stream \"a\" carries string", false},
+		{"generate takes no arguments", []string{"generate", genSpec}, 2, "", "Usage: streamgen generate", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -84,5 +98,12 @@ func TestCommands(t *testing.T) {
 				t.Errorf("stderr lacks %q:\n%s", tc.wantStderr, &stderr)
 			}
 		})
+	}
+	// The last generate removed the record types the one before wrote.
+	if _, err := os.Stat(filepath.Join(dir, "copy", "types.gen.go")); !os.IsNotExist(err) {
+		t.Errorf("stale types.gen.go is still there: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "copy", "driver.gen.go")); err != nil {
+		t.Errorf("driver.gen.go: %v", err)
 	}
 }
