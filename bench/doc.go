@@ -13,3 +13,5 @@ import _ "embed"
 //
 //go:embed clickevent.avsc
 var ClickEventSchema string
+
+//go:generate go test -run=^TestGeneratedCodeIsCurrent$ -update .
