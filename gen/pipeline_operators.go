@@ -129,12 +129,8 @@ func (g *plGen) emitInterface(f *jen.File, o *plOp) {
 		if len(pr.SideOutputs) > 0 {
 			extras = append(extras, "writes side outputs")
 		}
-		switch len(extras) {
-		case 0:
-		case 1:
-			doc += " and " + extras[0]
-		default:
-			doc += ", " + strings.Join(extras[:len(extras)-1], ", ") + " and " + extras[len(extras)-1]
+		if len(extras) > 0 {
+			doc += ", " + joinAnd(extras)
 		}
 		gives := []string{"the key"}
 		if len(pr.State) > 0 {
@@ -143,7 +139,7 @@ func (g *plGen) emitInterface(f *jen.File, o *plOp) {
 		if len(pr.SideOutputs) > 0 {
 			gives = append(gives, "the side outputs")
 		}
-		doc += fmt.Sprintf(". %s gives it %s.", o.ctx, strings.Join(gives, ", "))
+		doc += fmt.Sprintf(". %s gives it %s.", o.ctx, joinAnd(gives))
 		cp := jen.Id("c").Op("*").Id(o.ctx)
 		method("ProcessElement handles one record; c.Key() is its key.",
 			jen.Id("ProcessElement").Params(cp.Clone(), jen.Id("v").Add(in), jen.Id("out").Add(emitterOf(out.Clone()))).Error())
@@ -162,6 +158,14 @@ func (g *plGen) emitInterface(f *jen.File, o *plOp) {
 	f.Comment(comment(doc))
 	f.Type().Id(o.iface).Interface(methods...)
 	f.Line()
+}
+
+// joinAnd joins words as prose: "a", "a and b", "a, b and c".
+func joinAnd(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
 }
 
 // stateHandleType is the runtime type of a process state handle.
