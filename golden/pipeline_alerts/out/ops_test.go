@@ -95,7 +95,9 @@ func (monitor) ReducePeak(a, b float64) (float64, error) { return max(a, b), nil
 
 func ops() Operators { return Operators{Monitor: monitor{}} }
 
-func at(sec int) time.Time { return time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC).Add(time.Duration(sec) * time.Second) }
+func at(sec int) time.Time {
+	return time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC).Add(time.Duration(sec) * time.Second)
+}
 
 func TestSpikesSilenceStateAndRestart(t *testing.T) {
 	d := NewTestDriver(t, ops(), runtime.WithStartTime(at(0)))

@@ -20,7 +20,9 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 type pageViews struct{}
 
-func (pageViews) Filter(_ *runtime.Context, c Click) (bool, error) { return c.Kind == ClickKindPageView, nil }
+func (pageViews) Filter(_ *runtime.Context, c Click) (bool, error) {
+	return c.Kind == ClickKindPageView, nil
+}
 
 type views struct{}
 

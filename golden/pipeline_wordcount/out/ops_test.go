@@ -36,7 +36,9 @@ func (counts) Reduce(a, b int64) (int64, error) { return a + b, nil }
 
 type formatted struct{}
 
-func (formatted) Map(_ *runtime.Context, n int64) (string, error) { return strconv.FormatInt(n, 10), nil }
+func (formatted) Map(_ *runtime.Context, n int64) (string, error) {
+	return strconv.FormatInt(n, 10), nil
+}
 
 func ops() Operators {
 	return Operators{Words: words{}, Ones: ones{}, Counts: counts{}, Formatted: formatted{}}
