@@ -148,14 +148,17 @@ func RunGolden(t TB, h GoldenHarness, inputsPath, goldenPath string, update bool
 	t.Helper()
 	if err := PipeFixtures(h, inputsPath); err != nil {
 		t.Fatalf("%v", err)
+		return
 	}
 	got, err := RenderGolden(h)
 	if err != nil {
 		t.Fatalf("%v", err)
+		return
 	}
 	if update {
 		if err := os.MkdirAll(filepath.Dir(goldenPath), 0o755); err != nil {
 			t.Fatalf("%v", err)
+			return
 		}
 		if err := os.WriteFile(goldenPath, got, 0o644); err != nil {
 			t.Fatalf("%v", err)
@@ -165,9 +168,11 @@ func RunGolden(t TB, h GoldenHarness, inputsPath, goldenPath string, update bool
 	want, err := os.ReadFile(goldenPath)
 	if errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("golden file %s does not exist; run the test with its update flag to write it", goldenPath)
+		return
 	}
 	if err != nil {
 		t.Fatalf("%v", err)
+		return
 	}
 	if !bytes.Equal(got, want) {
 		t.Errorf("outputs differ from %s (run the test with its update flag to accept them):\n%s", goldenPath, lineDiff(string(want), string(got)))

@@ -1,0 +1,81 @@
+package runtime
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// strictInt decodes a record value as a decimal int64 and its event time
+// from the value.
+var strictInt = DeserializerFunc[int64](func(r *Record) (int64, error) {
+	return strconv.ParseInt(string(r.Value), 10, 64)
+})
+
+func TestAddSourceWithDeadLetterKeepsEachSourcesPolicy(t *testing.T) {
+	var good *collector[int64]
+	build := func(task *Task) error {
+		good = &collector[int64]{}
+		if err := AddSourceWithDeadLetter(task, SourceConfig[int64]{
+			Topic:        "lenient",
+			Deserializer: strictInt,
+			EventTime:    func(_ *Record, v int64) int64 { return v },
+		}, "lenient-dlq", good); err != nil {
+			return err
+		}
+		return AddSourceWithDeadLetter(task, SourceConfig[int64]{Topic: "strict", Deserializer: strictInt}, "", good)
+	}
+	d, err := NewDriver(DriverConfig{Dir: t.TempDir()}, build)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	ok(t, d.Pipe("lenient", []byte("k"), []byte("5000"), 1))
+	// A poison record goes to the dead-letter topic and does not move the
+	// watermark, even with a huge Kafka timestamp.
+	ok(t, d.Pipe("lenient", []byte("k"), []byte("five"), 1<<40, Header{Key: "h", Value: []byte("v")}))
+	ok(t, d.Pipe("lenient", []byte("k"), []byte("6000"), 2))
+	if got := good.values(); len(got) != 2 || got[0] != 5000 || got[1] != 6000 {
+		t.Fatalf("decoded values %v", got)
+	}
+	task := d.Task(0)
+	if wm := task.Watermarks().MaxEventTime(0); wm != 6000 {
+		t.Fatalf("max event time %d: the poison record moved it", wm)
+	}
+	dl := d.Output("lenient-dlq")
+	if len(dl) != 1 {
+		t.Fatalf("dead letters %+v", dl)
+	}
+	h := map[string]string{}
+	for _, x := range dl[0].Headers {
+		h[x.Key] = string(x.Value)
+	}
+	if string(dl[0].Value) != "five" || string(dl[0].Key) != "k" || dl[0].Timestamp != 1<<40 || h["h"] != "v" ||
+		h[HeaderDLQTopic] != "lenient" || h[HeaderDLQOffset] != "1" || !strings.Contains(h[HeaderDLQError], "invalid syntax") {
+		t.Fatalf("dead letter %+v %v", dl[0], h)
+	}
+	if s := task.Stats(); s.DecodeErrors != 1 || s.DeadLettered != 1 {
+		t.Fatalf("stats %+v", s)
+	}
+	// The other source of the same task stops on poison.
+	err = d.Pipe("strict", nil, []byte("x"), 3)
+	var derr *DecodeError
+	if !errors.As(err, &derr) || derr.Topic != "strict" {
+		t.Fatalf("a stop-policy source: %v", err)
+	}
+}
+
+func TestAddSourceWithDeadLetterNeedsASink(t *testing.T) {
+	s := testStore(t, StoreOptions{})
+	task := openTask(t, s, 0, TaskConfig{})
+	defer task.Close()
+	err := AddSourceWithDeadLetter(task, SourceConfig[int64]{Topic: "a", Deserializer: strictInt}, "a-dlq", Discard[int64]())
+	if err == nil || !strings.Contains(err.Error(), "no sink") {
+		t.Fatalf("dead-lettering without a sink: %v", err)
+	}
+	err = AddSourceWithDeadLetter(task, SourceConfig[int64]{Topic: "a"}, "a-dlq", Discard[int64]())
+	if err == nil || !strings.Contains(err.Error(), "no deserializer") {
+		t.Fatalf("no deserializer: %v", err)
+	}
+}
