@@ -300,7 +300,10 @@ func newRunner(ctx context.Context, p runtime.PipelineSpec, c config) (*runner, 
 		r.twoPCName[topic] = name
 		twoPCTopics[topic] = true
 	}
-	r.admCl, err = kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(c.brokers...)}, c.clientOpts...)...)
+	// The admin client lists offsets of partitions created a moment ago:
+	// it may refresh its metadata often.
+	r.admCl, err = kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(c.brokers...),
+		kgo.MetadataMinAge(100 * time.Millisecond), kgo.MetadataMaxAge(max(c.discovery, time.Second))}, c.clientOpts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("kafka: admin client: %w", err)
 	}
@@ -433,6 +436,9 @@ func (r *runner) sessionOpts(gen int) []kgo.Opt {
 		kgo.TransactionTimeout(c.txnTimeout),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 		kgo.RequireStableFetchOffsets(),
+		// franz-go's default long poll (5s) delays partitions assigned
+		// while a fetch waits; the Java client's 500ms keeps that short.
+		kgo.FetchMaxWait(500 * time.Millisecond),
 		kgo.ConsumeStartOffset(kgo.NewOffset().AtStart()),
 		kgo.MetadataMaxAge(c.discovery),
 		kgo.MetadataMinAge(minAge),
@@ -449,7 +455,7 @@ func (r *runner) sessionOpts(gen int) []kgo.Opt {
 		kgo.OnOffsetsFetched(func(_ context.Context, _ *kgo.Client, resp *kmsg.OffsetFetchResponse) error {
 			return r.offsetsFetched(gen, resp)
 		}),
-		kgo.AdjustFetchOffsetsFn((&startResolver{adm: r.adm, match: r.match, initial: r.topo.inputCounts}).adjust),
+		kgo.AdjustFetchOffsetsFn((&startResolver{adm: r.adm, refresh: r.admCl.ForceMetadataRefresh, match: r.match, initial: r.topo.inputCounts}).adjust),
 		kgo.WithLogger(kgoLogger{r.log}),
 	}
 	if c.instanceID != "" {

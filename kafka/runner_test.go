@@ -93,6 +93,22 @@ func (e *eosEnv) produce(recs []*kgo.Record) {
 	}
 }
 
+// produceFresh produces with a new client, which sees partitions added
+// since the environment's client loaded its metadata.
+func (e *eosEnv) produceFresh(recs []*kgo.Record) {
+	e.t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(e.brokers...), kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
+		e.t.Fatalf("producing: %v", err)
+	}
+}
+
 // waitCaughtUp waits until group has committed, for every partition of
 // topics, the partition's end offset.
 func (e *eosEnv) waitCaughtUp(ctx context.Context, group string, topics ...string) error {
@@ -276,15 +292,16 @@ func clickSpec(name, input, output, fileTopic string) runtime.PipelineSpec {
 
 // clicks generates click records and knows the exact window counts.
 type clicks struct {
-	users int
-	parts int32
-	step  int64 // ms between consecutive events
-	next  int
-	want  map[string]int64 // "user windowStart" -> count
+	prefix string // user name prefix
+	users  int
+	parts  int32
+	step   int64 // ms between consecutive events
+	next   int
+	want   map[string]int64 // "user windowStart" -> count
 }
 
 func newClicks(users int, parts int32, step int64) *clicks {
-	return &clicks{users: users, parts: parts, step: step, want: map[string]int64{}}
+	return &clicks{prefix: "u", users: users, parts: parts, step: step, want: map[string]int64{}}
 }
 
 // records returns the next n events, each on its key's partition, with
@@ -296,7 +313,7 @@ func (c *clicks) records(topic string, n int) []*kgo.Record {
 		c.next++
 		// A fixed pseudo-random user per sequence number.
 		u := int((uint64(seq)*0x9E3779B97F4A7C15)>>40) % c.users
-		user := fmt.Sprintf("u%05d", u)
+		user := fmt.Sprintf("%s%05d", c.prefix, u)
 		ts := clickBase + int64(seq)*c.step
 		start := ts - ts%60_000
 		c.want[fmt.Sprintf("%s %d", user, start)]++

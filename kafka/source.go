@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -100,14 +101,41 @@ func (m *inputMatcher) consumeOpts() []kgo.Opt {
 // rather than to offset 0.
 type startResolver struct {
 	adm     *kadm.Client
+	refresh func() // refreshes the admin client's metadata
 	match   *inputMatcher
 	initial map[string]int32 // partition counts of input topics at start
 }
 
 // adjust is the AdjustFetchOffsetsFn: committed offsets pass; the others
 // get their input's start position, or the earliest offset for
-// partitions and topics that appeared after the runner started.
+// partitions and topics that appeared after the runner started. Offsets
+// of partitions created a moment ago may not be listable yet: it retries
+// with fresh metadata for a few seconds.
 func (s *startResolver) adjust(ctx context.Context, offsets map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error) {
+	var err error
+	for attempt := 0; attempt < 50; attempt++ {
+		cp := make(map[string]map[int32]kgo.Offset, len(offsets))
+		for t, ps := range offsets {
+			cp[t] = make(map[int32]kgo.Offset, len(ps))
+			for p, o := range ps {
+				cp[t][p] = o
+			}
+		}
+		var out map[string]map[int32]kgo.Offset
+		if out, err = s.adjustOnce(ctx, cp); err == nil {
+			return out, nil
+		}
+		s.refresh()
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return nil, err
+}
+
+func (s *startResolver) adjustOnce(ctx context.Context, offsets map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error) {
 	type want struct {
 		topic string
 		part  int32
