@@ -473,6 +473,8 @@ func (g *plGen) emitDriverGolden(f *jen.File) {
 				))
 		} else {
 			keyArg = jen.Nil()
+			body = append(body, jen.If(jen.Id("key").Op("!=").Nil()).Block(
+				jen.Return(jen.Qual("errors", "New").Call(jen.Lit(fmt.Sprintf("source %s ignores keys (key format none): drop the fixture's \"key\"", src.Name))))))
 		}
 		if ps.value.format == spec.FormatJSON {
 			body = append(body,

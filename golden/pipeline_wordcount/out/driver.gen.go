@@ -4,6 +4,7 @@ package pipeline_wordcount
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"github.com/streamgen/streamgen/runtime"
 	"testing"
@@ -223,6 +224,9 @@ func (d *TestDriver) Golden(t testing.TB, inputsPath, goldenPath string, update 
 			},
 		}},
 		Sources: map[string]runtime.GoldenSource{"lines": func(key, value json.RawMessage, ts time.Time) error {
+			if key != nil {
+				return errors.New("source lines ignores keys (key format none): drop the fixture's \"key\"")
+			}
 			var v string
 			if err := json.Unmarshal(value, &v); err != nil {
 				return fmt.Errorf("value: %w", err)

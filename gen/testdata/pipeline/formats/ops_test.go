@@ -38,6 +38,15 @@ func (kinds) ProcessElement(c *KindsContext, v FmtEvent, out *runtime.Emitter[Fm
 	if err := c.State.Last.Set(c.Context, v); err != nil {
 		return err
 	}
+	if err := c.State.Ratio.Set(c.Context, float32(total)/float32(n+1)); err != nil {
+		return err
+	}
+	if err := c.State.ByTenant.Put(c.Context, []byte(v.Key.Tenant), v.Kind); err != nil {
+		return err
+	}
+	if err := c.State.Ids.Put(c.Context, c.Key(), v.ID.String()); err != nil {
+		return err
+	}
 	v.Amount = total
 	return out.Emit(v)
 }
@@ -142,6 +151,15 @@ func TestAvroFramingsAndSchemaResolution(t *testing.T) {
 	}
 	if last, ok := d.KindsLast(KindA); !ok || last.ID != id3 {
 		t.Fatalf("last A: %+v %v", last, ok)
+	}
+	if r, ok := d.KindsRatio(KindB); !ok || r != 2 {
+		t.Fatalf("ratio of B: %v %v", r, ok)
+	}
+	if m := d.KindsByTenant(KindB); !reflect.DeepEqual(m, map[string]Kind{"t1": KindB, "t2": KindB}) {
+		t.Fatalf("tenants of B: %v", m)
+	}
+	if m := d.KindsIds(KindA); !reflect.DeepEqual(m, map[Kind]string{KindA: id3.String()}) {
+		t.Fatalf("ids of A: %v", m)
 	}
 	if seen, ok := d.DedupSeen(id2); !ok || !seen {
 		t.Fatalf("dedup of id2: %v %v", seen, ok)
