@@ -81,8 +81,58 @@ func (totals) Result(key Status, w runtime.Window, acc float64) (string, error) 
 	return fmt.Sprintf("%s: %g in [%d,%d)", key, acc, w.Start, w.End), nil
 }
 
+// perDevice counts connections per port of a device, keyed by its MAC
+// address (an Avro fixed), and emits each device with its names so far.
+type perDevice struct{}
+
+func (perDevice) ProcessElement(c *PerDeviceContext, v Device, out *runtime.Emitter[Device]) error {
+	if c.Key() != v.Mac {
+		return fmt.Errorf("key %x is not the MAC %x", c.Key(), v.Mac)
+	}
+	if err := c.State.Names.Add(c.Context, v.Name); err != nil {
+		return err
+	}
+	n, _, err := c.State.Ports.Get(c.Context, v.Port)
+	if err != nil {
+		return err
+	}
+	if err := c.State.Ports.Put(c.Context, v.Port, n+1); err != nil {
+		return err
+	}
+	names, err := c.State.Names.Get(c.Context)
+	if err != nil {
+		return err
+	}
+	v.Name = strings.Join(names, ",")
+	return out.Emit(v)
+}
+
 func ops() Operators {
-	return Operators{Kinds: kinds{}, Dedup: dedup{}, Paid: paid{}, Totals: totals{}}
+	return Operators{Kinds: kinds{}, Dedup: dedup{}, Paid: paid{}, Totals: totals{}, PerDevice: perDevice{}}
+}
+
+func TestFixedAndInt32Keys(t *testing.T) {
+	d := NewTestDriver(t, ops())
+	mac := MAC{1, 2, 3, 4, 5, 6}
+	other := MAC{9, 9, 9, 9, 9, 9}
+	d.PipeDevices(Device{Mac: mac, Port: 80, Name: "a"}, at(0))
+	d.PipeDevices(Device{Mac: other, Port: 22, Name: "x"}, at(0))
+	d.PipeDevices(Device{Mac: mac, Port: 80, Name: "b"}, at(0))
+	d.PipeDevices(Device{Mac: mac, Port: 443, Name: "c"}, at(0))
+	var got []string
+	for _, o := range d.ReadDevicesOut() {
+		got = append(got, fmt.Sprintf("%x %d %s", o.Value.Mac, o.Value.Port, o.Value.Name))
+	}
+	want := []string{"010203040506 80 a", "090909090909 22 x", "010203040506 80 a,b", "010203040506 443 a,b,c"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("devices %q, want %q", got, want)
+	}
+	if m := d.PerDevicePorts(mac); !reflect.DeepEqual(m, map[int32]int64{80: 2, 443: 1}) {
+		t.Fatalf("ports %v", m)
+	}
+	if names := d.PerDeviceNames(other); !reflect.DeepEqual(names, []string{"x"}) {
+		t.Fatalf("names %q", names)
+	}
 }
 
 func at(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
