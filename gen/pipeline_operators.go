@@ -37,7 +37,7 @@ func (g *plGen) operatorsFile(f *jen.File) {
 		fields = append(fields, jen.Comment(comment(fmt.Sprintf("%s implements operators.%s (%s).", o.field, o.op.Name, opKindText(o.op)))))
 		fields = append(fields, jen.Id(o.field).Id(o.iface))
 	}
-	f.Comment(comment(fmt.Sprintf("Operators holds the user code of pipeline %s: one implementation per operator of the spec that runs user functions, in the order the data flows. Every field is required: NewPipeline names the operators left nil. A method set that does not match the spec is a compile error where the struct is filled.", g.s.Name)))
+	f.Comment(comment(fmt.Sprintf("Operators holds the user code of pipeline %s: one implementation per operator of the spec that runs user functions, in the order the data flows. Every field is required: NewPipeline names the operators left nil. A method set that does not match the spec is a compile error where the struct is filled. One implementation serves every task, and tasks may run concurrently: keep per-key data in keyed state.", g.s.Name)))
 	f.Type().Id("Operators").Struct(fields...)
 	f.Line()
 	for _, o := range g.ops {

@@ -44,7 +44,8 @@ type TrailsOperator interface {
 // per operator of the spec that runs user functions, in the order the data
 // flows. Every field is required: NewPipeline names the operators left nil. A
 // method set that does not match the spec is a compile error where the struct
-// is filled.
+// is filled. One implementation serves every task, and tasks may run
+// concurrently: keep per-key data in keyed state.
 type Operators struct {
 	// PageViews implements operators.page_views (filter).
 	PageViews PageViewsOperator

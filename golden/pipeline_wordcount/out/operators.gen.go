@@ -40,7 +40,8 @@ type FormattedOperator interface {
 // operator of the spec that runs user functions, in the order the data flows.
 // Every field is required: NewPipeline names the operators left nil. A method
 // set that does not match the spec is a compile error where the struct is
-// filled.
+// filled. One implementation serves every task, and tasks may run
+// concurrently: keep per-key data in keyed state.
 type Operators struct {
 	// Words implements operators.words (flat_map).
 	Words WordsOperator
