@@ -253,14 +253,24 @@ func growTopic(ctx context.Context, adm *kadm.Client, topic string, n int32) err
 	if err != nil && !errors.Is(err, kerr.InvalidPartitions) {
 		return fmt.Errorf("kafka: growing %s to %d partitions: %w", topic, n, err)
 	}
-	tds, lerr := adm.ListTopics(ctx, topic)
-	if lerr != nil {
-		return fmt.Errorf("kafka: growing %s: %w", topic, lerr)
+	// Listings come from metadata cached for a moment: look again until
+	// the new partitions show.
+	got := int32(0)
+	for attempt := 0; attempt < 30; attempt++ {
+		tds, lerr := adm.ListTopics(ctx, topic)
+		if lerr != nil {
+			return fmt.Errorf("kafka: growing %s: %w", topic, lerr)
+		}
+		if got = int32(len(tds[topic].Partitions)); got >= n {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(150 * time.Millisecond):
+		}
 	}
-	if got := int32(len(tds[topic].Partitions)); got < n {
-		return fmt.Errorf("kafka: growing %s to %d partitions: it has %d (%v)", topic, n, got, err)
-	}
-	return nil
+	return fmt.Errorf("kafka: growing %s to %d partitions: it has %d (%v)", topic, n, got, err)
 }
 
 // brokerMaxTxnTimeout returns the smallest transaction.max.timeout.ms the

@@ -369,7 +369,11 @@ func (r *runner) run(ctx context.Context) error {
 	defer stop()
 	backoff := 100 * time.Millisecond
 	for {
+		began := time.Now()
 		err := r.session(ctx)
+		if time.Since(began) > time.Minute {
+			backoff = 100 * time.Millisecond
+		}
 		var fatal *fatalError
 		switch {
 		case ctx.Err() != nil:

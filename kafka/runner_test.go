@@ -54,7 +54,10 @@ func newEOSEnv(t testing.TB, opts ...kfake.Opt) *eosEnv {
 		e.cluster = c
 		e.brokers = c.ListenAddrs()
 	}
-	cl, err := kgo.NewClient(kgo.SeedBrokers(e.brokers...), kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	// kadm answers from cached metadata up to MetadataMinAge old: keep it
+	// short, the tests create topics and partitions and list them.
+	cl, err := kgo.NewClient(kgo.SeedBrokers(e.brokers...), kgo.RecordPartitioner(kgo.ManualPartitioner()),
+		kgo.MetadataMinAge(50*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -807,5 +810,96 @@ func TestProcessingErrorIsFatal(t *testing.T) {
 	}
 	if len(got) != 0 {
 		t.Fatalf("the failed transaction's output is visible: %v", recordLines(got))
+	}
+}
+
+// Each violation of the checks at start is its own clear error, returned
+// before any record is read.
+func TestAdminChecks(t *testing.T) {
+	e := newEOSEnv(t)
+	in2 := e.topic("in2", 2, nil)
+	in3 := e.topic("in3", 3, nil)
+	out := e.topic("out", 2, nil)
+	name := e.name("admin")
+	deleteChangelog := e.name("deleting")
+	if _, err := e.adm.CreateTopic(context.Background(), 2, -1, map[string]*string{"cleanup.policy": kadm.StringPtr("delete")}, changelogTopic(deleteChangelog)); err != nil {
+		t.Fatal(err)
+	}
+	ok := func() runtime.PipelineSpec {
+		return copySpec(name, in2, out, runtime.StartPosition{}, runtime.ExactlyOnce)
+	}
+	with := func(f func(*runtime.PipelineSpec)) runtime.PipelineSpec {
+		s := ok()
+		f(&s)
+		return s
+	}
+	cases := []struct {
+		name string
+		spec runtime.PipelineSpec
+		opts []Opt
+		want string
+	}{
+		{"no name", with(func(s *runtime.PipelineSpec) { s.Name = "" }), nil, "has no name"},
+		{"no build", with(func(s *runtime.PipelineSpec) { s.Build = nil }), nil, "has no Build function"},
+		{"no inputs", with(func(s *runtime.PipelineSpec) { s.Inputs = nil }), nil, "has no inputs"},
+		{"no state dir", ok(), []Opt{StateDir("")}, "StateDir is required"},
+		{"no brokers", ok(), []Opt{Brokers()}, "no brokers"},
+		{"input without topics", with(func(s *runtime.PipelineSpec) { s.Inputs[0].Topics = nil }), nil, `input "in" names no topics and no topic pattern`},
+		{"topics and pattern", with(func(s *runtime.PipelineSpec) { s.Inputs[0].TopicPattern = "x.*" }), nil, `input "in" has both topics and a topic pattern`},
+		{"bad pattern", with(func(s *runtime.PipelineSpec) { s.Inputs[0].Topics, s.Inputs[0].TopicPattern = nil, "(" }), nil, `bad topic pattern "("`},
+		{"transaction timeout below the commit interval", ok(), []Opt{TransactionTimeout(50 * time.Millisecond)}, "must be longer than the commit interval"},
+		{"transaction timeout above the broker maximum", ok(), []Opt{TransactionTimeout(20 * time.Minute)}, "exceeds the brokers' transaction.max.timeout.ms (15m0s)"},
+		{"missing input topic", with(func(s *runtime.PipelineSpec) { s.Inputs[0].Topics = []string{e.name("nope")} }), nil,
+			fmt.Sprintf("input topic %q of input \"in\" does not exist", e.name("nope"))},
+		{"inputs not co-partitioned", with(func(s *runtime.PipelineSpec) { s.Inputs[0].Topics = []string{in2, in3} }), nil,
+			fmt.Sprintf("input topics are not co-partitioned (a task reads partition p of every input, so all need the same partition count): %s=2, %s=3", in2, in3)},
+		{"missing output topic", with(func(s *runtime.PipelineSpec) { s.Outputs[0].Topic = e.name("gone") }), nil,
+			fmt.Sprintf("output topic %q of output \"out\" does not exist (create it first: the runner does not create outputs)", e.name("gone"))},
+		{"fixed partition out of range", with(func(s *runtime.PipelineSpec) {
+			s.Outputs[0].Partitioner, s.Outputs[0].Partition = runtime.Fixed, 5
+		}), nil, fmt.Sprintf("output \"out\" writes fixed partition 5, but topic %q has 2 partitions", out)},
+		{"missing dead-letter topic", with(func(s *runtime.PipelineSpec) { s.Inputs[0].DeadLetterTopic = e.name("dlq") }), nil,
+			fmt.Sprintf("dead-letter topic %q of input \"in\" does not exist", e.name("dlq"))},
+		{"changelog not compacted", with(func(s *runtime.PipelineSpec) { s.Name = deleteChangelog }), nil,
+			fmt.Sprintf("changelog topic %s has cleanup.policy=delete; it must be compact", changelogTopic(deleteChangelog))},
+		{"output is the changelog", with(func(s *runtime.PipelineSpec) { s.Outputs[0].Topic = changelogTopic(name) }), nil, "writes the pipeline's own changelog topic"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			opts := append([]Opt{Brokers(e.brokers...), StateDir(t.TempDir()), Logger(newTestLogger(t))}, c.opts...)
+			err := Run(ctx, c.spec, opts...)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("Run: %v\nwant an error containing %q", err, c.want)
+			}
+			if ctx.Err() != nil {
+				t.Fatal("the check did not fail fast")
+			}
+		})
+	}
+	// None of the failed runs created the changelog; a good one creates it
+	// compacted with a partition per input partition.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	all, err := e.adm.ListTopics(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if all.Has(changelogTopic(name)) {
+		t.Fatal("a failed check created the changelog")
+	}
+	r := startRun(ok(), Brokers(e.brokers...), StateDir(t.TempDir()), Logger(newTestLogger(t)))
+	waitAssigned(t, ctx, e, name)
+	r.stop(t)
+	all, err = e.adm.ListTopics(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(all[changelogTopic(name)].Partitions); n != 2 {
+		t.Fatalf("changelog has %d partitions, want 2; topics %v", n, all.Names())
+	}
+	if err := checkCompacted(ctx, e.adm, changelogTopic(name)); err != nil {
+		t.Fatal(err)
 	}
 }
