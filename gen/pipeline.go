@@ -197,40 +197,21 @@ func newPipelineGen(s *spec.Spec, set *schema.Schema, opts Options) (*plGen, err
 		keyFunc:  map[string]string{},
 	}
 	g.pkg = NewNamer()
-	if set != nil {
-		var avroNamed, avroRoots []*schema.Type
-		for _, t := range set.Named {
-			if t.Origin == schema.FromAvro {
-				avroNamed = append(avroNamed, t)
-			}
+	if avro := avroPart(set); avro != nil {
+		g.avroSet = avro
+		ag, err := newAvroGen(avro, opts)
+		if err != nil {
+			return nil, err
 		}
-		for _, t := range set.Roots {
-			if t != nil && t.Origin == schema.FromAvro {
-				avroRoots = append(avroRoots, t)
-			}
+		g.avro = ag
+		for n := range ag.pkg.used {
+			g.pkg.Reserve(n)
 		}
-		if len(avroNamed) > 0 {
-			g.avroSet = &schema.Schema{Roots: avroRoots, Named: avroNamed, Files: set.Files}
-			ag, err := newAvroGen(g.avroSet, opts)
-			if err != nil {
-				return nil, err
-			}
-			g.avro = ag
-			for n := range ag.pkg.used {
-				g.pkg.Reserve(n)
-			}
-		}
-		hasJSON := false
-		for _, t := range set.Roots {
-			if t != nil && t.Origin == schema.FromJSONSchema {
-				hasJSON = true
-			}
-		}
-		if hasJSON {
-			g.json = newJSONGen(set)
-			for n := range g.json.names.used {
-				g.pkg.Reserve(n)
-			}
+	}
+	if hasJSONRoots(set) {
+		g.json = newJSONGen(set)
+		for n := range g.json.names.used {
+			g.pkg.Reserve(n)
 		}
 	}
 	g.pkg.Reserve("sgWindowValue")
@@ -338,24 +319,7 @@ func (g *plGen) fail(pos schema.Pos, path, format string, args ...any) {
 }
 
 // typeFiles generates the record types of the set.
-func (g *plGen) typeFiles() ([]File, error) {
-	var files []File
-	if g.avroSet != nil {
-		fs, err := Types(g.avroSet, g.opts)
-		if err != nil {
-			return nil, err
-		}
-		files = append(files, fs...)
-	}
-	if g.json != nil {
-		fs, err := JSONTypes(g.set, g.opts)
-		if err != nil {
-			return nil, err
-		}
-		files = append(files, fs...)
-	}
-	return files, nil
-}
+func (g *plGen) typeFiles() ([]File, error) { return SchemaFiles(g.set, g.opts) }
 
 // hasTypeFiles reports whether the type files carry the version check.
 func (g *plGen) hasTypeFiles() bool { return g.avroSet != nil || g.json != nil }

@@ -35,6 +35,7 @@ func TestCommands(t *testing.T) {
 	v1 := writeTemp(t, dir, "v1.avsc", clickV1)
 	v2 := writeTemp(t, dir, "v2.avsc", clickV2)
 	v3 := writeTemp(t, dir, "v3.avsc", clickV3NoDefault)
+	order := writeTemp(t, dir, "order.json", `{"$schema":"https://json-schema.org/draft/2020-12/schema","title":"Order","type":"object","required":["id"],"properties":{"id":{"type":"string","format":"uuid"},"qty":{"type":"integer","minimum":1}}}`)
 	bad := writeTemp(t, dir, "bad.avsc", `{"type":"record","name":"R","fields":[{"name":"a","type":"Nope"}]}`)
 	out := filepath.Join(dir, "events")
 	full := filepath.Join("..", "..", "spec", "testdata", "full", "streamgen.yaml")
@@ -60,6 +61,7 @@ func TestCommands(t *testing.T) {
 		{"types again changes nothing", []string{"types", "--out", out, v1}, 0, "", "", true},
 		{"types check up to date", []string{"types", "--check", "--out", out, v1}, 0, "", "", true},
 		{"types check stale", []string{"types", "--check", "--out", out, v2}, 1, "+\tDevice", "is stale", false},
+		{"types json schema", []string{"types", "--out", filepath.Join(dir, "orders"), order}, 0, "wrote json.gen.go", "", false},
 		{"types bad schema", []string{"types", "--out", out, bad}, 1, "", `bad.avsc:1:58: R.fields[0](a).type: unknown type "Nope"`, false},
 		{"compat backward ok", []string{"compat", "--level", "BACKWARD", v2, v1}, 0, "BACKWARD compatible", "", false},
 		{"compat backward broken", []string{"compat", "--level", "backward", v3, v2}, 1, "fields(referrer)", "", false},

@@ -32,7 +32,7 @@ func runTypes(args []string, stdout, stderr io.Writer) error {
 	if *withVersion {
 		opts.Version = version()
 	}
-	files, err := gen.Types(s, opts)
+	files, err := gen.SchemaFiles(s, opts)
 	if err != nil {
 		return err
 	}
