@@ -131,32 +131,33 @@ func Check(s *spec.Spec, set *schema.Schema, opts Options) (*Report, error) {
 		}
 		opts.RelTo = wd
 	}
+	r := &Report{}
+	var err error
+	if r.Generated, err = hasGenerated(s.Out); err != nil || !r.Generated {
+		return r, err
+	}
 	files, err := gen.Pipeline(s, set, opts.Gen)
 	if err != nil {
 		return nil, err
-	}
-	r := &Report{}
-	for _, f := range files {
-		data, err := os.ReadFile(filepath.Join(s.Out, f.Name))
-		if err == nil && bytes.HasPrefix(data, []byte("// "+gen.Header)) {
-			r.Generated = true
-			break
-		}
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return nil, err
-		}
-	}
-	if !r.Generated {
-		return r, nil
 	}
 	if r.Diff, err = gen.DiffDir(s.Out, files); err != nil {
 		return nil, err
 	}
 	if r.Diff != "" {
 		r.Stale = true
+		var which []string
+		for _, f := range files {
+			path := filepath.Join(s.Out, f.Name)
+			if old, err := os.ReadFile(path); err != nil || !bytes.Equal(old, f.Content) {
+				which = append(which, rel(opts.RelTo, path))
+			}
+		}
+		if len(which) == 0 {
+			which = []string{"generated files no longer produced in " + rel(opts.RelTo, s.Out)}
+		}
 		r.Problems = append(r.Problems, Problem{
 			Pos: s.Pos,
-			Msg: fmt.Sprintf("the generated code in %s is stale: run go generate (or streamgen generate)", rel(opts.RelTo, s.Out)),
+			Msg: fmt.Sprintf("the generated code is stale (%s): run go generate (or streamgen generate)", strings.Join(which, ", ")),
 		})
 		return r, nil
 	}
@@ -182,6 +183,30 @@ func Check(s *spec.Spec, set *schema.Schema, opts Options) (*Report, error) {
 	r.Problems = append(r.Problems, c.problems...)
 	sortProblems(r.Problems)
 	return r, nil
+}
+
+// hasGenerated reports whether dir holds a file streamgen generated.
+func hasGenerated(dir string) (bool, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), gen.GeneratedSuffix) {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			return false, err
+		}
+		if bytes.HasPrefix(data, []byte("// "+gen.Header)) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // checker checks the loaded packages of one spec.

@@ -51,7 +51,8 @@ type checkCase struct {
 	name  string
 	out   string            // the spec's out, "." by default
 	files map[string]string // user files, relative to the case directory; PKG is the package name
-	stale bool              // edit a generated file after generating
+	stale bool              // the generated code is stale: edit operators.gen.go after generating...
+	extra bool              // ...or add a generated file the generator no longer produces
 	nogen bool              // do not generate
 
 	want      []string // Problem.String() of every problem, in order
@@ -139,7 +140,17 @@ var cases = []checkCase{
 		},
 		stale:     true,
 		generated: true,
-		want:      []string{"streamgen.yaml:1:1: the generated code in stale is stale: run go generate (or streamgen generate)"},
+		want:      []string{"streamgen.yaml:1:1: the generated code is stale (stale/operators.gen.go): run go generate (or streamgen generate)"},
+	},
+	{
+		name: "leftover",
+		files: map[string]string{
+			"ops.go": header + clean + views + result + "var _ = Operators{Clean: clean{}, Views: views{}}\n",
+		},
+		stale:     true,
+		extra:     true,
+		generated: true,
+		want:      []string{"streamgen.yaml:1:1: the generated code is stale (generated files no longer produced in leftover): run go generate (or streamgen generate)"},
 	},
 	{
 		name:  "nogen",
@@ -177,7 +188,13 @@ func TestCheck(t *testing.T) {
 		if _, err := gen.WriteDir(s.Out, generated); err != nil {
 			t.Fatal(err)
 		}
-		if tc.stale {
+		switch {
+		case tc.extra:
+			old := "// " + gen.Header + "\n\npackage " + tc.name + "\n"
+			if err := os.WriteFile(filepath.Join(s.Out, "old.gen.go"), []byte(old), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		case tc.stale:
 			p := filepath.Join(s.Out, "operators.gen.go")
 			data, err := os.ReadFile(p)
 			if err != nil {
