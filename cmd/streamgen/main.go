@@ -19,6 +19,7 @@ type command struct {
 }
 
 var commands = map[string]command{
+	"init":     {"scaffold a new pipeline module (spec, schema, operators, tests, Makefile)", runInit},
 	"types":    {"generate Go types and codecs for a set of schema files", runTypes},
 	"generate": {"generate a pipeline's Go code from streamgen.yaml (for go generate)", runGenerate},
 	"check":    {"validate streamgen.yaml against its schemas, reporting every problem", runCheck},
