@@ -254,6 +254,10 @@ func FuzzUnmarshalAvro(f *testing.F) {
 		f.Add(s)
 	}
 	codec := referenceCodec(f)
+	model, err := avrorand.Parse(schemaText(f))
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var e Envelope
 		var err error
@@ -287,9 +291,15 @@ func FuzzUnmarshalAvro(f *testing.F) {
 		if d := avrorand.Diff(first, second); d != "" {
 			t.Fatalf("decode, encode, decode changed the value: %s", d)
 		}
+		// Where the input is the canonical encoding of what goavro reads
+		// in it, both must read the same value. (Non-canonical inputs, such
+		// as an int varint with bits beyond the 32nd, are read differently
+		// by goavro and by Java, whose reading the generated code follows.)
 		if orig, rest, err := codec.NativeFromBinary(data); err == nil && len(rest) == 0 {
-			if d := avrorand.Diff(normalize(orig), normalize(first)); d != "" {
-				t.Fatalf("the decoded value differs from goavro's reading of the input: %s", d)
+			if canon, err := model.Append(nil, orig, nil); err == nil && bytes.Equal(canon, data) {
+				if d := avrorand.Diff(normalize(orig), normalize(first)); d != "" {
+					t.Fatalf("the decoded value differs from goavro's reading of the input: %s", d)
+				}
 			}
 		}
 	})
