@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/streamgen/streamgen/internal/gotest"
 )
 
 const clickV1 = `{"type":"record","name":"Click","namespace":"com.acme","fields":[
@@ -44,6 +46,12 @@ func TestCommands(t *testing.T) {
 	genSpec := writeTemp(t, dir, "copy.yaml", strings1)
 	genStale := writeTemp(t, dir, "copy2.yaml", strings1+"commit: {interval: 1s}\n")
 	genAvro := writeTemp(t, dir, "copy3.yaml", "version: 1\nname: copy\nout: copy\nschemas: [v1.avsc]\nsources:\n  clicks: {topics: [c], value: {format: avro, type: com.acme.Click}}\nsinks:\n  out: {input: clicks, topic: out, value: {format: avro, type: com.acme.Click}}\n")
+	scaffold := filepath.Join(dir, "my-pipe")
+	scaffoldSpec := filepath.Join(scaffold, "streamgen.yaml")
+	// check loads the scaffold's packages with the go command: offline.
+	t.Setenv("GOFLAGS", "-mod=mod")
+	t.Setenv("GOPROXY", "off")
+	t.Setenv("GOWORK", "off")
 	genBad := writeTemp(t, dir, "bad.yaml", "version: 1\nname: copy\nsources:\n  a: {topics: [a], value: {format: string}}\noperators:\n  w: {input: a, window: {tumbling: 1m, reduce: {}}}\nsinks:\n  o: {input: w, topic: o, value: {format: string}}\n  p: {input: a, topic: p, value: {format: bytes}}\n")
 
 	tests := []struct {
@@ -82,6 +90,16 @@ func TestCommands(t *testing.T) {
 		{"generate reports every problem", []string{"generate", "--spec", genBad}, 1, "", "bad.yaml:6:14: operators.w.input: a window needs a keyed stream", false},
 		{"generate second problem", []string{"generate", "--spec", genBad}, 1, "", "bad.yaml:9:27: sinks.p.value: stream \"a\" carries string", false},
 		{"generate takes no arguments", []string{"generate", genSpec}, 2, "", "Usage: streamgen generate", false},
+		{"init scaffolds and generates", []string{"init", scaffold, "--module", "example.com/acme/my-pipe"}, 0, "wrote operators.gen.go", "", false},
+		{"init says it replaces streamgen", []string{"init", "--force", scaffold, "--module", "example.com/acme/my-pipe"}, 0, "go.mod replaces github.com/streamgen/streamgen with " + gotest.RepoRoot(), "", false},
+		{"init refuses a directory that is not empty", []string{"init", scaffold}, 1, "", "is not empty (use --force", false},
+		{"init names the pipeline after the directory", []string{"init", filepath.Join(dir, "Click Counts")}, 0, "Created pipeline click-counts (module example.com/click-counts)", "", false},
+		{"init refuses a bad name", []string{"init", "--name", "Clicks", filepath.Join(dir, "n1")}, 1, "", `--name "Clicks": a pipeline name is lower-case letters`, false},
+		{"init refuses a Go keyword", []string{"init", "--name", "func", filepath.Join(dir, "n2")}, 1, "", "its Go package name func is reserved", false},
+		{"init refuses a bad module path", []string{"init", "--module", "a b", filepath.Join(dir, "n3")}, 1, "", "--module: malformed import path", false},
+		{"init needs one directory", []string{"init"}, 2, "", "Usage: streamgen init", false},
+		{"check a scaffold loads its operators", []string{"check", scaffoldSpec}, 0, "generated code up to date; operators of package example.com/acme/my-pipe ok", "", false},
+		{"check --spec-only", []string{"check", "--spec-only", scaffoldSpec}, 0, "ok (1 sources, 3 operators, 2 sinks)\n", "", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
