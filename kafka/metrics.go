@@ -1,0 +1,385 @@
+package kafka
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/streamgen/streamgen/runtime"
+)
+
+// Metrics is the Prometheus Observer: it turns what the runner reports
+// into metrics (all named streamgen_*) and remembers the last commit and
+// abort for health checks. It is safe for concurrent use.
+//
+//	streamgen_records_in_total{topic,partition}        counter
+//	streamgen_records_out_total{topic}                 counter
+//	streamgen_consumer_lag{topic,partition}            gauge, records
+//	streamgen_task_watermark_seconds{task}             gauge, event time (unix seconds)
+//	streamgen_commit_duration_seconds                  histogram
+//	streamgen_commit_records                           histogram (outputs + changelog records per commit)
+//	streamgen_commit_bytes_total                       counter
+//	streamgen_commits_total                            counter
+//	streamgen_commit_aborts_total                      counter
+//	streamgen_last_commit_timestamp_seconds            gauge
+//	streamgen_state_size_bytes{task}                   gauge
+//	streamgen_dead_letter_records_total{topic}         counter (by dead-letter topic)
+//	streamgen_tasks_assigned                           gauge
+//
+// When tasks are revoked (TasksAssigned without them) their per-task and
+// per-partition series are removed, so dashboards do not show stale lag.
+type Metrics struct {
+	gatherer prometheus.Gatherer
+
+	recordsIn    *prometheus.CounterVec
+	recordsOut   *prometheus.CounterVec
+	lag          *prometheus.GaugeVec
+	watermark    *prometheus.GaugeVec
+	commitDur    prometheus.Histogram
+	commitRecs   prometheus.Histogram
+	commitBytes  prometheus.Counter
+	commits      prometheus.Counter
+	aborts       prometheus.Counter
+	lastCommit   prometheus.Gauge
+	stateSize    *prometheus.GaugeVec
+	deadLettered *prometheus.CounterVec
+	tasks        prometheus.Gauge
+
+	mu          sync.Mutex
+	lagSeries   map[lagKey]bool
+	assigned    map[int32]bool
+	lastOK      time.Time
+	lastAbort   time.Time
+	abortReason error
+	now         func() time.Time
+}
+
+type lagKey struct {
+	topic     string
+	partition int32
+}
+
+// NewMetrics registers streamgen's metrics with reg and returns the
+// Observer that feeds them. A nil reg means a new registry holding only
+// these metrics. /metrics (Serve) gathers from reg when it is also a
+// prometheus.Gatherer (a *prometheus.Registry is), else from
+// prometheus.DefaultGatherer. It panics if the metrics are already
+// registered with reg, as prometheus.MustRegister does.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	g, ok := reg.(prometheus.Gatherer)
+	if !ok {
+		g = prometheus.DefaultGatherer
+	}
+	m := &Metrics{
+		gatherer: g,
+		recordsIn: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "streamgen_records_in_total", Help: "Records read from input partitions.",
+		}, []string{"topic", "partition"}),
+		recordsOut: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "streamgen_records_out_total", Help: "Records written to output topics.",
+		}, []string{"topic"}),
+		lag: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "streamgen_consumer_lag", Help: "Records between an input partition's high watermark and the next offset to read.",
+		}, []string{"topic", "partition"}),
+		watermark: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "streamgen_task_watermark_seconds", Help: "A task's event-time watermark, in seconds since the Unix epoch.",
+		}, []string{"task"}),
+		commitDur: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "streamgen_commit_duration_seconds", Help: "Time to prepare and commit one transaction.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
+		}),
+		commitRecs: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "streamgen_commit_records", Help: "Records (outputs and changelog) carried by one commit.",
+			Buckets: prometheus.ExponentialBuckets(1, 4, 12),
+		}),
+		commitBytes: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "streamgen_commit_bytes_total", Help: "Bytes of the records carried by commits.",
+		}),
+		commits: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "streamgen_commits_total", Help: "Commits that succeeded.",
+		}),
+		aborts: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "streamgen_commit_aborts_total", Help: "Commits that were aborted.",
+		}),
+		lastCommit: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "streamgen_last_commit_timestamp_seconds", Help: "When the last commit succeeded, in seconds since the Unix epoch.",
+		}),
+		stateSize: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "streamgen_state_size_bytes", Help: "Estimated size of a task's local state.",
+		}, []string{"task"}),
+		deadLettered: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "streamgen_dead_letter_records_total", Help: "Records sent to a dead-letter topic.",
+		}, []string{"topic"}),
+		tasks: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "streamgen_tasks_assigned", Help: "Tasks (input partitions) this instance runs.",
+		}),
+		lagSeries: map[lagKey]bool{},
+		assigned:  map[int32]bool{},
+		now:       time.Now,
+	}
+	reg.MustRegister(m.recordsIn, m.recordsOut, m.lag, m.watermark, m.commitDur, m.commitRecs,
+		m.commitBytes, m.commits, m.aborts, m.lastCommit, m.stateSize, m.deadLettered, m.tasks)
+	return m
+}
+
+// Gatherer returns where /metrics reads from.
+func (m *Metrics) Gatherer() prometheus.Gatherer { return m.gatherer }
+
+func partitionLabel(p int32) string { return strconv.FormatInt(int64(p), 10) }
+
+// RecordsIn implements Observer.
+func (m *Metrics) RecordsIn(topic string, partition int32, n int) {
+	m.recordsIn.WithLabelValues(topic, partitionLabel(partition)).Add(float64(n))
+}
+
+// RecordsOut implements Observer.
+func (m *Metrics) RecordsOut(topic string, n int) {
+	m.recordsOut.WithLabelValues(topic).Add(float64(n))
+}
+
+// Lag implements Observer.
+func (m *Metrics) Lag(topic string, partition int32, lag int64) {
+	m.mu.Lock()
+	m.lagSeries[lagKey{topic, partition}] = true
+	m.mu.Unlock()
+	m.lag.WithLabelValues(topic, partitionLabel(partition)).Set(float64(lag))
+}
+
+// Watermark implements Observer. A task without a watermark yet
+// (runtime.NoWatermark) has no series.
+func (m *Metrics) Watermark(task int32, watermark int64) {
+	if watermark == runtime.NoWatermark {
+		m.watermark.DeleteLabelValues(partitionLabel(task))
+		return
+	}
+	m.watermark.WithLabelValues(partitionLabel(task)).Set(float64(watermark) / 1000)
+}
+
+// Committed implements Observer.
+func (m *Metrics) Committed(d time.Duration, records int, bytes int64) {
+	m.commitDur.Observe(d.Seconds())
+	m.commitRecs.Observe(float64(records))
+	m.commitBytes.Add(float64(bytes))
+	m.commits.Inc()
+	now := m.now()
+	m.lastCommit.Set(float64(now.UnixNano()) / 1e9)
+	m.mu.Lock()
+	m.lastOK = now
+	m.mu.Unlock()
+}
+
+// Aborted implements Observer.
+func (m *Metrics) Aborted(reason error) {
+	m.aborts.Inc()
+	if reason == nil {
+		reason = errors.New("commit aborted")
+	}
+	m.mu.Lock()
+	m.lastAbort, m.abortReason = m.now(), reason
+	m.mu.Unlock()
+}
+
+// StateSize implements Observer.
+func (m *Metrics) StateSize(task int32, bytes int64) {
+	m.stateSize.WithLabelValues(partitionLabel(task)).Set(float64(bytes))
+}
+
+// DeadLettered implements Observer.
+func (m *Metrics) DeadLettered(topic string) {
+	m.deadLettered.WithLabelValues(topic).Inc()
+}
+
+// TasksAssigned implements Observer. Series of tasks no longer assigned
+// (and lag of their partitions) are deleted.
+func (m *Metrics) TasksAssigned(tasks []int32) {
+	m.tasks.Set(float64(len(tasks)))
+	now := make(map[int32]bool, len(tasks))
+	for _, t := range tasks {
+		now[t] = true
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for t := range m.assigned {
+		if !now[t] {
+			m.watermark.DeleteLabelValues(partitionLabel(t))
+			m.stateSize.DeleteLabelValues(partitionLabel(t))
+		}
+	}
+	for k := range m.lagSeries {
+		if !now[k.partition] {
+			m.lag.DeleteLabelValues(k.topic, partitionLabel(k.partition))
+			delete(m.lagSeries, k)
+		}
+	}
+	m.assigned = now
+}
+
+// CommitHealth reports whether commits are going through: an error naming
+// the last abort's reason when the last commit attempt was aborted (and
+// none succeeded since), nil otherwise, and nil before the first commit.
+func (m *Metrics) CommitHealth() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.abortReason != nil && m.lastAbort.After(m.lastOK) {
+		return fmt.Errorf("last commit aborted at %s: %v", m.lastAbort.UTC().Format(time.RFC3339), m.abortReason)
+	}
+	return nil
+}
+
+var _ Observer = (*Metrics)(nil)
+
+// Observers returns an Observer that tells each of obs everything, in
+// order (for example Metrics and a test's recorder).
+func Observers(obs ...Observer) Observer { return multiObserver(obs) }
+
+type multiObserver []Observer
+
+func (o multiObserver) RecordsIn(topic string, partition int32, n int) {
+	for _, x := range o {
+		x.RecordsIn(topic, partition, n)
+	}
+}
+
+func (o multiObserver) RecordsOut(topic string, n int) {
+	for _, x := range o {
+		x.RecordsOut(topic, n)
+	}
+}
+
+func (o multiObserver) Lag(topic string, partition int32, lag int64) {
+	for _, x := range o {
+		x.Lag(topic, partition, lag)
+	}
+}
+
+func (o multiObserver) Watermark(task int32, watermark int64) {
+	for _, x := range o {
+		x.Watermark(task, watermark)
+	}
+}
+
+func (o multiObserver) Committed(d time.Duration, records int, bytes int64) {
+	for _, x := range o {
+		x.Committed(d, records, bytes)
+	}
+}
+
+func (o multiObserver) Aborted(reason error) {
+	for _, x := range o {
+		x.Aborted(reason)
+	}
+}
+
+func (o multiObserver) StateSize(task int32, bytes int64) {
+	for _, x := range o {
+		x.StateSize(task, bytes)
+	}
+}
+
+func (o multiObserver) DeadLettered(topic string) {
+	for _, x := range o {
+		x.DeadLettered(topic)
+	}
+}
+
+func (o multiObserver) TasksAssigned(tasks []int32) {
+	for _, x := range o {
+		x.TasksAssigned(tasks)
+	}
+}
+
+// Server serves /metrics and /healthz; Serve starts one.
+type Server struct {
+	ln  net.Listener
+	srv *http.Server
+	err chan error
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Serve listens on addr ("127.0.0.1:0" picks a free port) and serves, in
+// the background, the metrics of m on /metrics (Prometheus text or
+// OpenMetrics, as the scraper asks) and health on /healthz: 200 "ok" when
+// health returns nil, 503 with the error's text otherwise. A nil health
+// is always healthy; a nil m serves only /healthz.
+func Serve(addr string, m *Metrics, health func() error) (*Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("kafka: metrics listener: %w", err)
+	}
+	mux := http.NewServeMux()
+	if m != nil {
+		mux.Handle("GET /metrics", promhttp.HandlerFor(m.gatherer, promhttp.HandlerOpts{EnableOpenMetrics: true}))
+	}
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		if health != nil {
+			if err := health(); err != nil {
+				w.WriteHeader(http.StatusServiceUnavailable)
+				_, _ = io.WriteString(w, err.Error()+"\n")
+				return
+			}
+		}
+		_, _ = io.WriteString(w, "ok\n")
+	})
+	s := &Server{
+		ln:  ln,
+		srv: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second},
+		err: make(chan error, 1),
+	}
+	go func() {
+		err := s.srv.Serve(ln)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		s.err <- err
+	}()
+	return s, nil
+}
+
+// Addr returns the address the server listens on.
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// Close stops the server, letting requests in flight finish for up to
+// five seconds. Closing again returns the first result.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := s.srv.Shutdown(ctx); err != nil {
+			s.closeErr = err
+			return
+		}
+		s.closeErr = <-s.err
+	})
+	return s.closeErr
+}
+
+// NewLogger returns a structured logger writing to w in format "json"
+// (one JSON object per line, for log shippers) or "text" (logfmt-like
+// key=value, for terminals), at level and above.
+func NewLogger(w io.Writer, format string, level slog.Level) (*slog.Logger, error) {
+	opts := &slog.HandlerOptions{Level: level}
+	switch format {
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	case "text", "":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("kafka: unknown log format %q (want json or text)", format)
+}
