@@ -89,6 +89,7 @@ func TestCommands(t *testing.T) {
 		{"generate removes what it no longer produces", []string{"generate", "--spec", genSpec}, 0, "wrote types.gen.go", "", false},
 		{"generate reports every problem", []string{"generate", "--spec", genBad}, 1, "", "bad.yaml:6:14: operators.w.input: a window needs a keyed stream", false},
 		{"generate second problem", []string{"generate", "--spec", genBad}, 1, "", "bad.yaml:9:27: sinks.p.value: stream \"a\" carries string", false},
+		{"check generated code outside a module", []string{"check", genSpec}, 1, "", "copy.yaml:1:1: out: go list found no package copy in " + filepath.Join(dir, "copy") + ": is the directory inside a Go module?", false},
 		{"generate takes no arguments", []string{"generate", genSpec}, 2, "", "Usage: streamgen generate", false},
 		{"init scaffolds and generates", []string{"init", scaffold, "--module", "example.com/acme/my-pipe"}, 0, "wrote operators.gen.go", "", false},
 		{"init says it replaces streamgen", []string{"init", "--force", scaffold, "--module", "example.com/acme/my-pipe"}, 0, "go.mod replaces github.com/streamgen/streamgen with " + gotest.RepoRoot(), "", false},

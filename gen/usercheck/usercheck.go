@@ -249,7 +249,7 @@ func (c *checker) load() error {
 		}
 	}
 	if c.genPath == "" {
-		c.add(Problem{Pos: c.s.Pos, Path: "out", Msg: fmt.Sprintf("no Go package %s in %s among the packages of %s: is it inside a Go module?", c.opts.Gen.Package, rel(c.opts.RelTo, c.s.Out), rel(c.opts.RelTo, specDir))})
+		c.add(Problem{Pos: c.s.Pos, Path: "out", Msg: fmt.Sprintf("go list found no package %s in %s: is the directory inside a Go module?", c.opts.Gen.Package, rel(c.opts.RelTo, c.s.Out))})
 		for _, p := range pkgs {
 			c.listErrors(p)
 		}
