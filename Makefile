@@ -3,7 +3,7 @@ GO ?= go
 # Packages whose tests are slow to compile in parallel on 2 cores get -p 2.
 TESTFLAGS ?= -p 2 -timeout 20m
 
-.PHONY: demo test generate golden bench lint build
+.PHONY: demo test generate golden bench lint build broker
 
 ## demo: the clickstream example end to end (see README).
 demo:
@@ -34,3 +34,7 @@ lint:
 
 build:
 	$(GO) build -o bin/streamgen ./cmd/streamgen
+
+## broker: an embedded Kafka broker (kfake) on 127.0.0.1:9092 until Ctrl-C; BROKER_FLAGS="--topics clicks:8,views:8" adds topics.
+broker:
+	$(GO) run ./cmd/streamgen broker $(BROKER_FLAGS)

@@ -26,6 +26,7 @@ var commands = map[string]command{
 	"graph":    {"print the pipeline topology as Mermaid or Graphviz DOT", runGraph},
 	"compat":   {"check that a schema is compatible with its previous versions", runCompat},
 	"version":  {"print the streamgen version", runVersion},
+	"broker":   {"run an embedded Kafka broker for development until interrupted", runBroker},
 }
 
 // errUsage marks an error that already printed its usage.

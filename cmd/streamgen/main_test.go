@@ -101,6 +101,7 @@ func TestCommands(t *testing.T) {
 		{"init needs one directory", []string{"init"}, 2, "", "Usage: streamgen init", false},
 		{"check a scaffold loads its operators", []string{"check", scaffoldSpec}, 0, "generated code up to date; operators of package example.com/acme/my-pipe ok", "", false},
 		{"check --spec-only", []string{"check", "--spec-only", scaffoldSpec}, 0, "ok (1 sources, 3 operators, 2 sinks)\n", "", false},
+		{"broker refuses a bad topic list", []string{"broker", "--port", "0", "--topics", "clicks:x"}, 1, "", `streamgen broker: kafka: topic "clicks:x": partitions "x" is not a positive number`, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
