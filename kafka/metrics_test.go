@@ -18,7 +18,7 @@ import (
 	"github.com/streamgen/streamgen/runtime"
 )
 
-func get(t *testing.T, url string) (int, string) {
+func httpGet(t *testing.T, url string) (int, string) {
 	t.Helper()
 	resp, err := http.Get(url)
 	if err != nil {
@@ -56,7 +56,7 @@ func TestMetricsServe(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	code, body := get(t, "http://"+s.Addr()+"/metrics")
+	code, body := httpGet(t, "http://"+s.Addr()+"/metrics")
 	if code != 200 {
 		t.Fatalf("/metrics: %d %s", code, body)
 	}
@@ -86,7 +86,7 @@ func TestMetricsServe(t *testing.T) {
 
 	// Revoking task 3 drops its series; counters stay.
 	m.TasksAssigned([]int32{1})
-	_, body = get(t, "http://"+s.Addr()+"/metrics")
+	_, body = httpGet(t, "http://"+s.Addr()+"/metrics")
 	for _, gone := range []string{`streamgen_consumer_lag{partition="3"`, `streamgen_task_watermark_seconds{task="3"}`, `streamgen_state_size_bytes{task="3"}`} {
 		if strings.Contains(body, gone) {
 			t.Errorf("series %s survived the revocation", gone)
@@ -97,7 +97,7 @@ func TestMetricsServe(t *testing.T) {
 			t.Errorf("/metrics lacks %q after revocation", kept)
 		}
 	}
-	if code, body := get(t, "http://"+s.Addr()+"/healthz"); code != 200 || body != "ok\n" {
+	if code, body := httpGet(t, "http://"+s.Addr()+"/healthz"); code != 200 || body != "ok\n" {
 		t.Errorf("/healthz with nil health: %d %q", code, body)
 	}
 }
@@ -137,12 +137,12 @@ func TestMetricsHealth(t *testing.T) {
 	}
 	for _, st := range steps {
 		st.do()
-		code, body := get(t, url)
+		code, body := httpGet(t, url)
 		if code != st.wantCode || strings.TrimSpace(body) != st.wantBody {
 			t.Errorf("%s: /healthz %d %q, want %d %q", st.name, code, body, st.wantCode, st.wantBody)
 		}
 	}
-	if code, _ := get(t, "http://"+s.Addr()+"/metrics"); code != 200 {
+	if code, _ := httpGet(t, "http://"+s.Addr()+"/metrics"); code != 200 {
 		t.Errorf("/metrics of a private registry: %d", code)
 	}
 	if err := s.Close(); err != nil {
