@@ -1,0 +1,429 @@
+package kafka
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/streamgen/streamgen/runtime"
+)
+
+func envOf(kv map[string]string) func(string) string {
+	return func(k string) string { return kv[k] }
+}
+
+func TestParseMainFlags(t *testing.T) {
+	base := mainConfig{metricsAddr: DefaultMetricsAddr, logFormat: "json", logLevel: slog.LevelInfo, devPartitions: DefaultBrokerPartitions}
+	with := func(f func(c *mainConfig)) mainConfig {
+		c := base
+		f(&c)
+		return c
+	}
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		want    mainConfig
+		wantErr string
+	}{
+		{"defaults", nil, nil, base, ""},
+		{"flags", []string{"--brokers", "a:9092, b:9092", "--state-dir", "/var/lib/p", "--instance-id", "p-0", "--metrics-addr", "127.0.0.1:0", "--log-format", "text", "--log-level", "debug", "--schema-registry", "http://r:8081", "--auto-register"}, nil,
+			with(func(c *mainConfig) {
+				c.brokers, c.stateDir, c.instanceID, c.metricsAddr = []string{"a:9092", "b:9092"}, "/var/lib/p", "p-0", "127.0.0.1:0"
+				c.logFormat, c.logLevel, c.schemaRegistry, c.autoRegister = "text", slog.LevelDebug, []string{"http://r:8081"}, true
+			}), ""},
+		{"environment", nil, map[string]string{"KAFKA_BROKERS": "k1:9092,k2:9092", "SCHEMA_REGISTRY_URL": "http://r1,http://r2"},
+			with(func(c *mainConfig) {
+				c.brokers, c.schemaRegistry = []string{"k1:9092", "k2:9092"}, []string{"http://r1", "http://r2"}
+			}), ""},
+		{"flags beat the environment", []string{"--brokers", "flag:1"}, map[string]string{"KAFKA_BROKERS": "env:1"},
+			with(func(c *mainConfig) { c.brokers = []string{"flag:1"} }), ""},
+		{"dev", []string{"--dev", "--dev-partitions", "2"}, nil,
+			with(func(c *mainConfig) { c.dev, c.devPartitions, c.logFormat, c.autoRegister = true, 2, "text", true }), ""},
+		{"dev with json logs", []string{"--dev", "--log-format=json"}, nil,
+			with(func(c *mainConfig) { c.dev, c.autoRegister = true, true }), ""},
+		{"metrics off", []string{"--metrics-addr="}, nil, with(func(c *mainConfig) { c.metricsAddr = "" }), ""},
+		{"bad log format", []string{"--log-format", "xml"}, nil, mainConfig{}, `--log-format "xml": want json or text`},
+		{"bad log level", []string{"--log-level", "loud"}, nil, mainConfig{}, `--log-level "loud"`},
+		{"bad partitions", []string{"--dev-partitions", "0"}, nil, mainConfig{}, "--dev-partitions 0"},
+		{"unknown flag", []string{"--frob"}, nil, mainConfig{}, "flag provided but not defined: -frob"},
+		{"arguments", []string{"extra"}, nil, mainConfig{}, `unexpected arguments ["extra"]`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var stderr bytes.Buffer
+			got, err := parseMainFlags("p", tc.args, envOf(tc.env), &stderr)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Fatalf("config\n%+v\nwant\n%+v", got, tc.want)
+			}
+		})
+	}
+	var stderr bytes.Buffer
+	if _, err := parseMainFlags("clicks", []string{"-h"}, envOf(nil), &stderr); !errors.Is(err, flag.ErrHelp) {
+		t.Errorf("-h: %v", err)
+	}
+	if !strings.Contains(stderr.String(), "Usage: clicks [flags]") || !strings.Contains(stderr.String(), "-schema-registry") {
+		t.Errorf("usage text:\n%s", &stderr)
+	}
+}
+
+func TestMainConfigComplete(t *testing.T) {
+	tests := []struct {
+		name    string
+		flags   mainConfig
+		given   config
+		want    mainConfig
+		wantErr string
+	}{
+		{"flags", mainConfig{brokers: []string{"b:1"}, stateDir: "/s"}, config{}, mainConfig{brokers: []string{"b:1"}, stateDir: "/s"}, ""},
+		{"options fill the gaps", mainConfig{}, config{brokers: []string{"o:1"}, stateDir: "/o", instanceID: "i"},
+			mainConfig{brokers: []string{"o:1"}, stateDir: "/o", instanceID: "i"}, ""},
+		{"flags win", mainConfig{brokers: []string{"f:1"}, stateDir: "/f", instanceID: "f"}, config{brokers: []string{"o:1"}, stateDir: "/o", instanceID: "o"},
+			mainConfig{brokers: []string{"f:1"}, stateDir: "/f", instanceID: "f"}, ""},
+		{"no state dir", mainConfig{brokers: []string{"b:1"}}, config{}, mainConfig{}, "--state-dir is required (or run with --dev)"},
+		{"no brokers", mainConfig{stateDir: "/s"}, config{}, mainConfig{}, "no brokers: pass --brokers or set KAFKA_BROKERS"},
+		{"dev needs neither", mainConfig{dev: true}, config{}, mainConfig{dev: true}, ""},
+	}
+	for _, tc := range tests {
+		c := tc.flags
+		err := c.complete(&tc.given)
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("%s: error %v, want %q", tc.name, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil || !reflect.DeepEqual(c, tc.want) {
+			t.Errorf("%s: %+v, %v; want %+v", tc.name, c, err, tc.want)
+		}
+	}
+}
+
+func TestDevTopics(t *testing.T) {
+	p := runtime.PipelineSpec{
+		Inputs: []runtime.InputSpec{
+			{Name: "a", Topics: []string{"clicks", "views"}, DeadLetterTopic: "dlq"},
+			{Name: "b", TopicPattern: "logs-.*", DeadLetterTopic: "dlq"},
+		},
+		Outputs: []runtime.OutputSpec{{Name: "o", Topic: "counts"}, {Name: "p", Topic: "clicks"}},
+	}
+	want := []TopicConfig{{"clicks", 3}, {"counts", 3}, {"dlq", 3}, {"views", 3}}
+	if got := devTopics(&p, 3); !reflect.DeepEqual(got, want) {
+		t.Errorf("devTopics = %v, want %v", got, want)
+	}
+}
+
+// lineReader collects what runMain prints, line by line.
+type lineReader struct {
+	mu    sync.Mutex
+	lines []string
+	more  chan struct{}
+}
+
+func newLineReader(r io.Reader) *lineReader {
+	lr := &lineReader{more: make(chan struct{}, 1)}
+	go func() {
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			lr.mu.Lock()
+			lr.lines = append(lr.lines, sc.Text())
+			lr.mu.Unlock()
+			select {
+			case lr.more <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	return lr
+}
+
+// waitFor returns the first line with prefix.
+func (lr *lineReader) waitFor(ctx context.Context, t *testing.T, prefix string) string {
+	t.Helper()
+	for {
+		lr.mu.Lock()
+		for _, l := range lr.lines {
+			if strings.HasPrefix(l, prefix) {
+				lr.mu.Unlock()
+				return l
+			}
+		}
+		got := strings.Join(lr.lines, "\n")
+		lr.mu.Unlock()
+		select {
+		case <-lr.more:
+		case <-ctx.Done():
+			t.Fatalf("no line starting with %q in:\n%s", prefix, got)
+		}
+	}
+}
+
+// field returns the whitespace-separated word after marker in line.
+func field(t *testing.T, line, marker string) string {
+	t.Helper()
+	_, rest, ok := strings.Cut(line, marker)
+	if !ok {
+		t.Fatalf("%q lacks %q", line, marker)
+	}
+	return strings.Fields(rest)[0]
+}
+
+// syncBuffer is a bytes.Buffer safe for the logger's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestMainDev runs a pipeline the way its generated main does, with
+// --dev: an embedded broker with the pipeline's topics, a temporary state
+// directory, an in-memory Schema Registry the pipeline's Confluent
+// framing is connected to, metrics and health, JSON logs; then stops it
+// as SIGINT would (the context ends).
+func TestMainDev(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+
+	f := NewConfluentFraming()
+	spec := runtime.PipelineSpec{
+		Name:    "dev-ids",
+		Inputs:  []runtime.InputSpec{{Name: "users", Topics: []string{"users"}, Start: runtime.StartPosition{Mode: runtime.StartEarliest}, DeadLetterTopic: "users-dlq"}},
+		Outputs: []runtime.OutputSpec{{Name: "ids", Topic: "ids"}},
+		Build:   userIDsBuild(f, "users", "ids", "users-dlq"),
+	}
+	pr, pw := io.Pipe()
+	out := newLineReader(pr)
+	var stderr syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		args := []string{"--dev", "--dev-partitions", "2", "--metrics-addr", "127.0.0.1:0", "--log-format", "json"}
+		done <- runMain(runCtx, spec, args, envOf(nil), pw, &stderr, []Opt{SchemaRegistryFramings(f)})
+		pw.Close()
+	}()
+
+	addr := field(t, out.waitFor(ctx, t, "dev: embedded Kafka broker on "), "broker on ")
+	stateDir := field(t, out.waitFor(ctx, t, "dev: state in "), "state in ")
+	registry := field(t, out.waitFor(ctx, t, "dev: in-memory Schema Registry at "), "Registry at ")
+	metricsAddr := strings.TrimSuffix(strings.TrimPrefix(field(t, out.waitFor(ctx, t, "metrics on "), "metrics on "), "http://"), "/metrics,")
+
+	counts := partitionCounts(t, addr)
+	for _, topic := range []string{"users", "users-dlq", "ids"} {
+		if counts[topic] != 2 {
+			t.Fatalf("dev topics %v: want %s with 2 partitions", counts, topic)
+		}
+	}
+	if _, err := os.Stat(stateDir); err != nil {
+		t.Fatalf("state dir: %v", err)
+	}
+
+	// A producer registers its schema with the dev registry; the pipeline
+	// reads through the framing Main connected to the same registry.
+	producer, err := NewConfluentFramingURL([]string{registry}, AutoRegister(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := mustAvro(t, userV1)
+	var recs []*kgo.Record
+	for _, id := range []string{"a", "b", "c"} {
+		v, err := producer.Frame(nil, "users", false, user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, &kgo.Record{Topic: "users", Key: []byte(id), Value: append(v, goavroEncode(t, userV1, map[string]any{"id": id, "age": int32(1)})...)})
+	}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	cl.Close()
+	var got []string
+	for _, r := range readTopicCommitted(ctx, t, addr, "ids", 3) {
+		got = append(got, string(r.Value))
+	}
+	slices.Sort(got)
+	if strings.Join(got, ",") != "a,b,c" {
+		t.Fatalf("outputs %v", got)
+	}
+
+	// Metrics and health while it runs.
+	code, body := httpGet(t, "http://"+metricsAddr+"/metrics")
+	if code != 200 || !strings.Contains(body, `streamgen_records_out_total{topic="ids"} 3`) || !strings.Contains(body, "go_goroutines") {
+		t.Errorf("/metrics %d:\n%s", code, body)
+	}
+	if code, body := httpGet(t, "http://"+metricsAddr+"/healthz"); code != 200 {
+		t.Errorf("/healthz %d %q", code, body)
+	}
+
+	stop()
+	if err := <-done; err != nil {
+		t.Fatalf("runMain: %v\n%s", err, stderr.String())
+	}
+	if _, err := os.Stat(stateDir); !os.IsNotExist(err) {
+		t.Errorf("temporary state dir survives: %v", err)
+	}
+	// Logs are JSON lines naming the pipeline.
+	var starting bool
+	for _, line := range strings.Split(strings.TrimSpace(stderr.String()), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("log line is not JSON: %q", line)
+		}
+		if rec["msg"] == "pipeline starting" && rec["pipeline"] == "dev-ids" && rec["state_dir"] == stateDir {
+			starting = true
+		}
+	}
+	if !starting {
+		t.Errorf("no 'pipeline starting' log:\n%s", stderr.String())
+	}
+}
+
+func TestMainErrors(t *testing.T) {
+	spec := runtime.PipelineSpec{
+		Name:    "errs",
+		Inputs:  []runtime.InputSpec{{Name: "in", Topics: []string{"missing-input"}}},
+		Outputs: []runtime.OutputSpec{{Name: "out", Topic: "ids"}},
+		Build:   func(*runtime.Task) error { return nil },
+	}
+	b, err := StartBroker(BrokerConfig{Topics: []TopicConfig{{"ids", 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	dir := t.TempDir()
+	tests := []struct {
+		name      string
+		args      []string
+		opts      []Opt
+		wantUsage bool
+		want      string
+	}{
+		{"no state dir", []string{"--brokers", b.Addr()}, nil, true, "errs: --state-dir is required"},
+		{"bad flag", []string{"--log-format", "xml"}, nil, true, `errs: --log-format "xml"`},
+		{"registry needed", []string{"--brokers", b.Addr(), "--state-dir", dir, "--metrics-addr="}, []Opt{SchemaRegistryFramings(NewConfluentFraming())}, false, "pass --schema-registry or set SCHEMA_REGISTRY_URL"},
+		{"metrics address taken", []string{"--brokers", b.Addr(), "--state-dir", dir, "--metrics-addr", b.Addr()}, nil, false, "metrics listener"},
+		{"run fails", []string{"--brokers", b.Addr(), "--state-dir", dir, "--metrics-addr="}, []Opt{StateDir("/ignored")}, false, `input topic "missing-input" of input "in" does not exist`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			var stdout, stderr syncBuffer
+			err := runMain(ctx, spec, tc.args, envOf(nil), &stdout, &stderr, tc.opts)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if errors.Is(err, errMainUsage) != tc.wantUsage {
+				t.Errorf("usage error %v, want %v: %v", errors.Is(err, errMainUsage), tc.wantUsage, err)
+			}
+			if !strings.Contains(err.Error()+stderr.String(), tc.want) {
+				t.Errorf("error %q, stderr %q; want %q", err, stderr.String(), tc.want)
+			}
+		})
+	}
+	ctx := context.Background()
+	if err := runMain(ctx, spec, []string{"--help"}, envOf(nil), io.Discard, io.Discard, nil); !errors.Is(err, flag.ErrHelp) {
+		t.Errorf("--help: %v", err)
+	}
+}
+
+// mainChildEnv makes TestMainSignals run Main itself (in a child process
+// the parent started from the test binary).
+const mainChildEnv = "STREAMGEN_KAFKA_MAIN_CHILD"
+
+// TestMainSignals runs Main in a child process with --dev and sends it
+// SIGTERM (and SIGINT): it commits, stops and exits 0, logging that the
+// pipeline stopped.
+func TestMainSignals(t *testing.T) {
+	if os.Getenv(mainChildEnv) != "" {
+		os.Args = []string{"dev-ids", "--dev", "--metrics-addr", "127.0.0.1:0", "--log-format", "text"}
+		f := NewConfluentFraming()
+		Main(runtime.PipelineSpec{
+			Name:    "signal-ids",
+			Inputs:  []runtime.InputSpec{{Name: "users", Topics: []string{"users"}}},
+			Outputs: []runtime.OutputSpec{{Name: "ids", Topic: "ids"}},
+			Build:   userIDsBuild(f, "users", "ids", ""),
+		}, SchemaRegistryFramings(f))
+		return
+	}
+	for _, sig := range []os.Signal{syscall.SIGTERM, os.Interrupt} {
+		t.Run(sig.String(), func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestMainSignals$")
+			cmd.Env = append(os.Environ(), mainChildEnv+"=1")
+			pr, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var stderr syncBuffer
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			out := newLineReader(pr)
+			metrics := strings.TrimSuffix(strings.TrimPrefix(field(t, out.waitFor(ctx, t, "metrics on "), "metrics on "), "http://"), "/metrics,")
+			// Wait until the pipeline runs (it has logged its start).
+			for !strings.Contains(stderr.String(), "pipeline starting") {
+				select {
+				case <-ctx.Done():
+					t.Fatalf("child never started:\n%s", stderr.String())
+				case <-time.After(10 * time.Millisecond):
+				}
+			}
+			if code, _ := httpGet(t, "http://"+metrics+"/healthz"); code != 200 {
+				t.Errorf("/healthz %d", code)
+			}
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			err = cmd.Wait()
+			if err != nil {
+				t.Fatalf("child exited with %v\n%s", err, stderr.String())
+			}
+			if !strings.Contains(stderr.String(), `msg="pipeline stopped" pipeline=signal-ids`) {
+				t.Errorf("no clean stop in the logs:\n%s", stderr.String())
+			}
+		})
+	}
+}
