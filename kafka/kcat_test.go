@@ -1,0 +1,138 @@
+package kafka
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/streamgen/streamgen/runtime"
+)
+
+// kcatPath finds kcat. Without it the test is skipped, except under CI
+// (.ci/setup installs it), where its absence is a failure.
+func kcatPath(t *testing.T) string {
+	t.Helper()
+	p, err := exec.LookPath("kcat")
+	if err == nil {
+		return p
+	}
+	if ci := os.Getenv("CI"); ci != "" && ci != "false" && ci != "0" {
+		t.Fatalf("kcat is not installed (CI=%s; .ci/setup installs it): %v", ci, err)
+	}
+	t.Skipf("kcat is not installed: %v", err)
+	return ""
+}
+
+func kcat(ctx context.Context, t *testing.T, bin string, stdin string, args ...string) string {
+	t.Helper()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("kcat %s: %v\n%s", strings.Join(args, " "), err, &stderr)
+	}
+	return stdout.String()
+}
+
+// upperBuild upper-cases string values from input to output, keeping keys.
+func upperBuild(input, output string) runtime.BuildFunc {
+	return func(t *runtime.Task) error {
+		sink, err := runtime.NewSink(t, output, runtime.ValueSerializer[string](runtime.StringCodec{}))
+		if err != nil {
+			return err
+		}
+		_, err = runtime.AddSource(t, runtime.SourceConfig[string]{
+			Topic:        input,
+			Deserializer: runtime.ValueDeserializer[string](runtime.StringCodec{}),
+		}, runtime.Map(func(_ *runtime.Context, v string) (string, error) { return strings.ToUpper(v), nil }, sink))
+		return err
+	}
+}
+
+// TestKcatInterop produces with kcat into a kfake broker, runs a pipeline
+// through Run, and reads the transactional output back with kcat at
+// read_committed: the exact records, keys kept, in order per key.
+func TestKcatInterop(t *testing.T) {
+	bin := kcatPath(t)
+	b, err := StartBroker(BrokerConfig{Topics: []TopicConfig{{"kc-in", 3}, {"kc-out", 3}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+
+	// Metadata as kcat sees it.
+	meta := kcat(ctx, t, bin, "", "-b", b.Addr(), "-L", "-t", "kc-in")
+	if !strings.Contains(meta, `topic "kc-in" with 3 partitions`) {
+		t.Fatalf("kcat -L:\n%s", meta)
+	}
+
+	input := "alice:hello\nbob:world\nalice:again\ncarol:x\nbob:bye\n"
+	kcat(ctx, t, bin, input, "-b", b.Addr(), "-P", "-t", "kc-in", "-K:")
+
+	spec := runtime.PipelineSpec{
+		Name:    "kcat-upper",
+		Inputs:  []runtime.InputSpec{{Name: "in", Topics: []string{"kc-in"}, Start: runtime.StartPosition{Mode: runtime.StartEarliest}}},
+		Outputs: []runtime.OutputSpec{{Name: "out", Topic: "kc-out"}},
+		Build:   upperBuild("kc-in", "kc-out"),
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- Run(runCtx, spec, Brokers(b.Addr()), StateDir(t.TempDir()), Logger(discardLogger())) }()
+	defer func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}()
+
+	// Read everything committed so far; -e stops at the end of each
+	// partition, so read again until all five outputs are there.
+	var lines []string
+	for len(lines) < 5 {
+		out := kcat(ctx, t, bin, "", "-b", b.Addr(), "-C", "-t", "kc-out", "-o", "beginning", "-e", "-q",
+			"-X", "isolation.level=read_committed", "-f", "%p %k:%s\n")
+		lines = strings.Split(strings.TrimSpace(out), "\n")
+		if strings.TrimSpace(out) == "" {
+			lines = nil
+		}
+		if len(lines) < 5 {
+			select {
+			case <-ctx.Done():
+				t.Fatalf("kcat read %d of 5 outputs: %q", len(lines), lines)
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}
+
+	// Group by partition: the output of a key stays on one partition, in
+	// input order.
+	byKey := map[string][]string{}
+	partOf := map[string]string{}
+	for _, l := range lines {
+		part, kv, _ := strings.Cut(l, " ")
+		k, v, _ := strings.Cut(kv, ":")
+		if p, ok := partOf[k]; ok && p != part {
+			t.Errorf("key %s on partitions %s and %s", k, p, part)
+		}
+		partOf[k] = part
+		byKey[k] = append(byKey[k], v)
+	}
+	want := map[string][]string{"alice": {"HELLO", "AGAIN"}, "bob": {"WORLD", "BYE"}, "carol": {"X"}}
+	if !reflect.DeepEqual(byKey, want) {
+		keys := make([]string, 0, len(byKey))
+		for k := range byKey {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		t.Fatalf("outputs by key %v (keys %v), want %v", byKey, keys, want)
+	}
+}
