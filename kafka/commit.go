@@ -178,6 +178,12 @@ func (r *runner) commit() error {
 	committed, err := r.sess.End(kgo.PreTxnCommitFnContext(ctx, fn), kgo.TryCommit)
 	r.txnBegun = false
 	if err != nil {
+		// The outcome is unknown (the commit may have happened): the
+		// pre-committed 2PC handles are left for Recover, which reads
+		// the committed offsets' metadata when a task is next opened.
+		for _, t := range prepared {
+			t.precommitted = nil
+		}
 		r.abortTasks(prepared, err)
 		if isFatalKafkaErr(err) {
 			return &fatalError{fmt.Errorf("kafka: committing: %w", err)}
@@ -348,6 +354,7 @@ func (r *runner) abortTasks(tasks []*task, cause error) {
 		r.abort2PC(t)
 		t.resetWork()
 	}
+	r.aborts++
 	r.obs.Aborted(cause)
 	r.log.Info("transaction aborted", "cause", cause)
 }

@@ -168,6 +168,10 @@ func newConfig(opts []Opt) config {
 // group membership, a failed transaction): drop them and rejoin.
 var errMigrated = errors.New("kafka: tasks migrated")
 
+// errRewind asks for an abort of the transaction (the consumer goes back
+// to the committed offsets) without ending the session.
+var errRewind = errors.New("kafka: rewinding to the committed offsets")
+
 // fatalError is an error that ends Run.
 type fatalError struct{ err error }
 
@@ -246,6 +250,11 @@ type runner struct {
 	lastCommit time.Time
 	errMu      sync.Mutex
 	produceErr error
+	aborts     int // transactions aborted, to spot a rewind
+
+	// pendingRecover holds 2PC handles from fetched offsets of tasks not
+	// open yet.
+	pendingRecover map[int32]map[string][]Handle
 }
 
 func newRunner(ctx context.Context, p runtime.PipelineSpec, c config) (*runner, error) {
@@ -529,6 +538,7 @@ func (r *runner) session(ctx context.Context) (err error) {
 	}
 	r.sess = sess
 	r.txnBegun = false
+	r.pendingRecover = map[int32]map[string][]Handle{}
 	r.clearProduceErr()
 	defer func() {
 		r.closeTasks()
@@ -555,7 +565,7 @@ func (r *runner) session(ctx context.Context) (err error) {
 		if ctx.Err() != nil {
 			return r.shutdown()
 		}
-		if err := r.handleEvents(ctx, gen); err != nil {
+		if err := r.handleEvents(ctx, gen, nil); err != nil {
 			return err
 		}
 		if err := r.advanceProcessingTime(); err != nil {
@@ -577,11 +587,22 @@ func (r *runner) session(ctx context.Context) (err error) {
 					r.log.Warn("fetch error", "topic", topic, "partition", p, "err", err)
 				}
 			})
-			if err := r.handleEvents(ctx, gen); err != nil {
+			aborts := r.aborts
+			if err := r.handleEvents(ctx, gen, &fetches); err != nil {
 				return err
 			}
-			if err := r.process(fetches); err != nil {
-				return r.failed(err)
+			// An abort while these records were in hand rewound the
+			// consumer to the committed offsets: they come again.
+			if r.aborts == aborts {
+				if err := r.process(fetches); err != nil {
+					if errors.Is(err, errRewind) {
+						if err := r.endAbort(err); err != nil {
+							return err
+						}
+						continue
+					}
+					return r.failed(err)
+				}
 			}
 		}
 		if r.commitDue() {
@@ -628,21 +649,22 @@ func (r *runner) commitDue() bool {
 	return false
 }
 
-// handleEvents applies the group's news in order: revocations abort the
-// transaction and close tasks; assignments open and restore tasks (after
-// committing the work in flight, so no transaction stays open during a
-// restore); fetched offsets recover 2PC sinks.
-func (r *runner) handleEvents(ctx context.Context, gen int) error {
+// handleEvents applies the group's news in order. Revocations abort the
+// transaction and close the tasks (a task revoked and assigned again is
+// reopened: another instance may have run it in between). Assignments open
+// and restore tasks with no transaction open: at the top of the loop the
+// work in flight is committed first; with polled records in hand (inHand)
+// opening waits for the top of the loop, unless the records include some
+// of the new tasks', in which case the transaction is aborted, which
+// rewinds the consumer so those records come again. Fetched offsets
+// recover the 2PC sinks of the tasks they belong to.
+func (r *runner) handleEvents(ctx context.Context, gen int, inHand *kgo.Fetches) error {
 	evs := r.drain()
-	if len(evs) == 0 {
-		return nil
-	}
 	var (
-		toOpen  []int32
 		abort   bool
 		changed bool
+		revoked = map[int32]bool{}
 	)
-	recover := map[int32]map[string][]Handle{}
 	for _, ev := range evs {
 		if ev.gen != gen {
 			continue
@@ -655,9 +677,6 @@ func (r *runner) handleEvents(ctx context.Context, gen int) error {
 				}
 				for _, p := range ps {
 					r.owned[topic][p] = true
-					if r.tasks[p] == nil && !containsID(toOpen, p) {
-						toOpen = append(toOpen, p)
-					}
 				}
 			}
 			changed = true
@@ -669,17 +688,18 @@ func (r *runner) handleEvents(ctx context.Context, gen int) error {
 			for topic, ps := range ev.parts {
 				for _, p := range ps {
 					delete(r.owned[topic], p)
+					revoked[p] = true
 				}
 			}
 			changed = true
 		case evFetched:
 			for _, ps := range ev.parts {
 				for _, p := range ps {
-					if recover[p] == nil {
-						recover[p] = map[string][]Handle{}
+					if r.pendingRecover[p] == nil {
+						r.pendingRecover[p] = map[string][]Handle{}
 					}
 					for s, hs := range ev.meta[p] {
-						recover[p][s] = appendUnique(recover[p][s], hs...)
+						r.pendingRecover[p][s] = appendUnique(r.pendingRecover[p][s], hs...)
 					}
 				}
 			}
@@ -690,30 +710,54 @@ func (r *runner) handleEvents(ctx context.Context, gen int) error {
 			return err
 		}
 	}
-	// Close tasks that own no partition any more.
 	for id, t := range r.tasks {
-		if !r.ownsAny(id) {
+		if revoked[id] || !r.ownsAny(id) {
 			r.closeTask(t)
 		}
 	}
 	var open []int32
-	for _, p := range toOpen {
-		if r.ownsAny(p) && r.tasks[p] == nil {
-			open = append(open, p)
+	for topic, ps := range r.owned {
+		_ = topic
+		for p := range ps {
+			if r.tasks[p] == nil && !containsID(open, p) {
+				open = append(open, p)
+			}
 		}
 	}
-	if len(open) > 0 {
+	if len(open) > 0 && inHand != nil {
+		needed := false
+		inHand.EachPartition(func(fp kgo.FetchTopicPartition) {
+			if len(fp.Records) > 0 && containsID(open, fp.Partition) {
+				needed = true
+			}
+		})
+		if !needed {
+			open = nil // at the top of the loop
+		} else if err := r.endAbort(errors.New("tasks assigned while their records were in hand")); err != nil {
+			return err
+		}
+	} else if len(open) > 0 {
 		if err := r.commit(); err != nil {
 			return err
 		}
+	}
+	if len(open) > 0 {
 		sort.Slice(open, func(i, j int) bool { return open[i] < open[j] })
 		if err := r.openTasks(ctx, open); err != nil {
 			return err
 		}
+		changed = true
 	}
-	for p, hs := range recover {
+	for p, hs := range r.pendingRecover {
 		t := r.tasks[p]
-		if t == nil || t.recovered {
+		if t == nil {
+			if !r.ownsAny(p) {
+				delete(r.pendingRecover, p)
+			}
+			continue
+		}
+		delete(r.pendingRecover, p)
+		if t.recovered {
 			continue
 		}
 		if err := r.recover2PC(t, hs); err != nil {
@@ -788,7 +832,10 @@ func (r *runner) process(fetches kgo.Fetches) error {
 		}
 		t := r.tasks[fp.Partition]
 		if t == nil || !t.ready() || !r.owned[fp.Topic][fp.Partition] {
-			return // revoked while polling: the transaction aborts
+			// franz-go counts polled records as consumed: records that
+			// cannot be processed now must not be committed past.
+			firstErr = fmt.Errorf("%w: records of %s[%d] arrived for a task that cannot take them", errRewind, fp.Topic, fp.Partition)
+			return
 		}
 		last := fp.Records[len(fp.Records)-1].Offset
 		r.obs.RecordsIn(fp.Topic, fp.Partition, len(fp.Records))
