@@ -62,6 +62,18 @@ func ParseSubjectNameStrategy(s string) (SubjectNameStrategy, error) {
 // Subject returns the subject for a key or value of type t on topic.
 // The record strategies need a named type (record, enum or fixed).
 func (s SubjectNameStrategy) Subject(topic string, isKey bool, t *schema.Type) (string, error) {
+	switch {
+	case t == nil:
+		return s.subject(topic, isKey, "", "no schema")
+	case !t.Kind.IsNamed():
+		return s.subject(topic, isKey, "", "a "+t.Kind.String()+" schema")
+	}
+	return s.subject(topic, isKey, t.Name.Full(), "")
+}
+
+// subject applies the strategy to a record name (empty when there is
+// none, described by what).
+func (s SubjectNameStrategy) subject(topic string, isKey bool, name, what string) (string, error) {
 	switch s {
 	case TopicNameStrategy:
 		if isKey {
@@ -69,17 +81,13 @@ func (s SubjectNameStrategy) Subject(topic string, isKey bool, t *schema.Type) (
 		}
 		return topic + "-value", nil
 	case RecordNameStrategy, TopicRecordNameStrategy:
-		if t == nil || !t.Kind.IsNamed() {
-			kind := "no schema"
-			if t != nil {
-				kind = "a " + t.Kind.String() + " schema"
-			}
-			return "", fmt.Errorf("kafka: %s needs a named schema (record, enum or fixed), got %s", s, kind)
+		if name == "" {
+			return "", fmt.Errorf("kafka: %s needs a named schema (record, enum or fixed), got %s", s, what)
 		}
 		if s == RecordNameStrategy {
-			return t.Name.Full(), nil
+			return name, nil
 		}
-		return topic + "-" + t.Name.Full(), nil
+		return topic + "-" + name, nil
 	}
 	return "", fmt.Errorf("kafka: unknown subject name strategy %d", int(s))
 }
@@ -159,7 +167,8 @@ type ConfluentFraming struct {
 
 type idEntry struct {
 	done    chan struct{}
-	t       *schema.Type
+	typ     sr.SchemaType
+	t       *schema.Type // parsed, for Avro schemas
 	err     error
 	expires time.Time // for not-found errors
 }
@@ -171,6 +180,7 @@ type frameKey struct {
 
 type textKey struct {
 	text    string
+	typ     sr.SchemaType
 	subject string
 }
 
@@ -259,9 +269,34 @@ func (f *ConfluentFraming) Unframe(topic string, isKey bool, data []byte) (*sche
 	return t, data[5:], nil
 }
 
-// SchemaByID returns the parsed schema registered under id, asking the
-// registry on first use. Concurrent callers of one id share one request.
+// SchemaByID returns the parsed Avro schema registered under id, asking
+// the registry on first use. Concurrent callers of one id share one
+// request.
 func (f *ConfluentFraming) SchemaByID(id int) (*schema.Type, error) {
+	e := f.entry(id)
+	if e.err != nil {
+		return nil, e.err
+	}
+	if e.typ != sr.TypeAvro {
+		return nil, fmt.Errorf("schema id %d is a %s schema, not Avro", id, e.typ)
+	}
+	return e.t, nil
+}
+
+// checkID reports whether id names a schema of type typ in the registry.
+func (f *ConfluentFraming) checkID(id int, typ sr.SchemaType) error {
+	e := f.entry(id)
+	if e.err != nil {
+		return e.err
+	}
+	if e.typ != typ {
+		return fmt.Errorf("schema id %d is a %s schema, not %s", id, e.typ, typ)
+	}
+	return nil
+}
+
+// entry returns the cache entry of id once it is filled.
+func (f *ConfluentFraming) entry(id int) *idEntry {
 	f.mu.Lock()
 	e, ok := f.byID[id]
 	if ok && e.err != nil && !e.expires.IsZero() && time.Now().After(e.expires) {
@@ -271,7 +306,7 @@ func (f *ConfluentFraming) SchemaByID(id int) (*schema.Type, error) {
 		e = &idEntry{done: make(chan struct{})}
 		f.byID[id] = e
 		f.mu.Unlock()
-		e.t, e.err = f.fetch(id)
+		e.typ, e.t, e.err = f.fetch(id)
 		if e.err != nil {
 			f.mu.Lock()
 			if isNotFound(e.err) && f.cfg.notFoundTTL > 0 {
@@ -283,11 +318,11 @@ func (f *ConfluentFraming) SchemaByID(id int) (*schema.Type, error) {
 			f.mu.Unlock()
 		}
 		close(e.done)
-		return e.t, e.err
+		return e
 	}
 	f.mu.Unlock()
 	<-e.done
-	return e.t, e.err
+	return e
 }
 
 func isNotFound(err error) bool {
@@ -295,36 +330,36 @@ func isNotFound(err error) bool {
 	return errors.As(err, &re) && re.StatusCode == http.StatusNotFound
 }
 
-// fetch reads schema id and its references from the registry and parses
-// them as one schema set.
-func (f *ConfluentFraming) fetch(id int) (*schema.Type, error) {
+// fetch reads schema id from the registry; an Avro schema is parsed with
+// its references as one schema set.
+func (f *ConfluentFraming) fetch(id int) (sr.SchemaType, *schema.Type, error) {
 	cl, _, err := f.client()
 	if err != nil {
-		return nil, fmt.Errorf("schema id %d: %w", id, err)
+		return 0, nil, fmt.Errorf("schema id %d: %w", id, err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), f.cfg.timeout)
 	defer cancel()
 	s, err := cl.SchemaByID(ctx, id)
 	if err != nil {
 		if isNotFound(err) {
-			return nil, fmt.Errorf("schema id %d is not in the registry: %w", id, err)
+			return 0, nil, fmt.Errorf("schema id %d is not in the registry: %w", id, err)
 		}
-		return nil, fmt.Errorf("fetching schema id %d: %w", id, err)
+		return 0, nil, fmt.Errorf("fetching schema id %d: %w", id, err)
 	}
 	if s.Type != sr.TypeAvro {
-		return nil, fmt.Errorf("schema id %d is a %s schema, not Avro", id, s.Type)
+		return s.Type, nil, nil
 	}
 	var srcs []schema.Source
 	seen := map[string]bool{}
 	if err := f.references(ctx, cl, s.References, seen, &srcs, 0); err != nil {
-		return nil, fmt.Errorf("schema id %d: %w", id, err)
+		return 0, nil, fmt.Errorf("schema id %d: %w", id, err)
 	}
 	srcs = append(srcs, schema.Source{Name: fmt.Sprintf("<schema id %d>", id), Data: []byte(s.Schema)})
 	set, err := schema.ParseAvro(srcs...)
 	if err != nil {
-		return nil, fmt.Errorf("schema id %d does not parse: %w", id, err)
+		return 0, nil, fmt.Errorf("schema id %d does not parse: %w", id, err)
 	}
-	return set.Roots[len(set.Roots)-1], nil
+	return sr.TypeAvro, set.Roots[len(set.Roots)-1], nil
 }
 
 // maxReferenceDepth bounds chains of schema references.
@@ -377,48 +412,56 @@ func (f *ConfluentFraming) SchemaID(topic string, isKey bool, t *schema.Type) (u
 	fk := frameKey{t: t, subject: subject}
 	f.mu.Lock()
 	e, ok := f.byFrame[fk]
+	f.mu.Unlock()
 	if !ok {
 		// Another *schema.Type with the same schema text shares the id.
-		text := t.AvroJSON()
-		tk := textKey{text: text, subject: subject}
-		e, ok = f.byText[tk]
-		if !ok {
-			e = &frameEntry{done: make(chan struct{})}
-			f.byText[tk] = e
+		e = f.textEntry(subject, t.AvroJSON(), sr.TypeAvro)
+		if e.err == nil {
+			f.mu.Lock()
 			f.byFrame[fk] = e
 			f.mu.Unlock()
-			e.id, e.err = f.register(subject, text)
-			if e.err != nil {
-				f.mu.Lock()
-				delete(f.byText, tk)
-				delete(f.byFrame, fk)
-				f.mu.Unlock()
-			}
-			close(e.done)
-			if e.err != nil {
-				return 0, fmt.Errorf("confluent wire format: topic %s: %w", topic, e.err)
-			}
-			return e.id, nil
 		}
-		f.byFrame[fk] = e
 	}
-	f.mu.Unlock()
-	<-e.done
 	if e.err != nil {
 		return 0, fmt.Errorf("confluent wire format: topic %s: %w", topic, e.err)
 	}
 	return e.id, nil
 }
 
+// textEntry returns the filled id entry of a schema text of type typ
+// under subject, registering or looking it up on first use. Failures are
+// not cached.
+func (f *ConfluentFraming) textEntry(subject, text string, typ sr.SchemaType) *frameEntry {
+	tk := textKey{text: text, typ: typ, subject: subject}
+	f.mu.Lock()
+	e, ok := f.byText[tk]
+	if ok {
+		f.mu.Unlock()
+		<-e.done
+		return e
+	}
+	e = &frameEntry{done: make(chan struct{})}
+	f.byText[tk] = e
+	f.mu.Unlock()
+	e.id, e.err = f.register(subject, text, typ)
+	if e.err != nil {
+		f.mu.Lock()
+		delete(f.byText, tk)
+		f.mu.Unlock()
+	}
+	close(e.done)
+	return e
+}
+
 // register looks text up under subject, or registers it.
-func (f *ConfluentFraming) register(subject, text string) (uint32, error) {
+func (f *ConfluentFraming) register(subject, text string, typ sr.SchemaType) (uint32, error) {
 	cl, auto, err := f.client()
 	if err != nil {
 		return 0, fmt.Errorf("subject %s: %w", subject, err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), f.cfg.timeout)
 	defer cancel()
-	s := sr.Schema{Schema: text, Type: sr.TypeAvro}
+	s := sr.Schema{Schema: text, Type: typ}
 	if auto {
 		id, err := cl.RegisterSchema(ctx, subject, s, -1, -1)
 		if err != nil {
