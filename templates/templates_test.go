@@ -49,13 +49,17 @@ func TestRenderFiles(t *testing.T) {
 			if err != nil || !bytes.Equal(formatted, f.Content) {
 				t.Errorf("%s: not gofmt-clean (%v)", f.Path, err)
 			}
-			if !strings.Contains(text, "package clickcounts\n") {
-				t.Errorf("%s: not in package clickcounts", f.Path)
+			pkg := "package clickcounts\n"
+			if strings.HasPrefix(f.Path, "cmd/") {
+				pkg = "package main\n"
+			}
+			if !strings.Contains(text, pkg) {
+				t.Errorf("%s: not %q", f.Path, pkg)
 			}
 		}
 	}
 	want := []string{
-		".gitignore", "Makefile", "README.md", "gen.go", "go.mod", "golden_test.go", "operators.go", "pipeline_test.go",
+		".gitignore", "Makefile", "README.md", "cmd/click-counts/main.go", "gen.go", "go.mod", "golden_test.go", "operators.go", "pipeline_test.go",
 		"schemas/event.avsc", "scripts/ci.sh", "streamgen.yaml", "testdata/events.jsonl", "testdata/outputs.golden",
 	}
 	if !reflect.DeepEqual(paths, want) {

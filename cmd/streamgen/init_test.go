@@ -1,12 +1,17 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/streamgen/streamgen/internal/gotest"
 )
@@ -45,9 +50,10 @@ func TestInitScaffold(t *testing.T) {
 	if out := gotest.Go(t, dir, "tool", "streamgen", "generate", "--check"); out != "" {
 		t.Errorf("generate --check printed %q", out)
 	}
-	if out := gotest.Go(t, dir, "tool", "streamgen", "check"); !strings.Contains(out, "streamgen.yaml: ok (1 sources, 3 operators, 2 sinks); generated code up to date; operators of package example.com/events ok") {
+	if out := gotest.Go(t, dir, "tool", "streamgen", "check"); !strings.Contains(out, "streamgen.yaml: ok (1 sources, 3 operators, 2 sinks); generated code up to date; operators of 2 packages ok") {
 		t.Errorf("check printed %q", out)
 	}
+	runScaffoldMain(t, dir)
 	if after, err := os.ReadFile(filepath.Join(dir, "go.mod")); err != nil || !bytes.Equal(after, gomod) {
 		t.Errorf("go.mod changed (%v):\n%s", err, after)
 	}
@@ -121,5 +127,72 @@ func TestInitScaffold(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(opsPath); !bytes.Equal(got, ops) {
 		t.Error("operators.go was not restored")
+	}
+}
+
+// runScaffoldMain builds the scaffold's cmd/events, runs it with --dev (an
+// embedded Kafka broker), waits until the pipeline has joined its consumer
+// group and runs tasks (its metrics say so), and stops it with SIGINT:
+// it must stop cleanly.
+func runScaffoldMain(t *testing.T, dir string) {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "events")
+	gotest.Go(t, dir, "build", "-o", bin, "./cmd/events")
+	cmd := exec.Command(bin, "--dev", "--metrics-addr", "127.0.0.1:0")
+	var logs bytes.Buffer
+	cmd.Stderr = &logs
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	metricsURL := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if m := regexp.MustCompile(`metrics on (http://\S+/metrics)`).FindStringSubmatch(sc.Text()); m != nil {
+				metricsURL <- m[1]
+			}
+		}
+		exited <- cmd.Wait()
+	}()
+	stop := func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		if err := <-exited; err != nil {
+			t.Errorf("cmd/events after SIGINT: %v\n%s", err, &logs)
+		}
+	}
+	deadline := time.After(2 * time.Minute) // a bound, so a broken main cannot hang the test
+	var url string
+	select {
+	case url = <-metricsURL:
+	case err := <-exited:
+		t.Fatalf("cmd/events exited before serving metrics: %v\n%s", err, &logs)
+	case <-deadline:
+		_ = cmd.Process.Kill()
+		t.Fatalf("cmd/events served no metrics\n%s", &logs)
+	}
+	tasks := regexp.MustCompile(`(?m)^streamgen_tasks_assigned ([1-9][0-9]*)$`)
+	for {
+		if resp, err := http.Get(url); err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if tasks.Match(body) {
+				break
+			}
+		}
+		select {
+		case <-deadline:
+			stop()
+			t.Fatalf("the pipeline never ran a task\n%s", &logs)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	stop()
+	if !strings.Contains(logs.String(), "pipeline stopped") {
+		t.Errorf("no clean stop in the logs:\n%s", &logs)
 	}
 }
