@@ -22,7 +22,7 @@ var commands = map[string]command{
 	"init":     {"scaffold a new pipeline module (spec, schema, operators, tests, Makefile)", runInit},
 	"types":    {"generate Go types and codecs for a set of schema files", runTypes},
 	"generate": {"generate a pipeline's Go code from streamgen.yaml (for go generate)", runGenerate},
-	"check":    {"validate streamgen.yaml against its schemas, reporting every problem", runCheck},
+	"check":    {"validate streamgen.yaml, its schemas and the user operators, reporting every problem", runCheck},
 	"graph":    {"print the pipeline topology as Mermaid or Graphviz DOT", runGraph},
 	"compat":   {"check that a schema is compatible with its previous versions", runCompat},
 	"version":  {"print the streamgen version", runVersion},
