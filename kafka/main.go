@@ -398,6 +398,12 @@ func runMain(ctx context.Context, p runtime.PipelineSpec, args []string, getenv 
 	}
 	logger.Info("pipeline starting", "pipeline", p.Name, "brokers", strings.Join(brokers, ","), "state_dir", mc.stateDir, "instance_id", mc.instanceID)
 	err = Run(ctx, p, runOpts...)
+	if err != nil && ctx.Err() != nil {
+		// Stopped by a signal while starting (or while a failure was
+		// under way): the stop was asked for, so it is a clean exit.
+		logger.Warn("pipeline interrupted", "pipeline", p.Name, "err", err)
+		err = nil
+	}
 	if err != nil {
 		health.set(fmt.Errorf("pipeline stopped: %v", err))
 		return err

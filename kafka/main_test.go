@@ -380,7 +380,7 @@ func TestMainSignals(t *testing.T) {
 		f := NewConfluentFraming()
 		Main(runtime.PipelineSpec{
 			Name:    "signal-ids",
-			Inputs:  []runtime.InputSpec{{Name: "users", Topics: []string{"users"}}},
+			Inputs:  []runtime.InputSpec{{Name: "users", Topics: []string{"users"}, Start: runtime.StartPosition{Mode: runtime.StartEarliest}}},
 			Outputs: []runtime.OutputSpec{{Name: "ids", Topic: "ids"}},
 			Build:   userIDsBuild(f, "users", "ids", ""),
 		}, SchemaRegistryFramings(f))
@@ -403,11 +403,15 @@ func TestMainSignals(t *testing.T) {
 			}
 			out := newLineReader(pr)
 			metrics := strings.TrimSuffix(strings.TrimPrefix(field(t, out.waitFor(ctx, t, "metrics on "), "metrics on "), "http://"), "/metrics,")
-			// Wait until the pipeline runs (it has logged its start).
-			for !strings.Contains(stderr.String(), "pipeline starting") {
+			// Wait until the pipeline runs its tasks (one per partition of
+			// the dev topic), past its start.
+			for {
+				if _, body := httpGet(t, "http://"+metrics+"/metrics"); strings.Contains(body, "streamgen_tasks_assigned 4\n") {
+					break
+				}
 				select {
 				case <-ctx.Done():
-					t.Fatalf("child never started:\n%s", stderr.String())
+					t.Fatalf("child never ran its tasks:\n%s", stderr.String())
 				case <-time.After(10 * time.Millisecond):
 				}
 			}

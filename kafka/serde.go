@@ -306,17 +306,18 @@ func (f *ConfluentFraming) entry(id int) *idEntry {
 		e = &idEntry{done: make(chan struct{})}
 		f.byID[id] = e
 		f.mu.Unlock()
-		e.typ, e.t, e.err = f.fetch(id)
-		if e.err != nil {
-			f.mu.Lock()
-			if isNotFound(e.err) && f.cfg.notFoundTTL > 0 {
+		typ, t, err := f.fetch(id)
+		f.mu.Lock()
+		e.typ, e.t, e.err = typ, t, err
+		if err != nil {
+			if isNotFound(err) && f.cfg.notFoundTTL > 0 {
 				e.expires = time.Now().Add(f.cfg.notFoundTTL)
 			} else if f.byID[id] == e {
 				// Transient failures are not cached: the next record asks again.
 				delete(f.byID, id)
 			}
-			f.mu.Unlock()
 		}
+		f.mu.Unlock()
 		close(e.done)
 		return e
 	}

@@ -639,3 +639,78 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 `
+
+// TestAvroReaderFramings reads v1 data as v2 through each framing: the
+// single-object and Confluent framings name the writer schema, so the
+// reader resolves it; raw data carries no schema and must be the
+// reader's own.
+func TestAvroReaderFramings(t *testing.T) {
+	tr := newTestRegistry(t)
+	v1, v2 := mustAvro(t, userV1), mustAvro(t, userV2)
+	datumV1 := goavroEncode(t, userV1, map[string]any{"id": "u9", "age": int32(9)})
+	datumV2 := goavroEncode(t, userV2, map[string]any{"id": "u9", "age": int64(9), "email": nil, "country": "NL"})
+	want := map[string]any{"id": "u9", "age": int64(9), "email": nil, "country": "NL"}
+	tests := []struct {
+		name    string
+		framing runtime.AvroFraming
+		writer  *schema.Type
+		datum   []byte
+	}{
+		{"raw", runtime.RawAvroFraming{}, v2, datumV2},
+		{"single-object", runtime.NewSingleObjectFraming(v1), v1, datumV1},
+		{"confluent", NewConfluentFraming(RegistryClient(tr.cl), AutoRegister(true)), v1, datumV1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			framed, err := tc.framing.Frame(nil, "users", false, tc.writer)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := NewAvroReader(tc.framing, v2).Read(nil, "users", false, append(framed, tc.datum...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := goavroDecode(t, userV2, out); !reflect.DeepEqual(got, want) {
+				t.Fatalf("read %v, want %v", got, want)
+			}
+		})
+	}
+}
+
+// TestConfluentFramingConcurrent hits one framing from many goroutines:
+// each schema id is fetched once and each schema registered once.
+func TestConfluentFramingConcurrent(t *testing.T) {
+	tr := newTestRegistry(t)
+	user := mustAvro(t, userV1)
+	id, err := tr.cl.RegisterSchema(context.Background(), "seed-value", sr.Schema{Schema: userV2}, -1, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := binary.BigEndian.AppendUint32([]byte{0}, uint32(id))
+	f := NewConfluentFraming(RegistryClient(tr.cl), AutoRegister(true))
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, _, err := f.Unframe("seed", false, msg); err != nil {
+				errs <- err
+			}
+			if _, err := f.Frame(nil, "users", false, user); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if n := tr.count("GET /schemas/ids/"); n != 1 {
+		t.Errorf("%d fetches of one id", n)
+	}
+	if n := tr.count("POST /subjects/users-value/versions"); n != 1 {
+		t.Errorf("%d registrations of one schema", n)
+	}
+}
