@@ -1,0 +1,47 @@
+// Command clickstream runs the clickstream pipeline against Kafka: clicks
+// from web-clicks and app-clicks in, page views per user per minute to
+// user-views, engagement per session to user-engagement, late page views
+// to late-views and undecodable clicks to clicks-dlq, exactly once.
+//
+// Try it with an embedded broker and Schema Registry:
+//
+//	go run ./examples/clickstream/cmd/clickstream --dev
+//
+// In production, point it at a cluster and a registry; the input, output
+// and dead-letter topics must exist (the changelog topic is created):
+//
+//	clickstream --brokers kafka-1:9092 --schema-registry http://registry:8081 \
+//		--state-dir /var/lib/clickstream --instance-id "$HOSTNAME"
+//
+// Run with -h for every flag.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/streamgen/streamgen/examples/clickstream"
+	"github.com/streamgen/streamgen/kafka"
+	"github.com/streamgen/streamgen/runtime"
+)
+
+func main() {
+	// The clicks and every output are in the Confluent wire format: the
+	// framing looks writer schemas up in the Schema Registry that Main
+	// connects it to (--schema-registry, or an in-memory one with --dev).
+	registry := kafka.NewConfluentFraming()
+	p, err := clickstream.NewPipeline(clickstream.NewOperators(),
+		runtime.WithFraming(runtime.FormatAvroConfluent, registry))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "clickstream:", err)
+		os.Exit(1)
+	}
+	kafka.Main(p.Spec(),
+		kafka.SchemaRegistryFramings(registry),
+		// Each task (input partition) caches the decoded window state of
+		// its active users: a views accumulator for this minute and the
+		// last, a session set and a session accumulator per user. Size
+		// the cache for the users a partition sees in a minute or so.
+		kafka.StoreOptions(runtime.StoreOptions{CacheEntries: 100_000}),
+	)
+}
