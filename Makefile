@@ -5,8 +5,11 @@ TESTFLAGS ?= -p 2 -timeout 20m
 
 .PHONY: demo test generate golden bench lint build broker
 
-## demo: the clickstream example end to end (see README).
-demo:
+## demo: the clickstream example end to end (see examples/clickstream/README.md): build
+## streamgen, regenerate the example's code if its spec, schemas or the generator changed,
+## and run it on an embedded Kafka broker, checking the outputs against the input.
+demo: build
+	./bin/streamgen generate --spec examples/clickstream/streamgen.yaml
 	$(GO) run ./examples/clickstream/cmd/demo
 
 ## test: build everything (the golden corpus and examples compile), vet, and run every test.
@@ -14,7 +17,8 @@ test: lint
 	$(GO) build ./...
 	$(GO) test $(TESTFLAGS) ./...
 
-## generate: regenerate the committed generated code of the examples.
+## generate: regenerate the committed generated code (the examples run
+## `go tool streamgen generate`, declared as a tool in go.mod).
 generate:
 	$(GO) generate ./...
 
