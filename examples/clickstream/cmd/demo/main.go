@@ -13,6 +13,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"os"
@@ -56,16 +57,20 @@ func main() {
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	if err := run(ctx, c); err != nil {
+	st, err := os.Stdout.Stat()
+	tty := err == nil && st.Mode()&os.ModeCharDevice != 0
+	if err := run(ctx, c, os.Stdout, tty); err != nil {
 		fmt.Fprintln(os.Stderr, "demo:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, c config) error {
+// run runs the demo, writing to w; tty says whether w is a terminal (then
+// progress bars are redrawn in place).
+func run(ctx context.Context, c config, w io.Writer, tty bool) error {
 	began := time.Now()
-	fmt.Println("streamgen clickstream demo: page views per user per minute, and engagement per session")
-	fmt.Println()
+	fmt.Fprintln(w, "streamgen clickstream demo: page views per user per minute, and engagement per session")
+	fmt.Fprintln(w)
 
 	// The pipeline, as cmd/clickstream builds it: its Avro topics use the
 	// Confluent wire format, so its framing needs a Schema Registry.
@@ -99,10 +104,10 @@ func run(ctx context.Context, c config) error {
 	}
 	defer admClient.Close()
 	adm := kadm.NewClient(admClient)
-	fmt.Printf("  Kafka broker        %s (embedded kfake: transactions, read_committed, consumer groups)\n", broker.Addr())
-	fmt.Printf("  Schema Registry     %s (in memory)\n", registry.URL())
-	fmt.Printf("  topics              %s\n", topicList(topics))
-	fmt.Println()
+	fmt.Fprintf(w, "  Kafka broker        %s (embedded kfake: transactions, read_committed, consumer groups)\n", broker.Addr())
+	fmt.Fprintf(w, "  Schema Registry     %s (in memory)\n", registry.URL())
+	fmt.Fprintf(w, "  topics              %s\n", topicList(topics))
+	fmt.Fprintln(w)
 
 	// The pipeline runs exactly-once from the start: it reads what the
 	// trackers send as it arrives.
@@ -128,16 +133,16 @@ func run(ctx context.Context, c config) error {
 
 	rng := rand.New(rand.NewPCG(c.seed, 2026))
 	tr := simulate(rng, c.users, c.events)
-	fmt.Printf("Simulated %s clicks of %d users and 3 crawlers from 08:00 to %s; %s arrive more than 5s late.\n",
+	fmt.Fprintf(w, "Simulated %s clicks of %d users and 3 crawlers from 08:00 to %s; %s arrive more than 5s late.\n",
 		thousands(int64(len(tr.sent))), c.users, tr.last.Format("15:04"), thousands(int64(tr.delayed)))
-	bar := newProgress(os.Stdout, "producing clicks", int64(len(tr.sent)+c.poison))
+	bar := newProgress(w, tty, "producing clicks", int64(len(tr.sent)+c.poison))
 	if err := produce(waitCtx, brokers, trackers, tr, c.poison, bar); err != nil {
 		return fmt.Errorf("producing: %w", errors.Join(err, context.Cause(waitCtx)))
 	}
 	if err := closeTheDay(waitCtx, brokers, trackers, tr, int32(c.partitions)); err != nil {
 		return fmt.Errorf("producing: %w", errors.Join(err, context.Cause(waitCtx)))
 	}
-	bar = newProgress(os.Stdout, "pipeline (committed)", 0)
+	bar = newProgress(w, tty, "pipeline (committed)", 0)
 	if err := waitProcessed(waitCtx, adm, spec.Name, []string{"web-clicks", "app-clicks"}, bar); err != nil {
 		return errors.Join(err, context.Cause(waitCtx))
 	}
@@ -145,21 +150,21 @@ func run(ctx context.Context, c config) error {
 	if err := <-runErr; err != nil {
 		return fmt.Errorf("the pipeline failed: %w", err)
 	}
-	fmt.Println()
+	fmt.Fprintln(w)
 
 	res, err := readResults(ctx, brokers, adm, framing)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("Top %d users by page views (user-views, user-engagement and late-views, read_committed):\n\n", c.top)
-	res.printTopUsers(os.Stdout, c.top)
-	fmt.Printf("\n%s user-views records (minutes that fired again for late views included), %s sessions.\n\n",
+	fmt.Fprintf(w, "Top %d users by page views (user-views, user-engagement and late-views, read_committed):\n\n", c.top)
+	res.printTopUsers(w, c.top)
+	fmt.Fprintf(w, "\n%s user-views records (minutes that fired again for late views included), %s sessions.\n\n",
 		thousands(int64(res.viewRecords)), thousands(int64(sessionCount(res))))
-	fmt.Println("End-to-end check, exactly once:")
-	if err := res.check(os.Stdout, tr, c.poison); err != nil {
+	fmt.Fprintln(w, "End-to-end check, exactly once:")
+	if err := res.check(w, tr, c.poison); err != nil {
 		return err
 	}
-	fmt.Printf("\nEverything ran on Kafka (an embedded broker): the clicks were produced to it, the pipeline read\n"+
+	fmt.Fprintf(w, "\nEverything ran on Kafka (an embedded broker): the clicks were produced to it, the pipeline read\n"+
 		"them with kafka.Run in one transaction per commit (outputs, changelog and offsets), and the\n"+
 		"results above were read back with a read_committed consumer. Done in %s.\n", time.Since(began).Round(100*time.Millisecond))
 	return nil

@@ -2,15 +2,15 @@ package main
 
 import (
 	"fmt"
-	"os"
+	"io"
 	"strings"
 	"time"
 )
 
-// progress draws a progress bar on one terminal line, redrawn in place.
-// When the output is not a terminal, only the finished bar is written.
+// progress draws a progress bar on one line, redrawn in place on a
+// terminal (tty); elsewhere only the finished bar is written.
 type progress struct {
-	w     *os.File
+	w     io.Writer
 	tty   bool
 	label string
 	total int64
@@ -18,9 +18,7 @@ type progress struct {
 	n     int64
 }
 
-func newProgress(w *os.File, label string, total int64) *progress {
-	st, err := w.Stat()
-	tty := err == nil && st.Mode()&os.ModeCharDevice != 0
+func newProgress(w io.Writer, tty bool, label string, total int64) *progress {
 	return &progress{w: w, tty: tty, label: label, total: total}
 }
 
