@@ -19,16 +19,13 @@ import (
 // back. Event time only moves with the clicks' own timestamps (or an
 // explicit AdvanceWatermark), so every test is deterministic.
 
-// day is the date of every test click.
-var day = time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
-
-// at returns the time hh:mm:ss on day.
+// at returns the time hh:mm:ss on 2026-01-02, the day of every test click.
 func at(hms string) time.Time {
 	t, err := time.Parse("15:04:05", hms)
 	if err != nil {
-		panic(err)
+		panic(err) // a typo in a test
 	}
-	return day.Add(time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute + time.Duration(t.Second())*time.Second)
+	return time.Date(2026, 1, 2, t.Hour(), t.Minute(), t.Second(), 0, time.UTC)
 }
 
 // event returns a click of the given kind by user on url at hh:mm:ss.
@@ -282,10 +279,10 @@ func TestIdleTopicDoesNotHoldBackEventTime(t *testing.T) {
 func TestStateSurvivesRestarts(t *testing.T) {
 	restarts := []struct {
 		name    string
-		restart func(d *TestDriver)
+		restart func(t *testing.T, d *TestDriver)
 	}{
-		{"reopen", (*TestDriver).Reopen},
-		{"restore from changelog", func(d *TestDriver) {
+		{"reopen", func(_ *testing.T, d *TestDriver) { d.Reopen() }},
+		{"restore from changelog", func(t *testing.T, d *TestDriver) {
 			if err := d.Runtime().RestoreFromChangelog(); err != nil {
 				t.Fatal(err)
 			}
@@ -295,7 +292,7 @@ func TestStateSurvivesRestarts(t *testing.T) {
 		t.Run(r.name, func(t *testing.T) {
 			d := newDriver(t, runtime.WithPartitions(3))
 			pipe(d, view("ann", "/a", "10:00:10"), view("bob", "/a", "10:00:15"), view("ann", "/b", "10:00:30"))
-			r.restart(d)
+			r.restart(t, d)
 			pipe(d, view("ann", "/c", "10:00:40"), view("bob", "/b", "10:00:45"), view("ann", "/d", "10:20:00"))
 			d.AdvanceWatermark(at("11:00:00"))
 			// ann and bob may live in different partitions (tasks), which
