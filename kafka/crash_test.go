@@ -2,7 +2,6 @@ package kafka
 
 import (
 	"context"
-	"fmt"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -18,6 +17,7 @@ import (
 // STREAMGEN_KAFKA_WORKER set (see TestCrashWorker), one pipeline instance
 // with its own state directory and static membership.
 type workerProc struct {
+	id    string
 	cfg   workerConfig
 	cmd   *exec.Cmd
 	log   string
@@ -64,10 +64,10 @@ func (w *workerProc) stop(t *testing.T) {
 	case <-time.After(60 * time.Second):
 		w.cmd.Process.Signal(syscall.SIGKILL)
 		<-w.done
-		t.Errorf("worker %s ignored SIGTERM", w.cfg.Instance)
+		t.Errorf("worker %s ignored SIGTERM", w.id)
 	}
 	if code := w.cmd.ProcessState.ExitCode(); code != 0 {
-		t.Errorf("worker %s exited with %d; log %s:\n%s", w.cfg.Instance, code, w.log, tail(w.log, 4000))
+		t.Errorf("worker %s exited with %d; log %s:\n%s", w.id, code, w.log, tail(w.log, 4000))
 	}
 }
 
@@ -79,7 +79,7 @@ func tail(path string, n int) string {
 	return string(b)
 }
 
-// TestCrashExactlyOnce proves exactly-once under crashes: two worker
+// TestCrashExactlyOnce proves exactly-once under crashes: three worker
 // processes run the stateful click pipeline (per-user counts in 1-minute
 // event-time windows, to a Kafka topic and through the 2PC FileSink) while
 // the input is produced; workers are SIGKILLed at random points (during
@@ -105,12 +105,23 @@ func TestCrashExactlyOnce(t *testing.T) {
 	name := e.name("crash")
 	gen := newClicks(500, parts, 60)
 	dir := t.TempDir()
+	if d := os.Getenv("STREAMGEN_CRASH_LOGDIR"); d != "" {
+		dir = d // keep the workers' logs and state for inspection
+	}
+	// Two workers with static membership (a restart takes its tasks back
+	// at once and fences its previous incarnation) and one with dynamic
+	// membership (its tasks move after the session timeout, and its open
+	// transaction holds readers back until the transaction timeout).
 	var workers []*workerProc
-	for i := 0; i < 2; i++ {
-		id := fmt.Sprintf("w%d", i)
+	for i, id := range []string{"w0", "w1", "dynamic"} {
+		instance := id
+		if i == 2 {
+			instance = ""
+		}
 		w := &workerProc{
+			id: id,
 			cfg: workerConfig{Brokers: strings.Join(e.brokers, ","), Name: name, Input: in, Output: out,
-				StateDir: filepath.Join(dir, id, "state"), Instance: id, FileDir: fileDir, FileTopic: "files",
+				StateDir: filepath.Join(dir, id, "state"), Instance: instance, FileDir: fileDir, FileTopic: "files",
 				TxnTimeout: 10 * time.Second},
 			log: filepath.Join(dir, id+".log"),
 		}
@@ -128,7 +139,7 @@ func TestCrashExactlyOnce(t *testing.T) {
 		}
 		if t.Failed() {
 			for _, w := range workers {
-				t.Logf("worker %s log (tail):\n%s", w.cfg.Instance, tail(w.log, 6000))
+				t.Logf("worker %s log (tail):\n%s", w.id, tail(w.log, 6000))
 			}
 		}
 	}()
@@ -161,15 +172,25 @@ func TestCrashExactlyOnce(t *testing.T) {
 		if finished && kills >= minKills {
 			break
 		}
-		time.Sleep(time.Duration(200+rng.IntN(1600)) * time.Millisecond)
-		w := workers[rng.IntN(len(workers))]
-		w.kill()
-		kills++
-		if rng.IntN(6) == 0 {
-			os.RemoveAll(w.cfg.StateDir)
-			w.wipes++
+		time.Sleep(time.Duration(200+rng.IntN(1300)) * time.Millisecond)
+		victims := []*workerProc{workers[rng.IntN(2)]}
+		switch rng.IntN(10) {
+		case 0:
+			victims = workers[:2] // both static workers at once
+		case 1:
+			victims = workers[2:]
 		}
-		w.start(t)
+		for _, w := range victims {
+			w.kill()
+			kills++
+			if rng.IntN(6) == 0 {
+				os.RemoveAll(w.cfg.StateDir)
+				w.wipes++
+			}
+		}
+		for _, w := range victims {
+			w.start(t)
+		}
 		if time.Since(start) > 10*time.Minute {
 			t.Fatalf("only %d kills in 10 minutes", kills)
 		}

@@ -455,8 +455,18 @@ func (r *running) stop(t testing.TB) {
 	}
 }
 
+// signalContext is done at SIGTERM or SIGINT.
+func signalContext() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+}
+
+func slogStderr() *slog.Logger {
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
 // workerEnv is the environment variable that turns the test binary into a
-// crash-test worker (see TestCrashWorker).
+// crash-test worker, or a benchmark's broker or workload process (see
+// TestCrashWorker).
 const workerEnv = "STREAMGEN_KAFKA_WORKER"
 
 // workerConfig is what a worker process runs.
@@ -502,11 +512,18 @@ func runWorker(ctx context.Context, w workerConfig, log *slog.Logger, extra ...O
 		TransactionTimeout(w.TxnTimeout),
 		Logger(log),
 		StoreOptions(runtime.StoreOptions{BlockCacheSize: 8 << 20, MemTableSize: 4 << 20}),
+		// kfake restarts a rebalance's deadline whenever a member joins
+		// or times out; a rebalance timeout well below franz-go's join
+		// request timeout (rebalance timeout + 10s) lets groups with
+		// dead members settle.
 		ClientOpts(kgo.SessionTimeout(6*time.Second), kgo.HeartbeatInterval(500*time.Millisecond),
-			kgo.RebalanceTimeout(20*time.Second)),
+			kgo.RebalanceTimeout(5*time.Second)),
 	}
 	if w.Instance != "" {
 		opts = append(opts, InstanceID(w.Instance))
+	}
+	if os.Getenv("STREAMGEN_KAFKA_KGOLOG") != "" {
+		opts = append(opts, ClientOpts(kgo.WithLogger(kgo.BasicLogger(os.Stderr, kgo.LogLevelInfo, nil))))
 	}
 	if w.FileDir != "" {
 		fs, err := NewFileSink(w.FileDir, nil)
@@ -518,20 +535,35 @@ func runWorker(ctx context.Context, w workerConfig, log *slog.Logger, extra ...O
 	return Run(ctx, clickSpec(w.Name, w.Input, w.Output, w.FileTopic), append(opts, extra...)...)
 }
 
-// TestCrashWorker is the worker of the crash tests when the test binary
-// runs with STREAMGEN_KAFKA_WORKER set: it runs one pipeline instance
-// until SIGTERM (or its SIGKILL). Run normally, it runs the same worker
-// in-process against its own cluster and checks the windows are exact.
+// TestCrashWorker is the entry point of the helper processes the test
+// binary re-runs itself as, chosen by STREAMGEN_KAFKA_WORKER: "1" is a
+// crash-test worker (one pipeline instance until SIGTERM or its SIGKILL),
+// "broker" the benchmarks' kfake process, other values a benchmark
+// workload. Run normally, it runs the crash-test worker in-process
+// against its own cluster and checks the windows are exact.
 func TestCrashWorker(t *testing.T) {
-	if os.Getenv(workerEnv) != "" {
+	switch mode := os.Getenv(workerEnv); mode {
+	case "":
+	case "1":
 		w, err := workerFromEnv()
 		if err != nil {
 			t.Fatal(err)
 		}
-		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+		ctx, stop := signalContext()
 		defer stop()
-		log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-		if err := runWorker(ctx, w, log); err != nil {
+		if err := runWorker(ctx, w, slogStderr()); err != nil {
+			t.Fatal(err)
+		}
+		return
+	case "broker":
+		// The benchmarks' broker process (see bench_test.go).
+		if err := runBrokerMode(); err != nil {
+			t.Fatal(err)
+		}
+		return
+	default:
+		// A benchmark workload (see bench_test.go).
+		if err := runBenchWorker(mode); err != nil {
 			t.Fatal(err)
 		}
 		return
