@@ -28,8 +28,8 @@ import (
 // part of it (DESIGN.md has the broker's numbers). The records of each
 // commit interval are generated and encoded with the timer stopped.
 //
-//	go test ./examples/clickstream -run '^$' -bench 'MinuteViews|Pipeline$' -benchtime 2000000x
-//	go test ./examples/clickstream -run '^$' -bench DistinctUsers -benchtime 1000000x
+//	go test ./examples/clickstream -run '^$' -bench 'MinuteViews|Pipeline$' -benchtime 2000000x -cpu 1
+//	go test ./examples/clickstream -run '^$' -bench DistinctUsers -benchtime 1000000x -cpu 1
 //
 // Besides records/s (wall clock), each reports records/cpu-s: records per
 // second of CPU time of the whole process (every thread, pebble's
