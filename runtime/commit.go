@@ -188,6 +188,7 @@ func (t *Task) resetMemory() {
 	}
 	t.timerNext = [2]int64{minTime, minTime}
 	t.ttlCursor = nil
+	t.memEpoch++
 }
 
 const minTime = -1 << 63

@@ -157,6 +157,12 @@ func (s *valueCore[T]) key(key, ns []byte) []byte {
 }
 
 func (s *valueCore[T]) get(key, ns []byte) (T, bool, error) {
+	return s.lookup(key, ns, false)
+}
+
+// lookup is get; absent says the caller knows the batch and DB hold no
+// value for (key, ns), so a cache miss reads nothing.
+func (s *valueCore[T]) lookup(key, ns []byte, absent bool) (T, bool, error) {
 	var zero T
 	k := s.key(key, ns)
 	t := s.t
@@ -175,8 +181,16 @@ func (s *valueCore[T]) get(key, ns []byte) (T, bool, error) {
 		v       T
 		exp     int64
 		present bool
+		found   bool
+		err     error
 	)
-	found, err := t.kvGet(k, func(raw []byte) error {
+	if absent {
+		if t.cache == nil {
+			return zero, false, nil
+		}
+		return zero, false, t.cache.add(t, k, &valueEntry[T]{core: s})
+	}
+	found, err = t.kvGet(k, func(raw []byte) error {
 		e, payload, err := parseValueHeader(raw)
 		if err != nil || expired(e, now) {
 			return err

@@ -82,6 +82,9 @@ type Task struct {
 
 	flushBuf  []byte
 	ttlCursor []byte
+	// memEpoch counts resetMemory calls, so operators know when what they
+	// remember about stored state is void.
+	memEpoch uint64
 }
 
 // OpenTask opens task id. Its committed state, timers and watermarks are

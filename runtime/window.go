@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"hash/maphash"
 	"time"
 )
 
@@ -141,8 +142,10 @@ type ProcessWindowFunction[IN, OUT any] interface {
 
 // windowContents is what a window operator keeps per (key, window).
 type windowContents[IN any] interface {
-	// add adds v and reports whether the window's state was created.
-	add(key, ns []byte, v IN) (bool, error)
+	// add adds v and reports whether the window's state was created;
+	// absent says the window is known to have no state for key, so a
+	// cache miss needs no read.
+	add(key, ns []byte, v IN, absent bool) (bool, error)
 	fire(c *Context, w Window, ns []byte) error
 	clear(key, ns []byte) error
 	merge(key, target []byte, sources [][]byte) error
@@ -161,6 +164,7 @@ type windowOp[IN any] struct {
 	ns       []byte
 	arena    []byte
 	members  []int
+	fresh    freshWindows // non-merging windows only
 }
 
 func newWindowOp[IN any](t *Task, name string, spec WindowSpec[IN]) (*windowOp[IN], error) {
@@ -203,17 +207,30 @@ func (op *windowOp[IN]) Push(c *Context, v IN) error {
 	wm := c.Watermark()
 	op.wins = op.assigner.AssignWindows(c.ts, op.wins[:0])
 	onTime := false
+	if err := op.fresh.sync(op.t); err != nil {
+		return fmt.Errorf("runtime: window %q: %w", op.name, err)
+	}
 	for _, w := range op.wins {
 		if op.isLate(w, wm) {
 			continue
 		}
 		onTime = true
 		op.ns = appendWindowNamespace(op.ns[:0], w)
-		created, err := op.contents.add(key, op.ns, v)
+		fl := op.fresh.filter(w, wm, op.lateness)
+		var h uint64
+		absent := false
+		if fl != nil {
+			h = maphash.Bytes(op.fresh.seed, key)
+			absent = !fl.mayContain(h)
+		}
+		created, err := op.contents.add(key, op.ns, v, absent)
 		if err != nil {
 			return err
 		}
 		if created {
+			if fl != nil {
+				fl.add(h)
+			}
 			if err := op.registerTimers(key, op.ns, w, wm); err != nil {
 				return err
 			}
@@ -356,8 +373,8 @@ type aggContents[IN, ACC, OUT any] struct {
 	out Emitter[Windowed[OUT]]
 }
 
-func (a *aggContents[IN, ACC, OUT]) add(key, ns []byte, v IN) (bool, error) {
-	cur, ok, err := a.acc.get(key, ns)
+func (a *aggContents[IN, ACC, OUT]) add(key, ns []byte, v IN, absent bool) (bool, error) {
+	cur, ok, err := a.acc.lookup(key, ns, absent)
 	if err != nil {
 		return false, err
 	}
@@ -432,8 +449,8 @@ type reduceContents[T any] struct {
 	out    Emitter[Windowed[T]]
 }
 
-func (r *reduceContents[T]) add(key, ns []byte, v T) (bool, error) {
-	cur, ok, err := r.acc.get(key, ns)
+func (r *reduceContents[T]) add(key, ns []byte, v T, absent bool) (bool, error) {
+	cur, ok, err := r.acc.lookup(key, ns, absent)
 	if err != nil {
 		return false, err
 	}
@@ -513,7 +530,10 @@ type processContents[IN, OUT any] struct {
 	out  Emitter[OUT]
 }
 
-func (p *processContents[IN, OUT]) add(key, ns []byte, v IN) (bool, error) {
+func (p *processContents[IN, OUT]) add(key, ns []byte, v IN, absent bool) (bool, error) {
+	if absent {
+		return true, p.list.add(key, ns, v)
+	}
 	exists, err := p.list.exists(key, ns)
 	if err != nil {
 		return false, err

@@ -135,7 +135,7 @@ func (op *windowOp[IN]) pushMerging(c *Context, key []byte, v IN) error {
 		}
 	}
 	op.ns = appendWindowNamespace(op.ns[:0], stateW)
-	if _, err := op.contents.add(key, op.ns, v); err != nil {
+	if _, err := op.contents.add(key, op.ns, v, false); err != nil {
 		return err
 	}
 	if merged.MaxTimestamp() <= wm {
