@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -260,6 +261,17 @@ func runBenchWorker(mode string) error {
 		rep benchReport
 		err error
 	)
+	if path := os.Getenv("WORKER_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	switch mode {
 	case "ceiling":
 		n, _ := strconv.Atoi(os.Getenv("WORKER_N"))

@@ -205,9 +205,10 @@ func (r *runner) restore(ctx context.Context, tasks []*task) (int, error) {
 	var wg sync.WaitGroup
 	for _, j := range jobs {
 		wg.Add(1)
+		reader := &chanReader{ctx: rctx, ch: j.ch}
 		go func() {
 			defer wg.Done()
-			j.n, j.err = j.t.rt.Restore(r.changelog, &chanReader{ctx: rctx, ch: j.ch})
+			j.n, j.err = j.t.rt.Restore(r.changelog, reader)
 			if j.err != nil {
 				cancel()
 			}

@@ -29,8 +29,9 @@ type Handle string
 // last committed Kafka transaction are committed (again), and every other
 // pending transaction of the task is aborted.
 //
-// Methods may be called from the runner's goroutine only, one call at a
-// time per sink.
+// Tasks run in parallel: Begin may be called concurrently for different
+// tasks, and each Txn is used by one goroutine at a time. Commit, Abort and
+// Recover are called from the runner's loop, one at a time.
 type TwoPhaseSink interface {
 	// Begin opens a transaction for task's records of the coming commit.
 	Begin(task int32) (Txn, error)
