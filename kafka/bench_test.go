@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -156,7 +157,8 @@ func (e *benchEnv) runWorkerProcess(mode string, env ...string) (benchReport, st
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
-	if err != nil {
+	crashed := slices.Contains(env, "WORKER_CRASH=1")
+	if err != nil && !crashed {
 		e.b.Fatalf("%s worker: %v\n%s\n%s", mode, err, out, stderr.String())
 	}
 	for _, l := range strings.Split(string(out), "\n") {
@@ -375,7 +377,12 @@ func runUntilCaughtUp(brokers []string, spec runtime.PipelineSpec, state string,
 	adm := kadm.NewClient(cl)
 	in := spec.Inputs[0].Topics[0]
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	defer func() {
+		// After a crash run the process is killed with Run still going.
+		if !crash {
+			cancel()
+		}
+	}()
 	ends, err := adm.ListEndOffsets(ctx, in)
 	if err != nil {
 		return benchReport{}, err
