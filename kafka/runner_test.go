@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -933,5 +934,170 @@ func TestAdminChecks(t *testing.T) {
 	}
 	if err := checkCompacted(ctx, e.adm, changelogTopic(name)); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// quiet emits a key when a processing-time timer set 10s after its record
+// fires.
+type quiet struct{}
+
+func (quiet) ProcessElement(c *runtime.Context, _ string, _ *runtime.Emitter[string]) error {
+	return c.RegisterProcessingTimer(c.ProcessingTime() + 10_000)
+}
+
+func (quiet) OnTimer(c *runtime.Context, _ runtime.Timer, out *runtime.Emitter[string]) error {
+	return out.Emit(string(c.Key()) + " quiet")
+}
+
+// Processing-time timers are state: they survive a move to a new state
+// directory through the changelog, and fire from the clock alone; their
+// outputs commit exactly once in transactions that consume nothing (the
+// task's input offsets ride along so the group generation still fences
+// zombies).
+func TestProcessingTimeTimers(t *testing.T) {
+	e := newEOSEnv(t)
+	in := e.topic("in", 2, nil)
+	out := e.topic("out", 2, nil)
+	name := e.name("timers")
+	var clock atomic.Int64
+	clock.Store(clickBase)
+	now := func() time.Time { return time.UnixMilli(clock.Load()) }
+	spec := runtime.PipelineSpec{
+		Name:    name,
+		Inputs:  []runtime.InputSpec{{Name: "in", Topics: []string{in}}},
+		Outputs: []runtime.OutputSpec{{Name: "out", Topic: out}},
+		Build: func(t *runtime.Task) error {
+			sink, err := runtime.NewSink(t, out, runtime.ValueSerializer[string](runtime.StringCodec{}))
+			if err != nil {
+				return err
+			}
+			proc, err := runtime.NewProcess[string, string](t, "quiet", quiet{}, sink)
+			if err != nil {
+				return err
+			}
+			_, err = runtime.AddSource(t, runtime.SourceConfig[string]{Topic: in, Deserializer: runtime.ValueDeserializer[string](runtime.StringCodec{})}, proc)
+			return err
+		},
+	}
+	var recs []*kgo.Record
+	want := map[string]bool{}
+	for i := 0; i < 50; i++ {
+		k := fmt.Sprintf("k%02d", i)
+		want[k+" quiet"] = true
+		recs = append(recs, &kgo.Record{Topic: in, Partition: KeyPartition([]byte(k), 2), Key: []byte(k), Value: []byte("x")})
+	}
+	e.produce(recs)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	log := newTestLogger(t)
+	r := startRun(spec, Brokers(e.brokers...), StateDir(t.TempDir()), InstanceID("t0"), ProcessingTimeFunc(now), Logger(log), ClientOpts(kgo.RebalanceTimeout(3*time.Second)))
+	if err := e.waitCaughtUp(ctx, name, in); err != nil {
+		t.Fatal(err)
+	}
+	r.stop(t)
+	if got, err := e.readCommitted(ctx, out); err != nil || len(got) != 0 {
+		t.Fatalf("outputs before the timers are due: %v %v", recordLines(got), err)
+	}
+	// A new state directory: the timers come back from the changelog.
+	r = startRun(spec, Brokers(e.brokers...), StateDir(t.TempDir()), InstanceID("t0"), ProcessingTimeFunc(now), Logger(log), ClientOpts(kgo.RebalanceTimeout(3*time.Second)))
+	clock.Add(11_000)
+	for {
+		ends, err := e.adm.ListEndOffsets(ctx, out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n int64
+		ends.Each(func(lo kadm.ListedOffset) { n += lo.Offset })
+		if n >= int64(len(want)) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal("the timers did not fire")
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	r.stop(t)
+	got, err := e.readCommitted(ctx, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	for _, l := range recordLines(got) {
+		seen[l]++
+		if !want[l] || seen[l] > 1 {
+			t.Errorf("unexpected or repeated output %q", l)
+		}
+	}
+	if len(seen) != len(want) {
+		t.Fatalf("%d distinct outputs, want %d", len(seen), len(want))
+	}
+}
+
+// deadLetters counts dead-lettered records.
+type deadLetters struct {
+	NopObserver
+	n atomic.Int64
+}
+
+func (d *deadLetters) DeadLettered(string) { d.n.Add(1) }
+
+// Records that fail to decode go to the dead-letter topic inside the
+// transaction, with the error headers; the others go on.
+func TestDeadLetterTopic(t *testing.T) {
+	e := newEOSEnv(t)
+	in := e.topic("in", 1, nil)
+	out := e.topic("out", 1, nil)
+	dlq := e.topic("dlq", 1, nil)
+	name := e.name("dlq")
+	spec := copySpec(name, in, out, runtime.StartPosition{}, runtime.ExactlyOnce)
+	spec.Inputs[0].DeadLetterTopic = dlq
+	spec.Build = func(t *runtime.Task) error {
+		sink, err := runtime.NewSink(t, out, runtime.ValueSerializer[string](runtime.StringCodec{}))
+		if err != nil {
+			return err
+		}
+		return runtime.AddSourceWithDeadLetter(t, runtime.SourceConfig[string]{
+			Topic: in,
+			Deserializer: runtime.DeserializerFunc[string](func(r *runtime.Record) (string, error) {
+				if strings.HasPrefix(string(r.Value), "bad") {
+					return "", errors.New("not a good value")
+				}
+				return string(r.Value), nil
+			}),
+		}, dlq, sink)
+	}
+	e.produce([]*kgo.Record{{Topic: in, Value: []byte("good1")}, {Topic: in, Value: []byte("bad1")}, {Topic: in, Value: []byte("good2")}})
+	obs := &deadLetters{}
+	r := startRun(spec, Brokers(e.brokers...), StateDir(t.TempDir()), ObserverOpt(obs), Logger(newTestLogger(t)))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := e.waitCaughtUp(ctx, name, in); err != nil {
+		t.Fatal(err)
+	}
+	r.stop(t)
+	good, err := e.readCommitted(ctx, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad, err := e.readCommitted(ctx, dlq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := strings.Join(recordLines(good), ","); g != "good1,good2" {
+		t.Fatalf("output %s", g)
+	}
+	if len(bad) != 1 || string(bad[0].Value) != "bad1" {
+		t.Fatalf("dead letters %v", recordLines(bad))
+	}
+	headers := map[string]string{}
+	for _, h := range bad[0].Headers {
+		headers[h.Key] = string(h.Value)
+	}
+	if headers[runtime.HeaderDLQError] != "not a good value" || headers[runtime.HeaderDLQTopic] != in || headers[runtime.HeaderDLQOffset] != "1" {
+		t.Fatalf("dead-letter headers %v", headers)
+	}
+	if obs.n.Load() != 1 {
+		t.Fatalf("observer saw %d dead letters", obs.n.Load())
 	}
 }
