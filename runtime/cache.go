@@ -19,6 +19,7 @@ type lruNode struct {
 	prev, next *lruNode
 	key        string
 	dirty      bool
+	listed     bool // in lruCache.dirty
 	self       cached
 }
 
@@ -32,7 +33,19 @@ type lruCache struct {
 	max   int
 	m     map[string]cached
 	head  lruNode // sentinel: head.next is the most recent entry
+	// dirty lists the entries made dirty since the last flushAll (some
+	// may be clean or evicted since), so a flush need not walk the cache.
+	dirty []*lruNode
 	stats CacheStats
+}
+
+// setDirty sets n's dirty flag, listing it for the next flushAll.
+func (c *lruCache) setDirty(n *lruNode, dirty bool) {
+	n.dirty = dirty
+	if dirty && !n.listed {
+		n.listed = true
+		c.dirty = append(c.dirty, n)
+	}
 }
 
 func newLRU(max int) *lruCache {
@@ -76,6 +89,9 @@ func (c *lruCache) add(t *Task, key []byte, e cached) error {
 	n := e.node()
 	n.key = string(key)
 	n.self = e
+	if n.dirty {
+		c.setDirty(n, true)
+	}
 	c.m[n.key] = e
 	c.pushFront(n)
 	for len(c.m) > c.max {
@@ -107,17 +123,21 @@ func (c *lruCache) remove(key []byte) {
 	n.self = nil
 }
 
-// flushAll writes every dirty entry into the batch; entries stay cached,
-// clean.
+// flushAll writes every dirty entry into the batch, in the order they
+// first became dirty; entries stay cached, clean.
 func (c *lruCache) flushAll(t *Task) error {
-	for n := c.head.next; n != &c.head; n = n.next {
-		if n.dirty {
+	for i, n := range c.dirty {
+		if n.dirty && n.self != nil {
 			if err := n.self.flush(t); err != nil {
+				c.dirty = c.dirty[i:]
 				return err
 			}
 			n.dirty = false
 		}
+		n.listed = false
+		c.dirty[i] = nil
 	}
+	c.dirty = c.dirty[:0]
 	return nil
 }
 
@@ -129,6 +149,8 @@ func (c *lruCache) reset() {
 		n = next
 	}
 	clear(c.m)
+	clear(c.dirty)
+	c.dirty = c.dirty[:0]
 	c.head.next, c.head.prev = &c.head, &c.head
 }
 

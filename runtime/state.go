@@ -172,7 +172,7 @@ func (s *valueCore[T]) lookup(key, ns []byte, absent bool) (T, bool, error) {
 			ve := e.(*valueEntry[T])
 			if ve.present && expired(ve.expiry, now) {
 				ve.present, ve.v = false, zero
-				ve.n.dirty = ve.stored
+				t.cache.setDirty(&ve.n, ve.stored)
 			}
 			return ve.v, ve.present, nil
 		}
@@ -233,7 +233,7 @@ func (s *valueCore[T]) set(key, ns []byte, v T) error {
 	if e := t.cache.get(k); e != nil {
 		ve := e.(*valueEntry[T])
 		ve.v, ve.present, ve.expiry = v, true, exp
-		ve.n.dirty = true
+		t.cache.setDirty(&ve.n, true)
 		return nil
 	}
 	ve := &valueEntry[T]{core: s, v: v, present: true, expiry: exp, stored: true}
@@ -251,7 +251,7 @@ func (s *valueCore[T]) clear(key, ns []byte) error {
 		ve := e.(*valueEntry[T])
 		var zero T
 		ve.v, ve.present = zero, false
-		ve.n.dirty = ve.stored
+		t.cache.setDirty(&ve.n, ve.stored)
 		return nil
 	}
 	ve := &valueEntry[T]{core: s, stored: true}
