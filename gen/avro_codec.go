@@ -401,9 +401,9 @@ func (c *avroDecoder) decodeLogical(t *schema.Type) *jen.Statement {
 	switch l.Name {
 	case schema.LogicalDecimal:
 		if t.Kind == schema.Fixed {
-			return avroRead("ReadDecimalFixed", jen.Lit(t.Size), jen.Lit(l.Scale))
+			return avroRead("ReadDecimalFixed", jen.Lit(t.Size), jen.Lit(l.Precision), jen.Lit(l.Scale))
 		}
-		return avroRead("ReadDecimalBytes", jen.Lit(l.Scale))
+		return avroRead("ReadDecimalBytes", jen.Lit(l.Precision), jen.Lit(l.Scale))
 	case schema.LogicalBigDecimal:
 		return avroRead("ReadBigDecimal")
 	case schema.LogicalUUID:

@@ -224,8 +224,8 @@ func (x *Envelope) decodeAvro(r *codec.Reader) {
 		r.BadIndex("union fuzz.rec.Envelope.parent", u0, 2)
 	}
 	x.Choice = decodeEnvelopeChoice(r)
-	x.Price = r.ReadDecimalBytes(4)
-	x.Amount = r.ReadDecimalFixed(8, 2)
+	x.Price = r.ReadDecimalBytes(20, 4)
+	x.Amount = r.ReadDecimalFixed(8, 18, 2)
 	x.At = time.UnixMicro(r.ReadLong()).UTC()
 	x.Day = r.ReadDate()
 	x.UID = r.ReadUUIDString()

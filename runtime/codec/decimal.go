@@ -454,14 +454,28 @@ func decimalForSchema(d Decimal, precision, scale int) (Decimal, error) {
 			return d, &EncodeError{What: "decimal", Msg: err.Error()}
 		}
 	}
-	if d.big == nil {
-		if precision >= 19 || absU64(d.small) < pow10[precision] {
-			return d, nil
-		}
-	} else if bigFitsDigits(d.big, precision) {
+	if fitsPrecision(d, precision) {
 		return d, nil
 	}
 	return d, &EncodeError{What: "decimal", Msg: fmt.Sprintf("%s has %d digits, more than the precision %d", d, d.Precision(), precision)}
+}
+
+// fitsPrecision reports whether d's unscaled value has at most precision
+// decimal digits.
+func fitsPrecision(d Decimal, precision int) bool {
+	if d.big == nil {
+		return precision >= 19 || absU64(d.small) < pow10[precision]
+	}
+	return bigFitsDigits(d.big, precision)
+}
+
+// checkPrecision fails the read at off when d has more digits than the
+// schema's precision: such a value cannot be written back (AppendDecimal*
+// refuses it, as Java's writer does), so it is rejected where it enters.
+func (r *Reader) checkPrecision(d Decimal, precision, off int) {
+	if r.fail == failNone && !fitsPrecision(d, precision) {
+		r.failAt(off, "decimal", fmt.Sprintf("%s has %d digits, more than the precision %d", d, d.Precision(), precision))
+	}
 }
 
 // bigFitsDigits reports whether |v| has at most digits decimal digits,
@@ -645,22 +659,26 @@ func decodeTwos(b []byte, scale int32) Decimal {
 
 // ReadDecimalBytes reads the Avro decimal logical type on bytes; scale is
 // the schema's scale.
-func (r *Reader) ReadDecimalBytes(scale int) Decimal {
+func (r *Reader) ReadDecimalBytes(precision, scale int) Decimal {
+	start := r.off
 	n := r.readLen("decimal")
 	d := decodeTwos(r.buf[r.off:r.off+n], int32(scale))
 	r.off += n
+	r.checkPrecision(d, precision, start)
 	return d
 }
 
 // ReadDecimalFixed reads the Avro decimal logical type on a fixed of size
 // bytes; scale is the schema's scale.
-func (r *Reader) ReadDecimalFixed(size, scale int) Decimal {
+func (r *Reader) ReadDecimalFixed(size, precision, scale int) Decimal {
 	if len(r.buf)-r.off < size {
 		r.truncated("decimal", size)
 		return Decimal{}
 	}
+	start := r.off
 	d := decodeTwos(r.buf[r.off:r.off+size], int32(scale))
 	r.off += size
+	r.checkPrecision(d, precision, start)
 	return d
 }
 

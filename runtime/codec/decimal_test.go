@@ -186,7 +186,7 @@ func TestDecimalBytesEncoding(t *testing.T) {
 			t.Errorf("%s as decimal(%d,%d) = % x, want % x", tc.in, tc.precision, tc.scale, got, want)
 		}
 		r := codec.NewReader(got)
-		back := r.ReadDecimalBytes(tc.scale)
+		back := r.ReadDecimalBytes(tc.precision, tc.scale)
 		if err := r.Finish("D"); err != nil || !back.Equal(d) || back.Scale() != int32(tc.scale) {
 			t.Errorf("%s: decoded %s (scale %d), %v", tc.in, back, back.Scale(), err)
 		}
@@ -223,7 +223,7 @@ func TestDecimalFixedEncoding(t *testing.T) {
 			t.Errorf("%s: %d bytes, want %d", tc.in, len(got), tc.size)
 		}
 		r := codec.NewReader(got)
-		back := r.ReadDecimalFixed(tc.size, tc.scale)
+		back := r.ReadDecimalFixed(tc.size, tc.precision, tc.scale)
 		if err := r.Finish("D"); err != nil || !back.Equal(d) {
 			t.Errorf("%s: decoded %s, %v", tc.in, back, err)
 		}
@@ -280,7 +280,7 @@ func TestDecimalRoundTripRandom(t *testing.T) {
 			t.Fatalf("%s: %v", d, err)
 		}
 		r := codec.NewReader(b)
-		if back := r.ReadDecimalBytes(scale); back != d && (back.Cmp(d) != 0 || back.Scale() != d.Scale()) {
+		if back := r.ReadDecimalBytes(prec, scale); back != d && (back.Cmp(d) != 0 || back.Scale() != d.Scale()) {
 			t.Fatalf("bytes round trip of %s gave %s", d, back)
 		}
 		size := len(b) + rnd.IntN(4) // room for the payload, maybe sign-extended
@@ -289,7 +289,7 @@ func TestDecimalRoundTripRandom(t *testing.T) {
 			t.Fatalf("%s in fixed(%d): %v", d, size, err)
 		}
 		r = codec.NewReader(fb)
-		if back := r.ReadDecimalFixed(size, scale); back.Cmp(d) != 0 || r.Finish("D") != nil {
+		if back := r.ReadDecimalFixed(size, prec, scale); back.Cmp(d) != 0 || r.Finish("D") != nil {
 			t.Fatalf("fixed round trip of %s gave %s", d, back)
 		}
 		bb := codec.AppendBigDecimal(nil, d)
@@ -333,8 +333,8 @@ func TestDecimalFastPathDoesNotAllocate(t *testing.T) {
 		b, _ = codec.AppendDecimalFixed(b, d, 10, 2, 8)
 		b = codec.AppendBigDecimal(b, d)
 		r := codec.NewReader(b)
-		r.ReadDecimalBytes(2)
-		r.ReadDecimalFixed(8, 2)
+		r.ReadDecimalBytes(10, 2)
+		r.ReadDecimalFixed(8, 10, 2)
 		r.ReadBigDecimal()
 		if r.Finish("D") != nil {
 			t.Fatal("decode failed")
@@ -424,8 +424,38 @@ func FuzzParseDecimal(f *testing.F) {
 			t.Fatalf("%s: %v", d, err)
 		}
 		r := codec.NewReader(b)
-		if got := r.ReadDecimalBytes(int(d.Scale())); got.Cmp(d) != 0 || r.Finish("D") != nil {
+		if got := r.ReadDecimalBytes(d.Precision(), int(d.Scale())); got.Cmp(d) != 0 || r.Finish("D") != nil {
 			t.Fatalf("%s encoded as % x decodes as %s", d, b, got)
 		}
 	})
+}
+
+// A decimal with more digits than its schema's precision is rejected on
+// read, as AppendDecimal* and Java's writer reject it on write: a value
+// read must always be writable again.
+func TestReadDecimalChecksPrecision(t *testing.T) {
+	d := codec.MustParseDecimal("10000000000000000.00") // 19 digits
+	bytesEnc, err := codec.AppendDecimalBytes(nil, d, 19, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fixedEnc, err := codec.AppendDecimalFixed(nil, d, 19, 2, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		read func(r *codec.Reader)
+		src  []byte
+	}{
+		{"bytes", func(r *codec.Reader) { r.ReadDecimalBytes(18, 2) }, bytesEnc},
+		{"fixed", func(r *codec.Reader) { r.ReadDecimalFixed(8, 18, 2) }, fixedEnc},
+	} {
+		r := codec.NewReader(tc.src)
+		tc.read(&r)
+		err := r.Finish("D")
+		if err == nil || !strings.Contains(err.Error(), "more than the precision 18") {
+			t.Errorf("%s: reading 19 digits as precision 18: err %v", tc.name, err)
+		}
+	}
 }

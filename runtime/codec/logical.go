@@ -23,12 +23,7 @@ import (
 // its own location and decodes as midnight UTC of that day. Values finer
 // than the unit of the type are truncated toward the past.
 
-const (
-	secondsPerDay = 86400
-	// Range of seconds for which UnixNano does not overflow.
-	minNanoSeconds = math.MinInt64 / int64(time.Second)
-	maxNanoSeconds = math.MaxInt64 / int64(time.Second)
-)
+const secondsPerDay = 86400
 
 func floorDiv(a, b int64) int64 {
 	q := a / b
@@ -116,7 +111,7 @@ func (r *Reader) ReadTimestampMicros() time.Time {
 // nanoseconds since the Unix epoch, an Avro long. Times outside the years
 // 1678 to 2262 do not fit and are an error.
 func AppendTimestampNanos(dst []byte, t time.Time) ([]byte, error) {
-	if s := t.Unix(); s <= minNanoSeconds || s >= maxNanoSeconds {
+	if !fitsNanos(t) {
 		return dst, &EncodeError{What: "timestamp-nanos", Msg: fmt.Sprintf("%s is outside the int64 nanosecond range", t)}
 	}
 	return AppendLong(dst, t.UnixNano()), nil
@@ -126,6 +121,16 @@ func AppendTimestampNanos(dst []byte, t time.Time) ([]byte, error) {
 func (r *Reader) ReadTimestampNanos() time.Time {
 	return time.Unix(0, r.ReadLong()).UTC()
 }
+
+// The instants an int64 of nanoseconds since the epoch can hold: the
+// years 1677 to 2262, both ends included.
+var (
+	minNanoTime = time.Unix(0, math.MinInt64)
+	maxNanoTime = time.Unix(0, math.MaxInt64)
+)
+
+// fitsNanos reports whether t is an int64 of nanoseconds since the epoch.
+func fitsNanos(t time.Time) bool { return !t.Before(minNanoTime) && !t.After(maxNanoTime) }
 
 // wallOffset returns the seconds to add to t's instant to get its wall
 // clock as if it were UTC.
@@ -162,11 +167,11 @@ func (r *Reader) ReadLocalTimestampMicros() time.Time {
 // location) as the Avro local-timestamp-nanos logical type. Wall clocks
 // outside the years 1678 to 2262 are an error.
 func AppendLocalTimestampNanos(dst []byte, t time.Time) ([]byte, error) {
-	off := wallOffset(t)
-	if s := t.Unix() + off; s <= minNanoSeconds || s >= maxNanoSeconds {
+	wall := t.Add(time.Duration(wallOffset(t)) * time.Second)
+	if !fitsNanos(wall) {
 		return dst, &EncodeError{What: "local-timestamp-nanos", Msg: fmt.Sprintf("%s is outside the int64 nanosecond range", t)}
 	}
-	return AppendLong(dst, t.UnixNano()+off*1e9), nil
+	return AppendLong(dst, wall.UnixNano()), nil
 }
 
 // ReadLocalTimestampNanos reads the Avro local-timestamp-nanos logical

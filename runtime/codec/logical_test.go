@@ -2,6 +2,7 @@ package codec_test
 
 import (
 	"bytes"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -121,5 +122,42 @@ func TestDuration(t *testing.T) {
 	r.ReadDuration()
 	if r.Err() == nil {
 		t.Error("truncated duration accepted")
+	}
+}
+
+// The ends of the int64 nanosecond range are written, one past them is an
+// error, for both nanosecond timestamp types.
+func TestTimestampNanosRangeEnds(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		t    time.Time
+		ok   bool
+	}{
+		{"min", time.Unix(0, math.MinInt64), true},
+		{"max", time.Unix(0, math.MaxInt64), true},
+		{"before min", time.Unix(0, math.MinInt64).Add(-1), false},
+		{"after max", time.Unix(0, math.MaxInt64).Add(1), false},
+	} {
+		for _, enc := range []struct {
+			kind string
+			fn   func([]byte, time.Time) ([]byte, error)
+			read func(r *codec.Reader) time.Time
+		}{
+			{"timestamp-nanos", codec.AppendTimestampNanos, (*codec.Reader).ReadTimestampNanos},
+			{"local-timestamp-nanos", codec.AppendLocalTimestampNanos, (*codec.Reader).ReadLocalTimestampNanos},
+		} {
+			b, err := enc.fn(nil, tc.t.UTC())
+			if (err == nil) != tc.ok {
+				t.Errorf("%s %s: err %v, want ok %v", enc.kind, tc.name, err, tc.ok)
+				continue
+			}
+			if !tc.ok {
+				continue
+			}
+			r := codec.NewReader(b)
+			if back := enc.read(&r); !back.Equal(tc.t) || r.Finish("T") != nil {
+				t.Errorf("%s %s: read back %s", enc.kind, tc.name, back)
+			}
+		}
 	}
 }

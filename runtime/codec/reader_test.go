@@ -329,7 +329,7 @@ func FuzzReader(f *testing.F) {
 					t.Fatalf("block count %d from %d bytes of input", n, len(src))
 				}
 			case 11:
-				r.ReadDecimalBytes(2)
+				r.ReadDecimalBytes(18, 2)
 			case 12:
 				r.ReadBigDecimal()
 			case 13:

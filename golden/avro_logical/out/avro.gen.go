@@ -108,8 +108,8 @@ func (x *Logical) UnmarshalAvro(src []byte) error {
 }
 
 func (x *Logical) decodeAvro(r *codec.Reader) {
-	x.Amount = r.ReadDecimalBytes(2)
-	x.Price = r.ReadDecimalFixed(8, 4)
+	x.Amount = r.ReadDecimalBytes(12, 2)
+	x.Price = r.ReadDecimalFixed(8, 18, 4)
 	x.AnyPrecision = r.ReadBigDecimal()
 	x.ID = r.ReadUUIDString()
 	x.RawID = r.ReadUUIDFixed()
@@ -136,7 +136,7 @@ func (x *Logical) decodeAvro(r *codec.Reader) {
 	case 1:
 		x.MaybeAmount = nil
 	case 0:
-		v0 := r.ReadDecimalBytes(1)
+		v0 := r.ReadDecimalBytes(4, 1)
 		x.MaybeAmount = &v0
 	default:
 		r.BadIndex("union golden.logical.Logical.maybe_amount", u0, 2)
