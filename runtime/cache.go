@@ -30,9 +30,9 @@ type CacheStats struct {
 }
 
 type lruCache struct {
-	max   int
-	m     map[string]cached
-	head  lruNode // sentinel: head.next is the most recent entry
+	max  int
+	m    map[string]cached
+	head lruNode // sentinel: head.next is the most recent entry
 	// dirty lists the entries made dirty since the last flushAll (some
 	// may be clean or evicted since), so a flush need not walk the cache.
 	dirty []*lruNode

@@ -163,6 +163,14 @@ func (s *valueCore[T]) get(key, ns []byte) (T, bool, error) {
 // lookup is get; absent says the caller knows the batch and DB hold no
 // value for (key, ns), so a cache miss reads nothing.
 func (s *valueCore[T]) lookup(key, ns []byte, absent bool) (T, bool, error) {
+	v, ok, _, err := s.lookupEntry(key, ns, absent)
+	return v, ok, err
+}
+
+// lookupEntry is lookup that also returns the value's cache entry (nil
+// without a cache), so a read-modify-write can store its result with
+// update instead of a second lookup.
+func (s *valueCore[T]) lookupEntry(key, ns []byte, absent bool) (T, bool, *valueEntry[T], error) {
 	var zero T
 	k := s.key(key, ns)
 	t := s.t
@@ -174,7 +182,7 @@ func (s *valueCore[T]) lookup(key, ns []byte, absent bool) (T, bool, error) {
 				ve.present, ve.v = false, zero
 				t.cache.setDirty(&ve.n, ve.stored)
 			}
-			return ve.v, ve.present, nil
+			return ve.v, ve.present, ve, nil
 		}
 	}
 	var (
@@ -186,9 +194,10 @@ func (s *valueCore[T]) lookup(key, ns []byte, absent bool) (T, bool, error) {
 	)
 	if absent {
 		if t.cache == nil {
-			return zero, false, nil
+			return zero, false, nil, nil
 		}
-		return zero, false, t.cache.add(t, k, &valueEntry[T]{core: s})
+		ve := &valueEntry[T]{core: s}
+		return zero, false, ve, t.cache.add(t, k, ve)
 	}
 	found, err = t.kvGet(k, func(raw []byte) error {
 		e, payload, err := parseValueHeader(raw)
@@ -201,20 +210,31 @@ func (s *valueCore[T]) lookup(key, ns []byte, absent bool) (T, bool, error) {
 		return err
 	})
 	if err != nil {
-		return zero, false, stateErr(s.info, err)
+		return zero, false, nil, stateErr(s.info, err)
 	}
 	stale := found && !present // expired: clean it up lazily
 	if t.cache == nil {
 		if stale {
 			if err := t.kvDelete(k); err != nil {
-				return zero, false, err
+				return zero, false, nil, err
 			}
 		}
-		return v, present, nil
+		return v, present, nil, nil
 	}
 	ve := &valueEntry[T]{core: s, v: v, present: present, expiry: exp, stored: found}
 	ve.n.dirty = stale
-	return v, present, t.cache.add(t, k, ve)
+	return v, present, ve, t.cache.add(t, k, ve)
+}
+
+// update stores v for (key, ns) whose cache entry lookupEntry returned
+// (nil: no cache, set it).
+func (s *valueCore[T]) update(e *valueEntry[T], key, ns []byte, v T) error {
+	if e == nil {
+		return s.set(key, ns, v)
+	}
+	e.v, e.present, e.expiry = v, true, s.t.expiryFromNow(s.info)
+	s.t.cache.setDirty(&e.n, true)
+	return nil
 }
 
 func (s *valueCore[T]) set(key, ns []byte, v T) error {

@@ -374,14 +374,14 @@ type aggContents[IN, ACC, OUT any] struct {
 }
 
 func (a *aggContents[IN, ACC, OUT]) add(key, ns []byte, v IN, absent bool) (bool, error) {
-	cur, ok, err := a.acc.lookup(key, ns, absent)
+	cur, ok, e, err := a.acc.lookupEntry(key, ns, absent)
 	if err != nil {
 		return false, err
 	}
 	if !ok {
 		cur = a.fn.CreateAccumulator()
 	}
-	return !ok, a.acc.set(key, ns, a.fn.Add(v, cur))
+	return !ok, a.acc.update(e, key, ns, a.fn.Add(v, cur))
 }
 
 func (a *aggContents[IN, ACC, OUT]) fire(c *Context, w Window, ns []byte) error {
@@ -450,7 +450,7 @@ type reduceContents[T any] struct {
 }
 
 func (r *reduceContents[T]) add(key, ns []byte, v T, absent bool) (bool, error) {
-	cur, ok, err := r.acc.lookup(key, ns, absent)
+	cur, ok, e, err := r.acc.lookupEntry(key, ns, absent)
 	if err != nil {
 		return false, err
 	}
@@ -459,7 +459,7 @@ func (r *reduceContents[T]) add(key, ns []byte, v T, absent bool) (bool, error) 
 			return false, err
 		}
 	}
-	return !ok, r.acc.set(key, ns, v)
+	return !ok, r.acc.update(e, key, ns, v)
 }
 
 func (r *reduceContents[T]) fire(c *Context, w Window, ns []byte) error {
