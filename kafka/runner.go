@@ -150,9 +150,6 @@ func envParallelism() int {
 	return 1 << 30
 }
 
-// maxPollRecords bounds the records of one poll (tests and benchmarks).
-func maxPollRecords(n int) Opt { return optFunc(func(c *config) { c.maxPoll = n }) }
-
 func newConfig(opts []Opt) config {
 	c := config{
 		txnTimeout:  DefaultTransactionTimeout,
@@ -207,6 +204,10 @@ func Run(ctx context.Context, p runtime.PipelineSpec, opts ...Opt) error {
 	c := newConfig(opts)
 	if p.CommitInterval <= 0 {
 		p.CommitInterval = DefaultCommitInterval
+	}
+	if p.CommitMaxRecords > 0 && p.CommitMaxRecords < c.maxPoll {
+		// A poll never takes a task past its commit size.
+		c.maxPoll = p.CommitMaxRecords
 	}
 	if err := checkSpec(&p, &c); err != nil {
 		return err
@@ -591,6 +592,15 @@ func (r *runner) session(ctx context.Context) (err error) {
 		}
 		if wait > 0 {
 			pctx, cancel := context.WithTimeout(ctx, max(wait, time.Millisecond))
+			// News from the group (an assignment of idle partitions)
+			// ends the wait.
+			go func() {
+				select {
+				case <-r.evNotify:
+					cancel()
+				case <-pctx.Done():
+				}
+			}()
 			fetches := sess.PollRecords(pctx, r.cfg.maxPoll)
 			cancel()
 			if fetches.IsClientClosed() {
