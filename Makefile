@@ -21,6 +21,7 @@ test: lint
 ## `go tool streamgen generate`, declared as a tool in go.mod).
 generate:
 	$(GO) generate ./...
+	cd bench && $(GO) generate ./...
 
 ## golden: rewrite the golden corpus from the current generator.
 golden:
