@@ -32,7 +32,8 @@ import (
 //	go test ./kafka -run '^$' -bench 'Ceiling|Runner' -benchtime 1x
 //	go test ./kafka -run '^$' -bench 'Restore' -benchtime 1x
 //
-// (-short: 100k records and keys instead of 1M.)
+// (-short: 100k records and keys instead of 1M; STREAMGEN_TASK_PARALLELISM=n
+// runs BenchmarkRunner with TaskParallelism(n).)
 
 // benchReport is what a benchmark worker prints on its last line.
 type benchReport struct {
@@ -393,8 +394,9 @@ func runUntilCaughtUp(brokers []string, spec runtime.PipelineSpec, state string,
 	start := time.Now()
 	done := make(chan error, 1)
 	go func() {
+		par, _ := strconv.Atoi(os.Getenv("STREAMGEN_TASK_PARALLELISM"))
 		done <- Run(ctx, spec, Brokers(brokers...), StateDir(filepath.Clean(state)), InstanceID("bench"), Logger(log),
-			ClientOpts(kgo.SessionTimeout(6*time.Second), kgo.RebalanceTimeout(5*time.Second)))
+			TaskParallelism(par), ClientOpts(kgo.SessionTimeout(6*time.Second), kgo.RebalanceTimeout(5*time.Second)))
 	}()
 	for {
 		select {

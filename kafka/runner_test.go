@@ -510,6 +510,9 @@ func runWorker(ctx context.Context, w workerConfig, log *slog.Logger, extra ...O
 	opts := []Opt{
 		Brokers(strings.Split(w.Brokers, ",")...),
 		StateDir(w.StateDir),
+		// The crash tests cover parallel task processing; the other
+		// tests the default, one goroutine.
+		TaskParallelism(4),
 		TransactionTimeout(w.TxnTimeout),
 		Logger(log),
 		StoreOptions(runtime.StoreOptions{BlockCacheSize: 8 << 20, MemTableSize: 4 << 20}),
