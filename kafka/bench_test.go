@@ -239,6 +239,9 @@ func BenchmarkRestore(b *testing.B) {
 		b.ReportMetric(float64(full.VmHWMKiB)/1024, "full-restore-peak-RSS-MiB")
 		b.ReportMetric(0, "ns/op")
 		b.Logf("tail restart: %s", restoredLine(tailLog))
+		if os.Getenv("STREAMGEN_BENCH_LOG") != "" {
+			b.Logf("tail restart log:\n%s", tailLog)
+		}
 		b.Logf("full restore: %s", restoredLine(fullLog))
 	}
 }

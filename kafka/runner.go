@@ -351,11 +351,13 @@ func newRunner(ctx context.Context, p runtime.PipelineSpec, c config) (*runner, 
 			}
 		}
 	}
+	opened := time.Now()
 	r.store, err = runtime.OpenStore(c.stateDir, c.store)
 	if err != nil {
 		r.close()
 		return nil, err
 	}
+	r.log.Info("state store opened", "dir", c.stateDir, "took", time.Since(opened))
 	r.txnID = p.Name + "-" + c.instanceID
 	if c.instanceID == "" {
 		var b [8]byte
