@@ -14,6 +14,17 @@ import (
 	"github.com/streamgen/streamgen/runtime"
 )
 
+// faultHook, when set (only by the crash tests), is called at the points
+// of the commit protocol where a crash is most delicate; the tests make
+// it kill the process.
+var faultHook func(point string)
+
+func faultPoint(point string) {
+	if faultHook != nil {
+		faultHook(point)
+	}
+}
+
 // task is one assigned partition number and its runtime task.
 type task struct {
 	id        int32
@@ -175,6 +186,7 @@ func (r *runner) commit() error {
 	}
 	offsets := r.sess.Client().CommittedOffsets()
 	fn := r.offsetCommitFn(prepared, offsets)
+	faultPoint("before-end")
 	committed, err := r.sess.End(kgo.PreTxnCommitFnContext(ctx, fn), kgo.TryCommit)
 	r.txnBegun = false
 	if err != nil {
@@ -194,6 +206,7 @@ func (r *runner) commit() error {
 		r.abortTasks(prepared, errors.New("transaction aborted: the group rebalanced"))
 		return nil
 	}
+	faultPoint("after-end")
 	for _, t := range prepared {
 		var offs []runtime.ChangelogOffset
 		if t.clogN > 0 {
@@ -205,6 +218,7 @@ func (r *runner) commit() error {
 			}
 		}
 		r.obs.Watermark(t.id, t.rt.Watermark())
+		faultPoint("before-2pc-commit")
 		r.commit2PC(t)
 		t.resetWork()
 	}

@@ -48,6 +48,22 @@ func (w *workerProc) start(t *testing.T) {
 	}()
 }
 
+// crashed reports whether the worker is gone on its own: killed at a
+// fault point. Any other exit fails the test.
+func (w *workerProc) crashed(t *testing.T) bool {
+	t.Helper()
+	select {
+	case <-w.done:
+	default:
+		return false
+	}
+	if ws, ok := w.cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
+		return true
+	}
+	t.Fatalf("worker %s exited with %v; log %s:\n%s", w.id, w.cmd.ProcessState, w.log, tail(w.log, 4000))
+	return false
+}
+
 // kill SIGKILLs the worker and waits for it to be gone.
 func (w *workerProc) kill() {
 	w.cmd.Process.Signal(syscall.SIGKILL)
@@ -82,13 +98,16 @@ func tail(path string, n int) string {
 // TestCrashExactlyOnce proves exactly-once under crashes: three worker
 // processes run the stateful click pipeline (per-user counts in 1-minute
 // event-time windows, to a Kafka topic and through the 2PC FileSink) while
-// the input is produced; workers are SIGKILLed at random points (during
-// processing, commits, restores) and restarted, sometimes with their state
-// directory wiped (a task that moves to a new machine restores from the
-// changelog). Afterwards a read_committed consumer, reading only once the
-// last stable offset equals the high watermark on every output partition,
-// and the committed files must hold every window exactly once with its
-// exact count. Default: 100k events, at least 30 kills;
+// the input is produced; two of them are SIGKILLed at random points
+// (during processing, commits, restores, one or both at once) and
+// restarted, sometimes with their state directory wiped (a task that moves
+// to a new machine restores from the changelog); they also kill themselves
+// now and then at the most delicate points: before the transaction ends,
+// after it committed but before the state store applied it, before the
+// 2PC sink commits, and in the middle of a restore. Afterwards a
+// read_committed consumer, reading only once the last stable offset equals
+// the high watermark on every output partition, and the committed files
+// must hold every window exactly once with its exact count. Default: 100k events, at least 30 kills;
 // STREAMGEN_CRASH_LONG=1: 1M events, at least 300 kills.
 func TestCrashExactlyOnce(t *testing.T) {
 	events, minKills, chunk := 100_000, 30, 1000
@@ -109,20 +128,24 @@ func TestCrashExactlyOnce(t *testing.T) {
 		dir = d // keep the workers' logs and state for inspection
 	}
 	// Two workers with static membership (a restart takes its tasks back
-	// at once and fences its previous incarnation) and one with dynamic
-	// membership (its tasks move after the session timeout, and its open
-	// transaction holds readers back until the transaction timeout).
+	// at once and fences its previous incarnation) are killed; a third
+	// one, with dynamic membership, is not: kfake never expires a dynamic
+	// member whose connection died while it waited in JoinGroup (it arms
+	// the session timer only when the join response was delivered), so
+	// its tasks would stay assigned to a dead member. The lingering
+	// transaction of a dead dynamic instance has its own test
+	// (TestDeadDynamicInstanceTransaction).
 	var workers []*workerProc
 	for i, id := range []string{"w0", "w1", "dynamic"} {
-		instance := id
+		instance, faults := id, "0.02"
 		if i == 2 {
-			instance = ""
+			instance, faults = "", ""
 		}
 		w := &workerProc{
 			id: id,
 			cfg: workerConfig{Brokers: strings.Join(e.brokers, ","), Name: name, Input: in, Output: out,
 				StateDir: filepath.Join(dir, id, "state"), Instance: instance, FileDir: fileDir, FileTopic: "files",
-				TxnTimeout: 10 * time.Second},
+				TxnTimeout: 10 * time.Second, Faults: faults},
 			log: filepath.Join(dir, id+".log"),
 		}
 		w.start(t)
@@ -160,7 +183,7 @@ func TestCrashExactlyOnce(t *testing.T) {
 	}()
 
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
-	kills := 0
+	kills, selfKills := 0, 0
 	start := time.Now()
 	for {
 		finished := false
@@ -173,12 +196,15 @@ func TestCrashExactlyOnce(t *testing.T) {
 			break
 		}
 		time.Sleep(time.Duration(200+rng.IntN(1300)) * time.Millisecond)
+		for _, w := range workers {
+			if w.crashed(t) {
+				selfKills++
+				w.start(t)
+			}
+		}
 		victims := []*workerProc{workers[rng.IntN(2)]}
-		switch rng.IntN(10) {
-		case 0:
-			victims = workers[:2] // both static workers at once
-		case 1:
-			victims = workers[2:]
+		if rng.IntN(8) == 0 {
+			victims = workers[:2] // both at once
 		}
 		for _, w := range victims {
 			w.kill()
@@ -196,6 +222,13 @@ func TestCrashExactlyOnce(t *testing.T) {
 		}
 	}
 	produced.Wait()
+	// The end: workers without fault points finish the work.
+	for _, w := range workers[:2] {
+		w.kill()
+		kills++
+		w.cfg.Faults = ""
+		w.start(t)
+	}
 	e.produce(gen.flush(in))
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -213,8 +246,8 @@ func TestCrashExactlyOnce(t *testing.T) {
 	for _, w := range workers {
 		wipes += w.wipes
 	}
-	t.Logf("%d events, %d windows, %d SIGKILLs (%d with the state directory wiped), %d output records, %v",
-		events, len(gen.want), kills, wipes, len(recs), time.Since(start).Round(time.Second))
+	t.Logf("%d events, %d windows, %d SIGKILLs (%d with the state directory wiped) and %d workers killed at a fault point of the commit protocol, %d output records, %v",
+		events, len(gen.want), kills, wipes, selfKills, len(recs), time.Since(start).Round(time.Second))
 	if err := checkCounts(gen.want, recordLines(recs)); err != nil {
 		t.Errorf("Kafka output: %v", err)
 	}

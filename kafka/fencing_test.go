@@ -2,10 +2,12 @@ package kafka
 
 import (
 	"context"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -127,4 +129,61 @@ func TestFencedInstanceRejoins(t *testing.T) {
 		t.Fatalf("%d fencing producers, %d aborted transactions: the fencing was not exercised", fences, aborted)
 	}
 	t.Logf("%d fencing producers, %d aborted transactions", fences, aborted)
+}
+
+// The open transaction of an instance that died without a stable
+// InstanceID cannot be fenced by a restart: it holds the changelog
+// partition's last stable offset back until the broker aborts it at its
+// transaction timeout. The task's new owner waits for that before it
+// restores, never applies the dead transaction's records, and its results
+// are exact.
+func TestDeadDynamicInstanceTransaction(t *testing.T) {
+	e := newEOSEnv(t)
+	in := e.topic("clicks", 1, nil)
+	out := e.topic("counts", 1, nil)
+	name := e.name("lingering")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if _, err := e.adm.CreateTopic(ctx, 1, -1, map[string]*string{"cleanup.policy": kadm.StringPtr("compact")}, changelogTopic(name)); err != nil {
+		t.Fatal(err)
+	}
+	dead, err := kgo.NewClient(kgo.SeedBrokers(e.brokers...), kgo.TransactionalID(name+"-"+randomSuffix()),
+		kgo.TransactionTimeout(3*time.Second), kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dead.Close()
+	if err := dead.BeginTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	// Not a state key: restoring it would fail the task.
+	if err := dead.ProduceSync(ctx, &kgo.Record{Topic: changelogTopic(name), Partition: 0, Key: []byte{0xee, 0xee}, Value: []byte("x")}).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	gen := newClicks(20, 1, 1000)
+	e.produce(gen.records(in, 500))
+	e.produce(gen.flush(in))
+	log := &testLog{}
+	r := startRun(clickSpec(name, in, out, ""), Brokers(e.brokers...), StateDir(t.TempDir()),
+		Logger(slog.New(slog.NewTextHandler(log, nil))))
+	if err := e.waitCaughtUp(ctx, name, in); err != nil {
+		t.Fatal(err)
+	}
+	r.stop(t)
+	recs, err := e.readCommitted(ctx, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := checkCounts(gen.want, recordLines(recs)); err != nil {
+		t.Fatal(err)
+	}
+	log.mu.Lock()
+	text := log.buf.String()
+	log.mu.Unlock()
+	if !strings.Contains(text, "waiting for an open transaction on the changelog to end before restoring") {
+		t.Fatalf("the restore did not wait for the dead transaction:\n%s", text)
+	}
+	if err := dead.EndTransaction(ctx, kgo.TryCommit); err == nil {
+		t.Fatal("the dead instance's transaction committed after the broker timed it out")
+	}
 }

@@ -234,6 +234,7 @@ func (r *runner) restore(ctx context.Context, tasks []*task) (int, error) {
 			}
 			data := fp.Records[:0:0]
 			done := false
+			faultPoint("restore")
 			for _, rec := range fp.Records {
 				if rec.Offset >= j.end {
 					done = true

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	mrand "math/rand/v2"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -481,6 +482,9 @@ type workerConfig struct {
 	FileDir    string
 	FileTopic  string
 	TxnTimeout time.Duration
+	// Faults is the probability that the worker kills itself at each
+	// delicate point of the commit protocol ("" or 0: never).
+	Faults string
 }
 
 func (w workerConfig) env() []string {
@@ -489,7 +493,7 @@ func (w workerConfig) env() []string {
 		"WORKER_BROKERS=" + w.Brokers, "WORKER_NAME=" + w.Name, "WORKER_INPUT=" + w.Input,
 		"WORKER_OUTPUT=" + w.Output, "WORKER_STATE=" + w.StateDir, "WORKER_INSTANCE=" + w.Instance,
 		"WORKER_FILE_DIR=" + w.FileDir, "WORKER_FILE_TOPIC=" + w.FileTopic,
-		"WORKER_TXN_TIMEOUT=" + w.TxnTimeout.String(),
+		"WORKER_TXN_TIMEOUT=" + w.TxnTimeout.String(), "WORKER_FAULTS=" + w.Faults,
 	}
 }
 
@@ -502,6 +506,7 @@ func workerFromEnv() (workerConfig, error) {
 		Brokers: os.Getenv("WORKER_BROKERS"), Name: os.Getenv("WORKER_NAME"), Input: os.Getenv("WORKER_INPUT"),
 		Output: os.Getenv("WORKER_OUTPUT"), StateDir: os.Getenv("WORKER_STATE"), Instance: os.Getenv("WORKER_INSTANCE"),
 		FileDir: os.Getenv("WORKER_FILE_DIR"), FileTopic: os.Getenv("WORKER_FILE_TOPIC"), TxnTimeout: d,
+		Faults: os.Getenv("WORKER_FAULTS"),
 	}, nil
 }
 
@@ -555,7 +560,17 @@ func TestCrashWorker(t *testing.T) {
 		}
 		ctx, stop := signalContext()
 		defer stop()
-		if err := runWorker(ctx, w, slogStderr()); err != nil {
+		log := slogStderr()
+		if p, err := strconv.ParseFloat(w.Faults, 64); err == nil && p > 0 {
+			rng := mrand.New(mrand.NewPCG(uint64(time.Now().UnixNano()), uint64(os.Getpid())))
+			faultHook = func(point string) {
+				if rng.Float64() < p {
+					log.Warn("killing myself at a fault point", "point", point)
+					syscall.Kill(os.Getpid(), syscall.SIGKILL)
+				}
+			}
+		}
+		if err := runWorker(ctx, w, log); err != nil {
 			t.Fatal(err)
 		}
 		return
