@@ -43,7 +43,7 @@ func lowerFirst(s string) string {
 // nameDriverMethods names the TestDriver's per-source, per-sink, per-side
 // output and per-state methods.
 func (g *plGen) nameDriverMethods() {
-	m := NewNamer("AdvanceWatermark", "AdvanceProcessingTime", "Commit", "Abort", "Reopen", "Golden", "Runtime", "Pipeline")
+	m := NewNamer("AdvanceWatermark", "AdvanceProcessingTime", "Commit", "Abort", "Reopen", "Golden", "Runtime", "Pipeline", "TestDriverCore")
 	for _, ps := range g.sources {
 		ps.pipe = m.Name("Pipe" + GoName(ps.src.Name))
 		m.Reserve(ps.pipe + "Raw")
@@ -138,6 +138,7 @@ func (g *plGen) driverFile(f *jen.File) {
 
 	f.Comment(comment(fmt.Sprintf("TestDriver runs the %s pipeline in process, as Kafka Streams' TopologyTestDriver does: no broker, real pebble state in a temporary directory, explicit event and processing time, and the same results on every run. Records piped in are encoded in their source's formats and decoded by the pipeline as in production; what the sinks write is decoded back. The driver commits after every operation unless runtime.WithManualCommit is given. Errors fail the test.", g.s.Name)))
 	f.Type().Id("TestDriver").Struct(
+		jen.Op("*").Add(rtQual("TestDriverCore")),
 		jen.Id("t").Qual("testing", "TB"),
 		jen.Id("p").Op("*").Id("Pipeline"),
 		jen.Id("d").Op("*").Add(rtQual("Driver")),
@@ -181,27 +182,10 @@ func (g *plGen) driverFile(f *jen.File) {
 		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Id("t").Dot("Fatalf").Call(jen.Lit("NewTestDriver: %v"), jen.Err())),
 		jen.Id("p").Dot("tap").Op("=").True(),
 		jen.Id("spec").Op(":=").Id("p").Dot("Spec").Call(),
-		jen.For(jen.List(jen.Id("_"), jen.Id("in")).Op(":=").Range().Id("spec").Dot("Inputs")).Block(
-			jen.If(jen.Len(jen.Id("in").Dot("Topics")).Op("==").Lit(0)).Block(
-				jen.Id("t").Dot("Fatalf").Call(jen.Lit("NewTestDriver: source %s has no topic (see runtime.WithTopics)"), jen.Id("in").Dot("Name")),
-			),
-		),
-		jen.Var().Id("start").Int64(),
-		jen.If(jen.Op("!").Id("o").Dot("StartTime").Dot("IsZero").Call()).Block(jen.Id("start").Op("=").Id("o").Dot("StartTime").Dot("UnixMilli").Call()),
-		jen.List(jen.Id("d"), jen.Err()).Op(":=").Add(rtQual("NewDriver")).Call(rtQual("DriverConfig").Values(jen.Dict{
-			jen.Id("Dir"):          jen.Id("t").Dot("TempDir").Call(),
-			jen.Id("Partitions"):   jen.Id("o").Dot("Partitions"),
-			jen.Id("Store"):        jen.Id("o").Dot("Store"),
-			jen.Id("StartTime"):    jen.Id("start"),
-			jen.Id("ManualCommit"): jen.Id("o").Dot("ManualCommit"),
-		}), jen.Id("spec").Dot("Build")),
-		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Id("t").Dot("Fatalf").Call(jen.Lit("NewTestDriver: %v"), jen.Err())),
-		jen.Id("t").Dot("Cleanup").Call(jen.Func().Params().Block(
-			jen.If(jen.Err().Op(":=").Id("d").Dot("Close").Call(), jen.Err().Op("!=").Nil()).Block(
-				jen.Id("t").Dot("Errorf").Call(jen.Lit("closing the test driver: %v"), jen.Err())),
-		)),
+		jen.Id("core").Op(":=").Add(rtQual("NewTestDriverCore")).Call(jen.Id("t"), jen.Id("spec"), jen.Id("o")),
 		jen.Return(jen.Op("&").Id("TestDriver").Values(jen.Dict{
-			jen.Id("t"): jen.Id("t"), jen.Id("p"): jen.Id("p"), jen.Id("d"): jen.Id("d"), jen.Id("inputs"): jen.Id("spec").Dot("Inputs"),
+			jen.Id("TestDriverCore"): jen.Id("core"),
+			jen.Id("t"):              jen.Id("t"), jen.Id("p"): jen.Id("p"), jen.Id("d"): jen.Id("core").Dot("Runtime").Call(), jen.Id("inputs"): jen.Id("spec").Dot("Inputs"),
 		})),
 	)
 	f.Comment(comment(fmt.Sprintf("NewTestDriver builds the %s pipeline from ops and opens it on a fresh store in t.TempDir(), closed when the test ends. Sources with avro-confluent formats use an in-memory registry (runtime.NewMemoryRegistryFraming) unless a framing is given; a topic_pattern source reads one topic named after the source unless runtime.WithTopics names others.", g.s.Name)))
@@ -209,7 +193,6 @@ func (g *plGen) driverFile(f *jen.File) {
 	f.Line()
 
 	g.emitDriverSources(f, method)
-	g.emitDriverTime(f, method)
 	g.emitDriverSinks(f, method)
 	g.emitDriverSides(f, method)
 	g.emitDriverState(f, method)
@@ -271,29 +254,6 @@ func (g *plGen) emitDriverSources(f *jen.File, method func(string, string, []jen
 				jen.Return(jen.Id("d").Dot("d").Dot("TakeOutput").Call(jen.Lit(src.DeadLetterTopic))))
 		}
 	}
-}
-
-func (g *plGen) emitDriverTime(f *jen.File, method func(string, string, []jen.Code, []jen.Code, ...jen.Code)) {
-	call := func(name string, c *jen.Statement) []jen.Code {
-		return []jen.Code{
-			jen.Id("d").Dot("t").Dot("Helper").Call(),
-			jen.If(jen.Err().Op(":=").Add(c), jen.Err().Op("!=").Nil()).Block(jen.Id("d").Dot("t").Dot("Fatalf").Call(jen.Lit(name+": %v"), jen.Err())),
-		}
-	}
-	method("AdvanceWatermark moves the watermark of every task to at least ts, firing the event-time timers and windows it passes.",
-		"AdvanceWatermark", []jen.Code{jen.Id("ts").Qual("time", "Time")}, nil,
-		call("AdvanceWatermark", jen.Id("d").Dot("d").Dot("AdvanceWatermark").Call(jen.Id("ts").Dot("UnixMilli").Call()))...)
-	method("AdvanceProcessingTime moves processing time forward by by, firing processing-time timers, expiring state TTLs and marking idle inputs.",
-		"AdvanceProcessingTime", []jen.Code{jen.Id("by").Qual("time", "Duration")}, nil,
-		call("AdvanceProcessingTime", jen.Id("d").Dot("d").Dot("AdvanceProcessingTime").Call(jen.Id("by")))...)
-	method("Commit commits every task (needed only with runtime.WithManualCommit): pending outputs become readable and state is applied.",
-		"Commit", nil, nil, call("Commit", jen.Id("d").Dot("d").Dot("Commit").Call())...)
-	method("Abort drops what every task did since the last commit: state changes, timers and outputs.",
-		"Abort", nil, nil, call("Abort", jen.Id("d").Dot("d").Dot("Abort").Call())...)
-	method("Reopen simulates a restart: uncommitted work is dropped, the store is closed and opened again, and every task is rebuilt; committed state and timers survive.",
-		"Reopen", nil, nil, call("Reopen", jen.Id("d").Dot("d").Dot("Reopen").Call())...)
-	method("Runtime returns the untyped driver underneath, for what the typed methods do not cover.",
-		"Runtime", nil, []jen.Code{jen.Op("*").Add(rtQual("Driver"))}, jen.Return(jen.Id("d").Dot("d")))
 }
 
 func (g *plGen) emitDriverSinks(f *jen.File, method func(string, string, []jen.Code, []jen.Code, ...jen.Code)) {

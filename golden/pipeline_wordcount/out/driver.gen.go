@@ -19,6 +19,7 @@ import (
 // driver commits after every operation unless runtime.WithManualCommit is
 // given. Errors fail the test.
 type TestDriver struct {
+	*runtime.TestDriverCore
 	t      testing.TB
 	p      *Pipeline
 	d      *runtime.Driver
@@ -45,35 +46,13 @@ func NewTestDriver(t testing.TB, ops Operators, opts ...TestDriverOption) *TestD
 	}
 	p.tap = true
 	spec := p.Spec()
-	for _, in := range spec.Inputs {
-		if len(in.Topics) == 0 {
-			t.Fatalf("NewTestDriver: source %s has no topic (see runtime.WithTopics)", in.Name)
-		}
-	}
-	var start int64
-	if !o.StartTime.IsZero() {
-		start = o.StartTime.UnixMilli()
-	}
-	d, err := runtime.NewDriver(runtime.DriverConfig{
-		Dir:          t.TempDir(),
-		ManualCommit: o.ManualCommit,
-		Partitions:   o.Partitions,
-		StartTime:    start,
-		Store:        o.Store,
-	}, spec.Build)
-	if err != nil {
-		t.Fatalf("NewTestDriver: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := d.Close(); err != nil {
-			t.Errorf("closing the test driver: %v", err)
-		}
-	})
+	core := runtime.NewTestDriverCore(t, spec, o)
 	return &TestDriver{
-		d:      d,
-		inputs: spec.Inputs,
-		p:      p,
-		t:      t,
+		TestDriverCore: core,
+		d:              core.Runtime(),
+		inputs:         spec.Inputs,
+		p:              p,
+		t:              t,
 	}
 }
 
@@ -103,58 +82,6 @@ func (d *TestDriver) pipeLines(v string, ts time.Time) error {
 // after a failure, Abort and go on.
 func (d *TestDriver) PipeLinesRaw(key, value []byte, ts time.Time, headers ...runtime.Header) error {
 	return d.d.Pipe(d.inputs[0].Topics[0], key, value, ts.UnixMilli(), headers...)
-}
-
-// AdvanceWatermark moves the watermark of every task to at least ts, firing
-// the event-time timers and windows it passes.
-func (d *TestDriver) AdvanceWatermark(ts time.Time) {
-	d.t.Helper()
-	if err := d.d.AdvanceWatermark(ts.UnixMilli()); err != nil {
-		d.t.Fatalf("AdvanceWatermark: %v", err)
-	}
-}
-
-// AdvanceProcessingTime moves processing time forward by by, firing
-// processing-time timers, expiring state TTLs and marking idle inputs.
-func (d *TestDriver) AdvanceProcessingTime(by time.Duration) {
-	d.t.Helper()
-	if err := d.d.AdvanceProcessingTime(by); err != nil {
-		d.t.Fatalf("AdvanceProcessingTime: %v", err)
-	}
-}
-
-// Commit commits every task (needed only with runtime.WithManualCommit):
-// pending outputs become readable and state is applied.
-func (d *TestDriver) Commit() {
-	d.t.Helper()
-	if err := d.d.Commit(); err != nil {
-		d.t.Fatalf("Commit: %v", err)
-	}
-}
-
-// Abort drops what every task did since the last commit: state changes, timers
-// and outputs.
-func (d *TestDriver) Abort() {
-	d.t.Helper()
-	if err := d.d.Abort(); err != nil {
-		d.t.Fatalf("Abort: %v", err)
-	}
-}
-
-// Reopen simulates a restart: uncommitted work is dropped, the store is closed
-// and opened again, and every task is rebuilt; committed state and timers
-// survive.
-func (d *TestDriver) Reopen() {
-	d.t.Helper()
-	if err := d.d.Reopen(); err != nil {
-		d.t.Fatalf("Reopen: %v", err)
-	}
-}
-
-// Runtime returns the untyped driver underneath, for what the typed methods do
-// not cover.
-func (d *TestDriver) Runtime() *runtime.Driver {
-	return d.d
 }
 
 // ReadCountsOut returns the records sink counts_out wrote to topic word-counts
