@@ -57,6 +57,10 @@ func (t *task) resetWork() {
 	t.clogMax.Store(-1)
 }
 
+// maxProduceFailures is how many commits in a row may fail producing
+// before Run gives up.
+const maxProduceFailures = 5
+
 // ensureBegun opens the instance's transaction before anything is
 // produced in it.
 func (r *runner) ensureBegun() error {
@@ -178,9 +182,14 @@ func (r *runner) commit() error {
 		return r.abortPrepared(prepared, fmt.Errorf("%w: flushing the transaction: %v", errMigrated, err))
 	}
 	if err := r.takeProduceErr(); err != nil {
-		if isFatalKafkaErr(err) {
+		// franz-go retries what can be retried; a record that still
+		// fails will likely fail again (a partition that does not
+		// exist, a record too large): after a few commits in a row the
+		// error ends Run instead of replaying forever.
+		r.produceFailures++
+		if isFatalKafkaErr(err) || r.produceFailures >= maxProduceFailures {
 			r.abortPrepared(prepared, err)
-			return &fatalError{fmt.Errorf("kafka: producing: %w", err)}
+			return &fatalError{fmt.Errorf("kafka: producing failed %d commits in a row: %w", r.produceFailures, err)}
 		}
 		return r.abortPrepared(prepared, fmt.Errorf("producing: %w", err))
 	}
@@ -222,6 +231,7 @@ func (r *runner) commit() error {
 		r.commit2PC(t)
 		t.resetWork()
 	}
+	r.produceFailures = 0
 	r.obs.Committed(time.Since(start), records, bytes)
 	return nil
 }

@@ -267,6 +267,8 @@ type runner struct {
 	errMu      sync.Mutex
 	produceErr error
 	aborts     int // transactions aborted, to spot a rewind
+	// produceFailures counts commits in a row that failed producing.
+	produceFailures int
 
 	// pendingRecover holds 2PC handles from fetched offsets of tasks not
 	// open yet.

@@ -1119,3 +1119,34 @@ func TestDeadLetterTopic(t *testing.T) {
 		t.Fatalf("observer saw %d dead letters", obs.n.Load())
 	}
 }
+
+// A record that can never be produced (here: to a partition the output
+// does not have) ends Run with the producer's error after a few aborted
+// commits, instead of replaying forever; nothing of it becomes visible.
+func TestPersistentProduceErrorIsFatal(t *testing.T) {
+	e := newEOSEnv(t)
+	in := e.topic("in", 1, nil)
+	out := e.topic("out", 1, nil)
+	e.produce([]*kgo.Record{{Topic: in, Value: []byte("x")}})
+	spec := copySpec(e.name("badpart"), in, out, runtime.StartPosition{}, runtime.ExactlyOnce)
+	spec.Build = func(t *runtime.Task) error {
+		sink, err := runtime.NewSink(t, out, runtime.SerializerFunc[string](func(_ *runtime.Context, v string, o *runtime.OutRecord) error {
+			o.Value, o.Partition = []byte(v), 7
+			return nil
+		}))
+		if err != nil {
+			return err
+		}
+		_, err = runtime.AddSource(t, runtime.SourceConfig[string]{Topic: in, Deserializer: runtime.ValueDeserializer[string](runtime.StringCodec{})}, sink)
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	err := Run(ctx, spec, Brokers(e.brokers...), StateDir(t.TempDir()), Logger(newTestLogger(t)))
+	if err == nil || !strings.Contains(err.Error(), "producing failed 5 commits in a row") {
+		t.Fatalf("Run returned %v", err)
+	}
+	if got, err := e.readCommitted(ctx, out); err != nil || len(got) != 0 {
+		t.Fatalf("output %v %v", recordLines(got), err)
+	}
+}
