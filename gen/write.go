@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/streamgen/streamgen/spec"
 )
 
 // GeneratedSuffix ends the name of every file streamgen writes.
@@ -110,4 +112,20 @@ func DiffDir(dir string, files []File) (string, error) {
 		fmt.Fprintf(&b, "%s: stale generated file, no longer produced\n", filepath.Join(dir, name))
 	}
 	return b.String(), nil
+}
+
+// StaleDiff regenerates the pipeline of the spec at specPath in memory and
+// diffs it with the files in the spec's out directory: "" when they are
+// current. It is what `streamgen generate --check` prints and what an
+// application's test asserts to keep committed generated code honest.
+func StaleDiff(specPath string) (string, error) {
+	s, set, err := spec.Load(specPath)
+	if err != nil {
+		return "", err
+	}
+	files, err := Pipeline(s, set, Options{Package: s.Package})
+	if err != nil {
+		return "", err
+	}
+	return DiffDir(s.Out, files)
 }

@@ -60,26 +60,13 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// loadSpec parses the spec (default ./streamgen.yaml), loads its schemas
-// and checks the spec against them.
+// loadSpec loads and checks the spec (default ./streamgen.yaml) with its
+// schemas.
 func loadSpec(path string) (*spec.Spec, *schema.Schema, error) {
 	if path == "" {
 		path = "streamgen.yaml"
 	}
-	s, err := spec.ParseFile(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	var set *schema.Schema
-	if len(s.Schemas) > 0 {
-		if set, err = schema.Load(s.Schemas...); err != nil {
-			return nil, nil, err
-		}
-	}
-	if err := s.Check(set); err != nil {
-		return nil, nil, err
-	}
-	return s, set, nil
+	return spec.Load(path)
 }
 
 // printProblems prints every problem of an error list on its own line and
