@@ -23,17 +23,8 @@ var pipelineCases = []string{"clicks", "words", "formats"}
 // loadSpec parses and checks a spec file and loads its schemas.
 func loadSpec(t *testing.T, path string) (*spec.Spec, *schema.Schema) {
 	t.Helper()
-	s, err := spec.ParseFile(path)
+	s, set, err := spec.Load(path)
 	if err != nil {
-		t.Fatal(err)
-	}
-	var set *schema.Schema
-	if len(s.Schemas) > 0 {
-		if set, err = schema.Load(s.Schemas...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := s.Check(set); err != nil {
 		t.Fatal(err)
 	}
 	return s, set

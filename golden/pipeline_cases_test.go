@@ -2,12 +2,10 @@ package golden
 
 import (
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/streamgen/streamgen/gen"
-	"github.com/streamgen/streamgen/schema"
 	"github.com/streamgen/streamgen/spec"
 )
 
@@ -19,10 +17,6 @@ func init() { runners["pipeline_"] = runPipeline }
 // files relative to the case folder ("in/streamgen.yaml:3:5: ...").
 func runPipeline(dir, pkg string) ([]gen.File, error) {
 	path := filepath.Join(dir, "in", "streamgen.yaml")
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
 	rel := func(err error) error {
 		if err == nil {
 			return nil
@@ -34,17 +28,8 @@ func runPipeline(dir, pkg string) ([]gen.File, error) {
 		}
 		return errors.New(strings.ReplaceAll(msg, dir+string(filepath.Separator), ""))
 	}
-	s, err := spec.Parse(path, data)
+	s, set, err := spec.Load(path)
 	if err != nil {
-		return nil, rel(err)
-	}
-	var set *schema.Schema
-	if len(s.Schemas) > 0 {
-		if set, err = schema.Load(s.Schemas...); err != nil {
-			return nil, rel(err)
-		}
-	}
-	if err := s.Check(set); err != nil {
 		return nil, rel(err)
 	}
 	files, err := gen.Pipeline(s, set, gen.Options{Package: pkg})

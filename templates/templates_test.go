@@ -11,7 +11,6 @@ import (
 
 	"golang.org/x/mod/modfile"
 
-	"github.com/streamgen/streamgen/schema"
 	"github.com/streamgen/streamgen/spec"
 	"github.com/streamgen/streamgen/templates"
 )
@@ -157,15 +156,8 @@ func TestRenderedSpecChecks(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			s, err := spec.ParseFile(filepath.Join(dir, "streamgen.yaml"))
+			s, set, err := spec.Load(filepath.Join(dir, "streamgen.yaml"))
 			if err != nil {
-				t.Fatal(err)
-			}
-			set, err := schema.Load(s.Schemas...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := s.Check(set); err != nil {
 				t.Fatal(err)
 			}
 			if s.Name != d.Name || s.Package != d.Package {

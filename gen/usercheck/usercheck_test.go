@@ -251,17 +251,8 @@ func TestCheck(t *testing.T) {
 
 func load(t *testing.T, path string) (*spec.Spec, *schema.Schema) {
 	t.Helper()
-	s, err := spec.ParseFile(path)
+	s, set, err := spec.Load(path)
 	if err != nil {
-		t.Fatal(err)
-	}
-	var set *schema.Schema
-	if len(s.Schemas) > 0 {
-		if set, err = schema.Load(s.Schemas...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := s.Check(set); err != nil {
 		t.Fatal(err)
 	}
 	return s, set
