@@ -1,5 +1,7 @@
 package runtime
 
+import "hash/maphash"
+
 // The write-back cache keeps decoded values of hot keys in front of the
 // indexed batch. It is per task (tasks are single-threaded, so no locks),
 // bounded in entries, and evicts the least recently used entry; a dirty
@@ -18,6 +20,8 @@ type cached interface {
 type lruNode struct {
 	prev, next *lruNode
 	key        string
+	hash       uint64
+	same       cached // the next entry whose key has the same hash
 	dirty      bool
 	listed     bool // in lruCache.dirty
 	self       cached
@@ -30,8 +34,14 @@ type CacheStats struct {
 }
 
 type lruCache struct {
-	max  int
-	m    map[string]cached
+	max int
+	n   int
+	// m indexes the entries by a hash of their key, colliding keys chained
+	// through lruNode.same: a lookup probes a map of integers, not of
+	// strings, and so touches one cache line less.
+	m    map[uint64]cached
+	seed maphash.Seed
+	mask uint64 // all ones; tests clear bits to force collisions
 	head lruNode // sentinel: head.next is the most recent entry
 	// dirty lists the entries made dirty since the last flushAll (some
 	// may be clean or evicted since), so a flush need not walk the cache.
@@ -49,7 +59,7 @@ func (c *lruCache) setDirty(n *lruNode, dirty bool) {
 }
 
 func newLRU(max int) *lruCache {
-	c := &lruCache{max: max, m: make(map[string]cached)}
+	c := &lruCache{max: max, m: make(map[uint64]cached), seed: maphash.MakeSeed(), mask: ^uint64(0)}
 	c.head.next, c.head.prev = &c.head, &c.head
 	return c
 }
@@ -67,10 +77,40 @@ func (c *lruCache) pushFront(n *lruNode) {
 	c.head.next = n
 }
 
+// find returns the entry for key, or nil, without touching the LRU order.
+func (c *lruCache) find(key []byte) cached {
+	for e := c.m[maphash.Bytes(c.seed, key)&c.mask]; e != nil; e = e.node().same {
+		if e.node().key == string(key) {
+			return e
+		}
+	}
+	return nil
+}
+
+// unindex removes n's entry from the index.
+func (c *lruCache) unindex(n *lruNode) {
+	head := c.m[n.hash]
+	if head.node() == n {
+		if n.same == nil {
+			delete(c.m, n.hash)
+		} else {
+			c.m[n.hash] = n.same
+		}
+	} else {
+		p := head.node()
+		for p.same.node() != n {
+			p = p.same.node()
+		}
+		p.same = n.same
+	}
+	n.same = nil
+	c.n--
+}
+
 // get returns the entry for key and marks it most recently used.
 func (c *lruCache) get(key []byte) cached {
-	e, ok := c.m[string(key)]
-	if !ok {
+	e := c.find(key)
+	if e == nil {
 		c.stats.Misses++
 		return nil
 	}
@@ -88,13 +128,16 @@ func (c *lruCache) get(key []byte) cached {
 func (c *lruCache) add(t *Task, key []byte, e cached) error {
 	n := e.node()
 	n.key = string(key)
+	n.hash = maphash.String(c.seed, n.key) & c.mask
 	n.self = e
 	if n.dirty {
 		c.setDirty(n, true)
 	}
-	c.m[n.key] = e
+	n.same = c.m[n.hash]
+	c.m[n.hash] = e
+	c.n++
 	c.pushFront(n)
-	for len(c.m) > c.max {
+	for c.n > c.max {
 		victim := c.head.prev
 		if victim.dirty {
 			c.stats.DirtyEvictions++
@@ -105,21 +148,27 @@ func (c *lruCache) add(t *Task, key []byte, e cached) error {
 		}
 		c.stats.Evictions++
 		c.unlink(victim)
-		delete(c.m, victim.key)
+		c.unindex(victim)
 		victim.self = nil
 	}
 	return nil
 }
 
+// isDirty reports whether key is cached with a change not yet flushed.
+func (c *lruCache) isDirty(key []byte) bool {
+	e := c.find(key)
+	return e != nil && e.node().dirty
+}
+
 // remove drops key from the cache without flushing it.
 func (c *lruCache) remove(key []byte) {
-	e, ok := c.m[string(key)]
-	if !ok {
+	e := c.find(key)
+	if e == nil {
 		return
 	}
 	n := e.node()
 	c.unlink(n)
-	delete(c.m, n.key)
+	c.unindex(n)
 	n.self = nil
 }
 
@@ -145,10 +194,11 @@ func (c *lruCache) flushAll(t *Task) error {
 func (c *lruCache) reset() {
 	for n := c.head.next; n != &c.head; {
 		next := n.next
-		n.prev, n.next, n.self = nil, nil, nil
+		n.prev, n.next, n.self, n.same = nil, nil, nil, nil
 		n = next
 	}
 	clear(c.m)
+	c.n = 0
 	clear(c.dirty)
 	c.dirty = c.dirty[:0]
 	c.head.next, c.head.prev = &c.head, &c.head
@@ -156,6 +206,6 @@ func (c *lruCache) reset() {
 
 func (c *lruCache) snapshot() CacheStats {
 	s := c.stats
-	s.Entries = len(c.m)
+	s.Entries = c.n
 	return s
 }

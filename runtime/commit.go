@@ -26,24 +26,34 @@ type ChangelogOffset struct {
 	Offset int64
 }
 
-// Prepare stops the task at a record boundary for a commit: it flushes the
-// write-back cache into the batch, runs a slice of TTL cleanup, records
-// the watermarks, and returns every key changed since the last commit with
-// its latest value (one record per key). The caller writes them to the
-// changelog in the same Kafka transaction as the outputs and input offsets,
-// then calls Committed (transaction committed) or Abort. Until then the
-// task accepts no records.
+// Prepare stops the task at a record boundary for a commit: it runs a
+// slice of TTL cleanup, builds the commit batch (the indexed batch's
+// writes, then the write-back cache's dirty entries and the watermarks),
+// and returns every key changed since the last commit with its latest
+// value (one record per key). The caller writes them to the changelog in
+// the same Kafka transaction as the outputs and input offsets, then calls
+// Committed (transaction committed) or Abort. Until then the task accepts
+// no records.
+//
+// The commit batch is a plain batch: the flushed entries stay in the cache
+// and nothing reads the batch before Committed applies it, so the dirty
+// entries cost an append each instead of an insert into the indexed
+// batch's skiplist.
 func (t *Task) Prepare() ([]ChangelogRecord, error) {
 	if err := t.ready(); err != nil {
 		return nil, err
 	}
-	if t.cache != nil {
-		if err := t.cache.flushAll(t); err != nil {
+	if t.anyTTL && t.store.opts.TTLCleanupPerCommit > 0 {
+		if err := t.sweepExpired(t.store.opts.TTLCleanupPerCommit); err != nil {
 			return nil, t.fail(err)
 		}
 	}
-	if t.anyTTL && t.store.opts.TTLCleanupPerCommit > 0 {
-		if err := t.sweepExpired(t.store.opts.TTLCleanupPerCommit); err != nil {
+	t.commit = t.store.db.NewBatch()
+	if err := t.commit.Apply(t.batch, nil); err != nil {
+		return nil, t.fail(fmt.Errorf("runtime: task %d: building the commit batch: %w", t.id, err))
+	}
+	if t.cache != nil {
+		if err := t.cache.flushAll(t); err != nil {
 			return nil, t.fail(err)
 		}
 	}
@@ -58,16 +68,24 @@ func (t *Task) Prepare() ([]ChangelogRecord, error) {
 	return recs, nil
 }
 
-// changes lists the batch's writes, deduplicated to the last write per key
-// in first-write order; list appends (merges) are resolved to the full
-// list value.
+// dropCommit discards the commit batch, if any.
+func (t *Task) dropCommit() {
+	if t.commit != nil {
+		t.commit.Close()
+		t.commit = nil
+	}
+}
+
+// changes lists the commit batch's writes, deduplicated to the last write
+// per key in first-write order; list appends (merges) are resolved to the
+// full list value (merges come from the indexed batch, which reads see).
 func (t *Task) changes() ([]ChangelogRecord, error) {
 	prefix := appendTaskPrefix(nil, t.id)
-	r := t.batch.Reader()
+	r := t.commit.Reader()
 	// Keys and values are copied into one arena as large as the batch, so
 	// the records need one allocation, and the index keys alias the arena.
-	arena := make([]byte, 0, len(t.batch.Repr()))
-	index := make(map[string]int, t.batch.Count())
+	arena := make([]byte, 0, len(t.commit.Repr()))
+	index := make(map[string]int, t.commit.Count())
 	var (
 		recs    []ChangelogRecord
 		resolve []bool
@@ -131,7 +149,7 @@ func (t *Task) offsetKey(topic string) []byte {
 	return append(k, topic...)
 }
 
-// Committed applies the prepared batch to pebble atomically with the
+// Committed applies the commit batch to pebble atomically with the
 // changelog offsets, after the transaction carrying the same changes
 // committed. If it fails, pebble is behind the changelog: close the task,
 // reopen it and Restore.
@@ -149,12 +167,13 @@ func (t *Task) Committed(offsets ...ChangelogOffset) error {
 			return err
 		}
 	}
-	if !t.batch.Empty() {
-		if err := t.store.db.Apply(t.batch, t.store.wopts); err != nil {
+	if !t.commit.Empty() {
+		if err := t.store.db.Apply(t.commit, t.store.wopts); err != nil {
 			t.phase = phaseFailed
 			return fmt.Errorf("runtime: task %d: applying commit: %w", t.id, err)
 		}
 	}
+	t.dropCommit()
 	err := t.batch.Close()
 	t.batch = t.store.db.NewIndexedBatch()
 	t.wmSaved = t.wm.snapshot(t.wmSaved)
@@ -173,6 +192,7 @@ func (t *Task) Abort() error {
 	if t.busy {
 		return errReentrant
 	}
+	t.dropCommit()
 	err := t.batch.Close()
 	t.batch = t.store.db.NewIndexedBatch()
 	t.resetMemory()

@@ -11,6 +11,7 @@ import (
 //
 //	task(4, big-endian) 'm' "clog/" topic                      -> changelog offset (uvarint)
 //	task(4) 's' len(name)(1) name lp(key) lp(ns) [mapKey]      -> state value
+//	task(4) 's' len(name)(1) name lp(ns) lp(key)               -> window contents
 //	task(4) 't' domain(1) time(8, ordered) len(op)(1) op lp(key) ns -> timer (empty value)
 //	task(4) 'w' 0x00                                           -> task watermark (ordered int64)
 //	task(4) 'w' 0x01 topic                                     -> max event time seen on that input
@@ -85,6 +86,19 @@ func appendStatePrefix(dst []byte, id TaskID, name string) []byte {
 	dst = appendTaskPrefix(dst, id)
 	dst = append(dst, kindState, byte(len(name)))
 	return append(dst, name...)
+}
+
+// appendStateKey appends prefix lp(key) lp(ns), or prefix lp(ns) lp(key)
+// when nsFirst: a non-merging window operator stores its contents
+// namespace first, so one window's keys are one range it can scan when
+// the window fires (window.go).
+func appendStateKey(dst, prefix, key, ns []byte, nsFirst bool) []byte {
+	dst = append(dst, prefix...)
+	if nsFirst {
+		key, ns = ns, key
+	}
+	dst = appendLenPrefixed(dst, key)
+	return appendLenPrefixed(dst, ns)
 }
 
 // parseStateName returns the state name of a full state key.

@@ -104,8 +104,10 @@ type valueCore[T any] struct {
 	info   *stateInfo
 	prefix []byte
 	codec  Codec[T]
-	kbuf   []byte
-	vbuf   []byte
+	// nsFirst stores (key, ns) namespace first (appendStateKey).
+	nsFirst bool
+	kbuf    []byte
+	vbuf    []byte
 }
 
 type valueEntry[T any] struct {
@@ -149,11 +151,14 @@ func newValueCore[T any](t *Task, name string, kind stateKind, codec Codec[T], t
 }
 
 func (s *valueCore[T]) key(key, ns []byte) []byte {
-	b := append(s.kbuf[:0], s.prefix...)
-	b = appendLenPrefixed(b, key)
-	b = appendLenPrefixed(b, ns)
-	s.kbuf = b
-	return b
+	s.kbuf = appendStateKey(s.kbuf[:0], s.prefix, key, ns, s.nsFirst)
+	return s.kbuf
+}
+
+// rangeOf returns the key prefix of every value in namespace ns (the core
+// must store namespace first).
+func (s *valueCore[T]) rangeOf(ns []byte) []byte {
+	return appendLenPrefixed(append([]byte(nil), s.prefix...), ns)
 }
 
 func (s *valueCore[T]) get(key, ns []byte) (T, bool, error) {
@@ -295,7 +300,7 @@ func (s *valueCore[T]) prefetch(keys, nss [][]byte) error {
 			break
 		}
 		k := s.key(keys[i], nss[i])
-		if _, cached := t.cache.m[string(k)]; !cached {
+		if t.cache.find(k) == nil {
 			want = append(want, append([]byte(nil), k...))
 		}
 	}

@@ -19,9 +19,11 @@ type listCore[T any] struct {
 	info   *stateInfo
 	prefix []byte
 	codec  Codec[T]
-	kbuf   []byte
-	vbuf   []byte
-	body   []byte
+	// nsFirst stores (key, ns) namespace first (appendStateKey).
+	nsFirst bool
+	kbuf    []byte
+	vbuf    []byte
+	body    []byte
 }
 
 func newListCore[T any](t *Task, name string, codec Codec[T], ttl time.Duration) (*listCore[T], error) {
@@ -36,11 +38,14 @@ func newListCore[T any](t *Task, name string, codec Codec[T], ttl time.Duration)
 }
 
 func (s *listCore[T]) key(key, ns []byte) []byte {
-	b := append(s.kbuf[:0], s.prefix...)
-	b = appendLenPrefixed(b, key)
-	b = appendLenPrefixed(b, ns)
-	s.kbuf = b
-	return b
+	s.kbuf = appendStateKey(s.kbuf[:0], s.prefix, key, ns, s.nsFirst)
+	return s.kbuf
+}
+
+// rangeOf returns the key prefix of every value in namespace ns (the core
+// must store namespace first).
+func (s *listCore[T]) rangeOf(ns []byte) []byte {
+	return appendLenPrefixed(append([]byte(nil), s.prefix...), ns)
 }
 
 // appendFrame appends one framed element to dst.

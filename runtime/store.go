@@ -203,7 +203,9 @@ func (s *Store) unregister(t *Task) {
 }
 
 // The task's key-value layer: every read goes through the task's indexed
-// batch (read-your-writes over the DB), every write into it.
+// batch (read-your-writes over the DB), every write into it, except while
+// a commit is being prepared: then writes go into the plain commit batch,
+// which nothing reads (see Prepare).
 
 // kvGet calls fn with the stored value of key, if any. The slice passed to
 // fn is only valid during the call.
@@ -219,22 +221,30 @@ func (t *Task) kvGet(key []byte, fn func(v []byte) error) (bool, error) {
 	return true, errors.Join(ferr, closer.Close())
 }
 
+// writeBatch is the batch writes go into.
+func (t *Task) writeBatch() *pebble.Batch {
+	if t.commit != nil {
+		return t.commit
+	}
+	return t.batch
+}
+
 func (t *Task) kvSet(key, value []byte) error {
-	if err := t.batch.Set(key, value, nil); err != nil {
+	if err := t.writeBatch().Set(key, value, nil); err != nil {
 		return fmt.Errorf("runtime: task %d: writing state: %w", t.id, err)
 	}
 	return nil
 }
 
 func (t *Task) kvDelete(key []byte) error {
-	if err := t.batch.Delete(key, nil); err != nil {
+	if err := t.writeBatch().Delete(key, nil); err != nil {
 		return fmt.Errorf("runtime: task %d: deleting state: %w", t.id, err)
 	}
 	return nil
 }
 
 func (t *Task) kvMerge(key, value []byte) error {
-	if err := t.batch.Merge(key, value, nil); err != nil {
+	if err := t.writeBatch().Merge(key, value, nil); err != nil {
 		return fmt.Errorf("runtime: task %d: appending state: %w", t.id, err)
 	}
 	return nil

@@ -53,9 +53,12 @@ const (
 // timers and watermarks live under its own key prefix in the Store. A Task
 // is not safe for concurrent use; different tasks may run in parallel.
 type Task struct {
-	id     TaskID
-	store  *Store
-	batch  *pebble.Batch
+	id    TaskID
+	store *Store
+	batch *pebble.Batch
+	// commit is the plain batch a commit is written into, from Prepare to
+	// Committed or Abort, and nil otherwise (commit.go).
+	commit *pebble.Batch
 	cache  *lruCache
 	ctx    Context
 	sink   Sink
@@ -263,6 +266,7 @@ func (t *Task) Close() error {
 		err = t.batch.Close()
 		t.batch = nil
 	}
+	t.dropCommit()
 	if t.cache != nil {
 		t.cache.reset()
 	}

@@ -71,6 +71,11 @@ func (t *Task) sweepExpired(limit int) error {
 	t.ttlCursor = last
 	for _, k := range dels {
 		if t.cache != nil {
+			// A dirty cached value is newer than the stored one the scan
+			// saw; it is written with the commit, after this sweep.
+			if t.cache.isDirty(k) {
+				continue
+			}
 			t.cache.remove(k)
 		}
 		if err := t.kvDelete(k); err != nil {

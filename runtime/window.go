@@ -149,6 +149,10 @@ type windowContents[IN any] interface {
 	fire(c *Context, w Window, ns []byte) error
 	clear(key, ns []byte) error
 	merge(key, target []byte, sources [][]byte) error
+	// storeByWindow makes the contents store namespace first; rangeOf
+	// then returns the key prefix of one window's contents.
+	storeByWindow()
+	rangeOf(ns []byte) []byte
 }
 
 type windowOp[IN any] struct {
@@ -165,6 +169,13 @@ type windowOp[IN any] struct {
 	arena    []byte
 	members  []int
 	fresh    freshWindows // non-merging windows only
+	// Non-merging windows keep one trigger and one cleanup timer per
+	// window (not per key and window); armed lists the windows whose
+	// timers this task registered since it last forgot its memory.
+	armed      map[Window]struct{}
+	armedEpoch uint64
+	fireKeys   [][2]int
+	fireArena  []byte
 }
 
 func newWindowOp[IN any](t *Task, name string, spec WindowSpec[IN]) (*windowOp[IN], error) {
@@ -190,6 +201,13 @@ func newWindowOp[IN any](t *Task, name string, spec WindowSpec[IN]) (*windowOp[I
 		}
 	}
 	return op, nil
+}
+
+// setContents finishes the operator once its contents are set.
+func (op *windowOp[IN]) setContents() {
+	if op.sessions == nil {
+		op.contents.storeByWindow()
+	}
 }
 
 func (op *windowOp[IN]) cleanupTime(w Window) int64 { return satAdd(w.MaxTimestamp(), op.lateness) }
@@ -231,7 +249,7 @@ func (op *windowOp[IN]) Push(c *Context, v IN) error {
 			if fl != nil {
 				fl.add(h)
 			}
-			if err := op.registerTimers(key, op.ns, w, wm); err != nil {
+			if err := op.armWindow(w, wm); err != nil {
 				return err
 			}
 		}
@@ -273,6 +291,81 @@ func (op *windowOp[IN]) registerTimers(key, ns []byte, w Window, wm int64) error
 	return nil
 }
 
+// armWindow registers the timers of a non-merging window once: a timer
+// with no key fires (and later cleans) every key's contents of the window.
+func (op *windowOp[IN]) armWindow(w Window, wm int64) error {
+	if op.armed == nil || op.armedEpoch != op.t.memEpoch {
+		op.armed = make(map[Window]struct{})
+		op.armedEpoch = op.t.memEpoch
+	}
+	if _, ok := op.armed[w]; ok {
+		return nil
+	}
+	if err := op.registerTimers(nil, appendWindowNamespace(nil, w), w, wm); err != nil {
+		return err
+	}
+	op.armed[w] = struct{}{}
+	return nil
+}
+
+// onWindowTimer fires or cleans (or both) the contents of every key of a
+// non-merging window, in key order, as per-key timers would. Dirty cached
+// contents are flushed first, so the scan sees every key.
+func (op *windowOp[IN]) onWindowTimer(c *Context, tm Timer, w Window) error {
+	t := op.t
+	if t.cache != nil {
+		if err := t.cache.flushAll(t); err != nil {
+			return err
+		}
+	}
+	lo := op.contents.rangeOf(tm.Namespace)
+	keys, arena := op.fireKeys[:0], op.fireArena[:0]
+	err := t.kvScan(lo, prefixEnd(lo), func(k, _ []byte) (bool, error) {
+		key, rest, err := readLenPrefixed(k[len(lo):])
+		if err != nil || len(rest) != 0 {
+			return false, errBadKey
+		}
+		begin := len(arena)
+		arena = append(arena, key...)
+		keys = append(keys, [2]int{begin, len(arena)})
+		return true, nil
+	})
+	op.fireKeys, op.fireArena = keys, arena
+	if err != nil {
+		return fmt.Errorf("runtime: window %q: scanning window %v: %w", op.name, w, err)
+	}
+	fire, clean := tm.Time == w.MaxTimestamp(), tm.Time == op.cleanupTime(w)
+	if pc, ok := op.contents.(prefetchContents); ok && fire {
+		ks, nss := make([][]byte, len(keys)), make([][]byte, len(keys))
+		for i, span := range keys {
+			ks[i], nss[i] = arena[span[0]:span[1]], tm.Namespace
+		}
+		if err := pc.prefetch(ks, nss); err != nil {
+			return err
+		}
+	}
+	for _, span := range keys {
+		key := arena[span[0]:span[1]]
+		c.reset()
+		c.key, c.keyed, c.ts = key, true, tm.Time
+		if fire {
+			if err := op.fire(c, w, tm.Namespace); err != nil {
+				return err
+			}
+		}
+		if clean {
+			if err := op.contents.clear(key, tm.Namespace); err != nil {
+				return err
+			}
+		}
+	}
+	c.reset()
+	if clean {
+		delete(op.armed, w)
+	}
+	return nil
+}
+
 func (op *windowOp[IN]) deleteTimers(key, ns []byte, w Window) error {
 	if err := op.timers.Delete(EventTime, key, ns, w.MaxTimestamp()); err != nil {
 		return err
@@ -299,6 +392,9 @@ func (op *windowOp[IN]) OnTimer(c *Context, tm Timer) error {
 	w, err := decodeWindowNamespace(tm.Namespace)
 	if err != nil {
 		return err
+	}
+	if op.sessions == nil && len(tm.Key) == 0 {
+		return op.onWindowTimer(c, tm, w)
 	}
 	stateNS := tm.Namespace
 	var set []sessionWindow
@@ -360,7 +456,7 @@ func (op *windowOp[IN]) prefetch(tms []Timer) error {
 		if err != nil {
 			return err
 		}
-		if tm.Time == w.MaxTimestamp() {
+		if tm.Time == w.MaxTimestamp() && len(tm.Key) > 0 {
 			keys, nss = append(keys, tm.Key), append(nss, tm.Namespace)
 		}
 	}
@@ -393,6 +489,9 @@ func (a *aggContents[IN, ACC, OUT]) fire(c *Context, w Window, ns []byte) error 
 }
 
 func (a *aggContents[IN, ACC, OUT]) clear(key, ns []byte) error { return a.acc.clear(key, ns) }
+
+func (a *aggContents[IN, ACC, OUT]) storeByWindow()           { a.acc.nsFirst = true }
+func (a *aggContents[IN, ACC, OUT]) rangeOf(ns []byte) []byte { return a.acc.rangeOf(ns) }
 
 func (a *aggContents[IN, ACC, OUT]) prefetch(keys, nss [][]byte) error {
 	return a.acc.prefetch(keys, nss)
@@ -440,6 +539,7 @@ func NewWindowAggregate[IN, ACC, OUT any](t *Task, name string, spec WindowSpec[
 		return nil, err
 	}
 	op.contents = &aggContents[IN, ACC, OUT]{acc: core, fn: fn, out: Emitter[Windowed[OUT]]{c: &t.ctx, next: next}}
+	op.setContents()
 	return op, nil
 }
 
@@ -471,6 +571,9 @@ func (r *reduceContents[T]) fire(c *Context, w Window, ns []byte) error {
 }
 
 func (r *reduceContents[T]) clear(key, ns []byte) error { return r.acc.clear(key, ns) }
+
+func (r *reduceContents[T]) storeByWindow()           { r.acc.nsFirst = true }
+func (r *reduceContents[T]) rangeOf(ns []byte) []byte { return r.acc.rangeOf(ns) }
 
 func (r *reduceContents[T]) prefetch(keys, nss [][]byte) error {
 	return r.acc.prefetch(keys, nss)
@@ -521,6 +624,7 @@ func NewWindowReduce[T any](t *Task, name string, spec WindowSpec[T], reduce Red
 		return nil, err
 	}
 	op.contents = &reduceContents[T]{acc: core, reduce: reduce, out: Emitter[Windowed[T]]{c: &t.ctx, next: next}}
+	op.setContents()
 	return op, nil
 }
 
@@ -551,6 +655,9 @@ func (p *processContents[IN, OUT]) fire(c *Context, w Window, ns []byte) error {
 
 func (p *processContents[IN, OUT]) clear(key, ns []byte) error { return p.list.clear(key, ns) }
 
+func (p *processContents[IN, OUT]) storeByWindow()           { p.list.nsFirst = true }
+func (p *processContents[IN, OUT]) rangeOf(ns []byte) []byte { return p.list.rangeOf(ns) }
+
 func (p *processContents[IN, OUT]) merge(key, target []byte, sources [][]byte) error {
 	return p.list.mergeInto(key, target, sources)
 }
@@ -568,5 +675,6 @@ func NewWindowProcess[IN, OUT any](t *Task, name string, spec WindowSpec[IN], fn
 		return nil, err
 	}
 	op.contents = &processContents[IN, OUT]{list: list, fn: fn, out: Emitter[OUT]{c: &t.ctx, next: next}}
+	op.setContents()
 	return op, nil
 }

@@ -309,3 +309,67 @@ func TestWindowFiringPrefetch(t *testing.T) {
 		t.Fatalf("%d accumulators left", n)
 	}
 }
+
+// TestWindowTimersPerWindow checks that a non-merging window keeps one
+// trigger and one cleanup timer per window, however many keys it holds,
+// and that they fire every key's contents, in key order, also when the
+// contents were committed before a reopen or the timers armed before an
+// abort.
+func TestWindowTimersPerWindow(t *testing.T) {
+	dir := t.TempDir()
+	spec := WindowSpec[int64]{Assigner: TumblingWindows(10*time.Millisecond, 0), AllowedLateness: 5 * time.Millisecond}
+	open := func() (*Store, *windowHarness, *collector[Windowed[int64]]) {
+		s := must[*Store](t)(OpenStore(dir, StoreOptions{CacheEntries: 16}))
+		out := &collector[Windowed[int64]]{}
+		h := newWindowHarness(t, s, func(task *Task) Node[int64] {
+			return must[Node[int64]](t)(NewWindowAggregate[int64, int64, int64](task, "w", spec, sumAgg{}, Int64Codec{}, out))
+		})
+		return s, h, out
+	}
+	s, h, out := open()
+	const keys = 100
+	var ins []input
+	for k := keys - 1; k >= 0; k-- {
+		ins = append(ins, el(fmt.Sprintf("k%03d", k), 1, int64(k%10)), el(fmt.Sprintf("k%03d", k), 2, 10+int64(k%10)))
+	}
+	h.run(t, ins)
+	// Two windows: two trigger and two cleanup timers, for 200 contents.
+	if n := storedKeys(t, h.task, kindTimer); n != 4 {
+		t.Fatalf("%d timers stored, want 4", n)
+	}
+	commit(t, h.task)
+	// Arm a third window, then abort it away: the armed window is
+	// forgotten, so a later element arms it again.
+	h.run(t, []input{el("k000", 5, 25)})
+	ok(t, h.task.Abort())
+	h.run(t, []input{el("k001", 7, 25)})
+	commit(t, h.task)
+	ok(t, h.task.Close())
+	ok(t, s.Close())
+
+	s, h, out = open()
+	defer s.Close()
+	h.run(t, []input{wm(9)})
+	if len(out.got) != keys {
+		t.Fatalf("first window: %d results, want %d", len(out.got), keys)
+	}
+	for i, e := range out.got {
+		if string(e.Key) != fmt.Sprintf("k%03d", i) || e.V.Value != 1 || e.TS != 9 {
+			t.Fatalf("result %d: %s=%d@%d, want k%03d=1@9", i, e.Key, e.V.Value, e.TS, i)
+		}
+	}
+	// Allowed lateness: a late element fires its key's window again.
+	h.run(t, []input{el("k042", 3, 4), wm(14)})
+	if got := renderWindowed(out)[keys:]; !slices.Equal(got, []string{"k042 [0,10)=4@9"}) {
+		t.Fatalf("late firing: %v", got)
+	}
+	h.run(t, []input{wm(40)})
+	got := renderWindowed(out)[keys+1:]
+	if len(got) != keys+1 || got[0] != "k000 [10,20)=2@19" || got[keys] != "k001 [20,30)=7@29" {
+		t.Fatalf("second and third windows: %d results %v", len(got), got)
+	}
+	commit(t, h.task)
+	if n := storedKeys(t, h.task, kindState) + storedKeys(t, h.task, kindTimer); n != 0 {
+		t.Fatalf("%d state and timer keys left after cleanup", n)
+	}
+}

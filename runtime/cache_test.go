@@ -1,0 +1,82 @@
+package runtime
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+)
+
+// testEntry is a cache entry that records its flushes.
+type testEntry struct {
+	n       lruNode
+	v       int
+	flushed *[]string
+}
+
+func (e *testEntry) node() *lruNode { return &e.n }
+
+func (e *testEntry) flush(*Task) error {
+	*e.flushed = append(*e.flushed, fmt.Sprintf("%s=%d", e.n.key, e.v))
+	return nil
+}
+
+// TestLRUCache drives the write-back cache through adds, hits, removals
+// and evictions, with every key's hash forced into a few buckets so the
+// collision chains are exercised as much as the common path.
+func TestLRUCache(t *testing.T) {
+	for _, mask := range []uint64{^uint64(0), 3, 0} {
+		t.Run(fmt.Sprintf("mask=%#x", mask), func(t *testing.T) {
+			var flushed []string
+			c := newLRU(4)
+			c.mask = mask
+			add := func(k string, v int, dirty bool) {
+				t.Helper()
+				e := &testEntry{v: v, flushed: &flushed}
+				e.n.dirty = dirty
+				ok(t, c.add(nil, []byte(k), e))
+			}
+			val := func(k string) int {
+				e := c.get([]byte(k))
+				if e == nil {
+					return -1
+				}
+				return e.(*testEntry).v
+			}
+			add("a", 1, true)
+			add("b", 2, false)
+			add("c", 3, true)
+			add("d", 4, false)
+			if got := []int{val("a"), val("b"), val("c"), val("d"), val("x")}; !slices.Equal(got, []int{1, 2, 3, 4, -1}) {
+				t.Fatalf("values %v", got)
+			}
+			// a is now least recently used; a fifth entry evicts it and,
+			// as it is dirty, flushes it.
+			add("e", 5, false)
+			if val("a") != -1 || !slices.Equal(flushed, []string{"a=1"}) {
+				t.Fatalf("after eviction: a=%d, flushed %v", val("a"), flushed)
+			}
+			// Remove one from the middle of a chain and one at its head.
+			c.remove([]byte("c"))
+			c.remove([]byte("e"))
+			c.remove([]byte("nope"))
+			if got := []int{val("b"), val("c"), val("d"), val("e")}; !slices.Equal(got, []int{2, -1, 4, -1}) {
+				t.Fatalf("after removals %v", got)
+			}
+			if c.isDirty([]byte("b")) || c.isDirty([]byte("c")) {
+				t.Fatal("isDirty of a clean or removed key")
+			}
+			add("f", 6, true)
+			if !c.isDirty([]byte("f")) || c.snapshot().Entries != 3 {
+				t.Fatalf("f dirty %v, %d entries", c.isDirty([]byte("f")), c.snapshot().Entries)
+			}
+			ok(t, c.flushAll(nil))
+			if !slices.Equal(flushed, []string{"a=1", "f=6"}) || c.isDirty([]byte("f")) {
+				t.Fatalf("flushAll: %v", flushed)
+			}
+			c.reset()
+			if c.snapshot().Entries != 0 || val("b") != -1 || len(c.m) != 0 {
+				t.Fatal("reset left entries")
+			}
+		})
+	}
+}
