@@ -41,7 +41,7 @@ type lruCache struct {
 	// strings, and so touches one cache line less.
 	m    map[uint64]cached
 	seed maphash.Seed
-	mask uint64 // all ones; tests clear bits to force collisions
+	mask uint64  // all ones; tests clear bits to force collisions
 	head lruNode // sentinel: head.next is the most recent entry
 	// dirty lists the entries made dirty since the last flushAll (some
 	// may be clean or evicted since), so a flush need not walk the cache.
