@@ -285,6 +285,8 @@ func runBenchWorker(mode string) error {
 	case "runner":
 		spec := clickSpec(os.Getenv("WORKER_NAME"), in, out, "")
 		rep, err = runUntilCaughtUp(brokers, spec, os.Getenv("WORKER_STATE"), false)
+	case "clickstream":
+		rep, err = runClickstreamWorker(brokers)
 	case "keycount":
 		rep, err = runUntilCaughtUp(brokers, keyCountSpec(os.Getenv("WORKER_NAME"), in), os.Getenv("WORKER_STATE"),
 			os.Getenv("WORKER_CRASH") != "")
@@ -372,14 +374,17 @@ func ceilingPassThrough(brokers []string, in, out string, n int64) (benchReport,
 // runUntilCaughtUp runs spec until its group has committed the end of its
 // input, and reports the time from the start of Run (with crash, it does
 // not stop Run: the caller kills the process).
-func runUntilCaughtUp(brokers []string, spec runtime.PipelineSpec, state string, crash bool) (benchReport, error) {
+func runUntilCaughtUp(brokers []string, spec runtime.PipelineSpec, state string, crash bool, opts ...Opt) (benchReport, error) {
 	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.MetadataMinAge(50*time.Millisecond))
 	if err != nil {
 		return benchReport{}, err
 	}
 	defer cl.Close()
 	adm := kadm.NewClient(cl)
-	in := spec.Inputs[0].Topics[0]
+	var in []string
+	for _, i := range spec.Inputs {
+		in = append(in, i.Topics...)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer func() {
 		// After a crash run the process is killed with Run still going.
@@ -387,7 +392,7 @@ func runUntilCaughtUp(brokers []string, spec runtime.PipelineSpec, state string,
 			cancel()
 		}
 	}()
-	ends, err := adm.ListEndOffsets(ctx, in)
+	ends, err := adm.ListEndOffsets(ctx, in...)
 	if err != nil {
 		return benchReport{}, err
 	}
@@ -398,8 +403,8 @@ func runUntilCaughtUp(brokers []string, spec runtime.PipelineSpec, state string,
 	done := make(chan error, 1)
 	go func() {
 		par, _ := strconv.Atoi(os.Getenv("STREAMGEN_TASK_PARALLELISM"))
-		done <- Run(ctx, spec, Brokers(brokers...), StateDir(filepath.Clean(state)), InstanceID("bench"), Logger(log),
-			TaskParallelism(par), ClientOpts(kgo.SessionTimeout(6*time.Second), kgo.RebalanceTimeout(5*time.Second)))
+		done <- Run(ctx, spec, append([]Opt{Brokers(brokers...), StateDir(filepath.Clean(state)), InstanceID("bench"), Logger(log),
+			TaskParallelism(par), ClientOpts(kgo.SessionTimeout(6*time.Second), kgo.RebalanceTimeout(5*time.Second))}, opts...)...)
 	}()
 	for {
 		select {
