@@ -366,16 +366,6 @@ func (op *windowOp[IN]) onWindowTimer(c *Context, tm Timer, w Window) error {
 	return nil
 }
 
-func (op *windowOp[IN]) deleteTimers(key, ns []byte, w Window) error {
-	if err := op.timers.Delete(EventTime, key, ns, w.MaxTimestamp()); err != nil {
-		return err
-	}
-	if ct := op.cleanupTime(w); ct != w.MaxTimestamp() {
-		return op.timers.Delete(EventTime, key, ns, ct)
-	}
-	return nil
-}
-
 // fire emits the window's result with the window's max timestamp as event
 // time.
 func (op *windowOp[IN]) fire(c *Context, w Window, stateNS []byte) error {
@@ -393,48 +383,10 @@ func (op *windowOp[IN]) OnTimer(c *Context, tm Timer) error {
 	if err != nil {
 		return err
 	}
-	if op.sessions == nil && len(tm.Key) == 0 {
-		return op.onWindowTimer(c, tm, w)
-	}
-	stateNS := tm.Namespace
-	var set []sessionWindow
-	idx := -1
 	if op.sessions != nil {
-		if set, _, err = op.sessions.get(tm.Key, nil); err != nil {
-			return err
-		}
-		for i, s := range set {
-			if s.W == w {
-				idx = i
-				break
-			}
-		}
-		if idx < 0 {
-			return nil // a window merged away; its timers were deleted with it
-		}
-		op.ns = appendWindowNamespace(op.ns[:0], set[idx].State)
-		stateNS = op.ns
+		return op.onSessionTimer(c, tm, w)
 	}
-	if tm.Time == w.MaxTimestamp() {
-		if err := op.fire(c, w, stateNS); err != nil {
-			return err
-		}
-	}
-	if tm.Time != op.cleanupTime(w) {
-		return nil
-	}
-	if err := op.contents.clear(tm.Key, stateNS); err != nil {
-		return err
-	}
-	if op.sessions == nil {
-		return nil
-	}
-	rest := make([]sessionWindow, 0, len(set)-1)
-	rest = append(append(rest, set[:idx]...), set[idx+1:]...)
-	if len(rest) == 0 {
-		return op.sessions.clear(tm.Key, nil)
-	}
-	return op.sessions.set(tm.Key, nil, rest)
+	return op.onWindowTimer(c, tm, w)
 }
 
 // prefetchContents is implemented by contents whose firing reads one

@@ -10,9 +10,16 @@ import (
 // sessions in a cached value state (name + "/sessions"): each session's
 // window and its state window, the namespace its contents are stored
 // under. When sessions merge, the contents of the others are merged into
-// the earliest one's state window, their timers are deleted and the merged
-// window's timers registered, so contents never move more than once and
-// stale timers never fire.
+// the earliest one's state window, so contents never move more than once.
+//
+// Each session has one pending timer, under its state window, at or
+// before its next due time (the trigger at MaxTimestamp, then the cleanup
+// at MaxTimestamp + lateness). A session grows with nearly every element,
+// so its timer is not moved when it grows: a timer that fires before its
+// session is due sets itself again at the due time. That costs one timer
+// write per gap of inactivity instead of a delete and a register per
+// element. The timers of sessions merged away fire later, find no session
+// with their state window, and do nothing.
 
 type sessionWindow struct {
 	W     Window // the session as it currently spans
@@ -93,7 +100,11 @@ func (op *windowOp[IN]) pushMerging(c *Context, key []byte, v IN) error {
 			return err
 		}
 		op.ns = appendWindowNamespace(op.ns[:0], nw)
-		if err := op.registerTimers(key, op.ns, nw, wm); err != nil {
+		at := nw.MaxTimestamp()
+		if at <= wm {
+			at = op.cleanupTime(nw)
+		}
+		if err := op.timers.Register(EventTime, key, op.ns, at); err != nil {
 			return err
 		}
 	case len(members) == 1 && set[members[0]].W == merged:
@@ -114,24 +125,24 @@ func (op *windowOp[IN]) pushMerging(c *Context, key []byte, v IN) error {
 		if err := op.contents.merge(key, arena[:16], sources); err != nil {
 			return err
 		}
+		// The surviving session's timer stays where it is, unless the
+		// session had passed its trigger (its timer is the cleanup one)
+		// and now ends after the watermark: then it needs a trigger again.
+		fired := set[members[0]].W.MaxTimestamp() <= wm
 		next := make([]sessionWindow, 0, len(set)-len(members)+1)
 		for i, s := range set {
-			if slices.Contains(members, i) {
-				op.ns = appendWindowNamespace(op.ns[:0], s.W)
-				if err := op.deleteTimers(key, op.ns, s.W); err != nil {
-					return err
-				}
-				continue
+			if !slices.Contains(members, i) {
+				next = append(next, s)
 			}
-			next = append(next, s)
 		}
 		next = append(next, sessionWindow{W: merged, State: stateW})
 		if err := op.saveSessions(key, next); err != nil {
 			return err
 		}
-		op.ns = appendWindowNamespace(op.ns[:0], merged)
-		if err := op.registerTimers(key, op.ns, merged, wm); err != nil {
-			return err
+		if fired && merged.MaxTimestamp() > wm {
+			if err := op.timers.Register(EventTime, key, arena[:16], merged.MaxTimestamp()); err != nil {
+				return err
+			}
 		}
 	}
 	op.ns = appendWindowNamespace(op.ns[:0], stateW)
@@ -142,6 +153,44 @@ func (op *windowOp[IN]) pushMerging(c *Context, key []byte, v IN) error {
 		return op.fire(c, merged, op.ns)
 	}
 	return nil
+}
+
+// onSessionTimer handles the pending timer of the session whose state
+// window is state: it sets itself again if the session grew past it,
+// fires the session at its MaxTimestamp, and cleans it at its cleanup
+// time.
+func (op *windowOp[IN]) onSessionTimer(c *Context, tm Timer, state Window) error {
+	set, _, err := op.sessions.get(tm.Key, nil)
+	if err != nil {
+		return err
+	}
+	idx := slices.IndexFunc(set, func(s sessionWindow) bool { return s.State == state })
+	if idx < 0 {
+		return nil // merged into another session, which has its own timer
+	}
+	w := set[idx].W
+	fireAt, cleanAt := w.MaxTimestamp(), op.cleanupTime(w)
+	switch {
+	case tm.Time < fireAt:
+		return op.timers.Register(EventTime, tm.Key, tm.Namespace, fireAt)
+	case tm.Time == fireAt:
+		if err := op.fire(c, w, tm.Namespace); err != nil {
+			return err
+		}
+		if cleanAt > fireAt {
+			return op.timers.Register(EventTime, tm.Key, tm.Namespace, cleanAt)
+		}
+	case tm.Time < cleanAt:
+		return op.timers.Register(EventTime, tm.Key, tm.Namespace, cleanAt)
+	}
+	if err := op.contents.clear(tm.Key, tm.Namespace); err != nil {
+		return err
+	}
+	rest := slices.Delete(slices.Clone(set), idx, idx+1)
+	if len(rest) == 0 {
+		return op.sessions.clear(tm.Key, nil)
+	}
+	return op.sessions.set(tm.Key, nil, rest)
 }
 
 func (op *windowOp[IN]) saveSessions(key []byte, set []sessionWindow) error {

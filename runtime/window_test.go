@@ -180,6 +180,24 @@ func TestWindowAggregate(t *testing.T) {
 			want:     []string{"a [92,110)=5@109"},
 			wantLate: []string{"late:a=2@30"},
 		},
+		{
+			name: "fired session grown past the watermark by allowed-late elements fires again at its new end",
+			spec: WindowSpec[int64]{Assigner: SessionWindows(10 * time.Millisecond), AllowedLateness: 20 * time.Millisecond},
+			in: []input{
+				el("a", 1, 0), wm(9), // fires [0,10)
+				el("a", 2, 5), // [0,15) ends after the watermark: waits
+				wm(14),        // fires [0,15)
+				el("a", 4, 8), // [0,18): waits again
+				wm(20), wm(100),
+			},
+			want: []string{"a [0,10)=1@9", "a [0,15)=3@14", "a [0,18)=7@17"},
+		},
+		{
+			name: "fired session grown by an allowed-late element that stays behind the watermark fires at once",
+			spec: WindowSpec[int64]{Assigner: SessionWindows(10 * time.Millisecond), AllowedLateness: 20 * time.Millisecond},
+			in:   []input{el("a", 1, 0), wm(12), el("a", 2, 1), wm(100)},
+			want: []string{"a [0,10)=1@9", "a [0,11)=3@10"},
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -371,5 +389,36 @@ func TestWindowTimersPerWindow(t *testing.T) {
 	commit(t, h.task)
 	if n := storedKeys(t, h.task, kindState) + storedKeys(t, h.task, kindTimer); n != 0 {
 		t.Fatalf("%d state and timer keys left after cleanup", n)
+	}
+}
+
+// TestSessionTimerLazy checks that a session growing with every element
+// keeps one pending timer, which sets itself again when it fires before
+// the session's end.
+func TestSessionTimerLazy(t *testing.T) {
+	s := testStore(t, StoreOptions{})
+	out := &collector[Windowed[int64]]{}
+	h := newWindowHarness(t, s, func(task *Task) Node[int64] {
+		return must[Node[int64]](t)(NewWindowAggregate[int64, int64, int64](task, "s", WindowSpec[int64]{Assigner: SessionWindows(10 * time.Millisecond)}, sumAgg{}, Int64Codec{}, out))
+	})
+	var ins []input
+	for ts := int64(0); ts < 50; ts++ {
+		ins = append(ins, el("a", 1, ts))
+	}
+	h.run(t, ins)
+	if n := storedKeys(t, h.task, kindTimer); n != 1 {
+		t.Fatalf("%d timers for one growing session, want 1", n)
+	}
+	h.run(t, []input{wm(30)}) // the first timer (at 9) fires early and moves to 58
+	if len(out.got) != 0 || storedKeys(t, h.task, kindTimer) != 1 {
+		t.Fatalf("after an early timer: %v, %d timers", renderWindowed(out), storedKeys(t, h.task, kindTimer))
+	}
+	h.run(t, []input{wm(100)})
+	if got := renderWindowed(out); !slices.Equal(got, []string{"a [0,59)=50@58"}) {
+		t.Fatalf("results %v", got)
+	}
+	// The timer fired twice: early at 9, then at the session's end.
+	if n := h.task.Stats().TimersFired; n != 2 {
+		t.Fatalf("%d timers fired, want 2", n)
 	}
 }
