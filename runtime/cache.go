@@ -24,7 +24,10 @@ type lruNode struct {
 	same       cached // the next entry whose key has the same hash
 	dirty      bool
 	listed     bool // in lruCache.dirty
-	self       cached
+	// unpersisted: the entry's committed value waits in the task's
+	// pending batch for a checkpoint (checkpoint.go).
+	unpersisted bool
+	self        cached
 }
 
 // CacheStats counts cache activity of one task.
@@ -46,7 +49,10 @@ type lruCache struct {
 	// dirty lists the entries made dirty since the last flushAll (some
 	// may be clean or evicted since), so a flush need not walk the cache.
 	dirty []*lruNode
-	stats CacheStats
+	// unpersisted lists the entries flushed by commits since the last
+	// checkpoint.
+	unpersisted []*lruNode
+	stats       CacheStats
 }
 
 // setDirty sets n's dirty flag, listing it for the next flushAll.
@@ -139,6 +145,13 @@ func (c *lruCache) add(t *Task, key []byte, e cached) error {
 	c.pushFront(n)
 	for c.n > c.max {
 		victim := c.head.prev
+		if victim.unpersisted {
+			// Its committed value must reach pebble before the
+			// cache forgets it.
+			if err := t.checkpoint(); err != nil {
+				return err
+			}
+		}
 		if victim.dirty {
 			c.stats.DirtyEvictions++
 			if err := victim.self.flush(t); err != nil {
@@ -154,10 +167,20 @@ func (c *lruCache) add(t *Task, key []byte, e cached) error {
 	return nil
 }
 
-// isDirty reports whether key is cached with a change not yet flushed.
-func (c *lruCache) isDirty(key []byte) bool {
+// isNewer reports whether key is cached with a value pebble and the
+// indexed batch do not have yet: dirty, or committed but unpersisted.
+func (c *lruCache) isNewer(key []byte) bool {
 	e := c.find(key)
-	return e != nil && e.node().dirty
+	return e != nil && (e.node().dirty || e.node().unpersisted)
+}
+
+// persisted clears the unpersisted marks after a checkpoint.
+func (c *lruCache) persisted() {
+	for _, n := range c.unpersisted {
+		n.unpersisted = false
+	}
+	clear(c.unpersisted)
+	c.unpersisted = c.unpersisted[:0]
 }
 
 // remove drops key from the cache without flushing it.
@@ -173,8 +196,18 @@ func (c *lruCache) remove(key []byte) {
 }
 
 // flushAll writes every dirty entry into the batch, in the order they
-// first became dirty; entries stay cached, clean.
+// first became dirty; entries stay cached, clean. Flushed by a commit
+// (into the commit batch), they are unpersisted until the next
+// checkpoint; flushed between commits (into the indexed batch, which is
+// applied before the pending batch), they must not leave an older value
+// pending, so a checkpoint goes first.
 func (c *lruCache) flushAll(t *Task) error {
+	committing := t.commit != nil
+	if !committing && len(c.dirty) > 0 {
+		if err := t.checkpoint(); err != nil {
+			return err
+		}
+	}
 	for i, n := range c.dirty {
 		if n.dirty && n.self != nil {
 			if err := n.self.flush(t); err != nil {
@@ -182,6 +215,10 @@ func (c *lruCache) flushAll(t *Task) error {
 				return err
 			}
 			n.dirty = false
+			if committing && !n.unpersisted {
+				n.unpersisted = true
+				c.unpersisted = append(c.unpersisted, n)
+			}
 		}
 		n.listed = false
 		c.dirty[i] = nil
@@ -195,10 +232,13 @@ func (c *lruCache) reset() {
 	for n := c.head.next; n != &c.head; {
 		next := n.next
 		n.prev, n.next, n.self, n.same = nil, nil, nil, nil
+		n.unpersisted = false
 		n = next
 	}
 	clear(c.m)
 	c.n = 0
+	clear(c.unpersisted)
+	c.unpersisted = c.unpersisted[:0]
 	clear(c.dirty)
 	c.dirty = c.dirty[:0]
 	c.head.next, c.head.prev = &c.head, &c.head

@@ -28,12 +28,13 @@ func TestLRUCache(t *testing.T) {
 		t.Run(fmt.Sprintf("mask=%#x", mask), func(t *testing.T) {
 			var flushed []string
 			c := newLRU(4)
+			task := &Task{} // nothing pending: no checkpoints
 			c.mask = mask
 			add := func(k string, v int, dirty bool) {
 				t.Helper()
 				e := &testEntry{v: v, flushed: &flushed}
 				e.n.dirty = dirty
-				ok(t, c.add(nil, []byte(k), e))
+				ok(t, c.add(task, []byte(k), e))
 			}
 			val := func(k string) int {
 				e := c.get([]byte(k))
@@ -62,15 +63,15 @@ func TestLRUCache(t *testing.T) {
 			if got := []int{val("b"), val("c"), val("d"), val("e")}; !slices.Equal(got, []int{2, -1, 4, -1}) {
 				t.Fatalf("after removals %v", got)
 			}
-			if c.isDirty([]byte("b")) || c.isDirty([]byte("c")) {
-				t.Fatal("isDirty of a clean or removed key")
+			if c.isNewer([]byte("b")) || c.isNewer([]byte("c")) {
+				t.Fatal("isNewer of a clean or removed key")
 			}
 			add("f", 6, true)
-			if !c.isDirty([]byte("f")) || c.snapshot().Entries != 3 {
-				t.Fatalf("f dirty %v, %d entries", c.isDirty([]byte("f")), c.snapshot().Entries)
+			if !c.isNewer([]byte("f")) || c.snapshot().Entries != 3 {
+				t.Fatalf("f dirty %v, %d entries", c.isNewer([]byte("f")), c.snapshot().Entries)
 			}
-			ok(t, c.flushAll(nil))
-			if !slices.Equal(flushed, []string{"a=1", "f=6"}) || c.isDirty([]byte("f")) {
+			ok(t, c.flushAll(task))
+			if !slices.Equal(flushed, []string{"a=1", "f=6"}) || c.isNewer([]byte("f")) {
 				t.Fatalf("flushAll: %v", flushed)
 			}
 			c.reset()

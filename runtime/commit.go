@@ -27,18 +27,17 @@ type ChangelogOffset struct {
 }
 
 // Prepare stops the task at a record boundary for a commit: it runs a
-// slice of TTL cleanup, builds the commit batch (the indexed batch's
-// writes, then the write-back cache's dirty entries and the watermarks),
-// and returns every key changed since the last commit with its latest
-// value (one record per key). The caller writes them to the changelog in
+// slice of TTL cleanup, writes the write-back cache's dirty entries and
+// the watermarks into the commit batch, and returns every key changed
+// since the last commit (in the indexed batch or the commit batch) with
+// its latest value (one record per key). The caller writes them to the changelog in
 // the same Kafka transaction as the outputs and input offsets, then calls
 // Committed (transaction committed) or Abort. Until then the task accepts
 // no records.
 //
 // The commit batch is a plain batch: the flushed entries stay in the cache
-// and nothing reads the batch before Committed applies it, so the dirty
-// entries cost an append each instead of an insert into the indexed
-// batch's skiplist.
+// and nothing reads the batch, so the dirty entries cost an append each
+// instead of an insert into the indexed batch's skiplist.
 func (t *Task) Prepare() ([]ChangelogRecord, error) {
 	if err := t.ready(); err != nil {
 		return nil, err
@@ -49,9 +48,6 @@ func (t *Task) Prepare() ([]ChangelogRecord, error) {
 		}
 	}
 	t.commit = t.store.db.NewBatch()
-	if err := t.commit.Apply(t.batch, nil); err != nil {
-		return nil, t.fail(fmt.Errorf("runtime: task %d: building the commit batch: %w", t.id, err))
-	}
 	if t.cache != nil {
 		if err := t.cache.flushAll(t); err != nil {
 			return nil, t.fail(err)
@@ -76,16 +72,18 @@ func (t *Task) dropCommit() {
 	}
 }
 
-// changes lists the commit batch's writes, deduplicated to the last write
-// per key in first-write order; list appends (merges) are resolved to the
-// full list value (merges come from the indexed batch, which reads see).
+// changes lists the writes of the indexed batch, then of the commit batch,
+// deduplicated to the last write per key in first-write order; list
+// appends (merges, only in the indexed batch) are resolved to the full
+// list value.
 func (t *Task) changes() ([]ChangelogRecord, error) {
 	prefix := appendTaskPrefix(nil, t.id)
-	r := t.commit.Reader()
-	// Keys and values are copied into one arena as large as the batch, so
-	// the records need one allocation, and the index keys alias the arena.
-	arena := make([]byte, 0, len(t.commit.Repr()))
-	index := make(map[string]int, t.commit.Count())
+	batches := []*pebble.Batch{t.batch, t.commit}
+	r := batches[0].Reader()
+	// Keys and values are copied into one arena as large as the batches,
+	// so the records need one allocation, and the index keys alias it.
+	arena := make([]byte, 0, len(t.batch.Repr())+len(t.commit.Repr()))
+	index := make(map[string]int, t.batch.Count()+t.commit.Count())
 	var (
 		recs    []ChangelogRecord
 		resolve []bool
@@ -96,7 +94,11 @@ func (t *Task) changes() ([]ChangelogRecord, error) {
 			return nil, fmt.Errorf("runtime: task %d: reading batch: %w", t.id, err)
 		}
 		if !ok {
-			break
+			if batches = batches[1:]; len(batches) == 0 {
+				break
+			}
+			r = batches[0].Reader()
+			continue
 		}
 		if len(k) <= taskPrefixLen || string(k[:taskPrefixLen]) != string(prefix) {
 			return nil, fmt.Errorf("runtime: task %d: batch holds a key of another task", t.id)
@@ -149,10 +151,12 @@ func (t *Task) offsetKey(topic string) []byte {
 	return append(k, topic...)
 }
 
-// Committed applies the commit batch to pebble atomically with the
-// changelog offsets, after the transaction carrying the same changes
-// committed. If it fails, pebble is behind the changelog: close the task,
-// reopen it and Restore.
+// Committed is called after the transaction carrying the prepared changes
+// committed: it applies the indexed batch's writes to pebble and keeps the
+// commit batch's (the cached state's) for the next checkpoint, which
+// applies them with the changelog offsets (checkpoint.go); at this commit
+// if StoreOptions.CheckpointRecords says so. If it fails, pebble is behind
+// the changelog: close the task, reopen it and Restore.
 func (t *Task) Committed(offsets ...ChangelogOffset) error {
 	if t.busy {
 		return errReentrant
@@ -160,20 +164,23 @@ func (t *Task) Committed(offsets ...ChangelogOffset) error {
 	if t.phase != phasePrepared {
 		return fmt.Errorf("runtime: task %d: Committed without Prepare", t.id)
 	}
-	var b [8]byte
-	for _, o := range offsets {
-		if err := t.kvSet(t.offsetKey(o.Topic), appendOrderedInt64(b[:0], o.Offset)); err != nil {
-			t.phase = phaseFailed
-			return err
-		}
-	}
-	if !t.commit.Empty() {
-		if err := t.store.db.Apply(t.commit, t.store.wopts); err != nil {
+	if !t.batch.Empty() {
+		if err := t.store.db.Apply(t.batch, t.store.wopts); err != nil {
 			t.phase = phaseFailed
 			return fmt.Errorf("runtime: task %d: applying commit: %w", t.id, err)
 		}
 	}
+	if err := t.deferCommit(offsets); err != nil {
+		t.phase = phaseFailed
+		return fmt.Errorf("runtime: task %d: applying commit: %w", t.id, err)
+	}
 	t.dropCommit()
+	if t.checkpointDue() {
+		if err := t.checkpoint(); err != nil {
+			t.phase = phaseFailed
+			return err
+		}
+	}
 	err := t.batch.Close()
 	t.batch = t.store.db.NewIndexedBatch()
 	t.wmSaved = t.wm.snapshot(t.wmSaved)
@@ -183,14 +190,19 @@ func (t *Task) Committed(offsets ...ChangelogOffset) error {
 }
 
 // Abort discards every change since the last commit: the batch, the whole
-// write-back cache, and the watermarks advanced since. The caller replays
-// input from the last committed offsets.
+// write-back cache, and the watermarks advanced since. Committed state
+// waiting for a checkpoint is applied first. The caller replays input from
+// the last committed offsets.
 func (t *Task) Abort() error {
 	if t.phase == phaseClosed {
 		return errClosed
 	}
 	if t.busy {
 		return errReentrant
+	}
+	if err := t.checkpoint(); err != nil {
+		t.phase = phaseFailed
+		return err
 	}
 	t.dropCommit()
 	err := t.batch.Close()

@@ -70,12 +70,15 @@ func (c *collector[T]) values() []T {
 	return out
 }
 
-// commit runs Prepare and Committed with a made-up changelog offset.
+// commit runs Prepare and Committed with a made-up changelog offset, then
+// a checkpoint, so the tests can look for committed state in pebble
+// (checkpoint_test.go tests commits between checkpoints).
 func commit(t testing.TB, task *Task) []ChangelogRecord {
 	t.Helper()
 	recs, err := task.Prepare()
 	ok(t, err)
 	ok(t, task.Committed(ChangelogOffset{Topic: "cl", Offset: int64(task.Stats().Commits + 1)}))
+	ok(t, task.checkpoint())
 	return recs
 }
 

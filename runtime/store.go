@@ -20,6 +20,7 @@ const (
 	DefaultMemTableSize        uint64 = 64 << 20
 	DefaultCacheEntries               = 10_000
 	DefaultTTLCleanupPerCommit        = 1_000
+	DefaultCheckpointRecords          = 50_000
 )
 
 // StoreOptions sizes the process's pebble DB and the per-task caches.
@@ -40,6 +41,16 @@ type StoreOptions struct {
 	// expired TTL values (incremental cleanup). 0 means
 	// DefaultTTLCleanupPerCommit; negative disables the sweep.
 	TTLCleanupPerCommit int
+	// CheckpointRecords is how many committed writes of cached state a
+	// task collects before it applies them to pebble (a checkpoint), in
+	// changelog records; 0 means DefaultCheckpointRecords (50,000), a
+	// negative value checkpoints at every commit. Until its checkpoint a
+	// committed value lives in the write-back cache and in the task's
+	// pending batch, and is written once however many commits changed
+	// it. The changelog offsets in pebble are those of the last
+	// checkpoint, so a restart after a crash replays about this many
+	// changelog records per task at most.
+	CheckpointRecords int
 }
 
 func (o StoreOptions) withDefaults() StoreOptions {
@@ -54,6 +65,9 @@ func (o StoreOptions) withDefaults() StoreOptions {
 	}
 	if o.TTLCleanupPerCommit == 0 {
 		o.TTLCleanupPerCommit = DefaultTTLCleanupPerCommit
+	}
+	if o.CheckpointRecords == 0 {
+		o.CheckpointRecords = DefaultCheckpointRecords
 	}
 	return o
 }

@@ -36,6 +36,7 @@ type TaskStats struct {
 	TimersFired  uint64
 	OrphanTimers uint64 // fired timers whose operator no longer exists
 	Commits      uint64
+	Checkpoints  uint64 // pending committed state applied to pebble
 	Cache        CacheStats
 }
 
@@ -59,14 +60,19 @@ type Task struct {
 	// commit is the plain batch a commit is written into, from Prepare to
 	// Committed or Abort, and nil otherwise (commit.go).
 	commit *pebble.Batch
-	cache  *lruCache
-	ctx    Context
-	sink   Sink
-	dlq    string
-	phase  phase
-	busy   bool // inside Process, a timer round or a time advance
-	stats  TaskStats
-	anyTTL bool
+	// pending holds the committed writes of cached state not yet applied
+	// to pebble, and pendingOffsets the changelog offsets they reach
+	// (checkpoint.go).
+	pending        *pebble.Batch
+	pendingOffsets []ChangelogOffset
+	cache          *lruCache
+	ctx            Context
+	sink           Sink
+	dlq            string
+	phase          phase
+	busy           bool // inside Process, a timer round or a time advance
+	stats          TaskStats
+	anyTTL         bool
 
 	procTime int64
 	wm       *Watermarks
@@ -251,8 +257,9 @@ func (t *Task) advanceWatermark() error {
 	return t.fireTimers(EventTime, wm)
 }
 
-// Close discards uncommitted changes and releases the task. Its committed
-// state stays in the store (Store.DeleteTask removes it).
+// Close discards uncommitted changes, applies committed state waiting for
+// a checkpoint, and releases the task. Its committed state stays in the
+// store (Store.DeleteTask removes it).
 func (t *Task) Close() error {
 	if t.phase == phaseClosed {
 		return nil
@@ -260,13 +267,14 @@ func (t *Task) Close() error {
 	if t.busy {
 		return errReentrant
 	}
+	err := t.checkpoint()
 	t.phase = phaseClosed
-	var err error
 	if t.batch != nil {
-		err = t.batch.Close()
+		err = errors.Join(err, t.batch.Close())
 		t.batch = nil
 	}
 	t.dropCommit()
+	t.dropPending()
 	if t.cache != nil {
 		t.cache.reset()
 	}

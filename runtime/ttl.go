@@ -71,9 +71,9 @@ func (t *Task) sweepExpired(limit int) error {
 	t.ttlCursor = last
 	for _, k := range dels {
 		if t.cache != nil {
-			// A dirty cached value is newer than the stored one the scan
-			// saw; it is written with the commit, after this sweep.
-			if t.cache.isDirty(k) {
+			// A dirty or unpersisted cached value is newer than the
+			// stored one the scan saw; it reaches pebble later.
+			if t.cache.isNewer(k) {
 				continue
 			}
 			t.cache.remove(k)

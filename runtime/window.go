@@ -309,10 +309,14 @@ func (op *windowOp[IN]) armWindow(w Window, wm int64) error {
 }
 
 // onWindowTimer fires or cleans (or both) the contents of every key of a
-// non-merging window, in key order, as per-key timers would. Dirty cached
-// contents are flushed first, so the scan sees every key.
+// non-merging window, in key order, as per-key timers would. Committed
+// contents waiting for a checkpoint are applied and dirty ones flushed
+// first, so the scan sees every key.
 func (op *windowOp[IN]) onWindowTimer(c *Context, tm Timer, w Window) error {
 	t := op.t
+	if err := t.checkpoint(); err != nil {
+		return err
+	}
 	if t.cache != nil {
 		if err := t.cache.flushAll(t); err != nil {
 			return err

@@ -1,0 +1,114 @@
+package runtime
+
+import (
+	"fmt"
+	"reflect"
+	"testing"
+)
+
+// TestCheckpoints drives committed state through the lazy checkpoint:
+// commits keep cached values out of pebble, and an eviction, an abort, a
+// close or the record threshold applies them, the last value per key,
+// with the changelog offsets they reach.
+func TestCheckpoints(t *testing.T) {
+	dir := t.TempDir()
+	s := must[*Store](t)(OpenStore(dir, StoreOptions{CacheEntries: 4, CheckpointRecords: 8}))
+	defer func() { s.Close() }()
+	task := openTask(t, s, 1, TaskConfig{})
+	st := must[*ValueState[int64]](t)(NewValueState(task, "v", Int64Codec{}, 0))
+	offset := int64(0)
+	commitOnly := func() {
+		t.Helper()
+		_, err := task.Prepare()
+		ok(t, err)
+		offset++
+		ok(t, task.Committed(ChangelogOffset{Topic: "cl", Offset: offset}))
+	}
+	set := func(k string, v int64) { t.Helper(); ok(t, st.Set(task.ContextFor([]byte(k)), v)) }
+	get := func(k string) int64 {
+		t.Helper()
+		v, found, err := st.Get(task.ContextFor([]byte(k)))
+		ok(t, err)
+		if !found {
+			return -1
+		}
+		return v
+	}
+	stored := func(k string) int64 {
+		t.Helper()
+		v, closer, err := s.db.Get(st.core.key([]byte(k), nil))
+		if err != nil {
+			return -1
+		}
+		defer closer.Close()
+		_, payload, err := parseValueHeader(v)
+		ok(t, err)
+		n, err := Int64Codec{}.Decode(payload)
+		ok(t, err)
+		return n
+	}
+	offsets := func() []ChangelogOffset {
+		t.Helper()
+		return must[[]ChangelogOffset](t)(task.ChangelogOffsets())
+	}
+
+	// Three commits of a: pebble has none of them, the cache has the last.
+	for v := int64(1); v <= 3; v++ {
+		set("a", v)
+		commitOnly()
+	}
+	if stored("a") != -1 || get("a") != 3 || task.Stats().Checkpoints != 0 || len(offsets()) != 0 {
+		t.Fatalf("before a checkpoint: stored %d, read %d, %d checkpoints, offsets %v", stored("a"), get("a"), task.Stats().Checkpoints, offsets())
+	}
+	// Four other keys evict a, whose committed value must reach pebble
+	// first: a checkpoint with the last value and the offset so far.
+	for _, k := range []string{"b", "c", "d", "e"} {
+		set(k, 7)
+	}
+	if stored("a") != 3 || task.Stats().Checkpoints != 1 || !reflect.DeepEqual(offsets(), []ChangelogOffset{{"cl", 3}}) {
+		t.Fatalf("after evicting a: stored %d, %d checkpoints, offsets %v", stored("a"), task.Stats().Checkpoints, offsets())
+	}
+	if get("a") != 3 {
+		t.Fatal("a lost after its eviction")
+	}
+	commitOnly() // b..e pending (offset 4)
+
+	// Abort applies what is committed and drops the rest.
+	set("b", 8)
+	ok(t, task.Abort())
+	if stored("b") != 7 || get("b") != 7 || !reflect.DeepEqual(offsets(), []ChangelogOffset{{"cl", 4}}) {
+		t.Fatalf("after abort: stored b %d, read b %d, offsets %v", stored("b"), get("b"), offsets())
+	}
+
+	// The record threshold: eight pending writes make a checkpoint at the
+	// commit that reaches them.
+	before := task.Stats().Checkpoints
+	for i := range 3 {
+		set("c", int64(10+i))
+		set("d", int64(20+i))
+		commitOnly()
+	}
+	if task.Stats().Checkpoints != before {
+		t.Fatal("checkpoint before the threshold")
+	}
+	set("c", 99)
+	set("d", 98)
+	commitOnly()
+	if task.Stats().Checkpoints != before+1 || stored("c") != 99 || stored("d") != 98 {
+		t.Fatalf("threshold: %d checkpoints, stored c %d d %d", task.Stats().Checkpoints-before, stored("c"), stored("d"))
+	}
+
+	// Close applies pending state; a reopened task reads it from pebble.
+	set("e", 42)
+	ok(t, st.Clear(task.ContextFor([]byte("b"))))
+	commitOnly()
+	ok(t, task.Close())
+	ok(t, s.Close())
+	s = must[*Store](t)(OpenStore(dir, StoreOptions{CacheEntries: 4, CheckpointRecords: 8}))
+	task = openTask(t, s, 1, TaskConfig{})
+	st = must[*ValueState[int64]](t)(NewValueState(task, "v", Int64Codec{}, 0))
+	got := fmt.Sprint(get("a"), get("b"), get("c"), get("d"), get("e"), offsets())
+	if want := "3 -1 99 98 42 [{cl 9}]"; got != want {
+		t.Fatalf("after reopening: %s, want %s", got, want)
+	}
+}
