@@ -31,6 +31,9 @@ const crashPartitions = 4
 // group is the pipeline's consumer group: its name.
 const group = "clickstream"
 
+// workerIDs are the workers' instance ids (static group members).
+var workerIDs = []string{"w0", "w1"}
+
 // pipelineTopics are the topics the binary reads and writes; it creates
 // its changelog topic itself.
 var pipelineTopics = []string{"web-clicks", "app-clicks", "user-views", "user-engagement", "late-views", "clicks-dlq"}
@@ -73,7 +76,7 @@ func TestCrashExactlyOnce(t *testing.T) {
 		dir = d
 	}
 	var workers []*worker
-	for _, id := range []string{"w0", "w1"} {
+	for _, id := range workerIDs {
 		w := &worker{id: id, bin: bin, log: filepath.Join(dir, id+".log"), stateDir: filepath.Join(dir, id, "state"),
 			args: []string{"--brokers", strings.Join(env.brokers, ","), "--schema-registry", env.registry,
 				"--instance-id", id, "--metrics-addr=", "--log-format", "text", "--auto-register"}}
@@ -335,10 +338,27 @@ func newCrashEnv(t *testing.T) *crashEnv {
 }
 
 // reset removes what an earlier run left on a real cluster: the
-// pipeline's topics, its changelog and its consumer group.
+// pipeline's topics, its changelog and its consumer group. The workers'
+// static members outlive them (until the session timeout), so they are
+// removed from the group first.
 func (e *crashEnv) reset(ctx context.Context) error {
-	if _, err := e.adm.DeleteGroup(ctx, group); err != nil && !errors.Is(err, kerr.GroupIDNotFound) {
-		return fmt.Errorf("deleting group %s: %w", group, err)
+	if _, err := e.adm.LeaveGroup(ctx, kadm.LeaveGroup(group).InstanceIDs(workerIDs...).Reason("crash test reset")); err != nil &&
+		!errors.Is(err, kerr.GroupIDNotFound) && !errors.Is(err, kerr.UnknownMemberID) {
+		return fmt.Errorf("removing the static members of group %s: %w", group, err)
+	}
+	for {
+		_, err := e.adm.DeleteGroup(ctx, group)
+		if err == nil || errors.Is(err, kerr.GroupIDNotFound) {
+			break
+		}
+		if !errors.Is(err, kerr.NonEmptyGroup) {
+			return fmt.Errorf("deleting group %s: %w", group, err)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("deleting group %s: still has members: %w", group, ctx.Err())
+		case <-time.After(200 * time.Millisecond):
+		}
 	}
 	topics := append([]string{group + "-changelog"}, pipelineTopics...)
 	resp, err := e.adm.DeleteTopics(ctx, topics...)
