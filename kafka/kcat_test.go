@@ -89,7 +89,9 @@ func TestKcatInterop(t *testing.T) {
 	}
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
-	go func() { done <- Run(runCtx, spec, Brokers(e.brokers...), StateDir(t.TempDir()), Logger(discardLogger())) }()
+	go func() {
+		done <- Run(runCtx, spec, Brokers(e.brokers...), StateDir(t.TempDir()), Logger(discardLogger()))
+	}()
 	defer func() {
 		stop()
 		if err := <-done; err != nil {
