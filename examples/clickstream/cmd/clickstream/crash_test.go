@@ -58,7 +58,7 @@ var pipelineTopics = []string{"web-clicks", "app-clicks", "user-views", "user-en
 // set); the binary's topic and group names are fixed, so on a real
 // cluster the test deletes and recreates them. STREAMGEN_CRASH_LONG=1:
 // 1M clicks and at least 300 kills. STREAMGEN_CRASH_LOGDIR keeps the
-// workers' logs and state there.
+// workers' logs and state in a new directory under it.
 func TestCrashExactlyOnce(t *testing.T) {
 	events, users, minKills, chunk := 100_000, 400, 30, 2500
 	pace := 700 * time.Millisecond
@@ -73,7 +73,13 @@ func TestCrashExactlyOnce(t *testing.T) {
 
 	dir := t.TempDir()
 	if d := os.Getenv("STREAMGEN_CRASH_LOGDIR"); d != "" {
-		dir = d
+		// A new directory per run: a state directory of an earlier run
+		// would describe another cluster's changelog.
+		var err error
+		if dir, err = os.MkdirTemp(d, "clickstream-crash-"); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("workers' logs and state in %s", dir)
 	}
 	var workers []*worker
 	for _, id := range workerIDs {
