@@ -106,8 +106,15 @@ type benchEnv struct {
 	n       int
 }
 
+// newBenchEnv connects to the cluster KAFKA_BROKERS names, or starts
+// kfake in a process of its own.
 func newBenchEnv(b *testing.B) *benchEnv {
-	brokers := startBrokerProcess(b)
+	var brokers []string
+	if env := os.Getenv("KAFKA_BROKERS"); env != "" {
+		brokers = strings.Split(env, ",")
+	} else {
+		brokers = startBrokerProcess(b)
+	}
 	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.RecordPartitioner(kgo.ManualPartitioner()),
 		kgo.MetadataMinAge(50*time.Millisecond), kgo.ProducerLinger(5*time.Millisecond))
 	if err != nil {

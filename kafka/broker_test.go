@@ -45,7 +45,7 @@ func TestParseTopics(t *testing.T) {
 
 func partitionCounts(t *testing.T, addr string) map[string]int {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addr))
+	cl, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(addr, ",")...))
 	if err != nil {
 		t.Fatal(err)
 	}

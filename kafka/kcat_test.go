@@ -60,37 +60,38 @@ func upperBuild(input, output string) runtime.BuildFunc {
 	}
 }
 
-// TestKcatInterop produces with kcat into a kfake broker, runs a pipeline
+// TestKcatInterop produces with kcat into the test's cluster (kfake, or
+// KAFKA_BROKERS), runs a pipeline
 // through Run, and reads the transactional output back with kcat at
 // read_committed: the exact records, keys kept, in order per key.
 func TestKcatInterop(t *testing.T) {
 	bin := kcatPath(t)
-	b, err := StartBroker(BrokerConfig{Topics: []TopicConfig{{"kc-in", 3}, {"kc-out", 3}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	e := newEOSEnv(t)
+	in, out := e.topic("kc-in", 3, nil), e.topic("kc-out", 3, nil)
+	addr := strings.Join(e.brokers, ",")
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 
 	// Metadata as kcat sees it.
-	meta := kcat(ctx, t, bin, "", "-b", b.Addr(), "-L", "-t", "kc-in")
-	if !strings.Contains(meta, `topic "kc-in" with 3 partitions`) {
+	meta := kcat(ctx, t, bin, "", "-b", addr, "-L", "-t", in)
+	if !strings.Contains(meta, fmt.Sprintf("topic %q with 3 partitions", in)) {
 		t.Fatalf("kcat -L:\n%s", meta)
 	}
 
 	input := "alice:hello\nbob:world\nalice:again\ncarol:x\nbob:bye\n"
-	kcat(ctx, t, bin, input, "-b", b.Addr(), "-P", "-t", "kc-in", "-K:")
+	kcat(ctx, t, bin, input, "-b", addr, "-P", "-t", in, "-K:")
 
 	spec := runtime.PipelineSpec{
-		Name:    "kcat-upper",
-		Inputs:  []runtime.InputSpec{{Name: "in", Topics: []string{"kc-in"}, Start: runtime.StartPosition{Mode: runtime.StartEarliest}}},
-		Outputs: []runtime.OutputSpec{{Name: "out", Topic: "kc-out"}},
-		Build:   upperBuild("kc-in", "kc-out"),
+		Name:    e.name("kcat-upper"),
+		Inputs:  []runtime.InputSpec{{Name: "in", Topics: []string{in}, Start: runtime.StartPosition{Mode: runtime.StartEarliest}}},
+		Outputs: []runtime.OutputSpec{{Name: "out", Topic: out}},
+		Build:   upperBuild(in, out),
 	}
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
-	go func() { done <- Run(runCtx, spec, Brokers(b.Addr()), StateDir(t.TempDir()), Logger(discardLogger())) }()
+	go func() {
+		done <- Run(runCtx, spec, Brokers(e.brokers...), StateDir(t.TempDir()), Logger(discardLogger()))
+	}()
 	defer func() {
 		stop()
 		if err := <-done; err != nil {
@@ -102,10 +103,10 @@ func TestKcatInterop(t *testing.T) {
 	// partition, so read again until all five outputs are there.
 	var lines []string
 	for len(lines) < 5 {
-		out := kcat(ctx, t, bin, "", "-b", b.Addr(), "-C", "-t", "kc-out", "-o", "beginning", "-e", "-q",
+		got := kcat(ctx, t, bin, "", "-b", addr, "-C", "-t", out, "-o", "beginning", "-e", "-q",
 			"-X", "isolation.level=read_committed", "-f", "%p %k:%s\n")
-		lines = strings.Split(strings.TrimSpace(out), "\n")
-		if strings.TrimSpace(out) == "" {
+		lines = strings.Split(strings.TrimSpace(got), "\n")
+		if strings.TrimSpace(got) == "" {
 			lines = nil
 		}
 		if len(lines) < 5 {
@@ -147,11 +148,9 @@ func TestKcatInterop(t *testing.T) {
 // kcat produced with such a header.
 func TestKcatConfluentJSON(t *testing.T) {
 	bin := kcatPath(t)
-	b, err := StartBroker(BrokerConfig{Topics: []TopicConfig{{"kc-json", 1}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	e := newEOSEnv(t)
+	topic := e.topic("kc-json", 1, nil)
+	addr := strings.Join(e.brokers, ",")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	tr := newTestRegistry(t)
@@ -160,7 +159,7 @@ func TestKcatConfluentJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	v := pageView{User: "u1", URL: "/k", N: 3}
-	written, err := serde.Encode(nil, "kc-json", v)
+	written, err := serde.Encode(nil, topic, v)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,25 +167,25 @@ func TestKcatConfluentJSON(t *testing.T) {
 	if bytes.IndexByte(written, '\n') >= 0 {
 		t.Fatalf("framed record % x holds a newline, which kcat -P would split", written)
 	}
-	kcat(ctx, t, bin, string(written)+"\n", "-b", b.Addr(), "-P", "-t", "kc-json")
-	got := kcat(ctx, t, bin, "", "-b", b.Addr(), "-C", "-t", "kc-json", "-o", "beginning", "-e", "-q", "-s", "value=>BIs", "-f", "%s\n")
+	kcat(ctx, t, bin, string(written)+"\n", "-b", addr, "-P", "-t", topic)
+	got := kcat(ctx, t, bin, "", "-b", addr, "-C", "-t", topic, "-o", "beginning", "-e", "-q", "-s", "value=>BIs", "-f", "%s\n")
 	want := fmt.Sprintf("0%d%s\n", id, `{"user":"u1","url":"/k","n":3}`)
 	if got != want {
 		t.Fatalf("kcat split the record as %q, want %q", got, want)
 	}
-	rec, err := kgoFirstRecord(ctx, b.Addr(), "kc-json")
+	rec, err := kgoFirstRecord(ctx, e.brokers, topic)
 	if err != nil {
 		t.Fatal(err)
 	}
-	back, err := serde.Deserialize(&runtime.Record{Topic: "kc-json", Value: rec})
+	back, err := serde.Deserialize(&runtime.Record{Topic: topic, Value: rec})
 	if err != nil || back != v {
 		t.Fatalf("JSONSerde read kcat's record %q as %+v, %v", rec, back, err)
 	}
 }
 
 // kgoFirstRecord returns the value of the first record of topic.
-func kgoFirstRecord(ctx context.Context, addr, topic string) ([]byte, error) {
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+func kgoFirstRecord(ctx context.Context, brokers []string, topic string) ([]byte, error) {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
 	if err != nil {
 		return nil, err
 	}

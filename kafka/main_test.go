@@ -9,6 +9,7 @@ import (
 	"flag"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/exec"
 	"reflect"
@@ -212,40 +213,57 @@ func (s *syncBuffer) String() string {
 }
 
 // TestMainDev runs a pipeline the way its generated main does, with
-// --dev: an embedded broker with the pipeline's topics, a temporary state
-// directory, an in-memory Schema Registry the pipeline's Confluent
-// framing is connected to, metrics and health, JSON logs; then stops it
-// as SIGINT would (the context ends).
+// --dev: an embedded broker with the pipeline's topics (or, when
+// KAFKA_BROKERS names a cluster, that cluster, where --dev creates the
+// missing topics), a temporary state directory, an in-memory Schema
+// Registry the pipeline's Confluent framing is connected to, metrics and
+// health, JSON logs; then stops it as SIGINT would (the context ends).
 func TestMainDev(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 
+	// Unique names: on a shared cluster an earlier run's topics and group
+	// must not be found.
+	suffix := randomSuffix()
+	users, usersDLQ, ids := "users-"+suffix, "users-dlq-"+suffix, "ids-"+suffix
 	f := NewConfluentFraming()
 	spec := runtime.PipelineSpec{
-		Name:    "dev-ids",
-		Inputs:  []runtime.InputSpec{{Name: "users", Topics: []string{"users"}, Start: runtime.StartPosition{Mode: runtime.StartEarliest}, DeadLetterTopic: "users-dlq"}},
-		Outputs: []runtime.OutputSpec{{Name: "ids", Topic: "ids"}},
-		Build:   userIDsBuild(f, "users", "ids", "users-dlq"),
+		Name:    "dev-ids-" + suffix,
+		Inputs:  []runtime.InputSpec{{Name: "users", Topics: []string{users}, Start: runtime.StartPosition{Mode: runtime.StartEarliest}, DeadLetterTopic: usersDLQ}},
+		Outputs: []runtime.OutputSpec{{Name: "ids", Topic: ids}},
+		Build:   userIDsBuild(f, users, ids, usersDLQ),
 	}
+	cluster := os.Getenv("KAFKA_BROKERS")
 	pr, pw := io.Pipe()
 	out := newLineReader(pr)
 	var stderr syncBuffer
 	done := make(chan error, 1)
 	go func() {
 		args := []string{"--dev", "--dev-partitions", "2", "--metrics-addr", "127.0.0.1:0", "--log-format", "json"}
+		if cluster != "" {
+			args = append(args, "--brokers", cluster)
+		}
 		done <- runMain(runCtx, spec, args, envOf(nil), pw, &stderr, []Opt{SchemaRegistryFramings(f)})
 		pw.Close()
 	}()
 
-	addr := field(t, out.waitFor(ctx, t, "dev: embedded Kafka broker on "), "broker on ")
+	addr := cluster
+	if cluster == "" {
+		addr = field(t, out.waitFor(ctx, t, "dev: embedded Kafka broker on "), "broker on ")
+	} else {
+		created := out.waitFor(ctx, t, "dev: created topics ")
+		if want := "dev: created topics " + strings.Join([]string{ids, users, usersDLQ}, ", "); created != want {
+			t.Fatalf("%q, want %q", created, want)
+		}
+	}
 	stateDir := field(t, out.waitFor(ctx, t, "dev: state in "), "state in ")
 	registry := field(t, out.waitFor(ctx, t, "dev: in-memory Schema Registry at "), "Registry at ")
 	metricsAddr := strings.TrimSuffix(strings.TrimPrefix(field(t, out.waitFor(ctx, t, "metrics on "), "metrics on "), "http://"), "/metrics,")
 
 	counts := partitionCounts(t, addr)
-	for _, topic := range []string{"users", "users-dlq", "ids"} {
+	for _, topic := range []string{users, usersDLQ, ids} {
 		if counts[topic] != 2 {
 			t.Fatalf("dev topics %v: want %s with 2 partitions", counts, topic)
 		}
@@ -263,13 +281,13 @@ func TestMainDev(t *testing.T) {
 	user := mustAvro(t, userV1)
 	var recs []*kgo.Record
 	for _, id := range []string{"a", "b", "c"} {
-		v, err := producer.Frame(nil, "users", false, user)
+		v, err := producer.Frame(nil, users, false, user)
 		if err != nil {
 			t.Fatal(err)
 		}
-		recs = append(recs, &kgo.Record{Topic: "users", Key: []byte(id), Value: append(v, goavroEncode(t, userV1, map[string]any{"id": id, "age": int32(1)})...)})
+		recs = append(recs, &kgo.Record{Topic: users, Key: []byte(id), Value: append(v, goavroEncode(t, userV1, map[string]any{"id": id, "age": int32(1)})...)})
 	}
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addr))
+	cl, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(addr, ",")...))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -278,7 +296,7 @@ func TestMainDev(t *testing.T) {
 	}
 	cl.Close()
 	var got []string
-	for _, r := range readTopicCommitted(ctx, t, addr, "ids", 3) {
+	for _, r := range readTopicCommitted(ctx, t, strings.Split(addr, ","), ids, 3) {
 		got = append(got, string(r.Value))
 	}
 	slices.Sort(got)
@@ -288,7 +306,7 @@ func TestMainDev(t *testing.T) {
 
 	// Metrics and health while it runs.
 	code, body := httpGet(t, "http://"+metricsAddr+"/metrics")
-	if code != 200 || !strings.Contains(body, `streamgen_records_out_total{topic="ids"} 3`) || !strings.Contains(body, "go_goroutines") {
+	if code != 200 || !strings.Contains(body, `streamgen_records_out_total{topic="`+ids+`"} 3`) || !strings.Contains(body, "go_goroutines") {
 		t.Errorf("/metrics %d:\n%s", code, body)
 	}
 	if code, body := httpGet(t, "http://"+metricsAddr+"/healthz"); code != 200 {
@@ -309,7 +327,7 @@ func TestMainDev(t *testing.T) {
 		if err := json.Unmarshal([]byte(line), &rec); err != nil {
 			t.Fatalf("log line is not JSON: %q", line)
 		}
-		if rec["msg"] == "pipeline starting" && rec["pipeline"] == "dev-ids" && rec["state_dir"] == stateDir {
+		if rec["msg"] == "pipeline starting" && rec["pipeline"] == spec.Name && rec["state_dir"] == stateDir {
 			starting = true
 		}
 	}
@@ -319,17 +337,21 @@ func TestMainDev(t *testing.T) {
 }
 
 func TestMainErrors(t *testing.T) {
+	e := newEOSEnv(t)
+	missing := e.name("missing-input")
 	spec := runtime.PipelineSpec{
-		Name:    "errs",
-		Inputs:  []runtime.InputSpec{{Name: "in", Topics: []string{"missing-input"}}},
-		Outputs: []runtime.OutputSpec{{Name: "out", Topic: "ids"}},
+		Name:    e.name("errs"),
+		Inputs:  []runtime.InputSpec{{Name: "in", Topics: []string{missing}}},
+		Outputs: []runtime.OutputSpec{{Name: "out", Topic: e.topic("ids", 1, nil)}},
 		Build:   func(*runtime.Task) error { return nil },
 	}
-	b, err := StartBroker(BrokerConfig{Topics: []TopicConfig{{"ids", 1}}})
+	brokers := strings.Join(e.brokers, ",")
+	// A port in use, for the metrics listener to fail on.
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer b.Close()
+	defer taken.Close()
 	dir := t.TempDir()
 	tests := []struct {
 		name      string
@@ -338,11 +360,11 @@ func TestMainErrors(t *testing.T) {
 		wantUsage bool
 		want      string
 	}{
-		{"no state dir", []string{"--brokers", b.Addr()}, nil, true, "errs: --state-dir is required"},
-		{"bad flag", []string{"--log-format", "xml"}, nil, true, `errs: --log-format "xml"`},
-		{"registry needed", []string{"--brokers", b.Addr(), "--state-dir", dir, "--metrics-addr="}, []Opt{SchemaRegistryFramings(NewConfluentFraming())}, false, "pass --schema-registry or set SCHEMA_REGISTRY_URL"},
-		{"metrics address taken", []string{"--brokers", b.Addr(), "--state-dir", dir, "--metrics-addr", b.Addr()}, nil, false, "metrics listener"},
-		{"run fails", []string{"--brokers", b.Addr(), "--state-dir", dir, "--metrics-addr="}, []Opt{StateDir("/ignored")}, false, `input topic "missing-input" of input "in" does not exist`},
+		{"no state dir", []string{"--brokers", brokers}, nil, true, spec.Name + ": --state-dir is required"},
+		{"bad flag", []string{"--log-format", "xml"}, nil, true, spec.Name + `: --log-format "xml"`},
+		{"registry needed", []string{"--brokers", brokers, "--state-dir", dir, "--metrics-addr="}, []Opt{SchemaRegistryFramings(NewConfluentFraming())}, false, "pass --schema-registry or set SCHEMA_REGISTRY_URL"},
+		{"metrics address taken", []string{"--brokers", brokers, "--state-dir", dir, "--metrics-addr", taken.Addr().String()}, nil, false, "metrics listener"},
+		{"run fails", []string{"--brokers", brokers, "--state-dir", dir, "--metrics-addr="}, []Opt{StateDir("/ignored")}, false, `input topic "` + missing + `" of input "in" does not exist`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -371,18 +393,20 @@ func TestMainErrors(t *testing.T) {
 // the parent started from the test binary).
 const mainChildEnv = "STREAMGEN_KAFKA_MAIN_CHILD"
 
-// TestMainSignals runs Main in a child process with --dev and sends it
-// SIGTERM (and SIGINT): it commits, stops and exits 0, logging that the
-// pipeline stopped.
+// TestMainSignals runs Main in a child process with --dev (an embedded
+// broker, or the cluster KAFKA_BROKERS names, with topics of its own) and
+// sends it SIGTERM (and SIGINT): it commits, stops and exits 0, logging
+// that the pipeline stopped.
 func TestMainSignals(t *testing.T) {
-	if os.Getenv(mainChildEnv) != "" {
+	if suffix := os.Getenv(mainChildEnv); suffix != "" {
 		os.Args = []string{"dev-ids", "--dev", "--metrics-addr", "127.0.0.1:0", "--log-format", "text"}
 		f := NewConfluentFraming()
+		users, ids := "users-"+suffix, "ids-"+suffix
 		Main(runtime.PipelineSpec{
-			Name:    "signal-ids",
-			Inputs:  []runtime.InputSpec{{Name: "users", Topics: []string{"users"}, Start: runtime.StartPosition{Mode: runtime.StartEarliest}}},
-			Outputs: []runtime.OutputSpec{{Name: "ids", Topic: "ids"}},
-			Build:   userIDsBuild(f, "users", "ids", ""),
+			Name:    "signal-ids-" + suffix,
+			Inputs:  []runtime.InputSpec{{Name: "users", Topics: []string{users}, Start: runtime.StartPosition{Mode: runtime.StartEarliest}}},
+			Outputs: []runtime.OutputSpec{{Name: "ids", Topic: ids}},
+			Build:   userIDsBuild(f, users, ids, ""),
 		}, SchemaRegistryFramings(f))
 		return
 	}
@@ -390,8 +414,9 @@ func TestMainSignals(t *testing.T) {
 		t.Run(sig.String(), func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
+			suffix := randomSuffix()
 			cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestMainSignals$")
-			cmd.Env = append(os.Environ(), mainChildEnv+"=1")
+			cmd.Env = append(os.Environ(), mainChildEnv+"="+suffix)
 			pr, err := cmd.StdoutPipe()
 			if err != nil {
 				t.Fatal(err)
@@ -425,7 +450,7 @@ func TestMainSignals(t *testing.T) {
 			if err != nil {
 				t.Fatalf("child exited with %v\n%s", err, stderr.String())
 			}
-			if !strings.Contains(stderr.String(), `msg="pipeline stopped" pipeline=signal-ids`) {
+			if !strings.Contains(stderr.String(), `msg="pipeline stopped" pipeline=signal-ids-`+suffix) {
 				t.Errorf("no clean stop in the logs:\n%s", stderr.String())
 			}
 		})

@@ -2,11 +2,13 @@ package kafka
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -239,4 +241,70 @@ func TestNewLogger(t *testing.T) {
 	if _, err := NewLogger(io.Discard, "xml", slog.LevelInfo); err == nil || !strings.Contains(err.Error(), `"xml"`) {
 		t.Errorf("NewLogger(xml): %v", err)
 	}
+}
+
+// TestMetricsStateSize runs the stateful click pipeline with Metrics as
+// its observer and a small memtable (so committed state reaches pebble's
+// tables soon) and checks that /metrics shows a non-zero state size for
+// every task once the input is processed.
+func TestMetricsStateSize(t *testing.T) {
+	e := newEOSEnv(t)
+	const parts = 2
+	in := e.topic("clicks", parts, nil)
+	out := e.topic("counts", parts, nil)
+	name := e.name("statesize")
+	// 5,000 users in the same few minutes: many open windows, whose
+	// counts and timers are the state.
+	gen := newClicks(5000, parts, 5)
+	e.produce(gen.records(in, 40_000))
+
+	m := NewMetrics(prometheus.NewRegistry())
+	srv, err := Serve("127.0.0.1:0", m, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	r := startRun(clickSpec(name, in, out, ""), Brokers(e.brokers...), StateDir(t.TempDir()),
+		Logger(newTestLogger(t)), ObserverOpt(m),
+		StoreOptions(runtime.StoreOptions{MemTableSize: 64 << 10, CacheEntries: -1}))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := e.waitCaughtUp(ctx, name, in); err != nil {
+		r.stop(t)
+		t.Fatal(err)
+	}
+	// Sizes are reported after commits, at most once a second per task.
+	var sizes map[string]float64
+	for {
+		sizes = map[string]float64{}
+		_, body := httpGet(t, "http://"+srv.Addr()+"/metrics")
+		for _, line := range strings.Split(body, "\n") {
+			series, value, ok := strings.Cut(line, " ")
+			if !ok || !strings.HasPrefix(series, "streamgen_state_size_bytes{") {
+				continue
+			}
+			v, err := strconv.ParseFloat(value, 64)
+			if err != nil {
+				t.Fatalf("line %q: %v", line, err)
+			}
+			sizes[series] = v
+		}
+		nonZero := 0
+		for _, v := range sizes {
+			if v > 0 {
+				nonZero++
+			}
+		}
+		if nonZero == parts {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			r.stop(t)
+			t.Fatalf("state sizes on /metrics %v, want %d tasks with a non-zero size", sizes, parts)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	r.stop(t)
+	t.Logf("state sizes: %v", sizes)
 }

@@ -14,7 +14,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/streamgen/streamgen/runtime"
@@ -23,9 +22,9 @@ import (
 
 // readTopicCommitted reads topic from the start with read_committed until it
 // holds n records (or ctx ends), and returns them by partition and offset.
-func readTopicCommitted(ctx context.Context, t *testing.T, addr, topic string, n int) []*kgo.Record {
+func readTopicCommitted(ctx context.Context, t *testing.T, brokers []string, topic string, n int) []*kgo.Record {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ConsumeTopics(topic),
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ConsumeTopics(topic),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
 	if err != nil {
 		t.Fatal(err)
@@ -87,23 +86,20 @@ func decodeZigzag(b []byte) (int64, int) {
 }
 
 // TestDeadLetterEndToEnd runs a pipeline whose input has a dead-letter
-// topic through Run on kfake: poison records (a wrong magic byte, an id
+// topic through Run on the test's cluster: poison records (a wrong magic byte, an id
 // the registry does not know) go to the dead-letter topic with the error
 // headers, and the records after them are processed. Without a
 // dead-letter topic the same input stops Run with an error naming topic,
 // partition and offset.
 func TestDeadLetterEndToEnd(t *testing.T) {
-	b, err := StartBroker(BrokerConfig{Topics: []TopicConfig{{"users", 2}, {"users-dlq", 1}, {"ids", 2}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	e := newEOSEnv(t)
+	users, usersDLQ, idsTopic := e.topic("users", 2, nil), e.topic("users-dlq", 1, nil), e.topic("ids", 2, nil)
 	tr := newTestRegistry(t)
 	f := NewConfluentFraming(RegistryClient(tr.cl), AutoRegister(true))
 	user := mustAvro(t, userV1)
 
 	frame := func(id string, age int32) []byte {
-		out, err := f.Frame(nil, "users", false, user)
+		out, err := f.Frame(nil, users, false, user)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -111,15 +107,15 @@ func TestDeadLetterEndToEnd(t *testing.T) {
 	}
 	unknownID := []byte{0, 0, 0, 0x27, 0x0f, 2, 'x', 0} // schema id 9999
 	recs := []*kgo.Record{
-		{Topic: "users", Key: []byte("k"), Value: frame("u1", 1)},
-		{Topic: "users", Key: []byte("k"), Value: []byte("garbage, not avro"), Headers: []kgo.RecordHeader{{Key: "trace", Value: []byte("abc")}}},
-		{Topic: "users", Key: []byte("k"), Value: frame("u2", 2)},
-		{Topic: "users", Key: []byte("k"), Value: unknownID},
-		{Topic: "users", Key: []byte("k"), Value: frame("u3", 3)},
+		{Topic: users, Key: []byte("k"), Value: frame("u1", 1)},
+		{Topic: users, Key: []byte("k"), Value: []byte("garbage, not avro"), Headers: []kgo.RecordHeader{{Key: "trace", Value: []byte("abc")}}},
+		{Topic: users, Key: []byte("k"), Value: frame("u2", 2)},
+		{Topic: users, Key: []byte("k"), Value: unknownID},
+		{Topic: users, Key: []byte("k"), Value: frame("u3", 3)},
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	p, err := kgo.NewClient(kgo.SeedBrokers(b.Addr()))
+	p, err := kgo.NewClient(kgo.SeedBrokers(e.brokers...))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,18 +133,18 @@ func TestDeadLetterEndToEnd(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	m := NewMetrics(reg)
 	spec := runtime.PipelineSpec{
-		Name:    "user-ids",
-		Inputs:  []runtime.InputSpec{{Name: "users", Topics: []string{"users"}, Start: runtime.StartPosition{Mode: runtime.StartEarliest}, DeadLetterTopic: "users-dlq"}},
-		Outputs: []runtime.OutputSpec{{Name: "ids", Topic: "ids"}},
-		Build:   userIDsBuild(NewConfluentFraming(RegistryClient(tr.cl)), "users", "ids", "users-dlq"),
+		Name:    e.name("user-ids"),
+		Inputs:  []runtime.InputSpec{{Name: "users", Topics: []string{users}, Start: runtime.StartPosition{Mode: runtime.StartEarliest}, DeadLetterTopic: usersDLQ}},
+		Outputs: []runtime.OutputSpec{{Name: "ids", Topic: idsTopic}},
+		Build:   userIDsBuild(NewConfluentFraming(RegistryClient(tr.cl)), users, idsTopic, usersDLQ),
 	}
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() {
-		done <- Run(runCtx, spec, Brokers(b.Addr()), StateDir(t.TempDir()), Logger(discardLogger()), ObserverOpt(m))
+		done <- Run(runCtx, spec, Brokers(e.brokers...), StateDir(t.TempDir()), Logger(discardLogger()), ObserverOpt(m))
 	}()
 
-	ids := readTopicCommitted(ctx, t, b.Addr(), "ids", 3)
+	ids := readTopicCommitted(ctx, t, e.brokers, idsTopic, 3)
 	var got []string
 	for _, r := range ids {
 		got = append(got, string(r.Value))
@@ -156,7 +152,7 @@ func TestDeadLetterEndToEnd(t *testing.T) {
 	if !reflect.DeepEqual(got, []string{"u1", "u2", "u3"}) {
 		t.Fatalf("outputs %v, want u1 u2 u3", got)
 	}
-	dlq := readTopicCommitted(ctx, t, b.Addr(), "users-dlq", 2)
+	dlq := readTopicCommitted(ctx, t, e.brokers, usersDLQ, 2)
 	stop()
 	if err := <-done; err != nil {
 		t.Fatalf("Run: %v", err)
@@ -180,45 +176,40 @@ func TestDeadLetterEndToEnd(t *testing.T) {
 		if string(r.Key) != "k" || !reflect.DeepEqual(r.Value, w.value) {
 			t.Errorf("dead letter %d: key %q value %q", i, r.Key, r.Value)
 		}
-		if h[runtime.HeaderDLQTopic] != "users" || h[runtime.HeaderDLQPartition] != strconv.Itoa(int(part)) || h[runtime.HeaderDLQOffset] != strconv.FormatInt(w.offset, 10) {
-			t.Errorf("dead letter %d: headers %v, want users[%d]@%d", i, h, part, w.offset)
+		if h[runtime.HeaderDLQTopic] != users || h[runtime.HeaderDLQPartition] != strconv.Itoa(int(part)) || h[runtime.HeaderDLQOffset] != strconv.FormatInt(w.offset, 10) {
+			t.Errorf("dead letter %d: headers %v, want %s[%d]@%d", i, h, users, part, w.offset)
 		}
-		if !strings.Contains(h[runtime.HeaderDLQError], w.errText) || !strings.Contains(h[runtime.HeaderDLQError], "topic users") {
+		if !strings.Contains(h[runtime.HeaderDLQError], w.errText) || !strings.Contains(h[runtime.HeaderDLQError], "topic "+users) {
 			t.Errorf("dead letter %d: error header %q lacks %q", i, h[runtime.HeaderDLQError], w.errText)
 		}
 		if h["trace"] != w.trace {
 			t.Errorf("dead letter %d: original header trace=%q, want %q", i, h["trace"], w.trace)
 		}
 	}
-	if n := testutil.ToFloat64(m.deadLettered.WithLabelValues("users-dlq")); n != 2 {
+	if n := testutil.ToFloat64(m.deadLettered.WithLabelValues(usersDLQ)); n != 2 {
 		t.Errorf("dead-letter metric %v, want 2", n)
 	}
 
 	// The stop policy: no dead-letter topic, and Run ends with the error.
 	stopSpec := spec
-	stopSpec.Name = "user-ids-strict"
-	stopSpec.Inputs = []runtime.InputSpec{{Name: "users", Topics: []string{"users"}, Start: runtime.StartPosition{Mode: runtime.StartEarliest}}}
-	stopSpec.Build = userIDsBuild(NewConfluentFraming(RegistryClient(tr.cl)), "users", "ids", "")
-	err = Run(ctx, stopSpec, Brokers(b.Addr()), StateDir(t.TempDir()), Logger(discardLogger()))
+	stopSpec.Name = e.name("user-ids-strict")
+	stopSpec.Inputs = []runtime.InputSpec{{Name: "users", Topics: []string{users}, Start: runtime.StartPosition{Mode: runtime.StartEarliest}}}
+	stopSpec.Build = userIDsBuild(NewConfluentFraming(RegistryClient(tr.cl)), users, idsTopic, "")
+	err = Run(ctx, stopSpec, Brokers(e.brokers...), StateDir(t.TempDir()), Logger(discardLogger()))
 	var de *runtime.DecodeError
-	if !errors.As(err, &de) || de.Topic != "users" || de.Partition != part || de.Offset != 1 {
-		t.Fatalf("Run with the stop policy: %v, want a DecodeError for users[%d]@1", err, part)
+	if !errors.As(err, &de) || de.Topic != users || de.Partition != part || de.Offset != 1 {
+		t.Fatalf("Run with the stop policy: %v, want a DecodeError for %s[%d]@1", err, users, part)
 	}
-	if want := "users[" + strconv.Itoa(int(part)) + "]@1"; !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "magic byte") {
+	if want := users + "[" + strconv.Itoa(int(part)) + "]@1"; !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "magic byte") {
 		t.Fatalf("error %q does not name %s and the cause", err, want)
 	}
 	// The failed run never committed its group offset past the poison
 	// record.
-	cl, err := kgo.NewClient(kgo.SeedBrokers(b.Addr()))
+	offs, err := e.adm.FetchOffsets(ctx, stopSpec.Name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer cl.Close()
-	offs, err := kadm.NewClient(cl).FetchOffsets(ctx, "user-ids-strict")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if o, ok := offs.Lookup("users", part); ok && o.At > 1 {
-		t.Fatalf("the strict run committed users[%d] up to %d, past the poison record at 1", part, o.At)
+	if o, ok := offs.Lookup(users, part); ok && o.At > 1 {
+		t.Fatalf("the strict run committed %s[%d] up to %d, past the poison record at 1", users, part, o.At)
 	}
 }
