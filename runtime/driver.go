@@ -58,7 +58,7 @@ type Driver struct {
 	store    *Store
 	tasks    []*Task
 	procTime int64
-	offsets  map[string]int64 // next offset per "topic/partition"
+	offsets  map[topicPartition]int64 // next offset per partition
 
 	pending     []OutRecord
 	shuffle     []Record // repartition records not yet processed, in order
@@ -66,6 +66,12 @@ type Driver struct {
 	outputs     map[string][]OutRecord
 	side        map[string][]SideValue
 	changelog   map[TaskID][]ChangelogRecord
+}
+
+// topicPartition names one partition of a topic.
+type topicPartition struct {
+	topic     string
+	partition int32
 }
 
 // ChangelogTopic is the changelog topic name the driver records offsets
@@ -93,7 +99,7 @@ func NewDriver(cfg DriverConfig, build BuildFunc) (*Driver, error) {
 		cfg:         cfg,
 		build:       build,
 		procTime:    cfg.StartTime,
-		offsets:     map[string]int64{},
+		offsets:     map[topicPartition]int64{},
 		pendingSide: map[string][]SideValue{},
 		outputs:     map[string][]OutRecord{},
 		side:        map[string][]SideValue{},
@@ -179,7 +185,7 @@ func (d *Driver) process(r Record) error {
 	if t == nil {
 		return fmt.Errorf("runtime: driver has no partition %d", r.Partition)
 	}
-	tp := fmt.Sprintf("%s/%d", r.Topic, r.Partition)
+	tp := topicPartition{r.Topic, r.Partition}
 	r.Offset = d.offsets[tp]
 	d.offsets[tp]++
 	return t.Process(&r)

@@ -30,14 +30,16 @@ func (n *repartitionSink[T]) Push(c *Context, v T) error {
 	if err != nil {
 		return fmt.Errorf("runtime: encoding a record for repartition topic %s: %w", n.topic, err)
 	}
-	// The key is never nil, even when empty: a nil key would not be hashed
-	// but spread over the partitions.
-	key := append(make([]byte, 0, len(c.key)), c.key...)
+	// Key and value share one allocation. The key is never nil, even when
+	// empty: a nil key would not be hashed but spread over the partitions.
+	kv := make([]byte, 0, len(c.key)+len(buf))
+	kv = append(append(kv, c.key...), buf...)
+	k := len(c.key)
 	r := &OutRecord{
 		Topic:     n.topic,
 		Partition: AnyPartition,
-		Key:       key,
-		Value:     append([]byte(nil), buf...),
+		Key:       kv[:k:k],
+		Value:     kv[k:],
 		Timestamp: c.ts,
 	}
 	return n.t.sink.Send(r)
