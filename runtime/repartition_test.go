@@ -94,6 +94,60 @@ func TestRepartitionCountsAreGlobal(t *testing.T) {
 	}
 }
 
+// TestRepartitionChained crosses two repartition topics: words by word,
+// then their first letters by letter, counting letters per window.
+func TestRepartitionChained(t *testing.T) {
+	build := func(t *Task) error {
+		counts, err := NewWindowAggregate[string, int64, int64](t, "letters", WindowSpec[string]{
+			Assigner: TumblingWindows(10*time.Millisecond, 0),
+		}, countAgg{}, Int64Codec{}, NodeFunc[Windowed[int64]](func(c *Context, w Windowed[int64]) error {
+			return c.Task().sink.Send(&OutRecord{Topic: "letters", Key: append([]byte(nil), c.Key()...),
+				Value: fmt.Appendf(nil, "%d", w.Value), Timestamp: c.Timestamp()})
+		}))
+		if err != nil {
+			return err
+		}
+		if err := AddRepartitionSource[string](t, "by_letter", StringCodec{}, WatermarkStrategy{}, counts); err != nil {
+			return err
+		}
+		toLetters, err := NewRepartitionSink[string](t, "by_letter", StringCodec{})
+		if err != nil {
+			return err
+		}
+		byLetter := KeyBy[string, string](func(w string) string { return w[:1] }, StringCodec{}, toLetters)
+		// Downstream of the first shuffle, a word must be in the task its
+		// key hashes to.
+		check := NodeFunc[string](func(c *Context, w string) error {
+			if want := RepartitionPartition([]byte(w), 3); TaskID(want) != c.TaskID() || string(c.Key()) != w {
+				return fmt.Errorf("word %q (key %q) in task %d, want %d", w, c.Key(), c.TaskID(), want)
+			}
+			return byLetter.Push(c, w)
+		})
+		if err := AddRepartitionSource[string](t, "by_word", StringCodec{}, WatermarkStrategy{}, check); err != nil {
+			return err
+		}
+		toWords, err := NewRepartitionSink[string](t, "by_word", StringCodec{})
+		if err != nil {
+			return err
+		}
+		byWord := KeyBy[string, string](func(w string) string { return w }, StringCodec{}, toWords)
+		_, err = AddSource(t, SourceConfig[string]{Topic: "words", Deserializer: ValueDeserializer[string](StringCodec{})}, byWord)
+		return err
+	}
+	d, err := NewDriver(DriverConfig{Dir: t.TempDir(), Partitions: 3}, build)
+	ok(t, err)
+	defer d.Close()
+	for i, w := range []string{"apple", "avocado", "banana", "apple", "blueberry", "cherry", "apricot"} {
+		ok(t, d.PipeRecord(Record{Topic: "words", Partition: int32(i % 3), Value: []byte(w), Timestamp: int64(i)}))
+	}
+	ok(t, d.AdvanceWatermark(9))
+	got := render(d.TakeOutput("letters"))
+	sort.Strings(got)
+	if want := []string{"a 4@9", "b 2@9", "c 1@9"}; strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("letters %v, want %v", got, want)
+	}
+}
+
 func TestRepartitionAbortDropsShuffledWork(t *testing.T) {
 	d, err := NewDriver(DriverConfig{Dir: t.TempDir(), Partitions: 2, ManualCommit: true}, wordCount)
 	ok(t, err)
