@@ -25,6 +25,9 @@ func (n *repartitionSink[T]) Push(c *Context, v T) error {
 	if !c.keyed {
 		return fmt.Errorf("runtime: repartition topic %s: the record has no key (a repartition sink follows a key_by)", n.topic)
 	}
+	if c.ts < 0 {
+		return fmt.Errorf("runtime: repartition topic %s: event time %d is before 1970 and cannot be a Kafka record timestamp", n.topic, c.ts)
+	}
 	buf, err := n.codec.Append(n.buf[:0], v)
 	n.buf = buf
 	if err != nil {

@@ -215,6 +215,16 @@ func TestRepartitionSinkNeedsKey(t *testing.T) {
 	}
 }
 
+func TestRepartitionSinkNeedsTimestamp(t *testing.T) {
+	d, err := NewDriver(DriverConfig{Dir: t.TempDir()}, wordCount)
+	ok(t, err)
+	defer d.Close()
+	err = d.PipeRecord(Record{Topic: "lines", Value: []byte("old"), Timestamp: -5})
+	if err == nil || !strings.Contains(err.Error(), "event time -5 is before 1970") {
+		t.Fatalf("a negative event time to a repartition sink: %v", err)
+	}
+}
+
 func TestRepartitionPartitionMatchesKafka(t *testing.T) {
 	// toPositive(murmur2("foobar")) % 7 with murmur2("foobar") = -790332482.
 	h := int32(-790332482)
