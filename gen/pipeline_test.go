@@ -173,7 +173,9 @@ func TestPipelineOutput(t *testing.T) {
 			versions: map[string]bool{"pipeline.gen.go": true},
 			contains: map[string][]string{
 				"pipeline.gen.go": {
-					"runtime.KeyBy[string, string](sgKeyByWord, runtime.StringCodec{}, opOnes)",
+					"runtime.AddRepartitionSource[string](t, inputs[3].Topics[0], runtime.StringCodec{}, runtime.WatermarkStrategy{}, opOnes)",
+					"runtime.KeyBy[string, string](sgKeyByWord, runtime.StringCodec{}, shuffleByWord)",
+					`Topics: []string{p.name + "-by_word-repartition"}`,
 					"runtime.Union[string](opWords)",
 					"runtime.NewWindowReduce[int64]",
 					"Partitioner: runtime.Fixed",

@@ -231,6 +231,14 @@ func (g *plGen) emitSpec(f *jen.File) {
 		}
 		inputs = append(inputs, jen.Values(d))
 	}
+	for _, op := range g.repartitions() {
+		inputs = append(inputs, jen.Values(jen.Dict{
+			jen.Id("Name"):        jen.Lit(op.Name),
+			jen.Id("Topics"):      jen.Index().String().Values(jen.Id("p").Dot("name").Op("+").Lit("-" + op.Name + spec.RepartitionSuffix)),
+			jen.Id("Start"):       startCode(spec.Start{Mode: spec.StartCommitted, Fallback: spec.StartEarliest}),
+			jen.Id("Repartition"): jen.True(),
+		}))
+	}
 	var outputs []jen.Code
 	for _, sk := range g.s.Sinks {
 		d := jen.Dict{
@@ -260,7 +268,15 @@ func (g *plGen) emitSpec(f *jen.File) {
 	if len(outputs) == 0 {
 		outSlice = jen.Nil()
 	}
-	f.Comment(comment(fmt.Sprintf("Spec describes the %s pipeline to a runner: its name, its sources with start positions and dead-letter topics, its sinks with delivery guarantees and partitioners, the commit cadence, and Build, which wires one task. Build reads each input's Topics when it runs: a runner that resolves a TopicPattern may write the matching topics into Inputs[i].Topics of the returned spec before it builds tasks; otherwise a pattern input's records must reach the task with the pattern as their topic. Build handles dead letters itself (per source): run its tasks with an empty TaskConfig.DeadLetterTopic.", g.s.Name)))
+	doc := fmt.Sprintf("Spec describes the %s pipeline to a runner: its name, its sources with start positions and dead-letter topics, its sinks with delivery guarantees and partitioners, the commit cadence, and Build, which wires one task. Build reads each input's Topics when it runs: a runner that resolves a TopicPattern may write the matching topics into Inputs[i].Topics of the returned spec before it builds tasks; otherwise a pattern input's records must reach the task with the pattern as their topic. Build handles dead letters itself (per source): run its tasks with an empty TaskConfig.DeadLetterTopic.", g.s.Name)
+	if rs := g.repartitions(); len(rs) > 0 {
+		names := make([]string, len(rs))
+		for i, op := range rs {
+			names[i] = "<name>-" + op.Name + spec.RepartitionSuffix
+		}
+		doc += fmt.Sprintf(" After the sources come the repartition topics (Repartition set) of the repartitioning key_by operators, named after the pipeline: %s.", strings.Join(names, ", "))
+	}
+	f.Comment(comment(doc))
 	f.Func().Params(jen.Id("p").Op("*").Id("Pipeline")).Id("Spec").Params().Add(rtQual("PipelineSpec")).Block(
 		jen.Id("inputs").Op(":=").Index().Add(rtQual("InputSpec")).Values(inputs...),
 		jen.Return(rtQual("PipelineSpec").Values(jen.Dict{
@@ -361,11 +377,18 @@ func (g *plGen) emitBuild(f *jen.File) {
 		if len(op.Inputs) > 0 {
 			in = g.stream(op.Inputs[0])
 		}
-		add(jen.Comment(fmt.Sprintf("%s: %s.", path, opKindText(op))))
+		if op.Repartition {
+			add(jen.Comment(fmt.Sprintf("%s: %s, through its repartition topic (inputs[%d]).", path, opKindText(op), g.repartitionInput(op))))
+		} else {
+			add(jen.Comment(fmt.Sprintf("%s: %s.", path, opKindText(op))))
+		}
 		v := locals.Name("op" + GoName(op.Name))
 		switch op.Kind {
 		case spec.KindKeyBy:
 			next := streamNode(op.Out)
+			if op.Repartition {
+				next = g.buildRepartition(op, in, locals, add, next)
+			}
 			add(jen.Id(v).Op(":=").Add(rtQual("KeyBy")).Types(g.goType(in.Type), g.goType(op.Out.Key)).Call(
 				jen.Id(g.keyFuncName(op)), g.codec(op.Out.Key, path+".key_by"), next))
 		case spec.KindUnion:
@@ -406,14 +429,7 @@ func (g *plGen) emitBuild(f *jen.File) {
 		if ps.evtime != "" {
 			cfg[jen.Id("EventTime")] = jen.Id(ps.evtime)
 		}
-		wm := jen.Dict{}
-		if d := src.Watermark.OutOfOrderness; d > 0 {
-			wm[jen.Id("OutOfOrderness")] = durationCode(d)
-		}
-		if d := src.Watermark.Idleness; d > 0 {
-			wm[jen.Id("IdleTimeout")] = durationCode(d)
-		}
-		if len(wm) > 0 {
+		if wm := watermarkDict(src.Watermark); len(wm) > 0 {
 			cfg[jen.Id("Watermark")] = rtQual("WatermarkStrategy").Values(wm)
 		}
 		conf := rtQual("SourceConfig").Types(typ.Clone()).Values(cfg)
@@ -673,3 +689,79 @@ func (g *plGen) emitWindowProcessAdapter(f *jen.File, o *plOp) {
 
 // keyFuncName is the function a key_by extracts its key with.
 func (g *plGen) keyFuncName(op *spec.Operator) string { return g.keyFunc[op.Name] }
+
+// watermarkDict is the fields of a runtime.WatermarkStrategy literal for w
+// (empty for the zero strategy).
+func watermarkDict(w spec.Watermark) jen.Dict {
+	wm := jen.Dict{}
+	if d := w.OutOfOrderness; d > 0 {
+		wm[jen.Id("OutOfOrderness")] = durationCode(d)
+	}
+	if d := w.Idleness; d > 0 {
+		wm[jen.Id("IdleTimeout")] = durationCode(d)
+	}
+	return wm
+}
+
+// repartitions lists the repartitioning key_by operators, in topological
+// order: their repartition topics follow the sources in the spec's Inputs.
+func (g *plGen) repartitions() []*spec.Operator {
+	var ops []*spec.Operator
+	for _, op := range g.s.Operators {
+		if op.Kind == spec.KindKeyBy && op.Repartition {
+			ops = append(ops, op)
+		}
+	}
+	return ops
+}
+
+// repartitionInput is the index in the spec's Inputs of op's repartition
+// topic.
+func (g *plGen) repartitionInput(op *spec.Operator) int {
+	for i, r := range g.repartitions() {
+		if r == op {
+			return len(g.s.Sources) + i
+		}
+	}
+	return -1
+}
+
+// repartitionWatermark is the watermark strategy of a repartition topic:
+// the largest out-of-orderness of the sources upstream, and their largest
+// idleness, or none when one of them never goes idle.
+func (g *plGen) repartitionWatermark(op *spec.Operator) spec.Watermark {
+	var w spec.Watermark
+	srcs := g.s.UpstreamSources(op.Name)
+	for i, src := range srcs {
+		w.OutOfOrderness = max(w.OutOfOrderness, src.Watermark.OutOfOrderness)
+		if i == 0 || (w.Idleness > 0 && src.Watermark.Idleness > 0) {
+			w.Idleness = max(w.Idleness, src.Watermark.Idleness)
+		} else {
+			w.Idleness = 0
+		}
+	}
+	return w
+}
+
+// buildRepartition wires the split of a repartitioning key_by: the
+// downstream part starts at a source reading the repartition topic and
+// pushing to next; the upstream part ends in the repartition sink it
+// returns, which the key_by node pushes to.
+func (g *plGen) buildRepartition(op *spec.Operator, in *spec.Stream, locals *Namer, add func(...jen.Code), next jen.Code) jen.Code {
+	path := "operators." + op.Name
+	typ := g.goType(in.Type)
+	topic := func() *jen.Statement {
+		return jen.Id("inputs").Index(jen.Lit(g.repartitionInput(op))).Dot("Topics").Index(jen.Lit(0))
+	}
+	wm := rtQual("WatermarkStrategy").Values(watermarkDict(g.repartitionWatermark(op)))
+	sink := locals.Name("shuffle" + GoName(op.Name))
+	add(
+		jen.If(jen.Err().Op(":=").Add(rtQual("AddRepartitionSource")).Types(typ).Call(
+			jen.Id("t"), topic(), g.codec(in.Type, path+".key_by"), wm, next), jen.Err().Op("!=").Nil()).Block(
+			jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit(path+": %w"), jen.Err()))),
+		jen.List(jen.Id(sink), jen.Err()).Op(":=").Add(rtQual("NewRepartitionSink")).Types(g.goType(in.Type)).Call(
+			jen.Id("t"), topic(), g.codec(in.Type, path+".key_by")),
+		errWrap(path),
+	)
+	return jen.Id(sink)
+}

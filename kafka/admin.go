@@ -48,6 +48,9 @@ func checkSpec(p *runtime.PipelineSpec, c *config) error {
 		return fmt.Errorf("kafka: pipeline %s: no brokers (use Brokers or set KAFKA_BROKERS)", p.Name)
 	}
 	for _, in := range p.Inputs {
+		if in.Repartition && (len(in.Topics) != 1 || in.TopicPattern != "" || in.DeadLetterTopic != "") {
+			return fmt.Errorf("kafka: repartition input %q must name exactly one topic, with no topic pattern and no dead-letter topic", in.Name)
+		}
 		if len(in.Topics) == 0 && in.TopicPattern == "" {
 			return fmt.Errorf("kafka: input %q names no topics and no topic pattern", in.Name)
 		}
@@ -69,12 +72,21 @@ func checkSpec(p *runtime.PipelineSpec, c *config) error {
 			}
 		}
 	}
+	repart := map[string]string{}
+	for _, in := range p.Inputs {
+		if in.Repartition {
+			repart[in.Topics[0]] = in.Name
+		}
+	}
 	for _, o := range p.Outputs {
 		if o.Topic == "" {
 			return fmt.Errorf("kafka: output %q has no topic", o.Name)
 		}
 		if o.Topic == clog {
 			return fmt.Errorf("kafka: output %q writes the pipeline's own changelog topic %s", o.Name, clog)
+		}
+		if name, ok := repart[o.Topic]; ok {
+			return fmt.Errorf("kafka: output %q writes the repartition topic %s of %q", o.Name, o.Topic, name)
 		}
 	}
 	return nil
@@ -86,7 +98,9 @@ func changelogTopic(name string) string { return name + "-changelog" }
 // checkCluster runs the checks at start that need the cluster, each
 // violation a clear error returned before any record is read: input
 // topics exist (for topic lists) and share one partition count; outputs
-// and dead-letter topics exist (the runner never creates them); the
+// and dead-letter topics exist (the runner never creates them); repartition
+// topics have the source topics' partition count and are not compacted
+// (they are created with cleanup.policy=delete when missing); the
 // changelog topic is compacted and has a partition per input partition
 // (it is created, or grown, when needed); the transaction timeout is at
 // most the brokers' transaction.max.timeout.ms.
@@ -104,6 +118,9 @@ func checkCluster(ctx context.Context, adm *kadm.Client, p *runtime.PipelineSpec
 		return int32(len(d.Partitions)), true
 	}
 	for _, in := range p.Inputs {
+		if in.Repartition {
+			continue
+		}
 		for _, t := range in.Topics {
 			n, ok := count(t)
 			if !ok {
@@ -125,7 +142,32 @@ func checkCluster(ctx context.Context, adm *kadm.Client, p *runtime.PipelineSpec
 		return nil, err
 	}
 	for _, n := range topo.inputCounts {
-		topo.partitions = n
+		topo.partitions = max(topo.partitions, n)
+	}
+	// Repartition topics have the partition count of the source topics
+	// (the largest, as Kafka Streams; they are co-partitioned anyway). One
+	// that exists must have it already: growing it would move keys to
+	// other tasks, away from their state.
+	var createRepart []string
+	for _, in := range p.Inputs {
+		if !in.Repartition {
+			continue
+		}
+		t := in.Topics[0]
+		if topo.partitions == 0 {
+			return nil, fmt.Errorf("kafka: repartition topic %q of %q: no source topic exists yet to take its partition count from", t, in.Name)
+		}
+		if n, ok := count(t); ok {
+			if n != topo.partitions {
+				return nil, fmt.Errorf("kafka: repartition topic %q of %q has %d partitions, but the source topics have %d: a repartition topic must have one partition per task (recreate it once the topic holds no records in flight)", t, in.Name, n, topo.partitions)
+			}
+			if err := checkNotCompacted(ctx, adm, t); err != nil {
+				return nil, err
+			}
+		} else {
+			createRepart = append(createRepart, t)
+		}
+		topo.inputCounts[t] = topo.partitions
 	}
 	for _, o := range p.Outputs {
 		if twoPC[o.Topic] {
@@ -154,6 +196,15 @@ func checkCluster(ctx context.Context, adm *kadm.Client, p *runtime.PipelineSpec
 	topo.brokerMaxTxn = maxTxn
 	if c.txnTimeout > maxTxn {
 		return nil, fmt.Errorf("kafka: transaction timeout %v exceeds the brokers' transaction.max.timeout.ms (%v)", c.txnTimeout, maxTxn)
+	}
+	for _, t := range createRepart {
+		resp, err := adm.CreateTopic(ctx, topo.partitions, -1, map[string]*string{"cleanup.policy": kadm.StringPtr("delete")}, t)
+		if errors.Is(err, kerr.TopicAlreadyExists) {
+			return checkClusterAgain(ctx, adm, p, c, m, twoPC)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("kafka: creating repartition topic %s: %w", t, errors.Join(err, errorMessage(resp.ErrMessage)))
+		}
 	}
 	clog := changelogTopic(p.Name)
 	want := max(topo.partitions, 1)
@@ -239,6 +290,29 @@ func checkCompacted(ctx context.Context, adm *kadm.Client, topic string) error {
 	}
 	if !strings.Contains(policy, "compact") {
 		return fmt.Errorf("kafka: changelog topic %s has cleanup.policy=%s; it must be compact (state would be deleted by retention)", topic, policy)
+	}
+	return nil
+}
+
+// checkNotCompacted requires a repartition topic's cleanup.policy not to
+// include compact: compaction would drop records of a key before they are
+// read.
+func checkNotCompacted(ctx context.Context, adm *kadm.Client, topic string) error {
+	rcs, err := adm.DescribeTopicConfigs(ctx, topic)
+	if err != nil {
+		return fmt.Errorf("kafka: describing repartition topic %s: %w", topic, err)
+	}
+	rc, err := rcs.On(topic, nil)
+	if err == nil {
+		err = rc.Err
+	}
+	if err != nil {
+		return fmt.Errorf("kafka: describing repartition topic %s: %w", topic, err)
+	}
+	for _, cfg := range rc.Configs {
+		if cfg.Key == "cleanup.policy" && cfg.Value != nil && strings.Contains(*cfg.Value, "compact") {
+			return fmt.Errorf("kafka: repartition topic %s has cleanup.policy=%s; it must be delete (compaction drops records not yet read)", topic, *cfg.Value)
+		}
 	}
 	return nil
 }

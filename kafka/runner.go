@@ -236,10 +236,13 @@ type runner struct {
 	topo      *topology
 	changelog string
 	dlqs      map[string]bool
-	outputs   map[string]outputInfo
-	twoPC     map[string]TwoPhaseSink // by topic
-	twoPCName map[string]string       // topic -> sink name in metadata
-	part      *recordPartitioner
+	// repartition holds the pipeline's repartition topics: inputs it
+	// also produces to, exactly once, hashed by key.
+	repartition map[string]bool
+	outputs     map[string]outputInfo
+	twoPC       map[string]TwoPhaseSink // by topic
+	twoPCName   map[string]string       // topic -> sink name in metadata
+	part        *recordPartitioner
 
 	admCl  *kgo.Client
 	adm    *kadm.Client
@@ -281,24 +284,35 @@ func newRunner(ctx context.Context, p runtime.PipelineSpec, c config) (*runner, 
 		return nil, err
 	}
 	r := &runner{
-		spec:      p,
-		cfg:       c,
-		log:       c.logger.With("pipeline", p.Name),
-		obs:       c.observer,
-		match:     m,
-		changelog: changelogTopic(p.Name),
-		dlqs:      map[string]bool{},
-		outputs:   map[string]outputInfo{},
-		twoPC:     map[string]TwoPhaseSink{},
-		twoPCName: map[string]string{},
-		part:      &recordPartitioner{byTopic: map[string]runtime.Partitioner{}},
-		tasks:     map[int32]*task{},
-		owned:     map[string]map[int32]bool{},
-		evNotify:  make(chan struct{}, 1),
+		spec:        p,
+		cfg:         c,
+		log:         c.logger.With("pipeline", p.Name),
+		obs:         c.observer,
+		match:       m,
+		changelog:   changelogTopic(p.Name),
+		dlqs:        map[string]bool{},
+		repartition: map[string]bool{},
+		outputs:     map[string]outputInfo{},
+		twoPC:       map[string]TwoPhaseSink{},
+		twoPCName:   map[string]string{},
+		part:        &recordPartitioner{byTopic: map[string]runtime.Partitioner{}},
+		tasks:       map[int32]*task{},
+		owned:       map[string]map[int32]bool{},
+		evNotify:    make(chan struct{}, 1),
 	}
 	for _, in := range p.Inputs {
 		if in.DeadLetterTopic != "" {
 			r.dlqs[in.DeadLetterTopic] = true
+		}
+	}
+	for _, in := range p.Inputs {
+		if !in.Repartition {
+			continue
+		}
+		for _, t := range in.Topics {
+			r.repartition[t] = true
+			r.outputs[t] = outputInfo{delivery: runtime.ExactlyOnce, partitioner: runtime.KeyHash, partition: -1}
+			r.part.byTopic[t] = runtime.KeyHash
 		}
 	}
 	for _, o := range p.Outputs {

@@ -29,7 +29,9 @@ func (s *taskSink) Send(o *runtime.OutRecord) error {
 		out = outputInfo{delivery: runtime.ExactlyOnce, partitioner: runtime.KeyHash, partition: -1}
 	}
 	kr := &kgo.Record{Topic: o.Topic, Key: o.Key, Value: o.Value}
-	if o.Timestamp > 0 {
+	if o.Timestamp > 0 || (o.Timestamp == 0 && r.repartition[o.Topic]) {
+		// The event time crosses a repartition topic as the record
+		// timestamp, epoch included.
 		kr.Timestamp = time.UnixMilli(o.Timestamp)
 	}
 	if len(o.Headers) > 0 {

@@ -46,20 +46,32 @@ type SideValue struct {
 // pipes records into the tasks, commits like the Kafka layer does
 // (Prepare, a changelog kept in memory, Committed), collects outputs and
 // unrouted side outputs, and can close and reopen the store or rebuild it
-// from the changelog alone. Generated typed drivers wrap it.
+// from the changelog alone. Records sent to a repartition topic (one a
+// task reads with AddRepartitionSource) are not outputs: after each step
+// they are fed, in the order they were sent, to the task of the partition
+// their key hashes to (RepartitionPartition over Partitions), as Kafka
+// would deliver them once the step's transaction commits. Generated typed
+// drivers wrap it.
 type Driver struct {
 	cfg      DriverConfig
 	build    BuildFunc
 	store    *Store
 	tasks    []*Task
 	procTime int64
-	offsets  map[string]int64 // next offset per "topic/partition"
+	offsets  map[topicPartition]int64 // next offset per partition
 
 	pending     []OutRecord
+	shuffle     []Record // repartition records not yet processed, in order
 	pendingSide map[string][]SideValue
 	outputs     map[string][]OutRecord
 	side        map[string][]SideValue
 	changelog   map[TaskID][]ChangelogRecord
+}
+
+// topicPartition names one partition of a topic.
+type topicPartition struct {
+	topic     string
+	partition int32
 }
 
 // ChangelogTopic is the changelog topic name the driver records offsets
@@ -87,7 +99,7 @@ func NewDriver(cfg DriverConfig, build BuildFunc) (*Driver, error) {
 		cfg:         cfg,
 		build:       build,
 		procTime:    cfg.StartTime,
-		offsets:     map[string]int64{},
+		offsets:     map[topicPartition]int64{},
 		pendingSide: map[string][]SideValue{},
 		outputs:     map[string][]OutRecord{},
 		side:        map[string][]SideValue{},
@@ -133,8 +145,50 @@ func (d *Driver) open(restore bool) error {
 }
 
 func (d *Driver) send(r *OutRecord) error {
+	if len(d.tasks) > 0 && d.tasks[0] != nil && d.tasks[0].IsRepartitionTopic(r.Topic) {
+		// A repartition topic: the record goes to the task of the partition
+		// its key hashes to, after the current step (see drain).
+		d.shuffle = append(d.shuffle, Record{
+			Topic:     r.Topic,
+			Partition: RepartitionPartition(r.Key, d.cfg.Partitions),
+			Key:       r.Key,
+			Value:     r.Value,
+			Headers:   r.Headers,
+			Timestamp: r.Timestamp,
+		})
+		return nil
+	}
 	d.pending = append(d.pending, *r)
 	return nil
+}
+
+// drain feeds the repartition records the last step produced to their
+// tasks, in the order they were sent, until none is left (a record may
+// cross several repartition topics). Like every other output they become
+// part of the pending commit: Abort drops what they did.
+func (d *Driver) drain() error {
+	for len(d.shuffle) > 0 {
+		r := d.shuffle[0]
+		d.shuffle = d.shuffle[1:]
+		if err := d.process(r); err != nil {
+			return err
+		}
+	}
+	d.shuffle = d.shuffle[:0]
+	return nil
+}
+
+// process feeds r to the task of r.Partition with the partition's next
+// offset.
+func (d *Driver) process(r Record) error {
+	t := d.Task(r.Partition)
+	if t == nil {
+		return fmt.Errorf("runtime: driver has no partition %d", r.Partition)
+	}
+	tp := topicPartition{r.Topic, r.Partition}
+	r.Offset = d.offsets[tp]
+	d.offsets[tp]++
+	return t.Process(&r)
 }
 
 func (d *Driver) collectSide(c *Context, tag string, v any) error {
@@ -180,14 +234,7 @@ func (d *Driver) Pipe(topic string, key, value []byte, ts int64, headers ...Head
 // PipeRecord feeds r to the task of r.Partition; r.Offset is overwritten
 // with the partition's next offset.
 func (d *Driver) PipeRecord(r Record) error {
-	t := d.Task(r.Partition)
-	if t == nil {
-		return fmt.Errorf("runtime: driver has no partition %d", r.Partition)
-	}
-	tp := fmt.Sprintf("%s/%d", r.Topic, r.Partition)
-	r.Offset = d.offsets[tp]
-	d.offsets[tp]++
-	if err := t.Process(&r); err != nil {
+	if err := d.process(r); err != nil {
 		return err
 	}
 	return d.autoCommit()
@@ -224,6 +271,9 @@ func (d *Driver) AdvanceProcessingTime(by time.Duration) error {
 }
 
 func (d *Driver) autoCommit() error {
+	if err := d.drain(); err != nil {
+		return err
+	}
 	if d.cfg.ManualCommit {
 		return nil
 	}
@@ -234,6 +284,9 @@ func (d *Driver) autoCommit() error {
 // changelog, Committed with the new changelog end; then pending outputs
 // and side outputs become visible.
 func (d *Driver) Commit() error {
+	if err := d.drain(); err != nil {
+		return err
+	}
 	for _, t := range d.tasks {
 		recs, err := t.Prepare()
 		if err != nil {
@@ -258,6 +311,7 @@ func (d *Driver) Commit() error {
 
 // Abort aborts every task, dropping uncommitted state and outputs.
 func (d *Driver) Abort() error {
+	d.shuffle = d.shuffle[:0]
 	var errs []error
 	for _, t := range d.tasks {
 		errs = append(errs, t.Abort())
@@ -304,7 +358,7 @@ func (d *Driver) Changelog(id TaskID) []ChangelogRecord { return d.changelog[id]
 // Reopen simulates a restart: uncommitted work is dropped, the store is
 // closed and opened again from disk, and every task is rebuilt.
 func (d *Driver) Reopen() error {
-	d.pending = d.pending[:0]
+	d.pending, d.shuffle = d.pending[:0], d.shuffle[:0]
 	clear(d.pendingSide)
 	if err := d.store.Close(); err != nil {
 		return err
@@ -316,7 +370,7 @@ func (d *Driver) Reopen() error {
 // store directory is deleted, and every task is restored from the
 // changelog the driver recorded, then rebuilt.
 func (d *Driver) RestoreFromChangelog() error {
-	d.pending = d.pending[:0]
+	d.pending, d.shuffle = d.pending[:0], d.shuffle[:0]
 	clear(d.pendingSide)
 	if err := d.store.Close(); err != nil {
 		return err

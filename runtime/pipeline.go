@@ -40,6 +40,13 @@ type InputSpec struct {
 	// DeadLetterTopic receives records that fail to decode; empty stops the
 	// task with the error instead.
 	DeadLetterTopic string
+	// Repartition marks the repartition topic of a repartitioning key_by
+	// (Topics holds its one topic, "<pipeline>-<operator>-repartition").
+	// The pipeline writes it itself, and reads it as one more
+	// co-partitioned input: the runner creates it with the partition count
+	// of the other inputs, produces to it in the commit's transaction and
+	// reads it read_committed.
+	Repartition bool
 }
 
 // StartMode says where a source starts reading.

@@ -226,6 +226,23 @@ func (c *checker) checkSource(src *Source) {
 		c.bad[st] = true
 	}
 	c.streams[src.Name] = st
+	if f := src.PartitionedBy; f != nil && !c.bad[st] {
+		fp := "sources." + src.Name + ".partitioned_by"
+		if f.IsValue() {
+			if reason := keyableRef(st.Type); reason != "" {
+				c.errorf(f.Pos, fp, "source %q carries %s, which cannot be a key: %s (%s)", src.Name, describeRef(st.Type), reason, keyTypes)
+			} else {
+				f.Type = st.Type
+				st.PartitionedBy = f.Path
+			}
+		} else if t := c.resolvePath(f, st, fp); t != nil {
+			if reason := keyableReason(t); reason != "" {
+				c.errorf(f.Pos, fp, "field %s has type %s, which cannot be a key: %s (%s)", f.Path, describeType(t), reason, keyTypes)
+			} else {
+				st.PartitionedBy = f.Path
+			}
+		}
+	}
 	if f := src.EventTime.Field; f != nil && !c.bad[st] {
 		fp := "sources." + src.Name + ".event_time.field"
 		if t := c.resolvePath(f, st, fp); t != nil {
@@ -693,10 +710,24 @@ func (c *checker) checkOperator(op *Operator) {
 		inType, inKey = in.Type, in.Key
 	}
 	main := &Stream{Name: op.Name, Kind: StreamMain, Producer: op.Name, Pos: op.Pos}
+	if in != nil {
+		main.Repartitioned = in.Repartitioned
+	}
+	op.Repartition = false
 	bad := !ok
 	switch op.Kind {
 	case KindKeyBy:
 		main.Type = inType
+		if op.KeyBy != nil && in != nil {
+			// The key_by keys in place when its input is already partitioned
+			// by the same path; otherwise the stream goes through a
+			// repartition topic, hashed by the new key.
+			main.PartitionedBy = op.KeyBy.Path
+			op.Repartition = in.PartitionedBy != op.KeyBy.Path
+			if op.Repartition {
+				main.Repartitioned = true
+			}
+		}
 		if !ok || op.KeyBy == nil {
 			bad = true
 			break
@@ -734,6 +765,8 @@ func (c *checker) checkOperator(op *Operator) {
 		main.Type = inType
 		if op.Kind != KindFilter {
 			main.Type = op.Output
+		} else if in != nil {
+			main.PartitionedBy = in.PartitionedBy
 		}
 		main.Key = inKey
 	case KindWindow:
@@ -756,7 +789,11 @@ func (c *checker) checkOperator(op *Operator) {
 		}
 		c.addStream(main, bad || inKey == nil)
 		if w.LateOutput != "" {
-			c.addStream(&Stream{Name: w.LateOutput, Kind: StreamLate, Type: inType, Key: inKey, Producer: op.Name, Pos: w.LateOutputPos}, !ok || inKey == nil)
+			late := &Stream{Name: w.LateOutput, Kind: StreamLate, Type: inType, Key: inKey, Producer: op.Name, Pos: w.LateOutputPos}
+			if in != nil {
+				late.PartitionedBy, late.Repartitioned = in.PartitionedBy, in.Repartitioned
+			}
+			c.addStream(late, !ok || inKey == nil)
 		}
 		op.Out = main
 		return
@@ -771,7 +808,7 @@ func (c *checker) checkOperator(op *Operator) {
 		c.addStream(main, bad || inKey == nil)
 		for _, so := range op.Process.SideOutputs {
 			known := so.Type.Builtin != "" || so.Type.Schema != nil
-			c.addStream(&Stream{Name: op.Name + "." + so.Name, Kind: StreamSide, Type: so.Type, Key: inKey, Producer: op.Name, Pos: so.Pos}, !ok || inKey == nil || !known)
+			c.addStream(&Stream{Name: op.Name + "." + so.Name, Kind: StreamSide, Type: so.Type, Key: inKey, Producer: op.Name, Pos: so.Pos, Repartitioned: main.Repartitioned}, !ok || inKey == nil || !known)
 		}
 		op.Out = main
 		return
@@ -795,7 +832,11 @@ func (c *checker) checkUnion(op *Operator, main *Stream) bool {
 		if first == nil {
 			first = st
 			main.Type, main.Key = st.Type, st.Key
+			main.PartitionedBy, main.Repartitioned = st.PartitionedBy, st.Repartitioned
 			continue
+		}
+		if st.PartitionedBy != main.PartitionedBy {
+			main.PartitionedBy = ""
 		}
 		p := inputPath(op, i)
 		if !st.Type.Equal(first.Type) {
@@ -813,6 +854,13 @@ func (c *checker) checkUnion(op *Operator, main *Stream) bool {
 			bad = true
 		case st.Key != nil && !st.Key.Equal(first.Key):
 			c.errorf(op.InputPos[i], p, "a union of keyed inputs needs one key type, but %q is keyed by %s and %q by %s", first.Name, describeRef(first.Key), st.Name, describeRef(st.Key))
+			bad = true
+		case st.Key != nil && st.Repartitioned != first.Repartitioned:
+			shuffled, local := st, first
+			if first.Repartitioned {
+				shuffled, local = first, st
+			}
+			c.errorf(op.InputPos[i], p, "a union of keyed inputs needs them partitioned alike, but %q went through a repartition topic and %q is partitioned as its source was produced: key_by after the union instead", shuffled.Name, local.Name)
 			bad = true
 		}
 	}

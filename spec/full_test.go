@@ -226,7 +226,7 @@ func TestFullSpecDetails(t *testing.T) {
 	if enrichedOut.Partitioner != PartitionRoundRobin || enrichedOut.Delivery != DeliveryAtLeastOnce || enrichedOut.Value.Format != FormatAvroSingleObject {
 		t.Errorf("enriched_out = %+v", enrichedOut)
 	}
-	if pos := viewsOut.Pos.String(); pos != filepath.Join("testdata", "full", "streamgen.yaml")+":84:3" {
+	if pos := viewsOut.Pos.String(); pos != filepath.Join("testdata", "full", "streamgen.yaml")+":86:3" {
 		t.Errorf("views_out at %s", pos)
 	}
 }

@@ -36,7 +36,11 @@ func (s *Spec) graph() ([]graphNode, []graphEdge) {
 		nodes = append(nodes, graphNode{id: "source_" + src.Name, shape: "source", lines: []string{"source " + src.Name, where}})
 	}
 	for _, op := range s.Operators {
-		nodes = append(nodes, graphNode{id: "op_" + op.Name, shape: "op", lines: []string{op.Name, describeOperator(op)}})
+		lines := []string{op.Name, describeOperator(op)}
+		if op.Repartition {
+			lines = append(lines, "repartition: "+RepartitionTopic(s.Name, op.Name))
+		}
+		nodes = append(nodes, graphNode{id: "op_" + op.Name, shape: "op", lines: lines})
 	}
 	for _, sk := range s.Sinks {
 		nodes = append(nodes, graphNode{id: "sink_" + sk.Name, shape: "sink", lines: []string{"sink " + sk.Name, "topic: " + sk.Topic}})

@@ -22,7 +22,7 @@ import (
 // name with the same properties (a test walks both).
 var objectKeys = map[string][]string{
 	"spec":            {"version", "name", "package", "out", "schemas", "sources", "operators", "sinks", "commit"},
-	"source":          {"topics", "topic_pattern", "key", "value", "start", "event_time", "watermark", "on_error", "dead_letter_topic"},
+	"source":          {"topics", "topic_pattern", "key", "value", "partitioned_by", "start", "event_time", "watermark", "on_error", "dead_letter_topic"},
 	"serde":           {"format", "type"},
 	"sink_key":        {"format", "type", "field"},
 	"start":           {"committed", "timestamp", "offsets"},
@@ -702,6 +702,9 @@ func (p *parser) parseSource(k, v *yaml.Node) *Source {
 	if vv := o.require("value", "how record values are decoded, e.g. {format: avro, type: com.acme.Click}"); vv != nil {
 		_, vk := o.get("value")
 		src.Value = p.parseSerde(vv, vk, join(path, "value"), "serde", false)
+	}
+	if pv, _ := o.get("partitioned_by"); pv != nil {
+		src.PartitionedBy = p.fieldRef(pv, join(path, "partitioned_by"), true)
 	}
 	src.Start = Start{Mode: StartCommitted, Fallback: StartEarliest, Pos: src.Pos}
 	if sv, sk := o.get("start"); sv != nil {

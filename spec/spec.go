@@ -187,6 +187,13 @@ type Source struct {
 	TopicPattern string
 	// Key and Value say how records are decoded. Key defaults to none.
 	Key, Value Serde
+	// PartitionedBy, when set, declares that the source's topics are
+	// already partitioned by this field of the value ("." for the whole
+	// value): every record with the same value there is on the same
+	// partition number of every topic of the source. A key_by on that path
+	// then keys in place; any other key_by repartitions. nil means the
+	// partitioning is unknown.
+	PartitionedBy *FieldRef
 	// Start says where to start reading.
 	Start Start
 	// EventTime says where event time comes from.
@@ -295,6 +302,11 @@ type Operator struct {
 
 	// KeyBy is the key field (KindKeyBy).
 	KeyBy *FieldRef
+	// Repartition is set by Check for a key_by whose input is not already
+	// partitioned by its key: the stream goes through the repartition
+	// topic RepartitionTopic(pipeline name, operator name) before the
+	// key_by's readers see it.
+	Repartition bool
 	// Output is the output value type of map, flat_map and process; for
 	// map and flat_map without an output it is the input type (set by
 	// Check).
@@ -487,7 +499,63 @@ type Stream struct {
 	// Readers are the operators (in topological order) and then the sinks
 	// (in file order) that read the stream.
 	Readers []string
-	Pos     schema.Pos
+	// PartitionedBy is the field path of Type ("." for the whole value) by
+	// which the stream's records are partitioned across tasks: records with
+	// equal values there are in the same task. Empty when unknown (after a
+	// map, a flat_map, a window or a process, or from a source without
+	// partitioned_by).
+	PartitionedBy string
+	// Repartitioned reports that the stream's records reached their task
+	// through a repartition topic (hashed by their key), rather than on the
+	// partition the source's producer chose.
+	Repartitioned bool
+	Pos           schema.Pos
+}
+
+// RepartitionSuffix ends the name of every repartition topic.
+const RepartitionSuffix = "-repartition"
+
+// RepartitionTopic is the name of the repartition topic of the key_by
+// operator op in the pipeline named pipeline, as Kafka Streams names
+// them: "<pipeline>-<op>-repartition".
+func RepartitionTopic(pipeline, op string) string {
+	return pipeline + "-" + op + RepartitionSuffix
+}
+
+// UpstreamSources returns the sources whose records can reach the stream
+// named name, in spec order: through every operator input, side output and
+// late output upstream of it. It needs a checked spec.
+func (s *Spec) UpstreamSources(name string) []*Source {
+	seen := map[string]bool{}
+	found := map[string]bool{}
+	var walk func(stream string)
+	walk = func(stream string) {
+		if seen[stream] {
+			return
+		}
+		seen[stream] = true
+		st, ok := s.streamByID[stream]
+		if !ok {
+			return
+		}
+		if st.Kind == StreamSource {
+			found[st.Producer] = true
+			return
+		}
+		if op, ok := s.Operator(st.Producer); ok {
+			for _, in := range op.Inputs {
+				walk(in)
+			}
+		}
+	}
+	walk(name)
+	var out []*Source
+	for _, src := range s.Sources {
+		if found[src.Name] {
+			out = append(out, src)
+		}
+	}
+	return out
 }
 
 // Keyed reports whether the stream is keyed.

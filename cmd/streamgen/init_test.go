@@ -81,7 +81,7 @@ func TestInitScaffold(t *testing.T) {
 			old:        "func (perMinute) Merge(a, b Counts) Counts {",
 			new:        "func (perMinute) Merge(a, b *Counts) Counts {\n\treturn Counts{}\n}\n\nfunc unused(a, b Counts) Counts {",
 			wantCode:   1,
-			wantStderr: specPath + ":31:3: operators.per_minute (tumbling 1m window, aggregate): " + opsPath + ":25:3: type perMinute does not implement PerMinuteOperator: method Merge has signature func(*Counts, *Counts) Counts, want func(Counts, Counts) Counts\n1 problem(s)\n",
+			wantStderr: specPath + ":35:3: operators.per_minute (tumbling 1m window, aggregate): " + opsPath + ":25:3: type perMinute does not implement PerMinuteOperator: method Merge has signature func(*Counts, *Counts) Counts, want func(Counts, Counts) Counts\n1 problem(s)\n",
 		},
 		{
 			name:       "an operator is left out",
@@ -89,7 +89,7 @@ func TestInitScaffold(t *testing.T) {
 			old:        "\t\tPerMinute: perMinute{},\n",
 			new:        "",
 			wantCode:   0,
-			wantStderr: specPath + ":31:3: warning: operators.per_minute (tumbling 1m window, aggregate): " + opsPath + ":23:9: the Operators literal leaves PerMinute out: NewPipeline fails with it\n",
+			wantStderr: specPath + ":35:3: warning: operators.per_minute (tumbling 1m window, aggregate): " + opsPath + ":23:9: the Operators literal leaves PerMinute out: NewPipeline fails with it\n",
 		},
 		{
 			name:       "the spec changed and the code was not regenerated",

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/streamgen/streamgen/gen"
+	"github.com/streamgen/streamgen/runtime"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
@@ -88,6 +89,38 @@ func TestCountsSurviveRestart(t *testing.T) {
 	d.PipeLines("is a rose", t0.Add(30*time.Second))
 	d.AdvanceWatermark(t0.Add(time.Minute))
 	check(t, counts(d), []string{"09:00 a=3", "09:00 is=2", "09:00 rose=3"})
+}
+
+// TestCountsAreGlobalAcrossPartitions feeds the same words on different
+// input partitions: by_word repartitions them by word, so each word is
+// counted once, in the task its key hashes to, not once per partition.
+func TestCountsAreGlobalAcrossPartitions(t *testing.T) {
+	tests := []struct {
+		partitions int32
+		lines      map[int32]string
+		want       []string
+	}{
+		{2, map[int32]string{0: "the cat", 1: "the dog"}, []string{"09:00 cat=1", "09:00 dog=1", "09:00 the=2"}},
+		{3, map[int32]string{0: "a b", 1: "b a", 2: "a"}, []string{"09:00 a=3", "09:00 b=2"}},
+		{4, map[int32]string{1: "x", 3: "x x"}, []string{"09:00 x=3"}},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.partitions), func(t *testing.T) {
+			d := NewTestDriver(t, NewOperators(), runtime.WithPartitions(tt.partitions))
+			for p := range tt.partitions {
+				line, ok := tt.lines[p]
+				if !ok {
+					continue
+				}
+				r := runtime.Record{Topic: "lines", Partition: p, Value: []byte(line), Timestamp: t0.Add(time.Second).UnixMilli()}
+				if err := d.Runtime().PipeRecord(r); err != nil {
+					t.Fatal(err)
+				}
+			}
+			d.AdvanceWatermark(t0.Add(time.Minute))
+			check(t, counts(d), tt.want)
+		})
+	}
 }
 
 // TestGolden feeds testdata/lines.jsonl and compares the counts with

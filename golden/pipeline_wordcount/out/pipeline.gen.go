@@ -92,7 +92,9 @@ func NewPipeline(ops Operators, opts ...runtime.PipelineOption) (*Pipeline, erro
 // returned spec before it builds tasks; otherwise a pattern input's records
 // must reach the task with the pattern as their topic. Build handles dead
 // letters itself (per source): run its tasks with an empty
-// TaskConfig.DeadLetterTopic.
+// TaskConfig.DeadLetterTopic. After the sources come the repartition topics
+// (Repartition set) of the repartitioning key_by operators, named after the
+// pipeline: <name>-by_word-repartition.
 func (p *Pipeline) Spec() runtime.PipelineSpec {
 	inputs := []runtime.InputSpec{{
 		Name: "lines",
@@ -102,6 +104,14 @@ func (p *Pipeline) Spec() runtime.PipelineSpec {
 		},
 		TopicPattern: p.patterns[0],
 		Topics:       slices.Clone(p.topics[0]),
+	}, {
+		Name:        "by_word",
+		Repartition: true,
+		Start: runtime.StartPosition{
+			Fallback: runtime.StartEarliest,
+			Mode:     runtime.StartCommitted,
+		},
+		Topics: []string{p.name + "-by_word-repartition"},
 	}}
 	return runtime.PipelineSpec{
 		Build: func(t *runtime.Task) error {
@@ -138,8 +148,15 @@ func (p *Pipeline) build(t *runtime.Task, inputs []runtime.InputSpec) error {
 	}
 	// operators.ones: map.
 	opOnes := runtime.Map[string, int64](p.ops.Ones.Map, opCounts)
-	// operators.by_word: key_by.
-	opByWord := runtime.KeyBy[string, string](sgKeyByWord, runtime.StringCodec{}, opOnes)
+	// operators.by_word: key_by, through its repartition topic (inputs[1]).
+	if err := runtime.AddRepartitionSource[string](t, inputs[1].Topics[0], runtime.StringCodec{}, runtime.WatermarkStrategy{}, opOnes); err != nil {
+		return fmt.Errorf("operators.by_word: %w", err)
+	}
+	shuffleByWord, err := runtime.NewRepartitionSink[string](t, inputs[1].Topics[0], runtime.StringCodec{})
+	if err != nil {
+		return fmt.Errorf("operators.by_word: %w", err)
+	}
+	opByWord := runtime.KeyBy[string, string](sgKeyByWord, runtime.StringCodec{}, shuffleByWord)
 	// operators.words: flat_map.
 	opWords := runtime.FlatMap[string, string](p.ops.Words.FlatMap, opByWord)
 	// sources.lines: one input per topic.
