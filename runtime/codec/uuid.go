@@ -2,6 +2,7 @@ package codec
 
 import (
 	"crypto/rand"
+	"encoding/binary"
 	"fmt"
 )
 
@@ -89,6 +90,26 @@ func MustParseUUID(s string) UUID {
 	return u
 }
 
+// uuidHexAt holds where the two hex digits of each byte of a UUID start in
+// its 36-character form.
+var uuidHexAt = [16]uint8{0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34}
+
+// unhexTable maps a hex digit, in either case, to its value and every
+// other byte to 0xf0, which has bits no digit's value has.
+var unhexTable = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xf0
+	}
+	for i := range 10 {
+		t['0'+i] = byte(i)
+	}
+	for i := range 6 {
+		t['a'+i] = byte(10 + i)
+		t['A'+i] = byte(10 + i)
+	}
+	return t
+}()
+
 func parseUUID(b []byte) (UUID, bool) {
 	switch {
 	case len(b) == 38 && b[0] == '{' && b[37] == '}':
@@ -96,36 +117,34 @@ func parseUUID(b []byte) (UUID, bool) {
 	case len(b) == 45 && string(b[:9]) == "urn:uuid:":
 		b = b[9:]
 	}
+	if len(b) != 36 {
+		return UUID{}, false
+	}
+	p := (*[36]byte)(b)
+	if p[8] != '-' || p[13] != '-' || p[18] != '-' || p[23] != '-' {
+		return UUID{}, false
+	}
+	// Each half of the UUID is assembled in a register and stored whole:
+	// sixteen one-byte stores read back as one UUID stall the CPU.
+	var first, second uint64
+	var bad byte
+	for _, at := range uuidHexAt[:8] {
+		hi, lo := unhexTable[p[at]], unhexTable[p[at+1]]
+		bad |= hi | lo
+		first = first<<8 | uint64(hi<<4|lo)
+	}
+	for _, at := range uuidHexAt[8:] {
+		hi, lo := unhexTable[p[at]], unhexTable[p[at+1]]
+		bad |= hi | lo
+		second = second<<8 | uint64(hi<<4|lo)
+	}
+	if bad > 0x0f {
+		return UUID{}, false
+	}
 	var u UUID
-	if len(b) != 36 || b[8] != '-' || b[13] != '-' || b[18] != '-' || b[23] != '-' {
-		return u, false
-	}
-	j := 0
-	for i := 0; i < 16; i++ {
-		if j == 8 || j == 13 || j == 18 || j == 23 {
-			j++
-		}
-		hi, ok1 := unhex(b[j])
-		lo, ok2 := unhex(b[j+1])
-		if !ok1 || !ok2 {
-			return UUID{}, false
-		}
-		u[i] = hi<<4 | lo
-		j += 2
-	}
+	binary.BigEndian.PutUint64(u[:8], first)
+	binary.BigEndian.PutUint64(u[8:], second)
 	return u, true
-}
-
-func unhex(c byte) (byte, bool) {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0', true
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10, true
-	case 'A' <= c && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
 }
 
 // AppendUUIDString appends u as the Avro uuid logical type on string: the

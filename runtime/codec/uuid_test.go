@@ -84,3 +84,17 @@ func TestUUIDWireDoesNotAllocate(t *testing.T) {
 		t.Errorf("uuid string round trip allocated %v times", allocs)
 	}
 }
+
+// BenchmarkReadUUIDString measures reading the uuid logical type on
+// string, the event id of the clickstream example's records.
+func BenchmarkReadUUIDString(b *testing.B) {
+	data := codec.AppendString(nil, "6ba7b810-9dad-11d1-80b4-00C04FD430C8")
+	want := codec.MustParseUUID("6ba7b810-9dad-11d1-80b4-00c04fd430c8")
+	b.ReportAllocs()
+	for b.Loop() {
+		r := codec.NewReader(data)
+		if r.ReadUUIDString() != want {
+			b.Fatal("mismatch")
+		}
+	}
+}
