@@ -44,7 +44,7 @@ func groupOf[V any](m map[string]V) *mapGroup[V] {
 		return nil
 	}
 	h := *(**mapHeader)(unsafe.Pointer(&m))
-	if h == nil || h.dirLen != 0 || h.dirPtr == nil || h.used != uint64(len(m)) {
+	if h == nil || h.dirLen != 0 || h.dirPtr == nil {
 		return nil
 	}
 	return (*mapGroup[V])(h.dirPtr)
