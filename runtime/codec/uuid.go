@@ -90,10 +90,6 @@ func MustParseUUID(s string) UUID {
 	return u
 }
 
-// uuidHexAt holds where the two hex digits of each byte of a UUID start in
-// its 36-character form.
-var uuidHexAt = [16]uint8{0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34}
-
 // unhexTable maps a hex digit, in either case, to its value and every
 // other byte to 0xf0, which has bits no digit's value has.
 var unhexTable = func() (t [256]byte) {
@@ -124,20 +120,23 @@ func parseUUID(b []byte) (UUID, bool) {
 	if p[8] != '-' || p[13] != '-' || p[18] != '-' || p[23] != '-' {
 		return UUID{}, false
 	}
-	// Each half of the UUID is assembled in a register and stored whole:
-	// sixteen one-byte stores read back as one UUID stall the CPU.
-	var first, second uint64
-	var bad byte
-	for _, at := range uuidHexAt[:8] {
-		hi, lo := unhexTable[p[at]], unhexTable[p[at+1]]
-		bad |= hi | lo
-		first = first<<8 | uint64(hi<<4|lo)
-	}
-	for _, at := range uuidHexAt[8:] {
-		hi, lo := unhexTable[p[at]], unhexTable[p[at+1]]
-		bad |= hi | lo
-		second = second<<8 | uint64(hi<<4|lo)
-	}
+	// Straight-line, with constant indices (no bounds checks), each half
+	// of the UUID is assembled in a register and stored whole: sixteen
+	// one-byte stores read back as one UUID stall the CPU. A non-digit
+	// garbles the halves but sets high bits in bad.
+	t := &unhexTable
+	first := uint64(t[p[0]])<<60 | uint64(t[p[1]])<<56 | uint64(t[p[2]])<<52 | uint64(t[p[3]])<<48 |
+		uint64(t[p[4]])<<44 | uint64(t[p[5]])<<40 | uint64(t[p[6]])<<36 | uint64(t[p[7]])<<32 |
+		uint64(t[p[9]])<<28 | uint64(t[p[10]])<<24 | uint64(t[p[11]])<<20 | uint64(t[p[12]])<<16 |
+		uint64(t[p[14]])<<12 | uint64(t[p[15]])<<8 | uint64(t[p[16]])<<4 | uint64(t[p[17]])
+	second := uint64(t[p[19]])<<60 | uint64(t[p[20]])<<56 | uint64(t[p[21]])<<52 | uint64(t[p[22]])<<48 |
+		uint64(t[p[24]])<<44 | uint64(t[p[25]])<<40 | uint64(t[p[26]])<<36 | uint64(t[p[27]])<<32 |
+		uint64(t[p[28]])<<28 | uint64(t[p[29]])<<24 | uint64(t[p[30]])<<20 | uint64(t[p[31]])<<16 |
+		uint64(t[p[32]])<<12 | uint64(t[p[33]])<<8 | uint64(t[p[34]])<<4 | uint64(t[p[35]])
+	bad := t[p[0]] | t[p[1]] | t[p[2]] | t[p[3]] | t[p[4]] | t[p[5]] | t[p[6]] | t[p[7]] |
+		t[p[9]] | t[p[10]] | t[p[11]] | t[p[12]] | t[p[14]] | t[p[15]] | t[p[16]] | t[p[17]] |
+		t[p[19]] | t[p[20]] | t[p[21]] | t[p[22]] | t[p[24]] | t[p[25]] | t[p[26]] | t[p[27]] |
+		t[p[28]] | t[p[29]] | t[p[30]] | t[p[31]] | t[p[32]] | t[p[33]] | t[p[34]] | t[p[35]]
 	if bad > 0x0f {
 		return UUID{}, false
 	}
