@@ -106,6 +106,7 @@ var unhexTable = func() (t [256]byte) {
 	return t
 }()
 
+// parseUUID parses the forms ParseUUID accepts.
 func parseUUID(b []byte) (UUID, bool) {
 	switch {
 	case len(b) == 38 && b[0] == '{' && b[37] == '}':
@@ -113,6 +114,12 @@ func parseUUID(b []byte) (UUID, bool) {
 	case len(b) == 45 && string(b[:9]) == "urn:uuid:":
 		b = b[9:]
 	}
+	return parseCanonicalUUID(b)
+}
+
+// parseCanonicalUUID parses exactly the 36-character hyphenated form, in
+// either case.
+func parseCanonicalUUID(b []byte) (UUID, bool) {
 	if len(b) != 36 {
 		return UUID{}, false
 	}

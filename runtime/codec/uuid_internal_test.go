@@ -54,20 +54,29 @@ func TestParseUUIDAgreesWithReference(t *testing.T) {
 			for c := range 256 {
 				in := []byte(form)
 				in[i] = byte(c)
-				got, gotOK := parseUUID(in)
-				want, wantOK := refParseUUID(in)
-				if got != want || gotOK != wantOK {
-					t.Fatalf("parseUUID(%q) = %v, %v; want %v, %v", in, got, gotOK, want, wantOK)
-				}
+				checkParseUUID(t, in)
 			}
 		}
 		for n := range len(form) + 3 {
-			in := []byte((form + "000")[:n])
-			got, gotOK := parseUUID(in)
-			want, wantOK := refParseUUID(in)
-			if got != want || gotOK != wantOK {
-				t.Fatalf("parseUUID(%q) = %v, %v; want %v, %v", in, got, gotOK, want, wantOK)
-			}
+			checkParseUUID(t, []byte((form + "000")[:n]))
 		}
+	}
+}
+
+// checkParseUUID compares, on one input, parseUUID and ParseUUID with the
+// reference, and ParseJSONUUID with the reference's verdict on the plain
+// 36-character form.
+func checkParseUUID(t *testing.T, in []byte) {
+	t.Helper()
+	want, wantOK := refParseUUID(in)
+	if got, ok := parseUUID(in); got != want || ok != wantOK {
+		t.Fatalf("parseUUID(%q) = %v, %v; want %v, %v", in, got, ok, want, wantOK)
+	}
+	if got, err := ParseUUID(string(in)); (err == nil) != wantOK || got != want {
+		t.Fatalf("ParseUUID(%q) = %v, %v; want %v, ok %v", in, got, err, want, wantOK)
+	}
+	jsonOK := wantOK && len(in) == 36
+	if got, err := ParseJSONUUID(string(in)); (err == nil) != jsonOK || (jsonOK && got != want) {
+		t.Fatalf("ParseJSONUUID(%q) = %v, %v; want %v, ok %v", in, got, err, want, jsonOK)
 	}
 }

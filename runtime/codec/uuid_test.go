@@ -83,6 +83,24 @@ func TestUUIDWireDoesNotAllocate(t *testing.T) {
 	if allocs != 0 {
 		t.Errorf("uuid string round trip allocated %v times", allocs)
 	}
+	for _, in := range []string{"6ba7b810-9dad-11d1-80b4-00c04fd430c8", "urn:uuid:6ba7b810-9dad-11d1-80b4-00c04fd430c8"} {
+		allocs = testing.AllocsPerRun(100, func() {
+			if got, err := codec.ParseUUID(in); err != nil || got != u {
+				t.Fatalf("ParseUUID(%q) = %v, %v", in, got, err)
+			}
+		})
+		if allocs != 0 {
+			t.Errorf("ParseUUID(%q) allocated %v times", in, allocs)
+		}
+	}
+	allocs = testing.AllocsPerRun(100, func() {
+		if got, err := codec.ParseJSONUUID("6ba7b810-9dad-11d1-80b4-00c04fd430c8"); err != nil || got != u {
+			t.Fatalf("ParseJSONUUID = %v, %v", got, err)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("ParseJSONUUID allocated %v times", allocs)
+	}
 }
 
 // BenchmarkReadUUIDString measures reading the uuid logical type on
