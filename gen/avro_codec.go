@@ -170,9 +170,12 @@ func (e *avroEncoder) encode(t *schema.Type, v avroValue, d int, p avroPath) []j
 		n, k, el := avroVar("n", d), avroVar("k", d), avroVar("e", d)
 		body := append([]jen.Code{avroDst(avroCodec("AppendString").Call(dst(), jen.Id(k)))},
 			e.encode(t.Values, avroLocalID(el), d+1, p.sub("{}"))...)
-		loop := jen.For(jen.List(jen.Id(k), jen.Id(el)).Op(":=").Range().Add(v.val()))
+		// codec.MapEntries ranges over the map, reading a small map's
+		// entries directly instead of through Go's map iterator.
+		entries := avroCodec("MapEntries").Call(v.val())
+		loop := jen.For(jen.List(jen.Id(k), jen.Id(el)).Op(":=").Range().Add(entries))
 		if t.Values.Kind == schema.Null {
-			loop = jen.For(jen.Id(k).Op(":=").Range().Add(v.val()))
+			loop = jen.For(jen.Id(k).Op(":=").Range().Add(entries))
 		}
 		return []jen.Code{
 			jen.If(jen.Id(n).Op(":=").Len(v.val()), jen.Id(n).Op(">").Lit(0)).Block(

@@ -85,9 +85,9 @@ import (
 // value; the strings of one decode share one arena (see codec.Reader). They
 // check every length and item count against the input left before
 // allocating, and decoded values never alias src. Map entries are written
-// in Go's map iteration order. Values must be trees: a pointer cycle makes
-// AppendAvro recurse without end. On error, AppendAvro returns a partial
-// encoding to discard.
+// in an unspecified order (see codec.MapEntries). Values must be trees: a
+// pointer cycle makes AppendAvro recurse without end. On error, AppendAvro
+// returns a partial encoding to discard.
 //
 // The schemas of the records are stored once per package, as one union of
 // every named type, parsed on first use; AvroSchema writes a record's own

@@ -70,7 +70,7 @@ func (x *ClickEvent) AppendAvro(dst []byte) ([]byte, error) {
 	dst = append(dst, 0)
 	if n0 := len(x.Attrs); n0 > 0 {
 		dst = codec.AppendLong(dst, int64(n0))
-		for k0, e0 := range x.Attrs {
+		for k0, e0 := range codec.MapEntries(x.Attrs) {
 			dst = codec.AppendString(dst, k0)
 			dst = codec.AppendString(dst, e0)
 		}

@@ -71,7 +71,7 @@ func (x *Envelope) AppendAvro(dst []byte) ([]byte, error) {
 	dst = append(dst, 0)
 	if n0 := len(x.Counts); n0 > 0 {
 		dst = codec.AppendLong(dst, int64(n0))
-		for k0, e0 := range x.Counts {
+		for k0, e0 := range codec.MapEntries(x.Counts) {
 			dst = codec.AppendString(dst, k0)
 			dst = codec.AppendLong(dst, e0)
 		}
@@ -316,7 +316,7 @@ func (x *Line) AppendAvro(dst []byte) ([]byte, error) {
 	dst = append(dst, 0)
 	if n0 := len(x.Extra); n0 > 0 {
 		dst = codec.AppendLong(dst, int64(n0))
-		for k0, e0 := range x.Extra {
+		for k0, e0 := range codec.MapEntries(x.Extra) {
 			dst = codec.AppendString(dst, k0)
 			if e0 == nil {
 				dst = append(dst, 0)
@@ -566,7 +566,7 @@ func appendEnvelopeChoice(dst []byte, v EnvelopeChoice, path string) ([]byte, er
 		dst = append(dst, 10)
 		if n0 := len(v); n0 > 0 {
 			dst = codec.AppendLong(dst, int64(n0))
-			for k0, e0 := range v {
+			for k0, e0 := range codec.MapEntries(v) {
 				dst = codec.AppendString(dst, k0)
 				dst = codec.AppendBytes(dst, e0)
 			}

@@ -195,27 +195,9 @@ func ParseJSONDate(s string) (time.Time, error) {
 // ParseJSONUUID parses the hyphenated form of a UUID (JSON Schema's
 // "uuid"), 8-4-4-4-12 hexadecimal digits in either case, and nothing else.
 func ParseJSONUUID(s string) (UUID, error) {
-	var u UUID
-	if len(s) != 36 {
-		return u, JSONErrorf("%q is not a valid uuid", s)
-	}
-	j := 0
-	for i := 0; i < 36; {
-		if i == 8 || i == 13 || i == 18 || i == 23 {
-			if s[i] != '-' {
-				return u, JSONErrorf("%q is not a valid uuid", s)
-			}
-			i++
-			continue
-		}
-		hi, ok1 := hexValue(s[i])
-		lo, ok2 := hexValue(s[i+1])
-		if !ok1 || !ok2 {
-			return u, JSONErrorf("%q is not a valid uuid", s)
-		}
-		u[j] = hi<<4 | lo
-		j++
-		i += 2
+	u, ok := parseCanonicalUUID([]byte(s))
+	if !ok {
+		return UUID{}, JSONErrorf("%q is not a valid uuid", s)
 	}
 	return u, nil
 }

@@ -252,6 +252,29 @@ func (r *Reader) ReadDouble() float64 {
 // against the input left: a length the input cannot hold is an error, so
 // hostile lengths never reach an allocation. It returns 0 on error.
 func (r *Reader) readLen(what string) int {
+	if n, ok := r.shortLen(); ok {
+		return n
+	}
+	return r.readLenSlow(what)
+}
+
+// shortLen reads the common length prefix: below 64, so one even byte, and
+// within the input left. It reports false, reading nothing, otherwise.
+func (r *Reader) shortLen() (int, bool) {
+	if r.off < len(r.buf) {
+		if b := r.buf[r.off]; b < 0x80 && b&1 == 0 && int(b>>1) < len(r.buf)-r.off {
+			r.off++
+			return int(b >> 1), true
+		}
+	}
+	return 0, false
+}
+
+// readLenSlow is readLen for the lengths shortLen does not read, and
+// errors.
+//
+//go:noinline
+func (r *Reader) readLenSlow(what string) int {
 	start := r.off
 	n := r.ReadLong()
 	if uint64(n) <= uint64(len(r.buf)-r.off) {
@@ -274,23 +297,34 @@ func (r *Reader) readLen(what string) int {
 // allocates once instead of once per string. Keeping a string keeps its
 // chunk alive. Invalid UTF-8 is kept as is.
 func (r *Reader) ReadString() string {
-	n := r.readLen("string")
+	n, ok := r.shortLen()
+	if !ok {
+		n = r.readLenSlow("string")
+	}
 	if n == 0 {
 		return ""
 	}
 	if n > cap(r.strs)-len(r.strs) {
-		size := len(r.buf) - r.off // every string still to come is in the input left
-		if size > stringChunk {
-			size = max(n, stringChunk)
-		}
-		r.strs = make([]byte, 0, size)
+		r.newStringChunk(n)
 	}
 	start := len(r.strs)
-	r.strs = append(r.strs, r.buf[r.off:r.off+n]...)
+	// Reslicing stores only the length: no pointer write, no write barrier.
+	r.strs = r.strs[:start+n]
+	copy(r.strs[start:], r.buf[r.off:r.off+n])
 	r.off += n
 	// The arena bytes of this string are never written again: later strings
 	// are appended after them, and a full chunk is replaced, not reused.
 	return unsafe.String(&r.strs[start], n)
+}
+
+// newStringChunk replaces the string arena with one that has room for a
+// string of n bytes.
+func (r *Reader) newStringChunk(n int) {
+	size := len(r.buf) - r.off // every string still to come is in the input left
+	if size > stringChunk {
+		size = max(n, stringChunk)
+	}
+	r.strs = make([]byte, 0, size)
 }
 
 // ReadBytes reads Avro bytes into a new slice (never nil, even when empty,

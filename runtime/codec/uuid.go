@@ -2,6 +2,7 @@ package codec
 
 import (
 	"crypto/rand"
+	"encoding/binary"
 	"fmt"
 )
 
@@ -89,6 +90,23 @@ func MustParseUUID(s string) UUID {
 	return u
 }
 
+// unhexTable maps a hex digit, in either case, to its value and every
+// other byte to 0xf0, which has bits no digit's value has.
+var unhexTable = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xf0
+	}
+	for i := range 10 {
+		t['0'+i] = byte(i)
+	}
+	for i := range 6 {
+		t['a'+i] = byte(10 + i)
+		t['A'+i] = byte(10 + i)
+	}
+	return t
+}()
+
+// parseUUID parses the forms ParseUUID accepts.
 func parseUUID(b []byte) (UUID, bool) {
 	switch {
 	case len(b) == 38 && b[0] == '{' && b[37] == '}':
@@ -96,36 +114,43 @@ func parseUUID(b []byte) (UUID, bool) {
 	case len(b) == 45 && string(b[:9]) == "urn:uuid:":
 		b = b[9:]
 	}
-	var u UUID
-	if len(b) != 36 || b[8] != '-' || b[13] != '-' || b[18] != '-' || b[23] != '-' {
-		return u, false
-	}
-	j := 0
-	for i := 0; i < 16; i++ {
-		if j == 8 || j == 13 || j == 18 || j == 23 {
-			j++
-		}
-		hi, ok1 := unhex(b[j])
-		lo, ok2 := unhex(b[j+1])
-		if !ok1 || !ok2 {
-			return UUID{}, false
-		}
-		u[i] = hi<<4 | lo
-		j += 2
-	}
-	return u, true
+	return parseCanonicalUUID(b)
 }
 
-func unhex(c byte) (byte, bool) {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0', true
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10, true
-	case 'A' <= c && c <= 'F':
-		return c - 'A' + 10, true
+// parseCanonicalUUID parses exactly the 36-character hyphenated form, in
+// either case.
+func parseCanonicalUUID(b []byte) (UUID, bool) {
+	if len(b) != 36 {
+		return UUID{}, false
 	}
-	return 0, false
+	p := (*[36]byte)(b)
+	if p[8] != '-' || p[13] != '-' || p[18] != '-' || p[23] != '-' {
+		return UUID{}, false
+	}
+	// Straight-line, with constant indices (no bounds checks), each half
+	// of the UUID is assembled in a register and stored whole: sixteen
+	// one-byte stores read back as one UUID stall the CPU. A non-digit
+	// garbles the halves but sets high bits in bad.
+	t := &unhexTable
+	first := uint64(t[p[0]])<<60 | uint64(t[p[1]])<<56 | uint64(t[p[2]])<<52 | uint64(t[p[3]])<<48 |
+		uint64(t[p[4]])<<44 | uint64(t[p[5]])<<40 | uint64(t[p[6]])<<36 | uint64(t[p[7]])<<32 |
+		uint64(t[p[9]])<<28 | uint64(t[p[10]])<<24 | uint64(t[p[11]])<<20 | uint64(t[p[12]])<<16 |
+		uint64(t[p[14]])<<12 | uint64(t[p[15]])<<8 | uint64(t[p[16]])<<4 | uint64(t[p[17]])
+	second := uint64(t[p[19]])<<60 | uint64(t[p[20]])<<56 | uint64(t[p[21]])<<52 | uint64(t[p[22]])<<48 |
+		uint64(t[p[24]])<<44 | uint64(t[p[25]])<<40 | uint64(t[p[26]])<<36 | uint64(t[p[27]])<<32 |
+		uint64(t[p[28]])<<28 | uint64(t[p[29]])<<24 | uint64(t[p[30]])<<20 | uint64(t[p[31]])<<16 |
+		uint64(t[p[32]])<<12 | uint64(t[p[33]])<<8 | uint64(t[p[34]])<<4 | uint64(t[p[35]])
+	bad := t[p[0]] | t[p[1]] | t[p[2]] | t[p[3]] | t[p[4]] | t[p[5]] | t[p[6]] | t[p[7]] |
+		t[p[9]] | t[p[10]] | t[p[11]] | t[p[12]] | t[p[14]] | t[p[15]] | t[p[16]] | t[p[17]] |
+		t[p[19]] | t[p[20]] | t[p[21]] | t[p[22]] | t[p[24]] | t[p[25]] | t[p[26]] | t[p[27]] |
+		t[p[28]] | t[p[29]] | t[p[30]] | t[p[31]] | t[p[32]] | t[p[33]] | t[p[34]] | t[p[35]]
+	if bad > 0x0f {
+		return UUID{}, false
+	}
+	var u UUID
+	binary.BigEndian.PutUint64(u[:8], first)
+	binary.BigEndian.PutUint64(u[8:], second)
+	return u, true
 }
 
 // AppendUUIDString appends u as the Avro uuid logical type on string: the

@@ -83,4 +83,36 @@ func TestUUIDWireDoesNotAllocate(t *testing.T) {
 	if allocs != 0 {
 		t.Errorf("uuid string round trip allocated %v times", allocs)
 	}
+	for _, in := range []string{"6ba7b810-9dad-11d1-80b4-00c04fd430c8", "urn:uuid:6ba7b810-9dad-11d1-80b4-00c04fd430c8"} {
+		allocs = testing.AllocsPerRun(100, func() {
+			if got, err := codec.ParseUUID(in); err != nil || got != u {
+				t.Fatalf("ParseUUID(%q) = %v, %v", in, got, err)
+			}
+		})
+		if allocs != 0 {
+			t.Errorf("ParseUUID(%q) allocated %v times", in, allocs)
+		}
+	}
+	allocs = testing.AllocsPerRun(100, func() {
+		if got, err := codec.ParseJSONUUID("6ba7b810-9dad-11d1-80b4-00c04fd430c8"); err != nil || got != u {
+			t.Fatalf("ParseJSONUUID = %v, %v", got, err)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("ParseJSONUUID allocated %v times", allocs)
+	}
+}
+
+// BenchmarkReadUUIDString measures reading the uuid logical type on
+// string, the event id of the clickstream example's records.
+func BenchmarkReadUUIDString(b *testing.B) {
+	data := codec.AppendString(nil, "6ba7b810-9dad-11d1-80b4-00C04FD430C8")
+	want := codec.MustParseUUID("6ba7b810-9dad-11d1-80b4-00c04fd430c8")
+	b.ReportAllocs()
+	for b.Loop() {
+		r := codec.NewReader(data)
+		if r.ReadUUIDString() != want {
+			b.Fatal("mismatch")
+		}
+	}
 }

@@ -71,11 +71,11 @@ func (x *Collections) AppendAvro(dst []byte) ([]byte, error) {
 	dst = append(dst, 0)
 	if n0 := len(x.NestedMaps); n0 > 0 {
 		dst = codec.AppendLong(dst, int64(n0))
-		for k0, e0 := range x.NestedMaps {
+		for k0, e0 := range codec.MapEntries(x.NestedMaps) {
 			dst = codec.AppendString(dst, k0)
 			if n1 := len(e0); n1 > 0 {
 				dst = codec.AppendLong(dst, int64(n1))
-				for k1, e1 := range e0 {
+				for k1, e1 := range codec.MapEntries(e0) {
 					dst = codec.AppendString(dst, k1)
 					dst = codec.AppendLong(dst, e1)
 				}
@@ -107,7 +107,7 @@ func (x *Collections) AppendAvro(dst []byte) ([]byte, error) {
 	dst = append(dst, 0)
 	if n0 := len(x.MixedValues); n0 > 0 {
 		dst = codec.AppendLong(dst, int64(n0))
-		for k0, e0 := range x.MixedValues {
+		for k0, e0 := range codec.MapEntries(x.MixedValues) {
 			dst = codec.AppendString(dst, k0)
 			if dst, err = appendCollectionsMixedValuesValue(dst, e0, "golden.collections.Collections.mixed_values{}"); err != nil {
 				return dst, err
@@ -121,7 +121,7 @@ func (x *Collections) AppendAvro(dst []byte) ([]byte, error) {
 	dst = append(dst, 0)
 	if n0 := len(x.Records); n0 > 0 {
 		dst = codec.AppendLong(dst, int64(n0))
-		for k0, e0 := range x.Records {
+		for k0, e0 := range codec.MapEntries(x.Records) {
 			dst = codec.AppendString(dst, k0)
 			if dst, err = e0.AppendAvro(dst); err != nil {
 				return dst, err

@@ -59,7 +59,7 @@ func (x *Digests) AppendAvro(dst []byte) ([]byte, error) {
 	dst = append(dst, 0)
 	if n0 := len(x.ByName); n0 > 0 {
 		dst = codec.AppendLong(dst, int64(n0))
-		for k0, e0 := range x.ByName {
+		for k0, e0 := range codec.MapEntries(x.ByName) {
 			dst = codec.AppendString(dst, k0)
 			dst = append(dst, e0[:]...)
 		}

@@ -156,7 +156,7 @@ func (x *Tree) AppendAvro(dst []byte) ([]byte, error) {
 	dst = append(dst, 0)
 	if n0 := len(x.ByName); n0 > 0 {
 		dst = codec.AppendLong(dst, int64(n0))
-		for k0, e0 := range x.ByName {
+		for k0, e0 := range codec.MapEntries(x.ByName) {
 			dst = codec.AppendString(dst, k0)
 			if dst, err = e0.appendAvroValue(dst); err != nil {
 				return dst, err
@@ -531,7 +531,7 @@ func appendJSONValue(dst []byte, v JSONValue, path string) ([]byte, error) {
 		dst = append(dst, 12)
 		if n0 := len(v); n0 > 0 {
 			dst = codec.AppendLong(dst, int64(n0))
-			for k0, e0 := range v {
+			for k0, e0 := range codec.MapEntries(v) {
 				dst = codec.AppendString(dst, k0)
 				if dst, err = e0.appendAvroValue(dst); err != nil {
 					return dst, err
@@ -612,7 +612,7 @@ func (x Tree) appendAvroValue(dst []byte) ([]byte, error) {
 	dst = append(dst, 0)
 	if n0 := len(x.ByName); n0 > 0 {
 		dst = codec.AppendLong(dst, int64(n0))
-		for k0, e0 := range x.ByName {
+		for k0, e0 := range codec.MapEntries(x.ByName) {
 			dst = codec.AppendString(dst, k0)
 			if dst, err = e0.appendAvroValue(dst); err != nil {
 				return dst, err

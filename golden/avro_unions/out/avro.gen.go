@@ -85,7 +85,7 @@ func (x *Event) AppendAvro(dst []byte) ([]byte, error) {
 		dst = append(dst, 0)
 		if n1 := len(x.Attrs); n1 > 0 {
 			dst = codec.AppendLong(dst, int64(n1))
-			for k1, e1 := range x.Attrs {
+			for k1, e1 := range codec.MapEntries(x.Attrs) {
 				dst = codec.AppendString(dst, k1)
 				dst = codec.AppendString(dst, e1)
 			}
@@ -374,7 +374,7 @@ func appendEventValue(dst []byte, v EventValue, path string) ([]byte, error) {
 		dst = append(dst, 24)
 		if n0 := len(v); n0 > 0 {
 			dst = codec.AppendLong(dst, int64(n0))
-			for k0, e0 := range v {
+			for k0, e0 := range codec.MapEntries(v) {
 				dst = codec.AppendString(dst, k0)
 				if dst, err = e0.AppendAvro(dst); err != nil {
 					return dst, err

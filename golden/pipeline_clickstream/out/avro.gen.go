@@ -134,7 +134,7 @@ func (x *ViewAcc) AppendAvro(dst []byte) ([]byte, error) {
 	dst = codec.AppendLong(dst, x.Views)
 	if n0 := len(x.Urls); n0 > 0 {
 		dst = codec.AppendLong(dst, int64(n0))
-		for k0, e0 := range x.Urls {
+		for k0, e0 := range codec.MapEntries(x.Urls) {
 			dst = codec.AppendString(dst, k0)
 			dst = codec.AppendInt(dst, e0)
 		}

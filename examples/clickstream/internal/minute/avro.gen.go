@@ -74,7 +74,7 @@ func (x *Click) AppendAvro(dst []byte) ([]byte, error) {
 	dst = append(dst, 0)
 	if n0 := len(x.Attrs); n0 > 0 {
 		dst = codec.AppendLong(dst, int64(n0))
-		for k0, e0 := range x.Attrs {
+		for k0, e0 := range codec.MapEntries(x.Attrs) {
 			dst = codec.AppendString(dst, k0)
 			dst = codec.AppendString(dst, e0)
 		}
@@ -199,7 +199,7 @@ func (x *ViewAcc) AppendAvro(dst []byte) ([]byte, error) {
 	dst = codec.AppendLong(dst, x.Views)
 	if n0 := len(x.Urls); n0 > 0 {
 		dst = codec.AppendLong(dst, int64(n0))
-		for k0, e0 := range x.Urls {
+		for k0, e0 := range codec.MapEntries(x.Urls) {
 			dst = codec.AppendString(dst, k0)
 			dst = codec.AppendInt(dst, e0)
 		}
