@@ -8,7 +8,7 @@ import (
 )
 
 // commitValues sets n values of size bytes each under distinct keys in
-// task and commits them to the store.
+// task, commits them and checkpoints them into the store.
 func commitValues(t testing.TB, task *Task, n, size int) {
 	t.Helper()
 	st := must[*ValueState[string]](t)(NewValueState(task, fmt.Sprintf("v%d", len(task.states)), StringCodec{}, 0))
@@ -18,6 +18,7 @@ func commitValues(t testing.TB, task *Task, n, size int) {
 	}
 	must[[]ChangelogRecord](t)(task.Prepare())
 	ok(t, task.Committed())
+	ok(t, task.checkpoint()) // committed state reaches pebble at a checkpoint
 }
 
 // TestTaskStateSize checks the estimate against what was written: a task
