@@ -1,6 +1,9 @@
 package runtime
 
-import "hash/maphash"
+import (
+	"hash/maphash"
+	"strings"
+)
 
 // The write-back cache keeps decoded values of hot keys in front of the
 // indexed batch. It is per task (tasks are single-threaded, so no locks),
@@ -172,6 +175,20 @@ func (c *lruCache) add(t *Task, key []byte, e cached) error {
 func (c *lruCache) isNewer(key []byte) bool {
 	e := c.find(key)
 	return e != nil && (e.node().dirty || e.node().unpersisted)
+}
+
+// newerWithPrefix calls fn with the key of every cached entry under
+// prefix whose value pebble and the indexed batch may not have: dirty, or
+// unpersisted (a key may come more than once). It walks the lists of such
+// entries, not the whole cache.
+func (c *lruCache) newerWithPrefix(prefix []byte, fn func(key string)) {
+	for _, list := range [2][]*lruNode{c.dirty, c.unpersisted} {
+		for _, n := range list {
+			if n.self != nil && (n.dirty || n.unpersisted) && strings.HasPrefix(n.key, string(prefix)) {
+				fn(n.key)
+			}
+		}
+	}
 }
 
 // persisted clears the unpersisted marks after a checkpoint.

@@ -1,8 +1,10 @@
 package runtime
 
 import (
+	"bytes"
 	"fmt"
 	"hash/maphash"
+	"slices"
 	"time"
 )
 
@@ -309,35 +311,50 @@ func (op *windowOp[IN]) armWindow(w Window, wm int64) error {
 }
 
 // onWindowTimer fires or cleans (or both) the contents of every key of a
-// non-merging window, in key order, as per-key timers would. Committed
-// contents waiting for a checkpoint are applied and dirty ones flushed
-// first, so the scan sees every key.
+// non-merging window, in key order, as per-key timers would. The keys are
+// those stored in the window's key range (indexed batch and pebble) and
+// those cached with a value pebble does not have yet (dirty, or committed
+// and waiting for a checkpoint), so neither a flush nor a checkpoint is
+// needed first.
 func (op *windowOp[IN]) onWindowTimer(c *Context, tm Timer, w Window) error {
 	t := op.t
-	if err := t.checkpoint(); err != nil {
-		return err
-	}
-	if t.cache != nil {
-		if err := t.cache.flushAll(t); err != nil {
-			return err
-		}
-	}
 	lo := op.contents.rangeOf(tm.Namespace)
-	keys, arena := op.fireKeys[:0], op.fireArena[:0]
-	err := t.kvScan(lo, prefixEnd(lo), func(k, _ []byte) (bool, error) {
-		key, rest, err := readLenPrefixed(k[len(lo):])
-		if err != nil || len(rest) != 0 {
-			return false, errBadKey
-		}
+	// Collect lp(key) suffixes of full keys from both sources into one
+	// arena, then sort them into stored order and drop repeats.
+	spans, arena := op.fireKeys[:0], op.fireArena[:0]
+	add := func(suffix []byte) {
 		begin := len(arena)
-		arena = append(arena, key...)
-		keys = append(keys, [2]int{begin, len(arena)})
+		arena = append(arena, suffix...)
+		spans = append(spans, [2]int{begin, len(arena)})
+	}
+	err := t.kvScan(lo, prefixEnd(lo), func(k, _ []byte) (bool, error) {
+		add(k[len(lo):])
 		return true, nil
 	})
-	op.fireKeys, op.fireArena = keys, arena
 	if err != nil {
 		return fmt.Errorf("runtime: window %q: scanning window %v: %w", op.name, w, err)
 	}
+	if t.cache != nil {
+		t.cache.newerWithPrefix(lo, func(k string) { add(unsafeBytes(k[len(lo):])) })
+	}
+	slices.SortFunc(spans, func(a, b [2]int) int { return bytes.Compare(arena[a[0]:a[1]], arena[b[0]:b[1]]) })
+	keys := spans[:0] // written behind the reading position
+	var prev []byte
+	for i, sp := range spans {
+		suffix := arena[sp[0]:sp[1]]
+		if i > 0 && bytes.Equal(suffix, prev) {
+			continue
+		}
+		prev = suffix
+		key, rest, err := readLenPrefixed(suffix)
+		if err != nil || len(rest) != 0 {
+			return fmt.Errorf("runtime: window %q: %w", op.name, errBadKey)
+		}
+		// The user key sits inside its suffix: keep its span.
+		begin := sp[1] - len(key)
+		keys = append(keys, [2]int{begin, sp[1]})
+	}
+	op.fireKeys, op.fireArena = spans, arena
 	fire, clean := tm.Time == w.MaxTimestamp(), tm.Time == op.cleanupTime(w)
 	if pc, ok := op.contents.(prefetchContents); ok && fire {
 		ks, nss := make([][]byte, len(keys)), make([][]byte, len(keys))
