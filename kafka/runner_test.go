@@ -143,73 +143,9 @@ func (e *eosEnv) waitCaughtUp(ctx context.Context, group string, topics ...strin
 	}
 }
 
-// readCommitted reads every committed record of topic, after waiting
-// until the last stable offset equals the high watermark on every
-// partition (no transaction is open any more).
+// readCommitted reads every committed record of topic (ReadCommitted).
 func (e *eosEnv) readCommitted(ctx context.Context, topic string) ([]*kgo.Record, error) {
-	var ends kadm.ListedOffsets
-	for {
-		var err error
-		ends, err = e.adm.ListEndOffsets(ctx, topic)
-		if err != nil {
-			return nil, err
-		}
-		stable, err := e.adm.ListCommittedOffsets(ctx, topic)
-		if err != nil {
-			return nil, err
-		}
-		settled := true
-		ends.Each(func(lo kadm.ListedOffset) {
-			if s, ok := stable.Lookup(lo.Topic, lo.Partition); !ok || s.Offset != lo.Offset {
-				settled = false
-			}
-		})
-		if settled {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("%s: last stable offset never reached the high watermark: %w", topic, ctx.Err())
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-	parts := map[int32]kgo.Offset{}
-	want := map[int32]int64{}
-	ends.Each(func(lo kadm.ListedOffset) {
-		if lo.Offset > 0 {
-			parts[lo.Partition] = kgo.NewOffset().AtStart()
-			want[lo.Partition] = lo.Offset
-		}
-	})
-	if len(parts) == 0 {
-		return nil, nil
-	}
-	cl, err := kgo.NewClient(kgo.SeedBrokers(e.brokers...),
-		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: parts}),
-		kgo.FetchIsolationLevel(kgo.ReadCommitted()), kgo.KeepControlRecords())
-	if err != nil {
-		return nil, err
-	}
-	defer cl.Close()
-	var out []*kgo.Record
-	for len(want) > 0 {
-		fs := cl.PollFetches(ctx)
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("reading %s: %w (left %v)", topic, err, want)
-		}
-		if err := fs.Err0(); err != nil {
-			return nil, err
-		}
-		fs.EachRecord(func(r *kgo.Record) {
-			if r.Offset+1 >= want[r.Partition] {
-				delete(want, r.Partition)
-			}
-			if !r.Attrs.IsControl() {
-				out = append(out, r)
-			}
-		})
-	}
-	return out, nil
+	return ReadCommitted(ctx, e.brokers, topic)
 }
 
 // testLog collects a run's log and prints it when the test fails.

@@ -489,73 +489,9 @@ func (e *crashEnv) waitCaughtUp(ctx context.Context, workers []*worker) error {
 }
 
 // readCommitted returns the records of topic a read_committed consumer
-// sees, once the last stable offset equals the high watermark on every
-// partition (no transaction is open).
+// sees once no transaction is open (kafka.ReadCommitted).
 func (e *crashEnv) readCommitted(ctx context.Context, topic string) ([]*kgo.Record, error) {
-	var ends kadm.ListedOffsets
-	for {
-		var err error
-		if ends, err = e.adm.ListEndOffsets(ctx, topic); err != nil {
-			return nil, err
-		}
-		stable, err := e.adm.ListCommittedOffsets(ctx, topic)
-		if err != nil {
-			return nil, err
-		}
-		settled := true
-		ends.Each(func(o kadm.ListedOffset) {
-			if s, ok := stable.Lookup(o.Topic, o.Partition); !ok || s.Err != nil || o.Err != nil || s.Offset != o.Offset {
-				settled = false
-			}
-		})
-		if settled {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("%s: the last stable offset never reached the high watermark: %w", topic, ctx.Err())
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
-	start := map[int32]kgo.Offset{}
-	left := map[int32]int64{}
-	ends.Each(func(o kadm.ListedOffset) {
-		if o.Offset > 0 {
-			start[o.Partition] = kgo.NewOffset().AtStart()
-			left[o.Partition] = o.Offset
-		}
-	})
-	if len(left) == 0 {
-		return nil, nil
-	}
-	// Transaction markers take offsets too: keep them to see where each
-	// partition ends, and skip them.
-	cl, err := kgo.NewClient(kgo.SeedBrokers(e.brokers...),
-		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: start}),
-		kgo.FetchIsolationLevel(kgo.ReadCommitted()), kgo.KeepControlRecords())
-	if err != nil {
-		return nil, err
-	}
-	defer cl.Close()
-	var out []*kgo.Record
-	for len(left) > 0 {
-		fetches := cl.PollFetches(ctx)
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("reading %s: %w", topic, err)
-		}
-		if err := fetches.Err0(); err != nil {
-			return nil, fmt.Errorf("reading %s: %w", topic, err)
-		}
-		fetches.EachRecord(func(r *kgo.Record) {
-			if r.Offset+1 >= left[r.Partition] {
-				delete(left, r.Partition)
-			}
-			if !r.Attrs.IsControl() {
-				out = append(out, r)
-			}
-		})
-	}
-	return out, nil
+	return kafka.ReadCommitted(ctx, e.brokers, topic)
 }
 
 // results is what the pipeline committed.

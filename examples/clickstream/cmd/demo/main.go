@@ -152,7 +152,7 @@ func run(ctx context.Context, c config, w io.Writer, tty bool) error {
 	}
 	fmt.Fprintln(w)
 
-	res, err := readResults(ctx, brokers, adm, framing)
+	res, err := readResults(ctx, brokers, framing)
 	if err != nil {
 		return err
 	}

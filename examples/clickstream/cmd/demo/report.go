@@ -9,8 +9,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kadm"
-
 	"github.com/streamgen/streamgen/examples/clickstream"
 	"github.com/streamgen/streamgen/kafka"
 )
@@ -30,14 +28,14 @@ type results struct {
 }
 
 // readResults reads the output topics and the dead-letter topic.
-func readResults(ctx context.Context, brokers []string, adm *kadm.Client, framing *kafka.ConfluentFraming) (*results, error) {
+func readResults(ctx context.Context, brokers []string, framing *kafka.ConfluentFraming) (*results, error) {
 	res := &results{
 		views:    map[string]map[time.Time]clickstream.UserViews{},
 		sessions: map[string][]clickstream.Engagement{},
 		late:     map[string]int64{},
 	}
 	views := kafka.NewAvroSerde[clickstream.UserViews](framing, false)
-	recs, err := readCommitted(ctx, brokers, adm, "user-views")
+	recs, err := kafka.ReadCommitted(ctx, brokers, "user-views")
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +53,7 @@ func readResults(ctx context.Context, brokers []string, adm *kadm.Client, framin
 		res.viewRecords++
 	}
 	sessions := kafka.NewAvroSerde[clickstream.Engagement](framing, false)
-	if recs, err = readCommitted(ctx, brokers, adm, "user-engagement"); err != nil {
+	if recs, err = kafka.ReadCommitted(ctx, brokers, "user-engagement"); err != nil {
 		return nil, err
 	}
 	for _, r := range recs {
@@ -66,7 +64,7 @@ func readResults(ctx context.Context, brokers []string, adm *kadm.Client, framin
 		res.sessions[e.UserID] = append(res.sessions[e.UserID], e)
 	}
 	late := kafka.NewAvroSerde[clickstream.Click](framing, false)
-	if recs, err = readCommitted(ctx, brokers, adm, "late-views"); err != nil {
+	if recs, err = kafka.ReadCommitted(ctx, brokers, "late-views"); err != nil {
 		return nil, err
 	}
 	for _, r := range recs {
@@ -76,7 +74,7 @@ func readResults(ctx context.Context, brokers []string, adm *kadm.Client, framin
 		}
 		res.late[c.UserID]++
 	}
-	if recs, err = readCommitted(ctx, brokers, adm, "clicks-dlq"); err != nil {
+	if recs, err = kafka.ReadCommitted(ctx, brokers, "clicks-dlq"); err != nil {
 		return nil, err
 	}
 	res.deadLetters = len(recs)
