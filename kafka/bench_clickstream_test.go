@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"strconv"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -123,8 +122,7 @@ func (e *benchEnv) clickBacklog(registry string, n, users int, parts int32) {
 	kinds := []clickstream.ClickKind{clickstream.ClickKindPageView, clickstream.ClickKindPageView, clickstream.ClickKindPageView,
 		clickstream.ClickKindClick, clickstream.ClickKindScroll}
 	stepMicros := max(600, int64(600e6)/int64(n))
-	ctx := context.Background()
-	var failed atomic.Value
+	p := e.producer()
 	var buf []byte
 	for i := 0; i < n; i++ {
 		u := rng.IntN(users)
@@ -157,20 +155,10 @@ func (e *benchEnv) clickBacklog(registry string, n, users int, parts int32) {
 			e.b.Fatal(err)
 		}
 		key := []byte(user)
-		e.cl.Produce(ctx, &kgo.Record{Topic: topic, Partition: KeyPartition(key, parts), Key: key,
-			Value: append([]byte(nil), buf...), Timestamp: ts},
-			func(_ *kgo.Record, err error) {
-				if err != nil {
-					failed.Store(err)
-				}
-			})
+		p.produce(&kgo.Record{Topic: topic, Partition: KeyPartition(key, parts), Key: key,
+			Value: append([]byte(nil), buf...), Timestamp: ts})
 	}
-	if err := e.cl.Flush(ctx); err != nil {
-		e.b.Fatal(err)
-	}
-	if err, _ := failed.Load().(error); err != nil {
-		e.b.Fatal(err)
-	}
+	p.wait()
 }
 
 // runClickstreamWorker is the "clickstream" benchmark workload: the

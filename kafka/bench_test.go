@@ -136,23 +136,39 @@ func (e *benchEnv) topic(name string, parts int32) string {
 // backlog produces n records keyed by "k<i mod keys>" over parts
 // partitions, with event times 10ms apart.
 func (e *benchEnv) backlog(topic string, parts int32, n, keys int) {
-	ctx := context.Background()
-	var failed atomic.Value
+	p := e.producer()
 	for i := 0; i < n; i++ {
 		key := []byte("k" + strconv.Itoa(i%keys))
-		e.cl.Produce(ctx, &kgo.Record{Topic: topic, Partition: KeyPartition(key, parts), Key: key,
-			Value: []byte("v0123456789abcdef"), Timestamp: time.UnixMilli(clickBase + int64(i)*10)},
-			func(_ *kgo.Record, err error) {
-				if err != nil {
-					failed.Store(err)
-				}
-			})
+		p.produce(&kgo.Record{Topic: topic, Partition: KeyPartition(key, parts), Key: key,
+			Value: []byte("v0123456789abcdef"), Timestamp: time.UnixMilli(clickBase + int64(i)*10)})
 	}
-	if err := e.cl.Flush(ctx); err != nil {
-		e.b.Fatal(err)
+	p.wait()
+}
+
+// benchProducer produces a benchmark's records asynchronously and keeps
+// the first error.
+type benchProducer struct {
+	e      *benchEnv
+	failed atomic.Value
+}
+
+func (e *benchEnv) producer() *benchProducer { return &benchProducer{e: e} }
+
+func (p *benchProducer) produce(r *kgo.Record) {
+	p.e.cl.Produce(context.Background(), r, func(_ *kgo.Record, err error) {
+		if err != nil {
+			p.failed.CompareAndSwap(nil, err)
+		}
+	})
+}
+
+// wait flushes and fails the benchmark if any record failed.
+func (p *benchProducer) wait() {
+	if err := p.e.cl.Flush(context.Background()); err != nil {
+		p.e.b.Fatal(err)
 	}
-	if err, _ := failed.Load().(error); err != nil {
-		e.b.Fatal(err)
+	if err, _ := p.failed.Load().(error); err != nil {
+		p.e.b.Fatal(err)
 	}
 }
 

@@ -48,6 +48,24 @@ func (w *workerProc) start(t *testing.T) {
 	}()
 }
 
+// stopWorkers kills the workers still running and, if the test failed,
+// logs the tail of each one's log.
+func stopWorkers(t *testing.T, workers []*workerProc) {
+	for _, w := range workers {
+		select {
+		case <-w.done:
+		default:
+			w.cmd.Process.Signal(syscall.SIGKILL)
+			<-w.done
+		}
+	}
+	if t.Failed() {
+		for _, w := range workers {
+			t.Logf("worker %s log (tail):\n%s", w.id, tail(w.log, 6000))
+		}
+	}
+}
+
 // crashed reports whether the worker is gone on its own: killed at a
 // fault point. Any other exit fails the test.
 func (w *workerProc) crashed(t *testing.T) bool {
@@ -151,21 +169,7 @@ func TestCrashExactlyOnce(t *testing.T) {
 		w.start(t)
 		workers = append(workers, w)
 	}
-	defer func() {
-		for _, w := range workers {
-			select {
-			case <-w.done:
-			default:
-				w.cmd.Process.Signal(syscall.SIGKILL)
-				<-w.done
-			}
-		}
-		if t.Failed() {
-			for _, w := range workers {
-				t.Logf("worker %s log (tail):\n%s", w.id, tail(w.log, 6000))
-			}
-		}
-	}()
+	defer func() { stopWorkers(t, workers) }()
 
 	// Produce the input at a steady pace while the killer works.
 	var (

@@ -6,9 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -55,15 +53,7 @@ func repartWorker(t *testing.T) {
 	ctx, stop := signalContext()
 	defer stop()
 	log := slogStderr()
-	if p, err := strconv.ParseFloat(w.Faults, 64); err == nil && p > 0 {
-		rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), uint64(os.Getpid())))
-		faultHook = func(point string) {
-			if rng.Float64() < p {
-				log.Warn("killing myself at a fault point", "point", point)
-				syscall.Kill(os.Getpid(), syscall.SIGKILL)
-			}
-		}
-	}
+	installFaults(w, log)
 	err = Run(ctx, wordCountSpec(w.Name, w.Input, w.Output),
 		Brokers(strings.Split(w.Brokers, ",")...),
 		StateDir(w.StateDir),
@@ -109,21 +99,7 @@ func TestRepartitionCrash(t *testing.T) {
 		startRepartWorker(t, w)
 		workers = append(workers, w)
 	}
-	defer func() {
-		for _, w := range workers {
-			select {
-			case <-w.done:
-			default:
-				w.cmd.Process.Signal(syscall.SIGKILL)
-				<-w.done
-			}
-		}
-		if t.Failed() {
-			for _, w := range workers {
-				t.Logf("worker %s log (tail):\n%s", w.id, tail(w.log, 6000))
-			}
-		}
-	}()
+	defer func() { stopWorkers(t, workers) }()
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 11))
 	killed, selfKilled, wiped := 0, 0, 0
 	for sent := 0; sent < events || killed < kills; sent += chunk {

@@ -480,6 +480,22 @@ func runWorker(ctx context.Context, w workerConfig, log *slog.Logger, extra ...O
 	return Run(ctx, clickSpec(w.Name, w.Input, w.Output, w.FileTopic), append(opts, extra...)...)
 }
 
+// installFaults makes the worker kill itself with probability w.Faults at
+// each fault point of the commit protocol.
+func installFaults(w workerConfig, log *slog.Logger) {
+	p, err := strconv.ParseFloat(w.Faults, 64)
+	if err != nil || p <= 0 {
+		return
+	}
+	rng := mrand.New(mrand.NewPCG(uint64(time.Now().UnixNano()), uint64(os.Getpid())))
+	faultHook = func(point string) {
+		if rng.Float64() < p {
+			log.Warn("killing myself at a fault point", "point", point)
+			syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		}
+	}
+}
+
 // TestCrashWorker is the entry point of the helper processes the test
 // binary re-runs itself as, chosen by STREAMGEN_KAFKA_WORKER: "1" is a
 // crash-test worker (one pipeline instance until SIGTERM or its SIGKILL),
@@ -497,15 +513,7 @@ func TestCrashWorker(t *testing.T) {
 		ctx, stop := signalContext()
 		defer stop()
 		log := slogStderr()
-		if p, err := strconv.ParseFloat(w.Faults, 64); err == nil && p > 0 {
-			rng := mrand.New(mrand.NewPCG(uint64(time.Now().UnixNano()), uint64(os.Getpid())))
-			faultHook = func(point string) {
-				if rng.Float64() < p {
-					log.Warn("killing myself at a fault point", "point", point)
-					syscall.Kill(os.Getpid(), syscall.SIGKILL)
-				}
-			}
-		}
+		installFaults(w, log)
 		if err := runWorker(ctx, w, log); err != nil {
 			t.Fatal(err)
 		}
