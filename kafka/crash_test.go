@@ -26,14 +26,18 @@ type workerProc struct {
 	wipes int
 }
 
-func (w *workerProc) start(t *testing.T) {
+func (w *workerProc) start(t *testing.T) { w.startAs(t, "TestCrashWorker") }
+
+// startAs runs this test binary's test named test as the worker process,
+// with extra environment variables.
+func (w *workerProc) startAs(t *testing.T, test string, env ...string) {
 	t.Helper()
 	f, err := os.OpenFile(w.log, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashWorker$", "-test.count=1")
-	cmd.Env = append(os.Environ(), w.cfg.env()...)
+	cmd := exec.Command(os.Args[0], "-test.run=^"+test+"$", "-test.count=1")
+	cmd.Env = append(append(os.Environ(), w.cfg.env()...), env...)
 	cmd.Stdout, cmd.Stderr = f, f
 	if err := cmd.Start(); err != nil {
 		f.Close()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -22,25 +21,7 @@ const repartWorkerEnv = "STREAMGEN_REPART_WORKER"
 
 // startRepartWorker re-runs the test binary as a word-count worker.
 func startRepartWorker(t *testing.T, w *workerProc) {
-	t.Helper()
-	f, err := os.OpenFile(w.log, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestRepartitionCrash$", "-test.count=1")
-	cmd.Env = append(append(os.Environ(), w.cfg.env()...), repartWorkerEnv+"=1")
-	cmd.Stdout, cmd.Stderr = f, f
-	if err := cmd.Start(); err != nil {
-		f.Close()
-		t.Fatal(err)
-	}
-	w.cmd = cmd
-	w.done = make(chan struct{})
-	go func() {
-		cmd.Wait()
-		f.Close()
-		close(w.done)
-	}()
+	w.startAs(t, "TestRepartitionCrash", repartWorkerEnv+"=1")
 }
 
 // repartWorker is the worker process: the word count with fault points
