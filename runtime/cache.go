@@ -30,6 +30,9 @@ type lruNode struct {
 	// unpersisted: the entry's committed value waits in the task's
 	// pending batch for a checkpoint (checkpoint.go).
 	unpersisted bool
+	// absent: the indexed batch and pebble are known to hold no value for
+	// the key, so a checkpoint need not write its deletion.
+	absent bool
 	self        cached
 }
 

@@ -97,12 +97,32 @@ func (t *Task) checkpoint() error {
 			final[ks] = last{kind, v}
 		}
 		for _, k := range order {
-			var err error
+			var (
+				err  error
+				node *lruNode
+			)
+			if t.cache != nil {
+				if e := t.cache.find(unsafeBytes(k)); e != nil {
+					node = e.node()
+				}
+			}
 			switch w := final[k]; w.kind {
 			case pebble.InternalKeyKindSet:
 				err = b.Set(unsafeBytes(k), w.v, nil)
+				if node != nil {
+					node.absent = false
+				}
 			case pebble.InternalKeyKindDelete:
+				// A value created and deleted since the last checkpoint
+				// never reached pebble: nothing to delete.
+				if node != nil && node.absent {
+					t.stats.CheckpointSkips++
+					continue
+				}
 				err = b.Delete(unsafeBytes(k), nil)
+				if node != nil {
+					node.absent = true
+				}
 			default:
 				err = fmt.Errorf("unexpected pending operation %v", w.kind)
 			}

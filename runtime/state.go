@@ -202,6 +202,7 @@ func (s *valueCore[T]) lookupEntry(key, ns []byte, absent bool) (T, bool, *value
 			return zero, false, nil, nil
 		}
 		ve := &valueEntry[T]{core: s}
+		ve.n.absent = true
 		return zero, false, ve, t.cache.add(t, k, ve)
 	}
 	found, err = t.kvGet(k, func(raw []byte) error {
@@ -227,7 +228,7 @@ func (s *valueCore[T]) lookupEntry(key, ns []byte, absent bool) (T, bool, *value
 		return v, present, nil, nil
 	}
 	ve := &valueEntry[T]{core: s, v: v, present: present, expiry: exp, stored: found}
-	ve.n.dirty = stale
+	ve.n.dirty, ve.n.absent = stale, !found
 	return v, present, ve, t.cache.add(t, k, ve)
 }
 
@@ -341,6 +342,7 @@ func (s *valueCore[T]) prefetch(keys, nss [][]byte) error {
 				ve.n.dirty = true // expired: delete it lazily
 			}
 		}
+		ve.n.absent = !ve.stored
 		if err := t.cache.add(t, k, ve); err != nil {
 			ferr = err
 			break

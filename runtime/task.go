@@ -37,7 +37,10 @@ type TaskStats struct {
 	OrphanTimers uint64 // fired timers whose operator no longer exists
 	Commits      uint64
 	Checkpoints  uint64 // pending committed state applied to pebble
-	Cache        CacheStats
+	// CheckpointSkips counts deletions a checkpoint left out: values
+	// created and deleted between two checkpoints never reach pebble.
+	CheckpointSkips uint64
+	Cache           CacheStats
 }
 
 type phase uint8
