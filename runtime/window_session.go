@@ -122,8 +122,12 @@ func (op *windowOp[IN]) pushMerging(c *Context, key []byte, v IN) error {
 		for j := range members[1:] {
 			sources = append(sources, arena[16*(j+1):16*(j+2)])
 		}
-		if err := op.contents.merge(key, arena[:16], sources); err != nil {
-			return err
+		// A session that only grew has nothing to merge (the common case:
+		// most elements extend their user's one live session).
+		if len(sources) > 0 {
+			if err := op.contents.merge(key, arena[:16], sources); err != nil {
+				return err
+			}
 		}
 		// The surviving session's timer stays where it is, unless the
 		// session had passed its trigger (its timer is the cleanup one)
