@@ -12,10 +12,12 @@ demo: build
 	./bin/streamgen generate --spec examples/clickstream/streamgen.yaml
 	$(GO) run ./examples/clickstream/cmd/demo
 
-## test: build everything (the golden corpus and examples compile), vet, and run every test.
+## test: build everything (the golden corpus and examples compile), vet, and run every test,
+## the benchmark module's included (its codecs agree, its generated code is current).
 test: lint
 	$(GO) build ./...
 	$(GO) test $(TESTFLAGS) ./...
+	cd bench && $(GO) vet ./... && $(GO) test $(TESTFLAGS) ./...
 
 ## generate: regenerate the committed generated code (the examples run
 ## `go tool streamgen generate`, declared as a tool in go.mod).
