@@ -33,7 +33,7 @@ type lruNode struct {
 	// absent: the indexed batch and pebble are known to hold no value for
 	// the key, so a checkpoint need not write its deletion.
 	absent bool
-	self        cached
+	self   cached
 }
 
 // CacheStats counts cache activity of one task.
