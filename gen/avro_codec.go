@@ -321,8 +321,12 @@ func (c *avroDecoder) decode(t *schema.Type, lv avroValue, d int, what string) [
 	case schema.Array:
 		a, n, i := avroVar("a", d), avroVar("n", d), avroVar("i", d)
 		min := c.g.minSize(t.Items)
+		// The array decodes into the slice it replaces, if any: after
+		// UnmarshalAvro's reset there is none, under UnmarshalAvroReuse
+		// it is the previous value's.
 		return []jen.Code{jen.Block(
-			jen.Id(a).Op(":=").Add(c.g.goType(t)).Values(),
+			jen.Id(a).Op(":=").Add(lv.val()).Index(jen.Empty(), jen.Lit(0)),
+			jen.If(jen.Id(a).Op("==").Nil()).Block(jen.Id(a).Op("=").Add(c.g.goType(t)).Values()),
 			jen.For(
 				jen.Id(n).Op(":=").Add(avroRead("ReadBlockCount", jen.Lit(min))),
 				jen.Id(n).Op(">").Lit(0),
@@ -352,8 +356,10 @@ func (c *avroDecoder) decode(t *schema.Type, lv avroValue, d int, what string) [
 			item = append(item, c.decode(t.Values, avroLocalID(el), d+1, what+"{}")...)
 			item = append(item, jen.Id(m).Index(jen.Id(k)).Op("=").Id(el))
 		}
+		// As arrays: the map decodes into the one it replaces, cleared.
 		return []jen.Code{jen.Block(
-			jen.Var().Id(m).Add(c.g.goType(t)),
+			jen.Id(m).Op(":=").Add(lv.val()),
+			jen.Clear(jen.Id(m)),
 			jen.For(
 				jen.Id(n).Op(":=").Add(avroRead("ReadBlockCount", jen.Lit(min))),
 				jen.Id(n).Op(">").Lit(0),
@@ -543,8 +549,16 @@ func (g *avroGen) emitRecordCodec(f *jen.File, rec *schema.Type) {
 	f.Line()
 
 	// UnmarshalAvro and decodeAvro.
-	f.Comment("UnmarshalAvro decodes the Avro binary encoding of one " + name + " from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.")
+	f.Comment("UnmarshalAvro decodes the Avro binary encoding of one " + name + " from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.")
 	f.Func().Params(recv()).Id("UnmarshalAvro").Params(jen.Id("src").Index().Byte()).Error().Block(
+		jen.Op("*").Id("x").Op("=").Id(name).Values(),
+		jen.Id("r").Op(":=").Qual(CodecImport, "NewReader").Call(jen.Id("src")),
+		jen.Id("x").Dot("decodeAvro").Call(jen.Op("&").Id("r")),
+		jen.Return(jen.Id("r").Dot("Finish").Call(jen.Lit(full))),
+	)
+	f.Line()
+	f.Comment("UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one " + name + ". The previous value's slices and maps are overwritten; strings are never reused.")
+	f.Func().Params(recv()).Id("UnmarshalAvroReuse").Params(jen.Id("src").Index().Byte()).Error().Block(
 		jen.Id("r").Op(":=").Qual(CodecImport, "NewReader").Call(jen.Id("src")),
 		jen.Id("x").Dot("decodeAvro").Call(jen.Op("&").Id("r")),
 		jen.Return(jen.Id("r").Dot("Finish").Call(jen.Lit(full))),

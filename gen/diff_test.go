@@ -321,8 +321,9 @@ var statusNames = map[byte]string{
 // (package, record full name, input file, output file) it decodes every
 // input frame with the generated code, re-encodes it, re-decodes its own
 // output, checks that every truncation of the input and the input plus a
-// trailing byte are rejected, and decodes the frame once more into a
-// record that already held the previous frame's value. It writes, per
+// trailing byte are rejected, and decodes the frame once more, with
+// UnmarshalAvroReuse, into a record that already held the previous
+// frame's value (so its slices and maps are reused). It writes, per
 // frame: the status, the re-encoding, and the re-encoding of the reused
 // record (or the error text).
 const harnessMain = `package main
@@ -428,8 +429,8 @@ func check(pkg, full string, in []byte, dirty codec.AvroRecord) (status byte, ou
 	if fresh().UnmarshalAvro(append(in[:len(in):len(in)], 0)) == nil {
 		return %d, nil, nil
 	}
-	if err := dirty.UnmarshalAvro(in); err != nil {
-		return %d, []byte("into a reused record: " + err.Error()), nil
+	if err := dirty.(interface{ UnmarshalAvroReuse([]byte) error }).UnmarshalAvroReuse(in); err != nil {
+		return %d, []byte("UnmarshalAvroReuse into a reused record: " + err.Error()), nil
 	}
 	reused, err = dirty.AppendAvro(nil)
 	if err != nil {
@@ -632,7 +633,7 @@ func (c *diffCase) check(t *testing.T, dir string, meta map[string]recordMeta) [
 				continue
 			}
 			if d := c.sameDatum(rec, reused, v); d != "" {
-				fail(rec, "%s, %s, decoded into a record that held the previous input's value: re-encoded %x: %s", what, kind, clip(reused), d)
+				fail(rec, "%s, %s, decoded with UnmarshalAvroReuse into a record that held the previous input's value: re-encoded %x: %s", what, kind, clip(reused), d)
 			}
 		}
 	}

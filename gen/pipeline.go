@@ -144,6 +144,7 @@ type plSource struct {
 	pipe   string // TestDriver method
 	dlRead string // TestDriver method reading dead letters, if any
 	evtime string // event-time extractor function, if any
+	reuse  string // with object_reuse: the build function's local decoded into
 }
 
 // plSink is a sink with its generated names.
@@ -173,6 +174,11 @@ type plSerde struct {
 	path   string // the spec path of its first use
 	decode string // Pipeline method: decode(topic string, data []byte) (T, error)
 	append string // Pipeline method: append(dst []byte, topic string, v *T) ([]byte, error)
+	// reuse, for an Avro value read by a source with object_reuse, is
+	// the Pipeline method decodeReuse(v *T, topic string, data []byte)
+	// (T, error), which decodes into *v reusing its slices and maps.
+	reuse     string
+	wantReuse bool
 }
 
 // plCodec is a runtime.Codec the runtime does not provide, generated as an
@@ -267,6 +273,10 @@ func newPipelineGen(s *spec.Spec, set *schema.Schema, opts Options) (*plGen, err
 			ps.key = g.serde(src.Key.Format, src.Key.Type, true, "sources."+src.Name+".key")
 		}
 		ps.value = g.serde(src.Value.Format, src.Value.Type, false, "sources."+src.Name+".value")
+		if src.ObjectReuse && ps.value.format.IsAvro() {
+			ps.value.wantReuse = true
+			ps.reuse = "sgReuse" + GoName(src.Name)
+		}
 		if f := src.EventTime.Field; f != nil {
 			ps.evtime = g.pkg.Name("sgEventTime" + GoName(src.Name))
 		}
@@ -593,6 +603,9 @@ func (g *plGen) nameSerdes() {
 		}
 		sd.decode = methods.Name("decode" + base)
 		sd.append = methods.Name("append" + base)
+		if sd.wantReuse {
+			sd.reuse = methods.Name("decode" + base + "Reuse")
+		}
 	}
 	for _, c := range g.convs {
 		c.field = methods.Name("conv" + g.avro.typeName[c.from] + "To" + g.avro.typeName[c.to])

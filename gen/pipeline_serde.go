@@ -85,6 +85,28 @@ func (g *plGen) emitSerdes(f *jen.File) {
 		f.Comment(comment(fmt.Sprintf("%s decodes a record %s in format %s. It does not keep data.", sd.decode, what, serdeText(sd))))
 		f.Func().Params(recv.Clone()).Id(sd.decode).Params(jen.Id("topic").String(), jen.Id("data").Index().Byte()).Params(typ.Clone(), jen.Error()).Block(dec...)
 		f.Line()
+		if sd.reuse != "" {
+			t := sd.ref.Schema
+			framing := jen.Id("p").Dot(framingField(sd.format))
+			f.Comment(comment(fmt.Sprintf("%s decodes a record %s in format %s into *v, reusing its slices and maps (object_reuse), and returns a copy of *v, which shares them.", sd.reuse, what, serdeText(sd))))
+			f.Func().Params(recv.Clone()).Id(sd.reuse).Params(jen.Id("v").Op("*").Add(typ.Clone()), jen.Id("topic").String(), jen.Id("data").Index().Byte()).Params(typ.Clone(), jen.Error()).Block(
+				jen.List(jen.Id("w"), jen.Id("datum"), jen.Err()).Op(":=").Add(framing.Clone()).Dot("Unframe").Call(jen.Id("topic"), jen.Lit(sd.isKey), jen.Id("data")),
+				jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Op("*").Id("v"), jen.Err())),
+				jen.If(jen.Id("w").Op("!=").Nil().Op("&&").Id("w").Op("!=").Id("p").Dot(g.typeField(t))).Block(
+					jen.Comment("Written with another schema: resolve it to this one."),
+					jen.List(jen.Id("res"), jen.Err()).Op(":=").Id("p").Dot(g.resolverField(t)).Dot("Get").Call(jen.Id("w")),
+					jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Op("*").Id("v"), jen.Err())),
+					jen.If(jen.Op("!").Id("res").Dot("Identity").Call()).Block(
+						jen.If(jen.List(jen.Id("datum"), jen.Err()).Op("=").Id("res").Dot("Transcode").Call(jen.Nil(), jen.Id("datum")), jen.Err().Op("!=").Nil()).Block(
+							jen.Return(jen.Op("*").Id("v"), jen.Err()),
+						),
+					),
+				),
+				jen.Err().Op("=").Id("v").Dot("UnmarshalAvroReuse").Call(jen.Id("datum")),
+				jen.Return(jen.Op("*").Id("v"), jen.Err()),
+			)
+			f.Line()
+		}
 		f.Comment(comment(fmt.Sprintf("%s appends the encoding of a record %s in format %s to dst.", sd.append, what, serdeText(sd))))
 		f.Func().Params(recv.Clone()).Id(sd.append).Params(jen.Id("dst").Index().Byte(), jen.Id("topic").String(), jen.Id("v").Op("*").Add(typ.Clone())).Params(jen.Index().Byte(), jen.Error()).Block(enc...)
 		f.Line()

@@ -419,11 +419,15 @@ func (g *plGen) emitBuild(f *jen.File) {
 		st := g.stream(src.Name)
 		next := streamNode(st)
 		typ := g.goType(st.Type)
+		decodeCall := jen.Id("p").Dot(ps.value.decode).Call(jen.Id("r").Dot("Topic"), jen.Id("r").Dot("Value"))
+		if ps.reuse != "" {
+			decodeCall = jen.Id("p").Dot(ps.value.reuse).Call(jen.Op("&").Id(ps.reuse), jen.Id("r").Dot("Topic"), jen.Id("r").Dot("Value"))
+		}
 		cfg := jen.Dict{
 			jen.Id("Topic"): jen.Id("topic"),
 			jen.Id("Deserializer"): rtQual("DeserializerFunc").Types(typ.Clone()).Call(
 				jen.Func().Params(jen.Id("r").Op("*").Add(rtQual("Record"))).Params(typ.Clone(), jen.Error()).Block(
-					jen.Return(jen.Id("p").Dot(ps.value.decode).Call(jen.Id("r").Dot("Topic"), jen.Id("r").Dot("Value"))),
+					jen.Return(decodeCall),
 				)),
 		}
 		if ps.evtime != "" {
@@ -443,6 +447,12 @@ func (g *plGen) emitBuild(f *jen.File) {
 			attach = jen.If(jen.Err().Op(":=").Add(rtQual("AddSourceWithDeadLetter")).Types(typ.Clone()).Call(jen.Id("t"), conf, jen.Lit(src.DeadLetterTopic), next), jen.Err().Op("!=").Nil())
 		} else {
 			attach = jen.If(jen.List(jen.Id("_"), jen.Err()).Op(":=").Add(rtQual("AddSource")).Types(typ.Clone()).Call(jen.Id("t"), conf, next), jen.Err().Op("!=").Nil())
+		}
+		if ps.reuse != "" {
+			add(
+				jen.Comment(fmt.Sprintf("sources.%s has object_reuse: the task decodes its records into this one value.", src.Name)),
+				jen.Var().Id(ps.reuse).Add(typ.Clone()),
+			)
 		}
 		add(
 			jen.Comment(fmt.Sprintf("sources.%s: one input per topic.", src.Name)),

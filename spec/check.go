@@ -243,6 +243,15 @@ func (c *checker) checkSource(src *Source) {
 			}
 		}
 	}
+	if src.ObjectReuse && !c.bad[st] {
+		rp := "sources." + src.Name + ".object_reuse"
+		switch {
+		case !src.Value.Format.IsAvro():
+			c.errorf(src.ObjectReusePos, rp, "object_reuse needs Avro record values, and this source reads format %s: it reuses a decoded record's slices and maps", src.Value.Format)
+		case st.Type.Schema == nil || st.Type.Schema.Kind != schema.Record:
+			c.errorf(src.ObjectReusePos, rp, "object_reuse needs Avro record values, and this source reads %s: it reuses a decoded record's slices and maps", describeRef(st.Type))
+		}
+	}
 	if f := src.EventTime.Field; f != nil && !c.bad[st] {
 		fp := "sources." + src.Name + ".event_time.field"
 		if t := c.resolvePath(f, st, fp); t != nil {

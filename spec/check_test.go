@@ -35,6 +35,9 @@ func TestCheckErrors(t *testing.T) {
 			"testdata/p.yaml:6:48: sources.b.value.type: unknown type \"Click\" (did you mean com.acme.Click?)",
 			"testdata/p.yaml:7:48: sources.c.value.type: unknown type \"org.Nothing\"",
 		}},
+		{"object_reuse on values that are not Avro records", head + "sources:\n  lines: {topics: [lines], value: {format: string}, object_reuse: true}\n  ok: {topics: [ok], value: {format: avro, type: com.acme.Click}, object_reuse: true}\nsinks:\n  s: {input: lines, topic: s, value: {format: string}}\n  s2: {input: ok, topic: s, value: {format: avro, type: com.acme.Click}}\n", []string{
+			"testdata/p.yaml:5:67: sources.lines.object_reuse: object_reuse needs Avro record values, and this source reads format string: it reuses a decoded record's slices and maps",
+		}},
 		{"unknown key_by field", head + "sources:\n" + clickSource + "operators:\n  k: {input: clicks, key_by: usr_id}\n  k2: {input: clicks, key_by: device.idd}\n  k3: {input: clicks, key_by: url.x}\nsinks:\n  s: {input: k, topic: s, value: {format: string}}\n  s2: {input: k2, topic: s, value: {format: string}}\n  s3: {input: k3, topic: s, value: {format: string}}\n", []string{
 			"testdata/p.yaml:7:30: operators.k.key_by: unknown field \"usr_id\" in record com.acme.Click (did you mean user_id?)",
 			"testdata/p.yaml:8:31: operators.k2.key_by: unknown field \"idd\" in record com.acme.Device (did you mean id?)",

@@ -22,7 +22,7 @@ import (
 // name with the same properties (a test walks both).
 var objectKeys = map[string][]string{
 	"spec":            {"version", "name", "package", "out", "schemas", "sources", "operators", "sinks", "commit"},
-	"source":          {"topics", "topic_pattern", "key", "value", "partitioned_by", "start", "event_time", "watermark", "on_error", "dead_letter_topic"},
+	"source":          {"topics", "topic_pattern", "key", "value", "partitioned_by", "start", "event_time", "watermark", "on_error", "dead_letter_topic", "object_reuse"},
 	"serde":           {"format", "type"},
 	"sink_key":        {"format", "type", "field"},
 	"start":           {"committed", "timestamp", "offsets"},
@@ -735,6 +735,10 @@ func (p *parser) parseSource(k, v *yaml.Node) *Source {
 	}
 	if dv, _ := o.get("dead_letter_topic"); dv != nil {
 		src.DeadLetterTopic, _ = p.topic(dv, join(path, "dead_letter_topic"))
+	}
+	if rv, _ := o.get("object_reuse"); rv != nil {
+		src.ObjectReuse, _ = p.boolean(rv, join(path, "object_reuse"))
+		src.ObjectReusePos = p.pos(rv)
 	}
 	if src.OnError == ErrorDeadLetter && !o.has("dead_letter_topic") {
 		ev, _ := o.get("on_error")

@@ -205,7 +205,11 @@ type Source struct {
 	// DeadLetterTopic is where undecodable records go under
 	// ErrorDeadLetter.
 	DeadLetterTopic string
-	Pos             schema.Pos
+	// ObjectReuse decodes every record of the source into one value per
+	// task, reusing its slices and maps (Avro values only).
+	ObjectReuse    bool
+	ObjectReusePos schema.Pos
+	Pos            schema.Pos
 }
 
 // StartMode is where a source starts reading a partition.

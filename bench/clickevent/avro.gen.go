@@ -80,8 +80,16 @@ func (x *ClickEvent) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one ClickEvent from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
+// UnmarshalAvro decodes the Avro binary encoding of one ClickEvent from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *ClickEvent) UnmarshalAvro(src []byte) error {
+	*x = ClickEvent{}
+	r := codec.NewReader(src)
+	x.decodeAvro(&r)
+	return r.Finish("com.example.clicks.ClickEvent")
+}
+
+// UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one ClickEvent. The previous value's slices and maps are overwritten; strings are never reused.
+func (x *ClickEvent) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
 	return r.Finish("com.example.clicks.ClickEvent")
@@ -104,7 +112,10 @@ func (x *ClickEvent) decodeAvro(r *codec.Reader) {
 	x.DurationMs = r.ReadLong()
 	x.SessionID = r.ReadString()
 	{
-		a0 := []string{}
+		a0 := x.Tags[:0]
+		if a0 == nil {
+			a0 = []string{}
+		}
 		for n0 := r.ReadBlockCount(1); n0 > 0; n0 = r.ReadBlockCount(1) {
 			a0 = slices.Grow(a0, n0)
 			i0 := len(a0)
@@ -116,7 +127,8 @@ func (x *ClickEvent) decodeAvro(r *codec.Reader) {
 		x.Tags = a0
 	}
 	{
-		var m0 map[string]string
+		m0 := x.Attrs
+		clear(m0)
 		for n0 := r.ReadBlockCount(2); n0 > 0; n0 = r.ReadBlockCount(2) {
 			if m0 == nil {
 				m0 = make(map[string]string, n0)

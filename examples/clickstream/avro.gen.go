@@ -84,8 +84,16 @@ func (x *Click) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one Click from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
+// UnmarshalAvro decodes the Avro binary encoding of one Click from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *Click) UnmarshalAvro(src []byte) error {
+	*x = Click{}
+	r := codec.NewReader(src)
+	x.decodeAvro(&r)
+	return r.Finish("com.example.clickstream.Click")
+}
+
+// UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Click. The previous value's slices and maps are overwritten; strings are never reused.
+func (x *Click) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
 	return r.Finish("com.example.clickstream.Click")
@@ -109,7 +117,10 @@ func (x *Click) decodeAvro(r *codec.Reader) {
 	}
 	x.DurationMs = r.ReadLong()
 	{
-		a0 := []string{}
+		a0 := x.Tags[:0]
+		if a0 == nil {
+			a0 = []string{}
+		}
 		for n0 := r.ReadBlockCount(1); n0 > 0; n0 = r.ReadBlockCount(1) {
 			a0 = slices.Grow(a0, n0)
 			i0 := len(a0)
@@ -121,7 +132,8 @@ func (x *Click) decodeAvro(r *codec.Reader) {
 		x.Tags = a0
 	}
 	{
-		var m0 map[string]string
+		m0 := x.Attrs
+		clear(m0)
 		for n0 := r.ReadBlockCount(2); n0 > 0; n0 = r.ReadBlockCount(2) {
 			if m0 == nil {
 				m0 = make(map[string]string, n0)
@@ -208,8 +220,16 @@ func (x *ViewAcc) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one ViewAcc from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
+// UnmarshalAvro decodes the Avro binary encoding of one ViewAcc from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *ViewAcc) UnmarshalAvro(src []byte) error {
+	*x = ViewAcc{}
+	r := codec.NewReader(src)
+	x.decodeAvro(&r)
+	return r.Finish("com.example.clickstream.ViewAcc")
+}
+
+// UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one ViewAcc. The previous value's slices and maps are overwritten; strings are never reused.
+func (x *ViewAcc) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
 	return r.Finish("com.example.clickstream.ViewAcc")
@@ -218,7 +238,8 @@ func (x *ViewAcc) UnmarshalAvro(src []byte) error {
 func (x *ViewAcc) decodeAvro(r *codec.Reader) {
 	x.Views = r.ReadLong()
 	{
-		var m0 map[string]int32
+		m0 := x.Urls
+		clear(m0)
 		for n0 := r.ReadBlockCount(2); n0 > 0; n0 = r.ReadBlockCount(2) {
 			if m0 == nil {
 				m0 = make(map[string]int32, n0)
@@ -300,8 +321,16 @@ func (x *UserViews) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one UserViews from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
+// UnmarshalAvro decodes the Avro binary encoding of one UserViews from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *UserViews) UnmarshalAvro(src []byte) error {
+	*x = UserViews{}
+	r := codec.NewReader(src)
+	x.decodeAvro(&r)
+	return r.Finish("com.example.clickstream.UserViews")
+}
+
+// UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one UserViews. The previous value's slices and maps are overwritten; strings are never reused.
+func (x *UserViews) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
 	return r.Finish("com.example.clickstream.UserViews")
@@ -379,8 +408,16 @@ func (x *SessionAcc) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one SessionAcc from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
+// UnmarshalAvro decodes the Avro binary encoding of one SessionAcc from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *SessionAcc) UnmarshalAvro(src []byte) error {
+	*x = SessionAcc{}
+	r := codec.NewReader(src)
+	x.decodeAvro(&r)
+	return r.Finish("com.example.clickstream.SessionAcc")
+}
+
+// UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one SessionAcc. The previous value's slices and maps are overwritten; strings are never reused.
+func (x *SessionAcc) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
 	return r.Finish("com.example.clickstream.SessionAcc")
@@ -460,8 +497,16 @@ func (x *Engagement) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one Engagement from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
+// UnmarshalAvro decodes the Avro binary encoding of one Engagement from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *Engagement) UnmarshalAvro(src []byte) error {
+	*x = Engagement{}
+	r := codec.NewReader(src)
+	x.decodeAvro(&r)
+	return r.Finish("com.example.clickstream.Engagement")
+}
+
+// UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Engagement. The previous value's slices and maps are overwritten; strings are never reused.
+func (x *Engagement) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
 	return r.Finish("com.example.clickstream.Engagement")

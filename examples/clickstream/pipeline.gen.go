@@ -194,11 +194,13 @@ func (p *Pipeline) build(t *runtime.Task, inputs []runtime.InputSpec) error {
 	opByUser := runtime.KeyBy[Click, string](sgKeyByUser, runtime.StringCodec{}, toByUser)
 	// operators.humans: filter.
 	opHumans := runtime.Filter[Click](p.ops.Humans.Filter, opByUser)
+	// sources.clicks has object_reuse: the task decodes its records into this one value.
+	var sgReuseClicks Click
 	// sources.clicks: one input per topic.
 	for _, topic := range inputs[0].Topics {
 		if err := runtime.AddSourceWithDeadLetter[Click](t, runtime.SourceConfig[Click]{
 			Deserializer: runtime.DeserializerFunc[Click](func(r *runtime.Record) (Click, error) {
-				return p.decodeAvroConfluentClick(r.Topic, r.Value)
+				return p.decodeAvroConfluentClickReuse(&sgReuseClicks, r.Topic, r.Value)
 			}),
 			EventTime: sgEventTimeClicks,
 			Topic:     topic,
@@ -316,6 +318,30 @@ func (p *Pipeline) decodeAvroConfluentClick(topic string, data []byte) (Click, e
 	}
 	err = v.UnmarshalAvroResolved(res, datum)
 	return v, err
+}
+
+// decodeAvroConfluentClickReuse decodes a record value in format
+// avro-confluent com.example.clickstream.Click into *v, reusing its slices and
+// maps (object_reuse), and returns a copy of *v, which shares them.
+func (p *Pipeline) decodeAvroConfluentClickReuse(v *Click, topic string, data []byte) (Click, error) {
+	w, datum, err := p.framingAvroConfluent.Unframe(topic, false, data)
+	if err != nil {
+		return *v, err
+	}
+	if w != nil && w != p.typeClick {
+		// Written with another schema: resolve it to this one.
+		res, err := p.resClick.Get(w)
+		if err != nil {
+			return *v, err
+		}
+		if !res.Identity() {
+			if datum, err = res.Transcode(nil, datum); err != nil {
+				return *v, err
+			}
+		}
+	}
+	err = v.UnmarshalAvroReuse(datum)
+	return *v, err
 }
 
 // appendAvroConfluentClick appends the encoding of a record value in format

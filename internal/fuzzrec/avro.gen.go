@@ -133,8 +133,16 @@ func (x *Envelope) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one Envelope from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
+// UnmarshalAvro decodes the Avro binary encoding of one Envelope from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *Envelope) UnmarshalAvro(src []byte) error {
+	*x = Envelope{}
+	r := codec.NewReader(src)
+	x.decodeAvro(&r)
+	return r.Finish("fuzz.rec.Envelope")
+}
+
+// UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Envelope. The previous value's slices and maps are overwritten; strings are never reused.
+func (x *Envelope) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
 	return r.Finish("fuzz.rec.Envelope")
@@ -154,7 +162,10 @@ func (x *Envelope) decodeAvro(r *codec.Reader) {
 	x.Kind = Kind(r.ReadEnum(4))
 	r.ReadFixed(x.Hash[:])
 	{
-		a0 := []string{}
+		a0 := x.Tags[:0]
+		if a0 == nil {
+			a0 = []string{}
+		}
 		for n0 := r.ReadBlockCount(1); n0 > 0; n0 = r.ReadBlockCount(1) {
 			a0 = slices.Grow(a0, n0)
 			i0 := len(a0)
@@ -166,7 +177,8 @@ func (x *Envelope) decodeAvro(r *codec.Reader) {
 		x.Tags = a0
 	}
 	{
-		var m0 map[string]int64
+		m0 := x.Counts
+		clear(m0)
 		for n0 := r.ReadBlockCount(2); n0 > 0; n0 = r.ReadBlockCount(2) {
 			if m0 == nil {
 				m0 = make(map[string]int64, n0)
@@ -182,14 +194,20 @@ func (x *Envelope) decodeAvro(r *codec.Reader) {
 		x.Counts = m0
 	}
 	{
-		a0 := [][]int32{}
+		a0 := x.Matrix[:0]
+		if a0 == nil {
+			a0 = [][]int32{}
+		}
 		for n0 := r.ReadBlockCount(1); n0 > 0; n0 = r.ReadBlockCount(1) {
 			a0 = slices.Grow(a0, n0)
 			i0 := len(a0)
 			a0 = a0[:i0+n0]
 			for ; i0 < len(a0); i0++ {
 				{
-					a1 := []int32{}
+					a1 := a0[i0][:0]
+					if a1 == nil {
+						a1 = []int32{}
+					}
 					for n1 := r.ReadBlockCount(1); n1 > 0; n1 = r.ReadBlockCount(1) {
 						a1 = slices.Grow(a1, n1)
 						i1 := len(a1)
@@ -230,7 +248,10 @@ func (x *Envelope) decodeAvro(r *codec.Reader) {
 	x.Day = r.ReadDate()
 	x.UID = r.ReadUUIDString()
 	{
-		a0 := []Line{}
+		a0 := x.Lines[:0]
+		if a0 == nil {
+			a0 = []Line{}
+		}
 		for n0 := r.ReadBlockCount(4); n0 > 0; n0 = r.ReadBlockCount(4) {
 			a0 = slices.Grow(a0, n0)
 			i0 := len(a0)
@@ -332,8 +353,16 @@ func (x *Line) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one Line from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
+// UnmarshalAvro decodes the Avro binary encoding of one Line from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *Line) UnmarshalAvro(src []byte) error {
+	*x = Line{}
+	r := codec.NewReader(src)
+	x.decodeAvro(&r)
+	return r.Finish("fuzz.rec.Line")
+}
+
+// UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Line. The previous value's slices and maps are overwritten; strings are never reused.
+func (x *Line) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
 	return r.Finish("fuzz.rec.Line")
@@ -346,7 +375,10 @@ func (x *Line) decodeAvro(r *codec.Reader) {
 	x.Sku = r.ReadString()
 	x.Qty = r.ReadInt()
 	{
-		a0 := []Line{}
+		a0 := x.Children[:0]
+		if a0 == nil {
+			a0 = []Line{}
+		}
 		for n0 := r.ReadBlockCount(4); n0 > 0; n0 = r.ReadBlockCount(4) {
 			a0 = slices.Grow(a0, n0)
 			i0 := len(a0)
@@ -358,7 +390,8 @@ func (x *Line) decodeAvro(r *codec.Reader) {
 		x.Children = a0
 	}
 	{
-		var m0 map[string]*Line
+		m0 := x.Extra
+		clear(m0)
 		for n0 := r.ReadBlockCount(2); n0 > 0; n0 = r.ReadBlockCount(2) {
 			if m0 == nil {
 				m0 = make(map[string]*Line, n0)
@@ -465,8 +498,16 @@ func (x *Nested) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one Nested from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
+// UnmarshalAvro decodes the Avro binary encoding of one Nested from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *Nested) UnmarshalAvro(src []byte) error {
+	*x = Nested{}
+	r := codec.NewReader(src)
+	x.decodeAvro(&r)
+	return r.Finish("fuzz.rec.Nested")
+}
+
+// UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Nested. The previous value's slices and maps are overwritten; strings are never reused.
+func (x *Nested) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
 	return r.Finish("fuzz.rec.Nested")
@@ -486,7 +527,10 @@ func (x *Nested) decodeAvro(r *codec.Reader) {
 		x.List = nil
 	case 1:
 		{
-			a1 := []float64{}
+			a1 := x.List[:0]
+			if a1 == nil {
+				a1 = []float64{}
+			}
 			for n1 := r.ReadBlockCount(8); n1 > 0; n1 = r.ReadBlockCount(8) {
 				a1 = slices.Grow(a1, n1)
 				i1 := len(a1)
@@ -593,7 +637,10 @@ func decodeEnvelopeChoice(r *codec.Reader) EnvelopeChoice {
 	case 4:
 		var v []Kind
 		{
-			a0 := []Kind{}
+			a0 := v[:0]
+			if a0 == nil {
+				a0 = []Kind{}
+			}
 			for n0 := r.ReadBlockCount(1); n0 > 0; n0 = r.ReadBlockCount(1) {
 				a0 = slices.Grow(a0, n0)
 				i0 := len(a0)
@@ -608,7 +655,8 @@ func decodeEnvelopeChoice(r *codec.Reader) EnvelopeChoice {
 	case 5:
 		var v map[string][]byte
 		{
-			var m0 map[string][]byte
+			m0 := v
+			clear(m0)
 			for n0 := r.ReadBlockCount(2); n0 > 0; n0 = r.ReadBlockCount(2) {
 				if m0 == nil {
 					m0 = make(map[string][]byte, n0)

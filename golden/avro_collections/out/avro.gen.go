@@ -132,8 +132,16 @@ func (x *Collections) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one Collections from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
+// UnmarshalAvro decodes the Avro binary encoding of one Collections from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *Collections) UnmarshalAvro(src []byte) error {
+	*x = Collections{}
+	r := codec.NewReader(src)
+	x.decodeAvro(&r)
+	return r.Finish("golden.collections.Collections")
+}
+
+// UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Collections. The previous value's slices and maps are overwritten; strings are never reused.
+func (x *Collections) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
 	return r.Finish("golden.collections.Collections")
@@ -141,7 +149,10 @@ func (x *Collections) UnmarshalAvro(src []byte) error {
 
 func (x *Collections) decodeAvro(r *codec.Reader) {
 	{
-		a0 := []int32{}
+		a0 := x.Ints[:0]
+		if a0 == nil {
+			a0 = []int32{}
+		}
 		for n0 := r.ReadBlockCount(1); n0 > 0; n0 = r.ReadBlockCount(1) {
 			a0 = slices.Grow(a0, n0)
 			i0 := len(a0)
@@ -153,14 +164,20 @@ func (x *Collections) decodeAvro(r *codec.Reader) {
 		x.Ints = a0
 	}
 	{
-		a0 := [][]float64{}
+		a0 := x.Matrix[:0]
+		if a0 == nil {
+			a0 = [][]float64{}
+		}
 		for n0 := r.ReadBlockCount(1); n0 > 0; n0 = r.ReadBlockCount(1) {
 			a0 = slices.Grow(a0, n0)
 			i0 := len(a0)
 			a0 = a0[:i0+n0]
 			for ; i0 < len(a0); i0++ {
 				{
-					a1 := []float64{}
+					a1 := a0[i0][:0]
+					if a1 == nil {
+						a1 = []float64{}
+					}
 					for n1 := r.ReadBlockCount(8); n1 > 0; n1 = r.ReadBlockCount(8) {
 						a1 = slices.Grow(a1, n1)
 						i1 := len(a1)
@@ -176,7 +193,8 @@ func (x *Collections) decodeAvro(r *codec.Reader) {
 		x.Matrix = a0
 	}
 	{
-		var m0 map[string]map[string]int64
+		m0 := x.NestedMaps
+		clear(m0)
 		for n0 := r.ReadBlockCount(2); n0 > 0; n0 = r.ReadBlockCount(2) {
 			if m0 == nil {
 				m0 = make(map[string]map[string]int64, n0)
@@ -185,7 +203,8 @@ func (x *Collections) decodeAvro(r *codec.Reader) {
 				k0 := r.ReadString()
 				var e0 map[string]int64
 				{
-					var m1 map[string]int64
+					m1 := e0
+					clear(m1)
 					for n1 := r.ReadBlockCount(2); n1 > 0; n1 = r.ReadBlockCount(2) {
 						if m1 == nil {
 							m1 = make(map[string]int64, n1)
@@ -209,7 +228,10 @@ func (x *Collections) decodeAvro(r *codec.Reader) {
 		x.NestedMaps = m0
 	}
 	{
-		a0 := []*string{}
+		a0 := x.OptionalItems[:0]
+		if a0 == nil {
+			a0 = []*string{}
+		}
 		for n0 := r.ReadBlockCount(1); n0 > 0; n0 = r.ReadBlockCount(1) {
 			a0 = slices.Grow(a0, n0)
 			i0 := len(a0)
@@ -229,7 +251,10 @@ func (x *Collections) decodeAvro(r *codec.Reader) {
 		x.OptionalItems = a0
 	}
 	{
-		a0 := []CollectionsMixedItemsItem{}
+		a0 := x.MixedItems[:0]
+		if a0 == nil {
+			a0 = []CollectionsMixedItemsItem{}
+		}
 		for n0 := r.ReadBlockCount(1); n0 > 0; n0 = r.ReadBlockCount(1) {
 			a0 = slices.Grow(a0, n0)
 			i0 := len(a0)
@@ -241,7 +266,8 @@ func (x *Collections) decodeAvro(r *codec.Reader) {
 		x.MixedItems = a0
 	}
 	{
-		var m0 map[string]CollectionsMixedValuesValue
+		m0 := x.MixedValues
+		clear(m0)
 		for n0 := r.ReadBlockCount(2); n0 > 0; n0 = r.ReadBlockCount(2) {
 			if m0 == nil {
 				m0 = make(map[string]CollectionsMixedValuesValue, n0)
@@ -257,7 +283,10 @@ func (x *Collections) decodeAvro(r *codec.Reader) {
 		x.MixedValues = m0
 	}
 	{
-		a0 := []codec.Null{}
+		a0 := x.Nulls[:0]
+		if a0 == nil {
+			a0 = []codec.Null{}
+		}
 		for n0 := r.ReadBlockCount(0); n0 > 0; n0 = r.ReadBlockCount(0) {
 			a0 = slices.Grow(a0, n0)
 			i0 := len(a0)
@@ -268,7 +297,8 @@ func (x *Collections) decodeAvro(r *codec.Reader) {
 		x.Nulls = a0
 	}
 	{
-		var m0 map[string]Point
+		m0 := x.Records
+		clear(m0)
 		for n0 := r.ReadBlockCount(17); n0 > 0; n0 = r.ReadBlockCount(17) {
 			if m0 == nil {
 				m0 = make(map[string]Point, n0)
@@ -349,8 +379,16 @@ func (x *Point) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one Point from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
+// UnmarshalAvro decodes the Avro binary encoding of one Point from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *Point) UnmarshalAvro(src []byte) error {
+	*x = Point{}
+	r := codec.NewReader(src)
+	x.decodeAvro(&r)
+	return r.Finish("golden.collections.Point")
+}
+
+// UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Point. The previous value's slices and maps are overwritten; strings are never reused.
+func (x *Point) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
 	return r.Finish("golden.collections.Point")
@@ -461,7 +499,10 @@ func decodeCollectionsMixedValuesValue(r *codec.Reader) CollectionsMixedValuesVa
 	case 2:
 		var v []CollectionsMixedValuesValueArrayItem
 		{
-			a0 := []CollectionsMixedValuesValueArrayItem{}
+			a0 := v[:0]
+			if a0 == nil {
+				a0 = []CollectionsMixedValuesValueArrayItem{}
+			}
 			for n0 := r.ReadBlockCount(1); n0 > 0; n0 = r.ReadBlockCount(1) {
 				a0 = slices.Grow(a0, n0)
 				i0 := len(a0)

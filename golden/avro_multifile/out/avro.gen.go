@@ -69,8 +69,16 @@ func (x *ApplicationEvent) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one ApplicationEvent from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
+// UnmarshalAvro decodes the Avro binary encoding of one ApplicationEvent from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *ApplicationEvent) UnmarshalAvro(src []byte) error {
+	*x = ApplicationEvent{}
+	r := codec.NewReader(src)
+	x.decodeAvro(&r)
+	return r.Finish("golden.app.ApplicationEvent")
+}
+
+// UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one ApplicationEvent. The previous value's slices and maps are overwritten; strings are never reused.
+func (x *ApplicationEvent) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
 	return r.Finish("golden.app.ApplicationEvent")
@@ -80,7 +88,10 @@ func (x *ApplicationEvent) decodeAvro(r *codec.Reader) {
 	x.ID = r.ReadString()
 	x.Document.decodeAvro(r)
 	{
-		a0 := []DocumentInfo{}
+		a0 := x.Related[:0]
+		if a0 == nil {
+			a0 = []DocumentInfo{}
+		}
 		for n0 := r.ReadBlockCount(2); n0 > 0; n0 = r.ReadBlockCount(2) {
 			a0 = slices.Grow(a0, n0)
 			i0 := len(a0)
@@ -156,8 +167,16 @@ func (x *DocumentInfo) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one DocumentInfo from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
+// UnmarshalAvro decodes the Avro binary encoding of one DocumentInfo from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *DocumentInfo) UnmarshalAvro(src []byte) error {
+	*x = DocumentInfo{}
+	r := codec.NewReader(src)
+	x.decodeAvro(&r)
+	return r.Finish("golden.model.DocumentInfo")
+}
+
+// UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one DocumentInfo. The previous value's slices and maps are overwritten; strings are never reused.
+func (x *DocumentInfo) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
 	return r.Finish("golden.model.DocumentInfo")

@@ -73,8 +73,16 @@ func (x *Envelope) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one Envelope from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
+// UnmarshalAvro decodes the Avro binary encoding of one Envelope from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *Envelope) UnmarshalAvro(src []byte) error {
+	*x = Envelope{}
+	r := codec.NewReader(src)
+	x.decodeAvro(&r)
+	return r.Finish("com.example.outer.Envelope")
+}
+
+// UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Envelope. The previous value's slices and maps are overwritten; strings are never reused.
+func (x *Envelope) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
 	return r.Finish("com.example.outer.Envelope")
@@ -151,8 +159,16 @@ func (x *ExampleOuterItem) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one ExampleOuterItem from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
+// UnmarshalAvro decodes the Avro binary encoding of one ExampleOuterItem from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *ExampleOuterItem) UnmarshalAvro(src []byte) error {
+	*x = ExampleOuterItem{}
+	r := codec.NewReader(src)
+	x.decodeAvro(&r)
+	return r.Finish("com.example.outer.Item")
+}
+
+// UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one ExampleOuterItem. The previous value's slices and maps are overwritten; strings are never reused.
+func (x *ExampleOuterItem) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
 	return r.Finish("com.example.outer.Item")
@@ -223,8 +239,16 @@ func (x *ExampleInnerItem) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one ExampleInnerItem from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
+// UnmarshalAvro decodes the Avro binary encoding of one ExampleInnerItem from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *ExampleInnerItem) UnmarshalAvro(src []byte) error {
+	*x = ExampleInnerItem{}
+	r := codec.NewReader(src)
+	x.decodeAvro(&r)
+	return r.Finish("com.example.inner.Item")
+}
+
+// UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one ExampleInnerItem. The previous value's slices and maps are overwritten; strings are never reused.
+func (x *ExampleInnerItem) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
 	return r.Finish("com.example.inner.Item")
@@ -295,8 +319,16 @@ func (x *Item) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one Item from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
+// UnmarshalAvro decodes the Avro binary encoding of one Item from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *Item) UnmarshalAvro(src []byte) error {
+	*x = Item{}
+	r := codec.NewReader(src)
+	x.decodeAvro(&r)
+	return r.Finish("Item")
+}
+
+// UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Item. The previous value's slices and maps are overwritten; strings are never reused.
+func (x *Item) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
 	return r.Finish("Item")
@@ -367,8 +399,16 @@ func (x *OtherInnerItem) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one OtherInnerItem from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
+// UnmarshalAvro decodes the Avro binary encoding of one OtherInnerItem from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *OtherInnerItem) UnmarshalAvro(src []byte) error {
+	*x = OtherInnerItem{}
+	r := codec.NewReader(src)
+	x.decodeAvro(&r)
+	return r.Finish("org.other.inner.Item")
+}
+
+// UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one OtherInnerItem. The previous value's slices and maps are overwritten; strings are never reused.
+func (x *OtherInnerItem) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
 	return r.Finish("org.other.inner.Item")
@@ -442,8 +482,16 @@ func (x *Child) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one Child from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
+// UnmarshalAvro decodes the Avro binary encoding of one Child from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *Child) UnmarshalAvro(src []byte) error {
+	*x = Child{}
+	r := codec.NewReader(src)
+	x.decodeAvro(&r)
+	return r.Finish("com.example.outer.Child")
+}
+
+// UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Child. The previous value's slices and maps are overwritten; strings are never reused.
+func (x *Child) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
 	return r.Finish("com.example.outer.Child")

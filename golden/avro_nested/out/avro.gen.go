@@ -71,8 +71,16 @@ func (x *Order) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one Order from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
+// UnmarshalAvro decodes the Avro binary encoding of one Order from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *Order) UnmarshalAvro(src []byte) error {
+	*x = Order{}
+	r := codec.NewReader(src)
+	x.decodeAvro(&r)
+	return r.Finish("golden.nested.Order")
+}
+
+// UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Order. The previous value's slices and maps are overwritten; strings are never reused.
+func (x *Order) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
 	return r.Finish("golden.nested.Order")
@@ -83,7 +91,10 @@ func (x *Order) decodeAvro(r *codec.Reader) {
 	x.Customer.decodeAvro(r)
 	x.Billing.decodeAvro(r)
 	{
-		a0 := []Line{}
+		a0 := x.Lines[:0]
+		if a0 == nil {
+			a0 = []Line{}
+		}
 		for n0 := r.ReadBlockCount(2); n0 > 0; n0 = r.ReadBlockCount(2) {
 			a0 = slices.Grow(a0, n0)
 			i0 := len(a0)
@@ -162,8 +173,16 @@ func (x *Customer) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one Customer from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
+// UnmarshalAvro decodes the Avro binary encoding of one Customer from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *Customer) UnmarshalAvro(src []byte) error {
+	*x = Customer{}
+	r := codec.NewReader(src)
+	x.decodeAvro(&r)
+	return r.Finish("golden.nested.Customer")
+}
+
+// UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Customer. The previous value's slices and maps are overwritten; strings are never reused.
+func (x *Customer) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
 	return r.Finish("golden.nested.Customer")
@@ -236,8 +255,16 @@ func (x *Address) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one Address from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
+// UnmarshalAvro decodes the Avro binary encoding of one Address from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *Address) UnmarshalAvro(src []byte) error {
+	*x = Address{}
+	r := codec.NewReader(src)
+	x.decodeAvro(&r)
+	return r.Finish("golden.nested.Address")
+}
+
+// UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Address. The previous value's slices and maps are overwritten; strings are never reused.
+func (x *Address) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
 	return r.Finish("golden.nested.Address")
@@ -310,8 +337,16 @@ func (x *Line) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one Line from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
+// UnmarshalAvro decodes the Avro binary encoding of one Line from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *Line) UnmarshalAvro(src []byte) error {
+	*x = Line{}
+	r := codec.NewReader(src)
+	x.decodeAvro(&r)
+	return r.Finish("golden.nested.Line")
+}
+
+// UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Line. The previous value's slices and maps are overwritten; strings are never reused.
+func (x *Line) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
 	return r.Finish("golden.nested.Line")
@@ -382,8 +417,16 @@ func (x *Empty) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one Empty from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
+// UnmarshalAvro decodes the Avro binary encoding of one Empty from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *Empty) UnmarshalAvro(src []byte) error {
+	*x = Empty{}
+	r := codec.NewReader(src)
+	x.decodeAvro(&r)
+	return r.Finish("golden.nested.Empty")
+}
+
+// UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Empty. The previous value's slices and maps are overwritten; strings are never reused.
+func (x *Empty) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
 	return r.Finish("golden.nested.Empty")

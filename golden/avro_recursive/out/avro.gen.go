@@ -61,8 +61,16 @@ func (x *LongList) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one LongList from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
+// UnmarshalAvro decodes the Avro binary encoding of one LongList from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *LongList) UnmarshalAvro(src []byte) error {
+	*x = LongList{}
+	r := codec.NewReader(src)
+	x.decodeAvro(&r)
+	return r.Finish("golden.recursive.LongList")
+}
+
+// UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one LongList. The previous value's slices and maps are overwritten; strings are never reused.
+func (x *LongList) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
 	return r.Finish("golden.recursive.LongList")
@@ -167,8 +175,16 @@ func (x *Tree) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one Tree from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
+// UnmarshalAvro decodes the Avro binary encoding of one Tree from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *Tree) UnmarshalAvro(src []byte) error {
+	*x = Tree{}
+	r := codec.NewReader(src)
+	x.decodeAvro(&r)
+	return r.Finish("golden.recursive.Tree")
+}
+
+// UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Tree. The previous value's slices and maps are overwritten; strings are never reused.
+func (x *Tree) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
 	return r.Finish("golden.recursive.Tree")
@@ -180,7 +196,10 @@ func (x *Tree) decodeAvro(r *codec.Reader) {
 	}
 	x.Label = r.ReadString()
 	{
-		a0 := []Tree{}
+		a0 := x.Children[:0]
+		if a0 == nil {
+			a0 = []Tree{}
+		}
 		for n0 := r.ReadBlockCount(3); n0 > 0; n0 = r.ReadBlockCount(3) {
 			a0 = slices.Grow(a0, n0)
 			i0 := len(a0)
@@ -192,7 +211,8 @@ func (x *Tree) decodeAvro(r *codec.Reader) {
 		x.Children = a0
 	}
 	{
-		var m0 map[string]Tree
+		m0 := x.ByName
+		clear(m0)
 		for n0 := r.ReadBlockCount(4); n0 > 0; n0 = r.ReadBlockCount(4) {
 			if m0 == nil {
 				m0 = make(map[string]Tree, n0)
@@ -274,8 +294,16 @@ func (x *Ping) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one Ping from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
+// UnmarshalAvro decodes the Avro binary encoding of one Ping from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *Ping) UnmarshalAvro(src []byte) error {
+	*x = Ping{}
+	r := codec.NewReader(src)
+	x.decodeAvro(&r)
+	return r.Finish("golden.recursive.Ping")
+}
+
+// UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Ping. The previous value's slices and maps are overwritten; strings are never reused.
+func (x *Ping) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
 	return r.Finish("golden.recursive.Ping")
@@ -359,8 +387,16 @@ func (x *Pong) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one Pong from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
+// UnmarshalAvro decodes the Avro binary encoding of one Pong from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *Pong) UnmarshalAvro(src []byte) error {
+	*x = Pong{}
+	r := codec.NewReader(src)
+	x.decodeAvro(&r)
+	return r.Finish("golden.recursive.Pong")
+}
+
+// UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Pong. The previous value's slices and maps are overwritten; strings are never reused.
+func (x *Pong) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
 	return r.Finish("golden.recursive.Pong")
@@ -448,8 +484,16 @@ func (x *JSON) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one JSON from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
+// UnmarshalAvro decodes the Avro binary encoding of one JSON from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *JSON) UnmarshalAvro(src []byte) error {
+	*x = JSON{}
+	r := codec.NewReader(src)
+	x.decodeAvro(&r)
+	return r.Finish("golden.recursive.Json")
+}
+
+// UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one JSON. The previous value's slices and maps are overwritten; strings are never reused.
+func (x *JSON) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
 	return r.Finish("golden.recursive.Json")
@@ -560,7 +604,10 @@ func decodeJSONValue(r *codec.Reader) JSONValue {
 	case 5:
 		var v []JSON
 		{
-			a0 := []JSON{}
+			a0 := v[:0]
+			if a0 == nil {
+				a0 = []JSON{}
+			}
 			for n0 := r.ReadBlockCount(1); n0 > 0; n0 = r.ReadBlockCount(1) {
 				a0 = slices.Grow(a0, n0)
 				i0 := len(a0)
@@ -575,7 +622,8 @@ func decodeJSONValue(r *codec.Reader) JSONValue {
 	case 6:
 		var v map[string]JSON
 		{
-			var m0 map[string]JSON
+			m0 := v
+			clear(m0)
 			for n0 := r.ReadBlockCount(2); n0 > 0; n0 = r.ReadBlockCount(2) {
 				if m0 == nil {
 					m0 = make(map[string]JSON, n0)
@@ -630,7 +678,10 @@ func avroDecodeTree(r *codec.Reader) (x Tree) {
 	}
 	x.Label = r.ReadString()
 	{
-		a0 := []Tree{}
+		a0 := x.Children[:0]
+		if a0 == nil {
+			a0 = []Tree{}
+		}
 		for n0 := r.ReadBlockCount(3); n0 > 0; n0 = r.ReadBlockCount(3) {
 			a0 = slices.Grow(a0, n0)
 			i0 := len(a0)
@@ -642,7 +693,8 @@ func avroDecodeTree(r *codec.Reader) (x Tree) {
 		x.Children = a0
 	}
 	{
-		var m0 map[string]Tree
+		m0 := x.ByName
+		clear(m0)
 		for n0 := r.ReadBlockCount(4); n0 > 0; n0 = r.ReadBlockCount(4) {
 			if m0 == nil {
 				m0 = make(map[string]Tree, n0)

@@ -115,8 +115,16 @@ func (x *Event) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one Event from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
+// UnmarshalAvro decodes the Avro binary encoding of one Event from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *Event) UnmarshalAvro(src []byte) error {
+	*x = Event{}
+	r := codec.NewReader(src)
+	x.decodeAvro(&r)
+	return r.Finish("golden.unions.Event")
+}
+
+// UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Event. The previous value's slices and maps are overwritten; strings are never reused.
+func (x *Event) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
 	return r.Finish("golden.unions.Event")
@@ -154,7 +162,10 @@ func (x *Event) decodeAvro(r *codec.Reader) {
 		x.Tags = nil
 	case 1:
 		{
-			a1 := []string{}
+			a1 := x.Tags[:0]
+			if a1 == nil {
+				a1 = []string{}
+			}
 			for n1 := r.ReadBlockCount(1); n1 > 0; n1 = r.ReadBlockCount(1) {
 				a1 = slices.Grow(a1, n1)
 				i1 := len(a1)
@@ -173,7 +184,8 @@ func (x *Event) decodeAvro(r *codec.Reader) {
 		x.Attrs = nil
 	case 0:
 		{
-			var m1 map[string]string
+			m1 := x.Attrs
+			clear(m1)
 			for n1 := r.ReadBlockCount(2); n1 > 0; n1 = r.ReadBlockCount(2) {
 				if m1 == nil {
 					m1 = make(map[string]string, n1)
@@ -268,8 +280,16 @@ func (x *User) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one User from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
+// UnmarshalAvro decodes the Avro binary encoding of one User from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *User) UnmarshalAvro(src []byte) error {
+	*x = User{}
+	r := codec.NewReader(src)
+	x.decodeAvro(&r)
+	return r.Finish("golden.unions.User")
+}
+
+// UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one User. The previous value's slices and maps are overwritten; strings are never reused.
+func (x *User) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
 	return r.Finish("golden.unions.User")
@@ -419,7 +439,10 @@ func decodeEventValue(r *codec.Reader) EventValue {
 	case 11:
 		var v []int64
 		{
-			a0 := []int64{}
+			a0 := v[:0]
+			if a0 == nil {
+				a0 = []int64{}
+			}
 			for n0 := r.ReadBlockCount(1); n0 > 0; n0 = r.ReadBlockCount(1) {
 				a0 = slices.Grow(a0, n0)
 				i0 := len(a0)
@@ -434,7 +457,8 @@ func decodeEventValue(r *codec.Reader) EventValue {
 	case 12:
 		var v map[string]User
 		{
-			var m0 map[string]User
+			m0 := v
+			clear(m0)
 			for n0 := r.ReadBlockCount(2); n0 > 0; n0 = r.ReadBlockCount(2) {
 				if m0 == nil {
 					m0 = make(map[string]User, n0)

@@ -59,8 +59,16 @@ func (x *Click) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one Click from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
+// UnmarshalAvro decodes the Avro binary encoding of one Click from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *Click) UnmarshalAvro(src []byte) error {
+	*x = Click{}
+	r := codec.NewReader(src)
+	x.decodeAvro(&r)
+	return r.Finish("com.example.Click")
+}
+
+// UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Click. The previous value's slices and maps are overwritten; strings are never reused.
+func (x *Click) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
 	return r.Finish("com.example.Click")
@@ -143,8 +151,16 @@ func (x *ViewAcc) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one ViewAcc from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
+// UnmarshalAvro decodes the Avro binary encoding of one ViewAcc from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *ViewAcc) UnmarshalAvro(src []byte) error {
+	*x = ViewAcc{}
+	r := codec.NewReader(src)
+	x.decodeAvro(&r)
+	return r.Finish("com.example.ViewAcc")
+}
+
+// UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one ViewAcc. The previous value's slices and maps are overwritten; strings are never reused.
+func (x *ViewAcc) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
 	return r.Finish("com.example.ViewAcc")
@@ -153,7 +169,8 @@ func (x *ViewAcc) UnmarshalAvro(src []byte) error {
 func (x *ViewAcc) decodeAvro(r *codec.Reader) {
 	x.Views = r.ReadLong()
 	{
-		var m0 map[string]int32
+		m0 := x.Urls
+		clear(m0)
 		for n0 := r.ReadBlockCount(2); n0 > 0; n0 = r.ReadBlockCount(2) {
 			if m0 == nil {
 				m0 = make(map[string]int32, n0)
@@ -235,8 +252,16 @@ func (x *UserViews) AppendAvro(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// UnmarshalAvro decodes the Avro binary encoding of one UserViews from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src.
+// UnmarshalAvro decodes the Avro binary encoding of one UserViews from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *UserViews) UnmarshalAvro(src []byte) error {
+	*x = UserViews{}
+	r := codec.NewReader(src)
+	x.decodeAvro(&r)
+	return r.Finish("com.example.UserViews")
+}
+
+// UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one UserViews. The previous value's slices and maps are overwritten; strings are never reused.
+func (x *UserViews) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
 	x.decodeAvro(&r)
 	return r.Finish("com.example.UserViews")
