@@ -191,6 +191,10 @@ func (r *runner) commit() error {
 		// exist, a record too large): after a few commits in a row the
 		// error ends Run instead of replaying forever.
 		r.produceFailures++
+		// A partition the producer does not know yet (the changelog just
+		// grew with the inputs) is stale metadata: refresh it before
+		// the replay.
+		r.sess.Client().ForceMetadataRefresh()
 		if isFatalKafkaErr(err) || r.produceFailures >= maxProduceFailures {
 			r.abortPrepared(prepared, err)
 			return &fatalError{fmt.Errorf("kafka: producing failed %d commits in a row: %w", r.produceFailures, err)}

@@ -25,6 +25,11 @@ func (r *runner) openTasks(ctx context.Context, ids []int32) error {
 			return &fatalError{err}
 		}
 		r.topo.changelogParts = need
+		// The producer must see the new changelog partitions before the
+		// new tasks write to them.
+		if r.sess != nil {
+			r.sess.Client().ForceMetadataRefresh()
+		}
 	}
 	tasks := make([]*task, 0, len(ids))
 	for _, id := range ids {
