@@ -505,50 +505,56 @@ type results struct {
 	malformed      []string
 }
 
-func (e *crashEnv) readResults(ctx context.Context) (*results, error) {
-	res := &results{views: map[viewKey][]clickstream.UserViews{}, sessions: map[sessionKey][]clickstream.Engagement{}, deadLetters: map[string]int{}}
-	views := kafka.NewAvroSerde[clickstream.UserViews](e.framing, false)
-	recs, err := e.readCommitted(ctx, "user-views")
+// readAvro reads topic's committed records and decodes each value as a T;
+// keep says whether a decoded record is well-formed (its key matches).
+// Malformed records are listed in res.
+func readAvro[T any, P kafka.AvroRecordPtr[T]](ctx context.Context, e *crashEnv, res *results, topic string, keep func(r *kgo.Record, v T) bool) error {
+	serde := kafka.NewAvroSerde[T, P](e.framing, false)
+	recs, err := e.readCommitted(ctx, topic)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for _, r := range recs {
-		v, err := views.Decode(r.Topic, r.Value)
-		if err != nil || string(r.Key) != v.UserID {
-			res.malformed = append(res.malformed, fmt.Sprintf("user-views %d/%d key %q: %v %v", r.Partition, r.Offset, r.Key, v, err))
-			continue
+		v, err := serde.Decode(r.Topic, r.Value)
+		if err != nil || !keep(r, v) {
+			res.malformed = append(res.malformed, fmt.Sprintf("%s %d/%d key %q: %v %v", topic, r.Partition, r.Offset, r.Key, v, err))
+		}
+	}
+	return nil
+}
+
+func (e *crashEnv) readResults(ctx context.Context) (*results, error) {
+	res := &results{views: map[viewKey][]clickstream.UserViews{}, sessions: map[sessionKey][]clickstream.Engagement{}, deadLetters: map[string]int{}}
+	if err := readAvro(ctx, e, res, "user-views", func(r *kgo.Record, v clickstream.UserViews) bool {
+		if string(r.Key) != v.UserID {
+			return false
 		}
 		k := viewKey{v.UserID, v.WindowStart.UnixMilli()}
 		res.views[k] = append(res.views[k], v)
 		res.viewRecords++
-	}
-	sessions := kafka.NewAvroSerde[clickstream.Engagement](e.framing, false)
-	if recs, err = e.readCommitted(ctx, "user-engagement"); err != nil {
+		return true
+	}); err != nil {
 		return nil, err
 	}
-	for _, r := range recs {
-		s, err := sessions.Decode(r.Topic, r.Value)
-		if err != nil || string(r.Key) != s.UserID {
-			res.malformed = append(res.malformed, fmt.Sprintf("user-engagement %d/%d key %q: %v %v", r.Partition, r.Offset, r.Key, s, err))
-			continue
+	if err := readAvro(ctx, e, res, "user-engagement", func(r *kgo.Record, s clickstream.Engagement) bool {
+		if string(r.Key) != s.UserID {
+			return false
 		}
 		k := sessionKey{s.UserID, s.SessionStart.UnixMilli()}
 		res.sessions[k] = append(res.sessions[k], s)
 		res.sessionRecords++
-	}
-	late := kafka.NewAvroSerde[clickstream.Click](e.framing, false)
-	if recs, err = e.readCommitted(ctx, "late-views"); err != nil {
+		return true
+	}); err != nil {
 		return nil, err
 	}
-	for _, r := range recs {
-		c, err := late.Decode(r.Topic, r.Value)
-		if err != nil {
-			res.malformed = append(res.malformed, fmt.Sprintf("late-views %d/%d: %v", r.Partition, r.Offset, err))
-			continue
-		}
+	if err := readAvro(ctx, e, res, "late-views", func(_ *kgo.Record, c clickstream.Click) bool {
 		res.late = append(res.late, c)
+		return true
+	}); err != nil {
+		return nil, err
 	}
-	if recs, err = e.readCommitted(ctx, "clicks-dlq"); err != nil {
+	recs, err := e.readCommitted(ctx, "clicks-dlq")
+	if err != nil {
 		return nil, err
 	}
 	for _, r := range recs {
