@@ -260,6 +260,18 @@ func (e *avroEncoder) encodeLogical(t *schema.Type, v avroValue, p avroPath) []j
 // the *codec.Reader r.
 type avroDecoder struct {
 	g *avroGen
+	// reuse is the expression saying whether to decode into the slices
+	// and maps of the value being replaced (decodeAvro's reuse
+	// parameter), or nil where there is no such value.
+	reuse *jen.Statement
+}
+
+// reuseArg is the reuse argument to pass to a nested decodeAvro.
+func (c *avroDecoder) reuseArg() *jen.Statement {
+	if c.reuse == nil {
+		return jen.False()
+	}
+	return c.reuse.Clone()
 }
 
 func avroRead(method string, args ...jen.Code) *jen.Statement {
@@ -317,16 +329,18 @@ func (c *avroDecoder) decode(t *schema.Type, lv avroValue, d int, what string) [
 			c.g.needValueCodec(t)
 			return []jen.Code{lv.val().Op("=").Id("avroDecode" + c.g.typeName[t]).Call(jen.Id("r"))}
 		}
-		return []jen.Code{lv.recv().Dot("decodeAvro").Call(jen.Id("r"))}
+		return []jen.Code{lv.recv().Dot("decodeAvro").Call(jen.Id("r"), c.reuseArg())}
 	case schema.Array:
 		a, n, i := avroVar("a", d), avroVar("n", d), avroVar("i", d)
 		min := c.g.minSize(t.Items)
-		// The array decodes into the slice it replaces, if any: after
-		// UnmarshalAvro's reset there is none, under UnmarshalAvroReuse
-		// it is the previous value's.
-		return []jen.Code{jen.Block(
-			jen.Id(a).Op(":=").Add(lv.val()).Index(jen.Empty(), jen.Lit(0)),
-			jen.If(jen.Id(a).Op("==").Nil()).Block(jen.Id(a).Op("=").Add(c.g.goType(t)).Values()),
+		start := []jen.Code{jen.Id(a).Op(":=").Add(c.g.goType(t)).Values()}
+		if c.reuse != nil {
+			// UnmarshalAvroReuse: decode into the slice being replaced.
+			start = append(start, jen.If(c.reuse.Clone().Op("&&").Add(lv.val()).Op("!=").Nil()).Block(
+				jen.Id(a).Op("=").Add(lv.val()).Index(jen.Empty(), jen.Lit(0)),
+			))
+		}
+		return []jen.Code{jen.Block(append(start,
 			jen.For(
 				jen.Id(n).Op(":=").Add(avroRead("ReadBlockCount", jen.Lit(min))),
 				jen.Id(n).Op(">").Lit(0),
@@ -340,7 +354,7 @@ func (c *avroDecoder) decode(t *schema.Type, lv avroValue, d int, what string) [
 				),
 			),
 			lv.val().Op("=").Id(a),
-		)}
+		)...)}
 	case schema.Map:
 		m, n, k, el := avroVar("m", d), avroVar("n", d), avroVar("k", d), avroVar("e", d)
 		min := 1 + c.g.minSize(t.Values)
@@ -356,10 +370,15 @@ func (c *avroDecoder) decode(t *schema.Type, lv avroValue, d int, what string) [
 			item = append(item, c.decode(t.Values, avroLocalID(el), d+1, what+"{}")...)
 			item = append(item, jen.Id(m).Index(jen.Id(k)).Op("=").Id(el))
 		}
-		// As arrays: the map decodes into the one it replaces, cleared.
-		return []jen.Code{jen.Block(
-			jen.Id(m).Op(":=").Add(lv.val()),
-			jen.Clear(jen.Id(m)),
+		start := []jen.Code{jen.Var().Id(m).Add(c.g.goType(t))}
+		if c.reuse != nil {
+			// UnmarshalAvroReuse: decode into the map being replaced.
+			start = append(start, jen.If(c.reuse.Clone().Op("&&").Add(lv.val()).Op("!=").Nil()).Block(
+				jen.Id(m).Op("=").Add(lv.val()),
+				jen.Clear(jen.Id(m)),
+			))
+		}
+		return []jen.Code{jen.Block(append(start,
 			jen.For(
 				jen.Id(n).Op(":=").Add(avroRead("ReadBlockCount", jen.Lit(min))),
 				jen.Id(n).Op(">").Lit(0),
@@ -374,7 +393,7 @@ func (c *avroDecoder) decode(t *schema.Type, lv avroValue, d int, what string) [
 				jen.Id(m).Op("=").Add(c.g.goType(t)).Values(),
 			),
 			lv.val().Op("=").Id(m),
-		)}
+		)...)}
 	case schema.Union:
 		if n, ok := avroNullableOf(t); ok {
 			u := avroVar("u", d)
@@ -551,20 +570,19 @@ func (g *avroGen) emitRecordCodec(f *jen.File, rec *schema.Type) {
 	// UnmarshalAvro and decodeAvro.
 	f.Comment("UnmarshalAvro decodes the Avro binary encoding of one " + name + " from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.")
 	f.Func().Params(recv()).Id("UnmarshalAvro").Params(jen.Id("src").Index().Byte()).Error().Block(
-		jen.Op("*").Id("x").Op("=").Id(name).Values(),
 		jen.Id("r").Op(":=").Qual(CodecImport, "NewReader").Call(jen.Id("src")),
-		jen.Id("x").Dot("decodeAvro").Call(jen.Op("&").Id("r")),
+		jen.Id("x").Dot("decodeAvro").Call(jen.Op("&").Id("r"), jen.False()),
 		jen.Return(jen.Id("r").Dot("Finish").Call(jen.Lit(full))),
 	)
 	f.Line()
 	f.Comment("UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one " + name + ". The previous value's slices and maps are overwritten; strings are never reused.")
 	f.Func().Params(recv()).Id("UnmarshalAvroReuse").Params(jen.Id("src").Index().Byte()).Error().Block(
 		jen.Id("r").Op(":=").Qual(CodecImport, "NewReader").Call(jen.Id("src")),
-		jen.Id("x").Dot("decodeAvro").Call(jen.Op("&").Id("r")),
+		jen.Id("x").Dot("decodeAvro").Call(jen.Op("&").Id("r"), jen.True()),
 		jen.Return(jen.Id("r").Dot("Finish").Call(jen.Lit(full))),
 	)
 	f.Line()
-	dec := &avroDecoder{g: g}
+	dec := &avroDecoder{g: g, reuse: jen.Id("reuse")}
 	var dbody []jen.Code
 	if g.recursive[rec] {
 		dbody = append(dbody, jen.If(jen.Op("!").Add(avroRead("Enter"))).Block(jen.Return()))
@@ -579,7 +597,8 @@ func (g *avroGen) emitRecordCodec(f *jen.File, rec *schema.Type) {
 	if g.recursive[rec] {
 		dbody = append(dbody, avroRead("Leave"))
 	}
-	f.Func().Params(recv()).Id("decodeAvro").Params(jen.Id("r").Op("*").Qual(CodecImport, "Reader")).Block(dbody...)
+	f.Comment("decodeAvro decodes into x; with reuse, into the slices and maps x holds.")
+	f.Func().Params(recv()).Id("decodeAvro").Params(jen.Id("r").Op("*").Qual(CodecImport, "Reader"), jen.Id("reuse").Bool()).Block(dbody...)
 	f.Line()
 
 	f.Comment("UnmarshalAvroResolved decodes src, written with the writer schema of res, into x. res must have " + name + "'s AvroType as its reader schema (for example from a codec.ResolverCache built on it).")
@@ -721,7 +740,7 @@ func (g *avroGen) emitUnionCodec(f *jen.File, u *avroUnion) {
 		case b.t.Kind == schema.Record:
 			cb = []jen.Code{
 				jen.Id("v").Op(":=").New(jen.Id(g.typeName[b.t])),
-				jen.Id("v").Dot("decodeAvro").Call(jen.Id("r")),
+				jen.Id("v").Dot("decodeAvro").Call(jen.Id("r"), jen.False()),
 				jen.Return(jen.Id("v")),
 			}
 		default:

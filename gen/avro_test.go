@@ -830,7 +830,7 @@ func TestTypesEmitterShapes(t *testing.T) {
 		{"record doc", `{"type":"record","name":"R","doc":"x */ y\r\nz","fields":[]}`, 0, []string{"// R is the Avro record R.\n//\n// x */ y\n// z\ntype R struct"}},
 		{"enum default doc", `{"type":"enum","name":"E","symbols":["A","B"],"default":"B"}`, 0, []string{"uses \"B\".", "EA E = 0", "EB E = 1"}},
 		{"recursive depth guard", `{"type":"record","name":"L","fields":[{"name":"n","type":["null","L"]}]}`, 1, []string{"if !r.Enter() {", "r.Leave()"}},
-		{"no depth guard", `{"type":"record","name":"P","fields":[{"name":"n","type":"int"}]}`, 1, []string{"func (x *P) decodeAvro(r *codec.Reader) {\n\tx.N = r.ReadInt()\n}"}},
+		{"no depth guard", `{"type":"record","name":"P","fields":[{"name":"n","type":"int"}]}`, 1, []string{"func (x *P) decodeAvro(r *codec.Reader, reuse bool) {\n\tx.N = r.ReadInt()\n}"}},
 		{"min item size", `{"type":"record","name":"R","fields":[{"name":"a","type":{"type":"array","items":{"type":"record","name":"I","fields":[{"name":"d","type":"double"},{"name":"f","type":{"type":"fixed","name":"F","size":3}}]}}},{"name":"m","type":{"type":"map","values":"double"}},{"name":"z","type":{"type":"array","items":"null"}}]}`, 1, []string{"r.ReadBlockCount(11)", "r.ReadBlockCount(9)", "r.ReadBlockCount(0)"}},
 		{"registry aliases", `{"type":"record","name":"R","namespace":"n","aliases":["Old","o.Older"],"fields":[]}`, 2, []string{`case "n.Old", "n.R", "o.Older":`, `return []string{"n.R"}`}},
 		{"bare enum root", `{"type":"enum","name":"E","symbols":["A"]}`, 2, []string{"func NewAvroRecord(fullName string) (codec.AvroRecord, bool) {\n\treturn nil, false\n}"}},

@@ -82,20 +82,20 @@ func (x *ClickEvent) AppendAvro(dst []byte) ([]byte, error) {
 
 // UnmarshalAvro decodes the Avro binary encoding of one ClickEvent from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *ClickEvent) UnmarshalAvro(src []byte) error {
-	*x = ClickEvent{}
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, false)
 	return r.Finish("com.example.clicks.ClickEvent")
 }
 
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one ClickEvent. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *ClickEvent) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, true)
 	return r.Finish("com.example.clicks.ClickEvent")
 }
 
-func (x *ClickEvent) decodeAvro(r *codec.Reader) {
+// decodeAvro decodes into x; with reuse, into the slices and maps x holds.
+func (x *ClickEvent) decodeAvro(r *codec.Reader, reuse bool) {
 	x.EventID = r.ReadString()
 	x.UserID = r.ReadString()
 	x.URL = r.ReadString()
@@ -112,9 +112,9 @@ func (x *ClickEvent) decodeAvro(r *codec.Reader) {
 	x.DurationMs = r.ReadLong()
 	x.SessionID = r.ReadString()
 	{
-		a0 := x.Tags[:0]
-		if a0 == nil {
-			a0 = []string{}
+		a0 := []string{}
+		if reuse && x.Tags != nil {
+			a0 = x.Tags[:0]
 		}
 		for n0 := r.ReadBlockCount(1); n0 > 0; n0 = r.ReadBlockCount(1) {
 			a0 = slices.Grow(a0, n0)
@@ -127,8 +127,11 @@ func (x *ClickEvent) decodeAvro(r *codec.Reader) {
 		x.Tags = a0
 	}
 	{
-		m0 := x.Attrs
-		clear(m0)
+		var m0 map[string]string
+		if reuse && x.Attrs != nil {
+			m0 = x.Attrs
+			clear(m0)
+		}
 		for n0 := r.ReadBlockCount(2); n0 > 0; n0 = r.ReadBlockCount(2) {
 			if m0 == nil {
 				m0 = make(map[string]string, n0)

@@ -86,20 +86,20 @@ func (x *Click) AppendAvro(dst []byte) ([]byte, error) {
 
 // UnmarshalAvro decodes the Avro binary encoding of one Click from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *Click) UnmarshalAvro(src []byte) error {
-	*x = Click{}
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, false)
 	return r.Finish("com.example.clickstream.Click")
 }
 
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Click. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *Click) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, true)
 	return r.Finish("com.example.clickstream.Click")
 }
 
-func (x *Click) decodeAvro(r *codec.Reader) {
+// decodeAvro decodes into x; with reuse, into the slices and maps x holds.
+func (x *Click) decodeAvro(r *codec.Reader, reuse bool) {
 	x.EventID = r.ReadUUIDString()
 	x.UserID = r.ReadString()
 	x.SessionID = r.ReadString()
@@ -117,9 +117,9 @@ func (x *Click) decodeAvro(r *codec.Reader) {
 	}
 	x.DurationMs = r.ReadLong()
 	{
-		a0 := x.Tags[:0]
-		if a0 == nil {
-			a0 = []string{}
+		a0 := []string{}
+		if reuse && x.Tags != nil {
+			a0 = x.Tags[:0]
 		}
 		for n0 := r.ReadBlockCount(1); n0 > 0; n0 = r.ReadBlockCount(1) {
 			a0 = slices.Grow(a0, n0)
@@ -132,8 +132,11 @@ func (x *Click) decodeAvro(r *codec.Reader) {
 		x.Tags = a0
 	}
 	{
-		m0 := x.Attrs
-		clear(m0)
+		var m0 map[string]string
+		if reuse && x.Attrs != nil {
+			m0 = x.Attrs
+			clear(m0)
+		}
 		for n0 := r.ReadBlockCount(2); n0 > 0; n0 = r.ReadBlockCount(2) {
 			if m0 == nil {
 				m0 = make(map[string]string, n0)
@@ -222,24 +225,27 @@ func (x *ViewAcc) AppendAvro(dst []byte) ([]byte, error) {
 
 // UnmarshalAvro decodes the Avro binary encoding of one ViewAcc from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *ViewAcc) UnmarshalAvro(src []byte) error {
-	*x = ViewAcc{}
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, false)
 	return r.Finish("com.example.clickstream.ViewAcc")
 }
 
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one ViewAcc. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *ViewAcc) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, true)
 	return r.Finish("com.example.clickstream.ViewAcc")
 }
 
-func (x *ViewAcc) decodeAvro(r *codec.Reader) {
+// decodeAvro decodes into x; with reuse, into the slices and maps x holds.
+func (x *ViewAcc) decodeAvro(r *codec.Reader, reuse bool) {
 	x.Views = r.ReadLong()
 	{
-		m0 := x.Urls
-		clear(m0)
+		var m0 map[string]int32
+		if reuse && x.Urls != nil {
+			m0 = x.Urls
+			clear(m0)
+		}
 		for n0 := r.ReadBlockCount(2); n0 > 0; n0 = r.ReadBlockCount(2) {
 			if m0 == nil {
 				m0 = make(map[string]int32, n0)
@@ -323,20 +329,20 @@ func (x *UserViews) AppendAvro(dst []byte) ([]byte, error) {
 
 // UnmarshalAvro decodes the Avro binary encoding of one UserViews from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *UserViews) UnmarshalAvro(src []byte) error {
-	*x = UserViews{}
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, false)
 	return r.Finish("com.example.clickstream.UserViews")
 }
 
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one UserViews. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *UserViews) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, true)
 	return r.Finish("com.example.clickstream.UserViews")
 }
 
-func (x *UserViews) decodeAvro(r *codec.Reader) {
+// decodeAvro decodes into x; with reuse, into the slices and maps x holds.
+func (x *UserViews) decodeAvro(r *codec.Reader, reuse bool) {
 	x.UserID = r.ReadString()
 	x.WindowStart = time.UnixMilli(r.ReadLong()).UTC()
 	x.WindowEnd = time.UnixMilli(r.ReadLong()).UTC()
@@ -410,20 +416,20 @@ func (x *SessionAcc) AppendAvro(dst []byte) ([]byte, error) {
 
 // UnmarshalAvro decodes the Avro binary encoding of one SessionAcc from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *SessionAcc) UnmarshalAvro(src []byte) error {
-	*x = SessionAcc{}
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, false)
 	return r.Finish("com.example.clickstream.SessionAcc")
 }
 
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one SessionAcc. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *SessionAcc) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, true)
 	return r.Finish("com.example.clickstream.SessionAcc")
 }
 
-func (x *SessionAcc) decodeAvro(r *codec.Reader) {
+// decodeAvro decodes into x; with reuse, into the slices and maps x holds.
+func (x *SessionAcc) decodeAvro(r *codec.Reader, reuse bool) {
 	x.First = time.UnixMilli(r.ReadLong()).UTC()
 	x.Last = time.UnixMilli(r.ReadLong()).UTC()
 	x.Events = r.ReadLong()
@@ -499,20 +505,20 @@ func (x *Engagement) AppendAvro(dst []byte) ([]byte, error) {
 
 // UnmarshalAvro decodes the Avro binary encoding of one Engagement from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *Engagement) UnmarshalAvro(src []byte) error {
-	*x = Engagement{}
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, false)
 	return r.Finish("com.example.clickstream.Engagement")
 }
 
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Engagement. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *Engagement) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, true)
 	return r.Finish("com.example.clickstream.Engagement")
 }
 
-func (x *Engagement) decodeAvro(r *codec.Reader) {
+// decodeAvro decodes into x; with reuse, into the slices and maps x holds.
+func (x *Engagement) decodeAvro(r *codec.Reader, reuse bool) {
 	x.UserID = r.ReadString()
 	x.SessionStart = time.UnixMilli(r.ReadLong()).UTC()
 	x.SessionEnd = time.UnixMilli(r.ReadLong()).UTC()

@@ -135,20 +135,20 @@ func (x *Envelope) AppendAvro(dst []byte) ([]byte, error) {
 
 // UnmarshalAvro decodes the Avro binary encoding of one Envelope from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *Envelope) UnmarshalAvro(src []byte) error {
-	*x = Envelope{}
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, false)
 	return r.Finish("fuzz.rec.Envelope")
 }
 
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Envelope. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *Envelope) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, true)
 	return r.Finish("fuzz.rec.Envelope")
 }
 
-func (x *Envelope) decodeAvro(r *codec.Reader) {
+// decodeAvro decodes into x; with reuse, into the slices and maps x holds.
+func (x *Envelope) decodeAvro(r *codec.Reader, reuse bool) {
 	if !r.Enter() {
 		return
 	}
@@ -162,9 +162,9 @@ func (x *Envelope) decodeAvro(r *codec.Reader) {
 	x.Kind = Kind(r.ReadEnum(4))
 	r.ReadFixed(x.Hash[:])
 	{
-		a0 := x.Tags[:0]
-		if a0 == nil {
-			a0 = []string{}
+		a0 := []string{}
+		if reuse && x.Tags != nil {
+			a0 = x.Tags[:0]
 		}
 		for n0 := r.ReadBlockCount(1); n0 > 0; n0 = r.ReadBlockCount(1) {
 			a0 = slices.Grow(a0, n0)
@@ -177,8 +177,11 @@ func (x *Envelope) decodeAvro(r *codec.Reader) {
 		x.Tags = a0
 	}
 	{
-		m0 := x.Counts
-		clear(m0)
+		var m0 map[string]int64
+		if reuse && x.Counts != nil {
+			m0 = x.Counts
+			clear(m0)
+		}
 		for n0 := r.ReadBlockCount(2); n0 > 0; n0 = r.ReadBlockCount(2) {
 			if m0 == nil {
 				m0 = make(map[string]int64, n0)
@@ -194,9 +197,9 @@ func (x *Envelope) decodeAvro(r *codec.Reader) {
 		x.Counts = m0
 	}
 	{
-		a0 := x.Matrix[:0]
-		if a0 == nil {
-			a0 = [][]int32{}
+		a0 := [][]int32{}
+		if reuse && x.Matrix != nil {
+			a0 = x.Matrix[:0]
 		}
 		for n0 := r.ReadBlockCount(1); n0 > 0; n0 = r.ReadBlockCount(1) {
 			a0 = slices.Grow(a0, n0)
@@ -204,9 +207,9 @@ func (x *Envelope) decodeAvro(r *codec.Reader) {
 			a0 = a0[:i0+n0]
 			for ; i0 < len(a0); i0++ {
 				{
-					a1 := a0[i0][:0]
-					if a1 == nil {
-						a1 = []int32{}
+					a1 := []int32{}
+					if reuse && a0[i0] != nil {
+						a1 = a0[i0][:0]
 					}
 					for n1 := r.ReadBlockCount(1); n1 > 0; n1 = r.ReadBlockCount(1) {
 						a1 = slices.Grow(a1, n1)
@@ -236,7 +239,7 @@ func (x *Envelope) decodeAvro(r *codec.Reader) {
 		x.Parent = nil
 	case 0:
 		v0 := new(Envelope)
-		v0.decodeAvro(r)
+		v0.decodeAvro(r, reuse)
 		x.Parent = v0
 	default:
 		r.BadIndex("union fuzz.rec.Envelope.parent", u0, 2)
@@ -248,21 +251,21 @@ func (x *Envelope) decodeAvro(r *codec.Reader) {
 	x.Day = r.ReadDate()
 	x.UID = r.ReadUUIDString()
 	{
-		a0 := x.Lines[:0]
-		if a0 == nil {
-			a0 = []Line{}
+		a0 := []Line{}
+		if reuse && x.Lines != nil {
+			a0 = x.Lines[:0]
 		}
 		for n0 := r.ReadBlockCount(4); n0 > 0; n0 = r.ReadBlockCount(4) {
 			a0 = slices.Grow(a0, n0)
 			i0 := len(a0)
 			a0 = a0[:i0+n0]
 			for ; i0 < len(a0); i0++ {
-				a0[i0].decodeAvro(r)
+				a0[i0].decodeAvro(r, reuse)
 			}
 		}
 		x.Lines = a0
 	}
-	x.Nested.decodeAvro(r)
+	x.Nested.decodeAvro(r, reuse)
 	r.Leave()
 }
 
@@ -355,43 +358,46 @@ func (x *Line) AppendAvro(dst []byte) ([]byte, error) {
 
 // UnmarshalAvro decodes the Avro binary encoding of one Line from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *Line) UnmarshalAvro(src []byte) error {
-	*x = Line{}
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, false)
 	return r.Finish("fuzz.rec.Line")
 }
 
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Line. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *Line) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, true)
 	return r.Finish("fuzz.rec.Line")
 }
 
-func (x *Line) decodeAvro(r *codec.Reader) {
+// decodeAvro decodes into x; with reuse, into the slices and maps x holds.
+func (x *Line) decodeAvro(r *codec.Reader, reuse bool) {
 	if !r.Enter() {
 		return
 	}
 	x.Sku = r.ReadString()
 	x.Qty = r.ReadInt()
 	{
-		a0 := x.Children[:0]
-		if a0 == nil {
-			a0 = []Line{}
+		a0 := []Line{}
+		if reuse && x.Children != nil {
+			a0 = x.Children[:0]
 		}
 		for n0 := r.ReadBlockCount(4); n0 > 0; n0 = r.ReadBlockCount(4) {
 			a0 = slices.Grow(a0, n0)
 			i0 := len(a0)
 			a0 = a0[:i0+n0]
 			for ; i0 < len(a0); i0++ {
-				a0[i0].decodeAvro(r)
+				a0[i0].decodeAvro(r, reuse)
 			}
 		}
 		x.Children = a0
 	}
 	{
-		m0 := x.Extra
-		clear(m0)
+		var m0 map[string]*Line
+		if reuse && x.Extra != nil {
+			m0 = x.Extra
+			clear(m0)
+		}
 		for n0 := r.ReadBlockCount(2); n0 > 0; n0 = r.ReadBlockCount(2) {
 			if m0 == nil {
 				m0 = make(map[string]*Line, n0)
@@ -404,7 +410,7 @@ func (x *Line) decodeAvro(r *codec.Reader) {
 					e0 = nil
 				case 1:
 					v1 := new(Line)
-					v1.decodeAvro(r)
+					v1.decodeAvro(r, reuse)
 					e0 = v1
 				default:
 					r.BadIndex("union fuzz.rec.Line.extra{}", u1, 2)
@@ -500,20 +506,20 @@ func (x *Nested) AppendAvro(dst []byte) ([]byte, error) {
 
 // UnmarshalAvro decodes the Avro binary encoding of one Nested from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *Nested) UnmarshalAvro(src []byte) error {
-	*x = Nested{}
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, false)
 	return r.Finish("fuzz.rec.Nested")
 }
 
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Nested. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *Nested) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, true)
 	return r.Finish("fuzz.rec.Nested")
 }
 
-func (x *Nested) decodeAvro(r *codec.Reader) {
+// decodeAvro decodes into x; with reuse, into the slices and maps x holds.
+func (x *Nested) decodeAvro(r *codec.Reader, reuse bool) {
 	switch u0 := r.ReadLong(); u0 {
 	case 1:
 		x.Blob = nil
@@ -527,9 +533,9 @@ func (x *Nested) decodeAvro(r *codec.Reader) {
 		x.List = nil
 	case 1:
 		{
-			a1 := x.List[:0]
-			if a1 == nil {
-				a1 = []float64{}
+			a1 := []float64{}
+			if reuse && x.List != nil {
+				a1 = x.List[:0]
 			}
 			for n1 := r.ReadBlockCount(8); n1 > 0; n1 = r.ReadBlockCount(8) {
 				a1 = slices.Grow(a1, n1)
@@ -637,10 +643,7 @@ func decodeEnvelopeChoice(r *codec.Reader) EnvelopeChoice {
 	case 4:
 		var v []Kind
 		{
-			a0 := v[:0]
-			if a0 == nil {
-				a0 = []Kind{}
-			}
+			a0 := []Kind{}
 			for n0 := r.ReadBlockCount(1); n0 > 0; n0 = r.ReadBlockCount(1) {
 				a0 = slices.Grow(a0, n0)
 				i0 := len(a0)
@@ -655,8 +658,7 @@ func decodeEnvelopeChoice(r *codec.Reader) EnvelopeChoice {
 	case 5:
 		var v map[string][]byte
 		{
-			m0 := v
-			clear(m0)
+			var m0 map[string][]byte
 			for n0 := r.ReadBlockCount(2); n0 > 0; n0 = r.ReadBlockCount(2) {
 				if m0 == nil {
 					m0 = make(map[string][]byte, n0)

@@ -48,7 +48,7 @@ const (
 // string arena). It is meant to live on the caller's stack:
 //
 //	r := codec.NewReader(src)
-//	x.decodeAvro(&r)
+//	x.decodeAvro(&r, false)
 //	return r.Finish("com.acme.Click")
 type Reader struct {
 	buf     []byte

@@ -134,24 +134,24 @@ func (x *Collections) AppendAvro(dst []byte) ([]byte, error) {
 
 // UnmarshalAvro decodes the Avro binary encoding of one Collections from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *Collections) UnmarshalAvro(src []byte) error {
-	*x = Collections{}
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, false)
 	return r.Finish("golden.collections.Collections")
 }
 
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Collections. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *Collections) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, true)
 	return r.Finish("golden.collections.Collections")
 }
 
-func (x *Collections) decodeAvro(r *codec.Reader) {
+// decodeAvro decodes into x; with reuse, into the slices and maps x holds.
+func (x *Collections) decodeAvro(r *codec.Reader, reuse bool) {
 	{
-		a0 := x.Ints[:0]
-		if a0 == nil {
-			a0 = []int32{}
+		a0 := []int32{}
+		if reuse && x.Ints != nil {
+			a0 = x.Ints[:0]
 		}
 		for n0 := r.ReadBlockCount(1); n0 > 0; n0 = r.ReadBlockCount(1) {
 			a0 = slices.Grow(a0, n0)
@@ -164,9 +164,9 @@ func (x *Collections) decodeAvro(r *codec.Reader) {
 		x.Ints = a0
 	}
 	{
-		a0 := x.Matrix[:0]
-		if a0 == nil {
-			a0 = [][]float64{}
+		a0 := [][]float64{}
+		if reuse && x.Matrix != nil {
+			a0 = x.Matrix[:0]
 		}
 		for n0 := r.ReadBlockCount(1); n0 > 0; n0 = r.ReadBlockCount(1) {
 			a0 = slices.Grow(a0, n0)
@@ -174,9 +174,9 @@ func (x *Collections) decodeAvro(r *codec.Reader) {
 			a0 = a0[:i0+n0]
 			for ; i0 < len(a0); i0++ {
 				{
-					a1 := a0[i0][:0]
-					if a1 == nil {
-						a1 = []float64{}
+					a1 := []float64{}
+					if reuse && a0[i0] != nil {
+						a1 = a0[i0][:0]
 					}
 					for n1 := r.ReadBlockCount(8); n1 > 0; n1 = r.ReadBlockCount(8) {
 						a1 = slices.Grow(a1, n1)
@@ -193,8 +193,11 @@ func (x *Collections) decodeAvro(r *codec.Reader) {
 		x.Matrix = a0
 	}
 	{
-		m0 := x.NestedMaps
-		clear(m0)
+		var m0 map[string]map[string]int64
+		if reuse && x.NestedMaps != nil {
+			m0 = x.NestedMaps
+			clear(m0)
+		}
 		for n0 := r.ReadBlockCount(2); n0 > 0; n0 = r.ReadBlockCount(2) {
 			if m0 == nil {
 				m0 = make(map[string]map[string]int64, n0)
@@ -203,8 +206,11 @@ func (x *Collections) decodeAvro(r *codec.Reader) {
 				k0 := r.ReadString()
 				var e0 map[string]int64
 				{
-					m1 := e0
-					clear(m1)
+					var m1 map[string]int64
+					if reuse && e0 != nil {
+						m1 = e0
+						clear(m1)
+					}
 					for n1 := r.ReadBlockCount(2); n1 > 0; n1 = r.ReadBlockCount(2) {
 						if m1 == nil {
 							m1 = make(map[string]int64, n1)
@@ -228,9 +234,9 @@ func (x *Collections) decodeAvro(r *codec.Reader) {
 		x.NestedMaps = m0
 	}
 	{
-		a0 := x.OptionalItems[:0]
-		if a0 == nil {
-			a0 = []*string{}
+		a0 := []*string{}
+		if reuse && x.OptionalItems != nil {
+			a0 = x.OptionalItems[:0]
 		}
 		for n0 := r.ReadBlockCount(1); n0 > 0; n0 = r.ReadBlockCount(1) {
 			a0 = slices.Grow(a0, n0)
@@ -251,9 +257,9 @@ func (x *Collections) decodeAvro(r *codec.Reader) {
 		x.OptionalItems = a0
 	}
 	{
-		a0 := x.MixedItems[:0]
-		if a0 == nil {
-			a0 = []CollectionsMixedItemsItem{}
+		a0 := []CollectionsMixedItemsItem{}
+		if reuse && x.MixedItems != nil {
+			a0 = x.MixedItems[:0]
 		}
 		for n0 := r.ReadBlockCount(1); n0 > 0; n0 = r.ReadBlockCount(1) {
 			a0 = slices.Grow(a0, n0)
@@ -266,8 +272,11 @@ func (x *Collections) decodeAvro(r *codec.Reader) {
 		x.MixedItems = a0
 	}
 	{
-		m0 := x.MixedValues
-		clear(m0)
+		var m0 map[string]CollectionsMixedValuesValue
+		if reuse && x.MixedValues != nil {
+			m0 = x.MixedValues
+			clear(m0)
+		}
 		for n0 := r.ReadBlockCount(2); n0 > 0; n0 = r.ReadBlockCount(2) {
 			if m0 == nil {
 				m0 = make(map[string]CollectionsMixedValuesValue, n0)
@@ -283,9 +292,9 @@ func (x *Collections) decodeAvro(r *codec.Reader) {
 		x.MixedValues = m0
 	}
 	{
-		a0 := x.Nulls[:0]
-		if a0 == nil {
-			a0 = []codec.Null{}
+		a0 := []codec.Null{}
+		if reuse && x.Nulls != nil {
+			a0 = x.Nulls[:0]
 		}
 		for n0 := r.ReadBlockCount(0); n0 > 0; n0 = r.ReadBlockCount(0) {
 			a0 = slices.Grow(a0, n0)
@@ -297,8 +306,11 @@ func (x *Collections) decodeAvro(r *codec.Reader) {
 		x.Nulls = a0
 	}
 	{
-		m0 := x.Records
-		clear(m0)
+		var m0 map[string]Point
+		if reuse && x.Records != nil {
+			m0 = x.Records
+			clear(m0)
+		}
 		for n0 := r.ReadBlockCount(17); n0 > 0; n0 = r.ReadBlockCount(17) {
 			if m0 == nil {
 				m0 = make(map[string]Point, n0)
@@ -306,7 +318,7 @@ func (x *Collections) decodeAvro(r *codec.Reader) {
 			for ; n0 > 0; n0-- {
 				k0 := r.ReadString()
 				var e0 Point
-				e0.decodeAvro(r)
+				e0.decodeAvro(r, reuse)
 				m0[k0] = e0
 			}
 		}
@@ -381,20 +393,20 @@ func (x *Point) AppendAvro(dst []byte) ([]byte, error) {
 
 // UnmarshalAvro decodes the Avro binary encoding of one Point from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *Point) UnmarshalAvro(src []byte) error {
-	*x = Point{}
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, false)
 	return r.Finish("golden.collections.Point")
 }
 
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Point. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *Point) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, true)
 	return r.Finish("golden.collections.Point")
 }
 
-func (x *Point) decodeAvro(r *codec.Reader) {
+// decodeAvro decodes into x; with reuse, into the slices and maps x holds.
+func (x *Point) decodeAvro(r *codec.Reader, reuse bool) {
 	x.X = r.ReadDouble()
 	x.Y = r.ReadDouble()
 }
@@ -499,10 +511,7 @@ func decodeCollectionsMixedValuesValue(r *codec.Reader) CollectionsMixedValuesVa
 	case 2:
 		var v []CollectionsMixedValuesValueArrayItem
 		{
-			a0 := v[:0]
-			if a0 == nil {
-				a0 = []CollectionsMixedValuesValueArrayItem{}
-			}
+			a0 := []CollectionsMixedValuesValueArrayItem{}
 			for n0 := r.ReadBlockCount(1); n0 > 0; n0 = r.ReadBlockCount(1) {
 				a0 = slices.Grow(a0, n0)
 				i0 := len(a0)

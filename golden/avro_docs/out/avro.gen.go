@@ -60,20 +60,20 @@ func (x *Documented) AppendAvro(dst []byte) ([]byte, error) {
 
 // UnmarshalAvro decodes the Avro binary encoding of one Documented from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *Documented) UnmarshalAvro(src []byte) error {
-	*x = Documented{}
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, false)
 	return r.Finish("golden.docs.Documented")
 }
 
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Documented. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *Documented) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, true)
 	return r.Finish("golden.docs.Documented")
 }
 
-func (x *Documented) decodeAvro(r *codec.Reader) {
+// decodeAvro decodes into x; with reuse, into the slices and maps x holds.
+func (x *Documented) decodeAvro(r *codec.Reader, reuse bool) {
 	x.A = r.ReadString()
 	x.B = r.ReadInt()
 	x.C = E(r.ReadEnum(1))

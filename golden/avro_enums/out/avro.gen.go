@@ -84,27 +84,27 @@ func (x *Hand) AppendAvro(dst []byte) ([]byte, error) {
 
 // UnmarshalAvro decodes the Avro binary encoding of one Hand from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *Hand) UnmarshalAvro(src []byte) error {
-	*x = Hand{}
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, false)
 	return r.Finish("golden.enums.Hand")
 }
 
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Hand. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *Hand) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, true)
 	return r.Finish("golden.enums.Hand")
 }
 
-func (x *Hand) decodeAvro(r *codec.Reader) {
+// decodeAvro decodes into x; with reuse, into the slices and maps x holds.
+func (x *Hand) decodeAvro(r *codec.Reader, reuse bool) {
 	x.Suit = Suit(r.ReadEnum(4))
 	x.Reserved = Reserved(r.ReadEnum(6))
 	x.MixedCase = MixedCase(r.ReadEnum(4))
 	{
-		a0 := x.History[:0]
-		if a0 == nil {
-			a0 = []Suit{}
+		a0 := []Suit{}
+		if reuse && x.History != nil {
+			a0 = x.History[:0]
 		}
 		for n0 := r.ReadBlockCount(1); n0 > 0; n0 = r.ReadBlockCount(1) {
 			a0 = slices.Grow(a0, n0)

@@ -76,26 +76,26 @@ func (x *Digests) AppendAvro(dst []byte) ([]byte, error) {
 
 // UnmarshalAvro decodes the Avro binary encoding of one Digests from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *Digests) UnmarshalAvro(src []byte) error {
-	*x = Digests{}
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, false)
 	return r.Finish("golden.fixed.Digests")
 }
 
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Digests. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *Digests) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, true)
 	return r.Finish("golden.fixed.Digests")
 }
 
-func (x *Digests) decodeAvro(r *codec.Reader) {
+// decodeAvro decodes into x; with reuse, into the slices and maps x holds.
+func (x *Digests) decodeAvro(r *codec.Reader, reuse bool) {
 	r.ReadFixed(x.Md5[:])
 	r.ReadFixed(x.Tiny[:])
 	{
-		a0 := x.History[:0]
-		if a0 == nil {
-			a0 = []MD5{}
+		a0 := []MD5{}
+		if reuse && x.History != nil {
+			a0 = x.History[:0]
 		}
 		for n0 := r.ReadBlockCount(16); n0 > 0; n0 = r.ReadBlockCount(16) {
 			a0 = slices.Grow(a0, n0)
@@ -108,8 +108,11 @@ func (x *Digests) decodeAvro(r *codec.Reader) {
 		x.History = a0
 	}
 	{
-		m0 := x.ByName
-		clear(m0)
+		var m0 map[string]MD5
+		if reuse && x.ByName != nil {
+			m0 = x.ByName
+			clear(m0)
+		}
 		for n0 := r.ReadBlockCount(17); n0 > 0; n0 = r.ReadBlockCount(17) {
 			if m0 == nil {
 				m0 = make(map[string]MD5, n0)

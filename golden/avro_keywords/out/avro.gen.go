@@ -94,20 +94,20 @@ func (x *Keywords) AppendAvro(dst []byte) ([]byte, error) {
 
 // UnmarshalAvro decodes the Avro binary encoding of one Keywords from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *Keywords) UnmarshalAvro(src []byte) error {
-	*x = Keywords{}
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, false)
 	return r.Finish("golden.keywords.Keywords")
 }
 
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Keywords. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *Keywords) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, true)
 	return r.Finish("golden.keywords.Keywords")
 }
 
-func (x *Keywords) decodeAvro(r *codec.Reader) {
+// decodeAvro decodes into x; with reuse, into the slices and maps x holds.
+func (x *Keywords) decodeAvro(r *codec.Reader, reuse bool) {
 	x.Break = r.ReadInt()
 	x.Case = r.ReadInt()
 	x.Chan = r.ReadInt()

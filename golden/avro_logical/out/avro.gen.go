@@ -102,20 +102,20 @@ func (x *Logical) AppendAvro(dst []byte) ([]byte, error) {
 
 // UnmarshalAvro decodes the Avro binary encoding of one Logical from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *Logical) UnmarshalAvro(src []byte) error {
-	*x = Logical{}
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, false)
 	return r.Finish("golden.logical.Logical")
 }
 
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Logical. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *Logical) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, true)
 	return r.Finish("golden.logical.Logical")
 }
 
-func (x *Logical) decodeAvro(r *codec.Reader) {
+// decodeAvro decodes into x; with reuse, into the slices and maps x holds.
+func (x *Logical) decodeAvro(r *codec.Reader, reuse bool) {
 	x.Amount = r.ReadDecimalBytes(12, 2)
 	x.Price = r.ReadDecimalFixed(8, 18, 4)
 	x.AnyPrecision = r.ReadBigDecimal()

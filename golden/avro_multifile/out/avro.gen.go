@@ -71,33 +71,33 @@ func (x *ApplicationEvent) AppendAvro(dst []byte) ([]byte, error) {
 
 // UnmarshalAvro decodes the Avro binary encoding of one ApplicationEvent from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *ApplicationEvent) UnmarshalAvro(src []byte) error {
-	*x = ApplicationEvent{}
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, false)
 	return r.Finish("golden.app.ApplicationEvent")
 }
 
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one ApplicationEvent. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *ApplicationEvent) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, true)
 	return r.Finish("golden.app.ApplicationEvent")
 }
 
-func (x *ApplicationEvent) decodeAvro(r *codec.Reader) {
+// decodeAvro decodes into x; with reuse, into the slices and maps x holds.
+func (x *ApplicationEvent) decodeAvro(r *codec.Reader, reuse bool) {
 	x.ID = r.ReadString()
-	x.Document.decodeAvro(r)
+	x.Document.decodeAvro(r, reuse)
 	{
-		a0 := x.Related[:0]
-		if a0 == nil {
-			a0 = []DocumentInfo{}
+		a0 := []DocumentInfo{}
+		if reuse && x.Related != nil {
+			a0 = x.Related[:0]
 		}
 		for n0 := r.ReadBlockCount(2); n0 > 0; n0 = r.ReadBlockCount(2) {
 			a0 = slices.Grow(a0, n0)
 			i0 := len(a0)
 			a0 = a0[:i0+n0]
 			for ; i0 < len(a0); i0++ {
-				a0[i0].decodeAvro(r)
+				a0[i0].decodeAvro(r, reuse)
 			}
 		}
 		x.Related = a0
@@ -169,20 +169,20 @@ func (x *DocumentInfo) AppendAvro(dst []byte) ([]byte, error) {
 
 // UnmarshalAvro decodes the Avro binary encoding of one DocumentInfo from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *DocumentInfo) UnmarshalAvro(src []byte) error {
-	*x = DocumentInfo{}
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, false)
 	return r.Finish("golden.model.DocumentInfo")
 }
 
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one DocumentInfo. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *DocumentInfo) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, true)
 	return r.Finish("golden.model.DocumentInfo")
 }
 
-func (x *DocumentInfo) decodeAvro(r *codec.Reader) {
+// decodeAvro decodes into x; with reuse, into the slices and maps x holds.
+func (x *DocumentInfo) decodeAvro(r *codec.Reader, reuse bool) {
 	x.DocID = r.ReadUUIDString()
 	x.Size = r.ReadLong()
 }

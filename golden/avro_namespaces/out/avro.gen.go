@@ -75,27 +75,27 @@ func (x *Envelope) AppendAvro(dst []byte) ([]byte, error) {
 
 // UnmarshalAvro decodes the Avro binary encoding of one Envelope from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *Envelope) UnmarshalAvro(src []byte) error {
-	*x = Envelope{}
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, false)
 	return r.Finish("com.example.outer.Envelope")
 }
 
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Envelope. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *Envelope) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, true)
 	return r.Finish("com.example.outer.Envelope")
 }
 
-func (x *Envelope) decodeAvro(r *codec.Reader) {
-	x.A.decodeAvro(r)
-	x.B.decodeAvro(r)
-	x.C.decodeAvro(r)
-	x.D.decodeAvro(r)
-	x.SameAgain.decodeAvro(r)
+// decodeAvro decodes into x; with reuse, into the slices and maps x holds.
+func (x *Envelope) decodeAvro(r *codec.Reader, reuse bool) {
+	x.A.decodeAvro(r, reuse)
+	x.B.decodeAvro(r, reuse)
+	x.C.decodeAvro(r, reuse)
+	x.D.decodeAvro(r, reuse)
+	x.SameAgain.decodeAvro(r, reuse)
 	x.Kind = Kind(r.ReadEnum(2))
-	x.Inherits.decodeAvro(r)
+	x.Inherits.decodeAvro(r, reuse)
 }
 
 // UnmarshalAvroResolved decodes src, written with the writer schema of res, into x. res must have Envelope's AvroType as its reader schema (for example from a codec.ResolverCache built on it).
@@ -161,20 +161,20 @@ func (x *ExampleOuterItem) AppendAvro(dst []byte) ([]byte, error) {
 
 // UnmarshalAvro decodes the Avro binary encoding of one ExampleOuterItem from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *ExampleOuterItem) UnmarshalAvro(src []byte) error {
-	*x = ExampleOuterItem{}
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, false)
 	return r.Finish("com.example.outer.Item")
 }
 
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one ExampleOuterItem. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *ExampleOuterItem) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, true)
 	return r.Finish("com.example.outer.Item")
 }
 
-func (x *ExampleOuterItem) decodeAvro(r *codec.Reader) {
+// decodeAvro decodes into x; with reuse, into the slices and maps x holds.
+func (x *ExampleOuterItem) decodeAvro(r *codec.Reader, reuse bool) {
 	x.X = r.ReadInt()
 }
 
@@ -241,20 +241,20 @@ func (x *ExampleInnerItem) AppendAvro(dst []byte) ([]byte, error) {
 
 // UnmarshalAvro decodes the Avro binary encoding of one ExampleInnerItem from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *ExampleInnerItem) UnmarshalAvro(src []byte) error {
-	*x = ExampleInnerItem{}
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, false)
 	return r.Finish("com.example.inner.Item")
 }
 
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one ExampleInnerItem. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *ExampleInnerItem) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, true)
 	return r.Finish("com.example.inner.Item")
 }
 
-func (x *ExampleInnerItem) decodeAvro(r *codec.Reader) {
+// decodeAvro decodes into x; with reuse, into the slices and maps x holds.
+func (x *ExampleInnerItem) decodeAvro(r *codec.Reader, reuse bool) {
 	x.Y = r.ReadString()
 }
 
@@ -321,20 +321,20 @@ func (x *Item) AppendAvro(dst []byte) ([]byte, error) {
 
 // UnmarshalAvro decodes the Avro binary encoding of one Item from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *Item) UnmarshalAvro(src []byte) error {
-	*x = Item{}
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, false)
 	return r.Finish("Item")
 }
 
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Item. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *Item) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, true)
 	return r.Finish("Item")
 }
 
-func (x *Item) decodeAvro(r *codec.Reader) {
+// decodeAvro decodes into x; with reuse, into the slices and maps x holds.
+func (x *Item) decodeAvro(r *codec.Reader, reuse bool) {
 	x.Z = r.ReadLong()
 }
 
@@ -401,20 +401,20 @@ func (x *OtherInnerItem) AppendAvro(dst []byte) ([]byte, error) {
 
 // UnmarshalAvro decodes the Avro binary encoding of one OtherInnerItem from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *OtherInnerItem) UnmarshalAvro(src []byte) error {
-	*x = OtherInnerItem{}
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, false)
 	return r.Finish("org.other.inner.Item")
 }
 
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one OtherInnerItem. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *OtherInnerItem) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, true)
 	return r.Finish("org.other.inner.Item")
 }
 
-func (x *OtherInnerItem) decodeAvro(r *codec.Reader) {
+// decodeAvro decodes into x; with reuse, into the slices and maps x holds.
+func (x *OtherInnerItem) decodeAvro(r *codec.Reader, reuse bool) {
 	x.W = r.ReadBoolean()
 }
 
@@ -484,20 +484,20 @@ func (x *Child) AppendAvro(dst []byte) ([]byte, error) {
 
 // UnmarshalAvro decodes the Avro binary encoding of one Child from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *Child) UnmarshalAvro(src []byte) error {
-	*x = Child{}
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, false)
 	return r.Finish("com.example.outer.Child")
 }
 
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Child. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *Child) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, true)
 	return r.Finish("com.example.outer.Child")
 }
 
-func (x *Child) decodeAvro(r *codec.Reader) {
+// decodeAvro decodes into x; with reuse, into the slices and maps x holds.
+func (x *Child) decodeAvro(r *codec.Reader, reuse bool) {
 	x.Kind = Kind(r.ReadEnum(2))
 }
 

@@ -73,39 +73,39 @@ func (x *Order) AppendAvro(dst []byte) ([]byte, error) {
 
 // UnmarshalAvro decodes the Avro binary encoding of one Order from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *Order) UnmarshalAvro(src []byte) error {
-	*x = Order{}
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, false)
 	return r.Finish("golden.nested.Order")
 }
 
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Order. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *Order) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, true)
 	return r.Finish("golden.nested.Order")
 }
 
-func (x *Order) decodeAvro(r *codec.Reader) {
+// decodeAvro decodes into x; with reuse, into the slices and maps x holds.
+func (x *Order) decodeAvro(r *codec.Reader, reuse bool) {
 	x.ID = r.ReadLong()
-	x.Customer.decodeAvro(r)
-	x.Billing.decodeAvro(r)
+	x.Customer.decodeAvro(r, reuse)
+	x.Billing.decodeAvro(r, reuse)
 	{
-		a0 := x.Lines[:0]
-		if a0 == nil {
-			a0 = []Line{}
+		a0 := []Line{}
+		if reuse && x.Lines != nil {
+			a0 = x.Lines[:0]
 		}
 		for n0 := r.ReadBlockCount(2); n0 > 0; n0 = r.ReadBlockCount(2) {
 			a0 = slices.Grow(a0, n0)
 			i0 := len(a0)
 			a0 = a0[:i0+n0]
 			for ; i0 < len(a0); i0++ {
-				a0[i0].decodeAvro(r)
+				a0[i0].decodeAvro(r, reuse)
 			}
 		}
 		x.Lines = a0
 	}
-	x.Empty.decodeAvro(r)
+	x.Empty.decodeAvro(r, reuse)
 }
 
 // UnmarshalAvroResolved decodes src, written with the writer schema of res, into x. res must have Order's AvroType as its reader schema (for example from a codec.ResolverCache built on it).
@@ -175,22 +175,22 @@ func (x *Customer) AppendAvro(dst []byte) ([]byte, error) {
 
 // UnmarshalAvro decodes the Avro binary encoding of one Customer from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *Customer) UnmarshalAvro(src []byte) error {
-	*x = Customer{}
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, false)
 	return r.Finish("golden.nested.Customer")
 }
 
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Customer. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *Customer) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, true)
 	return r.Finish("golden.nested.Customer")
 }
 
-func (x *Customer) decodeAvro(r *codec.Reader) {
+// decodeAvro decodes into x; with reuse, into the slices and maps x holds.
+func (x *Customer) decodeAvro(r *codec.Reader, reuse bool) {
 	x.Name = r.ReadString()
-	x.Address.decodeAvro(r)
+	x.Address.decodeAvro(r, reuse)
 }
 
 // UnmarshalAvroResolved decodes src, written with the writer schema of res, into x. res must have Customer's AvroType as its reader schema (for example from a codec.ResolverCache built on it).
@@ -257,20 +257,20 @@ func (x *Address) AppendAvro(dst []byte) ([]byte, error) {
 
 // UnmarshalAvro decodes the Avro binary encoding of one Address from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *Address) UnmarshalAvro(src []byte) error {
-	*x = Address{}
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, false)
 	return r.Finish("golden.nested.Address")
 }
 
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Address. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *Address) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, true)
 	return r.Finish("golden.nested.Address")
 }
 
-func (x *Address) decodeAvro(r *codec.Reader) {
+// decodeAvro decodes into x; with reuse, into the slices and maps x holds.
+func (x *Address) decodeAvro(r *codec.Reader, reuse bool) {
 	x.Street = r.ReadString()
 	x.City = r.ReadString()
 }
@@ -339,20 +339,20 @@ func (x *Line) AppendAvro(dst []byte) ([]byte, error) {
 
 // UnmarshalAvro decodes the Avro binary encoding of one Line from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *Line) UnmarshalAvro(src []byte) error {
-	*x = Line{}
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, false)
 	return r.Finish("golden.nested.Line")
 }
 
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Line. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *Line) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, true)
 	return r.Finish("golden.nested.Line")
 }
 
-func (x *Line) decodeAvro(r *codec.Reader) {
+// decodeAvro decodes into x; with reuse, into the slices and maps x holds.
+func (x *Line) decodeAvro(r *codec.Reader, reuse bool) {
 	x.Sku = r.ReadString()
 	x.Qty = r.ReadInt()
 }
@@ -419,20 +419,20 @@ func (x *Empty) AppendAvro(dst []byte) ([]byte, error) {
 
 // UnmarshalAvro decodes the Avro binary encoding of one Empty from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *Empty) UnmarshalAvro(src []byte) error {
-	*x = Empty{}
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, false)
 	return r.Finish("golden.nested.Empty")
 }
 
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Empty. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *Empty) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, true)
 	return r.Finish("golden.nested.Empty")
 }
 
-func (x *Empty) decodeAvro(r *codec.Reader) {}
+// decodeAvro decodes into x; with reuse, into the slices and maps x holds.
+func (x *Empty) decodeAvro(r *codec.Reader, reuse bool) {}
 
 // UnmarshalAvroResolved decodes src, written with the writer schema of res, into x. res must have Empty's AvroType as its reader schema (for example from a codec.ResolverCache built on it).
 func (x *Empty) UnmarshalAvroResolved(res *codec.Resolver, src []byte) error {

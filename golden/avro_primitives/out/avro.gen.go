@@ -61,20 +61,20 @@ func (x *Primitives) AppendAvro(dst []byte) ([]byte, error) {
 
 // UnmarshalAvro decodes the Avro binary encoding of one Primitives from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *Primitives) UnmarshalAvro(src []byte) error {
-	*x = Primitives{}
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, false)
 	return r.Finish("golden.primitives.Primitives")
 }
 
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Primitives. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *Primitives) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, true)
 	return r.Finish("golden.primitives.Primitives")
 }
 
-func (x *Primitives) decodeAvro(r *codec.Reader) {
+// decodeAvro decodes into x; with reuse, into the slices and maps x holds.
+func (x *Primitives) decodeAvro(r *codec.Reader, reuse bool) {
 	x.BooleanField = r.ReadBoolean()
 	x.IntField = r.ReadInt()
 	x.LongField = r.ReadLong()

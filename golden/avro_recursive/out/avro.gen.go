@@ -63,20 +63,20 @@ func (x *LongList) AppendAvro(dst []byte) ([]byte, error) {
 
 // UnmarshalAvro decodes the Avro binary encoding of one LongList from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *LongList) UnmarshalAvro(src []byte) error {
-	*x = LongList{}
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, false)
 	return r.Finish("golden.recursive.LongList")
 }
 
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one LongList. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *LongList) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, true)
 	return r.Finish("golden.recursive.LongList")
 }
 
-func (x *LongList) decodeAvro(r *codec.Reader) {
+// decodeAvro decodes into x; with reuse, into the slices and maps x holds.
+func (x *LongList) decodeAvro(r *codec.Reader, reuse bool) {
 	if !r.Enter() {
 		return
 	}
@@ -86,7 +86,7 @@ func (x *LongList) decodeAvro(r *codec.Reader) {
 		x.Next = nil
 	case 0:
 		v0 := new(LongList)
-		v0.decodeAvro(r)
+		v0.decodeAvro(r, reuse)
 		x.Next = v0
 	default:
 		r.BadIndex("union golden.recursive.LongList.next", u0, 2)
@@ -177,42 +177,45 @@ func (x *Tree) AppendAvro(dst []byte) ([]byte, error) {
 
 // UnmarshalAvro decodes the Avro binary encoding of one Tree from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *Tree) UnmarshalAvro(src []byte) error {
-	*x = Tree{}
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, false)
 	return r.Finish("golden.recursive.Tree")
 }
 
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Tree. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *Tree) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, true)
 	return r.Finish("golden.recursive.Tree")
 }
 
-func (x *Tree) decodeAvro(r *codec.Reader) {
+// decodeAvro decodes into x; with reuse, into the slices and maps x holds.
+func (x *Tree) decodeAvro(r *codec.Reader, reuse bool) {
 	if !r.Enter() {
 		return
 	}
 	x.Label = r.ReadString()
 	{
-		a0 := x.Children[:0]
-		if a0 == nil {
-			a0 = []Tree{}
+		a0 := []Tree{}
+		if reuse && x.Children != nil {
+			a0 = x.Children[:0]
 		}
 		for n0 := r.ReadBlockCount(3); n0 > 0; n0 = r.ReadBlockCount(3) {
 			a0 = slices.Grow(a0, n0)
 			i0 := len(a0)
 			a0 = a0[:i0+n0]
 			for ; i0 < len(a0); i0++ {
-				a0[i0].decodeAvro(r)
+				a0[i0].decodeAvro(r, reuse)
 			}
 		}
 		x.Children = a0
 	}
 	{
-		m0 := x.ByName
-		clear(m0)
+		var m0 map[string]Tree
+		if reuse && x.ByName != nil {
+			m0 = x.ByName
+			clear(m0)
+		}
 		for n0 := r.ReadBlockCount(4); n0 > 0; n0 = r.ReadBlockCount(4) {
 			if m0 == nil {
 				m0 = make(map[string]Tree, n0)
@@ -296,24 +299,24 @@ func (x *Ping) AppendAvro(dst []byte) ([]byte, error) {
 
 // UnmarshalAvro decodes the Avro binary encoding of one Ping from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *Ping) UnmarshalAvro(src []byte) error {
-	*x = Ping{}
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, false)
 	return r.Finish("golden.recursive.Ping")
 }
 
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Ping. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *Ping) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, true)
 	return r.Finish("golden.recursive.Ping")
 }
 
-func (x *Ping) decodeAvro(r *codec.Reader) {
+// decodeAvro decodes into x; with reuse, into the slices and maps x holds.
+func (x *Ping) decodeAvro(r *codec.Reader, reuse bool) {
 	if !r.Enter() {
 		return
 	}
-	x.Pong.decodeAvro(r)
+	x.Pong.decodeAvro(r, reuse)
 	r.Leave()
 }
 
@@ -389,20 +392,20 @@ func (x *Pong) AppendAvro(dst []byte) ([]byte, error) {
 
 // UnmarshalAvro decodes the Avro binary encoding of one Pong from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *Pong) UnmarshalAvro(src []byte) error {
-	*x = Pong{}
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, false)
 	return r.Finish("golden.recursive.Pong")
 }
 
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Pong. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *Pong) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, true)
 	return r.Finish("golden.recursive.Pong")
 }
 
-func (x *Pong) decodeAvro(r *codec.Reader) {
+// decodeAvro decodes into x; with reuse, into the slices and maps x holds.
+func (x *Pong) decodeAvro(r *codec.Reader, reuse bool) {
 	if !r.Enter() {
 		return
 	}
@@ -411,7 +414,7 @@ func (x *Pong) decodeAvro(r *codec.Reader) {
 		x.Ping = nil
 	case 1:
 		v0 := new(Ping)
-		v0.decodeAvro(r)
+		v0.decodeAvro(r, reuse)
 		x.Ping = v0
 	default:
 		r.BadIndex("union golden.recursive.Pong.ping", u0, 2)
@@ -486,20 +489,20 @@ func (x *JSON) AppendAvro(dst []byte) ([]byte, error) {
 
 // UnmarshalAvro decodes the Avro binary encoding of one JSON from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *JSON) UnmarshalAvro(src []byte) error {
-	*x = JSON{}
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, false)
 	return r.Finish("golden.recursive.Json")
 }
 
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one JSON. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *JSON) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, true)
 	return r.Finish("golden.recursive.Json")
 }
 
-func (x *JSON) decodeAvro(r *codec.Reader) {
+// decodeAvro decodes into x; with reuse, into the slices and maps x holds.
+func (x *JSON) decodeAvro(r *codec.Reader, reuse bool) {
 	if !r.Enter() {
 		return
 	}
@@ -604,16 +607,13 @@ func decodeJSONValue(r *codec.Reader) JSONValue {
 	case 5:
 		var v []JSON
 		{
-			a0 := v[:0]
-			if a0 == nil {
-				a0 = []JSON{}
-			}
+			a0 := []JSON{}
 			for n0 := r.ReadBlockCount(1); n0 > 0; n0 = r.ReadBlockCount(1) {
 				a0 = slices.Grow(a0, n0)
 				i0 := len(a0)
 				a0 = a0[:i0+n0]
 				for ; i0 < len(a0); i0++ {
-					a0[i0].decodeAvro(r)
+					a0[i0].decodeAvro(r, false)
 				}
 			}
 			v = a0
@@ -622,8 +622,7 @@ func decodeJSONValue(r *codec.Reader) JSONValue {
 	case 6:
 		var v map[string]JSON
 		{
-			m0 := v
-			clear(m0)
+			var m0 map[string]JSON
 			for n0 := r.ReadBlockCount(2); n0 > 0; n0 = r.ReadBlockCount(2) {
 				if m0 == nil {
 					m0 = make(map[string]JSON, n0)
@@ -678,23 +677,19 @@ func avroDecodeTree(r *codec.Reader) (x Tree) {
 	}
 	x.Label = r.ReadString()
 	{
-		a0 := x.Children[:0]
-		if a0 == nil {
-			a0 = []Tree{}
-		}
+		a0 := []Tree{}
 		for n0 := r.ReadBlockCount(3); n0 > 0; n0 = r.ReadBlockCount(3) {
 			a0 = slices.Grow(a0, n0)
 			i0 := len(a0)
 			a0 = a0[:i0+n0]
 			for ; i0 < len(a0); i0++ {
-				a0[i0].decodeAvro(r)
+				a0[i0].decodeAvro(r, false)
 			}
 		}
 		x.Children = a0
 	}
 	{
-		m0 := x.ByName
-		clear(m0)
+		var m0 map[string]Tree
 		for n0 := r.ReadBlockCount(4); n0 > 0; n0 = r.ReadBlockCount(4) {
 			if m0 == nil {
 				m0 = make(map[string]Tree, n0)

@@ -117,20 +117,20 @@ func (x *Event) AppendAvro(dst []byte) ([]byte, error) {
 
 // UnmarshalAvro decodes the Avro binary encoding of one Event from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *Event) UnmarshalAvro(src []byte) error {
-	*x = Event{}
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, false)
 	return r.Finish("golden.unions.Event")
 }
 
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Event. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *Event) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, true)
 	return r.Finish("golden.unions.Event")
 }
 
-func (x *Event) decodeAvro(r *codec.Reader) {
+// decodeAvro decodes into x; with reuse, into the slices and maps x holds.
+func (x *Event) decodeAvro(r *codec.Reader, reuse bool) {
 	switch u0 := r.ReadLong(); u0 {
 	case 0:
 		x.Referrer = nil
@@ -162,9 +162,9 @@ func (x *Event) decodeAvro(r *codec.Reader) {
 		x.Tags = nil
 	case 1:
 		{
-			a1 := x.Tags[:0]
-			if a1 == nil {
-				a1 = []string{}
+			a1 := []string{}
+			if reuse && x.Tags != nil {
+				a1 = x.Tags[:0]
 			}
 			for n1 := r.ReadBlockCount(1); n1 > 0; n1 = r.ReadBlockCount(1) {
 				a1 = slices.Grow(a1, n1)
@@ -184,8 +184,11 @@ func (x *Event) decodeAvro(r *codec.Reader) {
 		x.Attrs = nil
 	case 0:
 		{
-			m1 := x.Attrs
-			clear(m1)
+			var m1 map[string]string
+			if reuse && x.Attrs != nil {
+				m1 = x.Attrs
+				clear(m1)
+			}
 			for n1 := r.ReadBlockCount(2); n1 > 0; n1 = r.ReadBlockCount(2) {
 				if m1 == nil {
 					m1 = make(map[string]string, n1)
@@ -208,7 +211,7 @@ func (x *Event) decodeAvro(r *codec.Reader) {
 		x.User = nil
 	case 1:
 		v0 := new(User)
-		v0.decodeAvro(r)
+		v0.decodeAvro(r, reuse)
 		x.User = v0
 	default:
 		r.BadIndex("union golden.unions.Event.user", u0, 2)
@@ -282,20 +285,20 @@ func (x *User) AppendAvro(dst []byte) ([]byte, error) {
 
 // UnmarshalAvro decodes the Avro binary encoding of one User from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *User) UnmarshalAvro(src []byte) error {
-	*x = User{}
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, false)
 	return r.Finish("golden.unions.User")
 }
 
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one User. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *User) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, true)
 	return r.Finish("golden.unions.User")
 }
 
-func (x *User) decodeAvro(r *codec.Reader) {
+// decodeAvro decodes into x; with reuse, into the slices and maps x holds.
+func (x *User) decodeAvro(r *codec.Reader, reuse bool) {
 	x.ID = r.ReadLong()
 }
 
@@ -428,7 +431,7 @@ func decodeEventValue(r *codec.Reader) EventValue {
 		return EventValueString(r.ReadString())
 	case 8:
 		v := new(User)
-		v.decodeAvro(r)
+		v.decodeAvro(r, false)
 		return v
 	case 9:
 		return Color(r.ReadEnum(2))
@@ -439,10 +442,7 @@ func decodeEventValue(r *codec.Reader) EventValue {
 	case 11:
 		var v []int64
 		{
-			a0 := v[:0]
-			if a0 == nil {
-				a0 = []int64{}
-			}
+			a0 := []int64{}
 			for n0 := r.ReadBlockCount(1); n0 > 0; n0 = r.ReadBlockCount(1) {
 				a0 = slices.Grow(a0, n0)
 				i0 := len(a0)
@@ -457,8 +457,7 @@ func decodeEventValue(r *codec.Reader) EventValue {
 	case 12:
 		var v map[string]User
 		{
-			m0 := v
-			clear(m0)
+			var m0 map[string]User
 			for n0 := r.ReadBlockCount(2); n0 > 0; n0 = r.ReadBlockCount(2) {
 				if m0 == nil {
 					m0 = make(map[string]User, n0)
@@ -466,7 +465,7 @@ func decodeEventValue(r *codec.Reader) EventValue {
 				for ; n0 > 0; n0-- {
 					k0 := r.ReadString()
 					var e0 User
-					e0.decodeAvro(r)
+					e0.decodeAvro(r, false)
 					m0[k0] = e0
 				}
 			}
@@ -528,7 +527,7 @@ func decodeEventSingle(r *codec.Reader) EventSingle {
 	switch i := r.ReadLong(); i {
 	case 0:
 		v := new(User)
-		v.decodeAvro(r)
+		v.decodeAvro(r, false)
 		return v
 	default:
 		r.BadIndex("union EventSingle", i, 1)

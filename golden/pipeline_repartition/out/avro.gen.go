@@ -56,20 +56,20 @@ func (x *PageView) AppendAvro(dst []byte) ([]byte, error) {
 
 // UnmarshalAvro decodes the Avro binary encoding of one PageView from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *PageView) UnmarshalAvro(src []byte) error {
-	*x = PageView{}
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, false)
 	return r.Finish("com.example.views.PageView")
 }
 
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one PageView. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *PageView) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
-	x.decodeAvro(&r)
+	x.decodeAvro(&r, true)
 	return r.Finish("com.example.views.PageView")
 }
 
-func (x *PageView) decodeAvro(r *codec.Reader) {
+// decodeAvro decodes into x; with reuse, into the slices and maps x holds.
+func (x *PageView) decodeAvro(r *codec.Reader, reuse bool) {
 	x.UserID = r.ReadString()
 	x.Page = r.ReadString()
 	x.Ts = time.UnixMilli(r.ReadLong()).UTC()
