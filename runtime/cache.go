@@ -9,8 +9,11 @@ import (
 // indexed batch. It is per task (tasks are single-threaded, so no locks),
 // bounded in entries, and evicts the least recently used entry; a dirty
 // evicted entry is encoded into the batch, so eviction never loses a write.
-// Nothing in the cache reaches the DB before Prepare flushes it into the
-// batch and Committed applies the batch.
+// Nothing in the cache reaches the DB before it is committed: Prepare
+// flushes dirty entries into the commit batch, Committed hands that to the
+// task's pending batch, and a checkpoint applies it (checkpoint.go). An
+// entry whose committed value waits for a checkpoint is unpersisted, and
+// evicting it checkpoints first.
 
 // cached is one typed cache entry.
 type cached interface {
