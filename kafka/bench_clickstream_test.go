@@ -41,8 +41,8 @@ func BenchmarkClickstream(b *testing.B) {
 		}
 		// The pipeline's topics, named as in streamgen.yaml, on this
 		// benchmark's own broker process; the changelog is the runner's.
-		for _, t := range pipelineTopicNames(spec) {
-			if _, err := e.adm.CreateTopic(context.Background(), 8, -1, nil, t); err != nil {
+		for _, t := range PipelineTopics(&spec, 8) {
+			if _, err := e.adm.CreateTopic(context.Background(), t.Partitions, -1, nil, t.Name); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -82,22 +82,6 @@ func clickstreamBenchSpec(name string, cl *sr.Client) (runtime.PipelineSpec, err
 	spec := p.Spec()
 	spec.Name = name
 	return spec, nil
-}
-
-// pipelineTopicNames lists the input, dead-letter and output topics of
-// spec.
-func pipelineTopicNames(spec runtime.PipelineSpec) []string {
-	var out []string
-	for _, in := range spec.Inputs {
-		out = append(out, in.Topics...)
-		if in.DeadLetterTopic != "" {
-			out = append(out, in.DeadLetterTopic)
-		}
-	}
-	for _, o := range spec.Outputs {
-		out = append(out, o.Topic)
-	}
-	return out
 }
 
 // clickBacklog produces n clicks of users users, in the Confluent wire

@@ -192,9 +192,12 @@ func Main(p runtime.PipelineSpec, opts ...Opt) {
 // errMainUsage marks a command-line error (already printed).
 var errMainUsage = errors.New("usage")
 
-// devTopics lists the topics --dev creates: every listed input topic,
-// output topic and dead-letter topic, each once, sorted.
-func devTopics(p *runtime.PipelineSpec, partitions int32) []TopicConfig {
+// PipelineTopics lists the topics a pipeline reads and writes, each once,
+// sorted, with partitions partitions: every listed input topic (the
+// repartition topics included), dead-letter topic and output topic. Run
+// creates the changelog itself. --dev creates these on the embedded broker;
+// tests and demos create them the same way.
+func PipelineTopics(p *runtime.PipelineSpec, partitions int32) []TopicConfig {
 	set := map[string]bool{}
 	for _, in := range p.Inputs {
 		for _, t := range in.Topics {
@@ -321,7 +324,7 @@ func runMain(ctx context.Context, p runtime.PipelineSpec, args []string, getenv 
 
 	brokers := mc.brokers
 	if mc.dev {
-		topics := devTopics(&p, mc.devPartitions)
+		topics := PipelineTopics(&p, mc.devPartitions)
 		if len(brokers) == 0 {
 			b, err := StartBroker(BrokerConfig{Topics: topics, DefaultPartitions: mc.devPartitions, Logger: logger})
 			if err != nil {

@@ -134,8 +134,8 @@ func TestDevTopics(t *testing.T) {
 		Outputs: []runtime.OutputSpec{{Name: "o", Topic: "counts"}, {Name: "p", Topic: "clicks"}},
 	}
 	want := []TopicConfig{{"clicks", 3}, {"counts", 3}, {"dlq", 3}, {"views", 3}}
-	if got := devTopics(&p, 3); !reflect.DeepEqual(got, want) {
-		t.Errorf("devTopics = %v, want %v", got, want)
+	if got := PipelineTopics(&p, 3); !reflect.DeepEqual(got, want) {
+		t.Errorf("PipelineTopics = %v, want %v", got, want)
 	}
 }
 

@@ -34,9 +34,20 @@ const group = "clickstream"
 // workerIDs are the workers' instance ids (static group members).
 var workerIDs = []string{"w0", "w1"}
 
-// pipelineTopics are the topics the binary reads and writes; it creates
-// its changelog topic itself.
-var pipelineTopics = []string{"web-clicks", "app-clicks", "user-views", "user-engagement", "late-views", "clicks-dlq"}
+// pipelineTopics are the topics the binary reads and writes, as its spec
+// names them; it creates its changelog topic itself.
+func pipelineTopics(t *testing.T) []string {
+	p, err := clickstream.NewPipeline(clickstream.NewOperators(), runtime.WithFraming(runtime.FormatAvroConfluent, kafka.NewConfluentFraming()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := p.Spec()
+	var names []string
+	for _, tc := range kafka.PipelineTopics(&spec, 1) {
+		names = append(names, tc.Name)
+	}
+	return names
+}
 
 // TestCrashExactlyOnce runs the real clickstream binary (go build of this
 // package) as two worker processes, each with static membership
@@ -283,6 +294,7 @@ type crashEnv struct {
 	cl       *kgo.Client
 	adm      *kadm.Client
 	framing  *kafka.ConfluentFraming
+	topics   []string // the pipeline's topics (pipelineTopics)
 	// poison holds where each corrupt record landed: topic/partition/offset.
 	poison map[string]bool
 }
@@ -291,7 +303,7 @@ type crashEnv struct {
 // SCHEMA_REGISTRY_URL, and creates the pipeline's topics.
 func newCrashEnv(t *testing.T) *crashEnv {
 	t.Helper()
-	e := &crashEnv{t: t, poison: map[string]bool{}}
+	e := &crashEnv{t: t, poison: map[string]bool{}, topics: pipelineTopics(t)}
 	real := os.Getenv("KAFKA_BROKERS") != ""
 	if real {
 		for _, b := range strings.Split(os.Getenv("KAFKA_BROKERS"), ",") {
@@ -335,7 +347,7 @@ func newCrashEnv(t *testing.T) *crashEnv {
 			t.Fatal(err)
 		}
 	}
-	for _, topic := range pipelineTopics {
+	for _, topic := range e.topics {
 		if err := e.createTopic(ctx, topic); err != nil {
 			t.Fatal(err)
 		}
@@ -366,7 +378,7 @@ func (e *crashEnv) reset(ctx context.Context) error {
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
-	topics := append([]string{group + "-changelog"}, pipelineTopics...)
+	topics := append([]string{group + "-changelog"}, e.topics...)
 	resp, err := e.adm.DeleteTopics(ctx, topics...)
 	if err != nil {
 		return fmt.Errorf("deleting the topics of an earlier run: %w", err)

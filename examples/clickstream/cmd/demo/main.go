@@ -18,7 +18,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/signal"
-	"sort"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -82,7 +81,7 @@ func run(ctx context.Context, c config, w io.Writer, tty bool) error {
 	spec := p.Spec()
 
 	// Kafka and the Schema Registry, in this process.
-	topics := pipelineTopics(spec, int32(c.partitions))
+	topics := kafka.PipelineTopics(&spec, int32(c.partitions))
 	broker, err := kafka.StartBroker(kafka.BrokerConfig{Topics: topics})
 	if err != nil {
 		return err
@@ -168,34 +167,6 @@ func run(ctx context.Context, c config, w io.Writer, tty bool) error {
 		"them with kafka.Run in one transaction per commit (outputs, changelog and offsets), and the\n"+
 		"results above were read back with a read_committed consumer. Done in %s.\n", time.Since(began).Round(100*time.Millisecond))
 	return nil
-}
-
-// pipelineTopics lists the topics the pipeline reads and writes, each
-// with partitions partitions. (kafka.Run creates the changelog topic.)
-func pipelineTopics(spec runtime.PipelineSpec, partitions int32) []kafka.TopicConfig {
-	seen := map[string]bool{}
-	var names []string
-	add := func(t string) {
-		if t != "" && !seen[t] {
-			seen[t] = true
-			names = append(names, t)
-		}
-	}
-	for _, in := range spec.Inputs {
-		for _, t := range in.Topics {
-			add(t)
-		}
-		add(in.DeadLetterTopic)
-	}
-	for _, out := range spec.Outputs {
-		add(out.Topic)
-	}
-	sort.Strings(names)
-	topics := make([]kafka.TopicConfig, len(names))
-	for i, n := range names {
-		topics[i] = kafka.TopicConfig{Name: n, Partitions: partitions}
-	}
-	return topics
 }
 
 func topicList(topics []kafka.TopicConfig) string {
