@@ -218,19 +218,10 @@ func (c *lruCache) remove(key []byte) {
 	n.self = nil
 }
 
-// flushAll writes every dirty entry into the batch, in the order they
-// first became dirty; entries stay cached, clean. Flushed by a commit
-// (into the commit batch), they are unpersisted until the next
-// checkpoint; flushed between commits (into the indexed batch, which is
-// applied before the pending batch), they must not leave an older value
-// pending, so a checkpoint goes first.
+// flushAll writes every dirty entry into the commit batch (Prepare calls
+// it), in the order they first became dirty; entries stay cached, clean,
+// and unpersisted until the next checkpoint.
 func (c *lruCache) flushAll(t *Task) error {
-	committing := t.commit != nil
-	if !committing && len(c.dirty) > 0 {
-		if err := t.checkpoint(); err != nil {
-			return err
-		}
-	}
 	for i, n := range c.dirty {
 		if n.dirty && n.self != nil {
 			if err := n.self.flush(t); err != nil {
@@ -238,7 +229,7 @@ func (c *lruCache) flushAll(t *Task) error {
 				return err
 			}
 			n.dirty = false
-			if committing && !n.unpersisted {
+			if !n.unpersisted {
 				n.unpersisted = true
 				c.unpersisted = append(c.unpersisted, n)
 			}

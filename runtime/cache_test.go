@@ -70,9 +70,15 @@ func TestLRUCache(t *testing.T) {
 			if !c.isNewer([]byte("f")) || c.snapshot().Entries != 3 {
 				t.Fatalf("f dirty %v, %d entries", c.isNewer([]byte("f")), c.snapshot().Entries)
 			}
+			// Flushed by a commit, f is clean but unpersisted until a
+			// checkpoint: still newer than pebble.
 			ok(t, c.flushAll(task))
-			if !slices.Equal(flushed, []string{"a=1", "f=6"}) || c.isNewer([]byte("f")) {
+			if !slices.Equal(flushed, []string{"a=1", "f=6"}) || !c.isNewer([]byte("f")) || c.find([]byte("f")).node().dirty {
 				t.Fatalf("flushAll: %v", flushed)
+			}
+			c.persisted()
+			if c.isNewer([]byte("f")) {
+				t.Fatal("f still newer than pebble after a checkpoint")
 			}
 			c.reset()
 			if c.snapshot().Entries != 0 || val("b") != -1 || len(c.m) != 0 {
