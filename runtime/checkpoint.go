@@ -18,10 +18,10 @@ import (
 // checkpoints cost no memtable inserts for cached state.
 //
 // The invariant that keeps reads right: a value that is only in the
-// pending batch is in the cache, marked unpersisted. Whatever would take
-// it out of the cache or write it where reads look first (an eviction, a
-// flush between commits) checkpoints before. Abort and Close checkpoint
-// too, so they never lose a committed value.
+// pending batch is in the cache, marked unpersisted. An eviction, which
+// would take it out of the cache, checkpoints first; a window's firing scan
+// adds the cache's unpersisted keys to what it finds stored. Abort and
+// Close checkpoint too, so they never lose a committed value.
 //
 // Pebble may hold values newer than its changelog offsets (the indexed
 // batch's writes of commits after the last checkpoint). Replaying the
