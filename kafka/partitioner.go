@@ -7,47 +7,12 @@ import (
 )
 
 // Murmur2 is the 32-bit MurmurHash2 (seed 0x9747b28c) the Java client's
-// default partitioner applies to record keys. The result, read as a Java
-// int, equals org.apache.kafka.common.utils.Utils.murmur2.
-func Murmur2(data []byte) uint32 {
-	const (
-		seed = 0x9747b28c
-		m    = 0x5bd1e995
-		r    = 24
-	)
-	n := len(data)
-	h := uint32(seed) ^ uint32(n)
-	i := 0
-	for ; n-i >= 4; i += 4 {
-		k := uint32(data[i]) | uint32(data[i+1])<<8 | uint32(data[i+2])<<16 | uint32(data[i+3])<<24
-		k *= m
-		k ^= k >> r
-		k *= m
-		h *= m
-		h ^= k
-	}
-	switch n - i {
-	case 3:
-		h ^= uint32(data[i+2]) << 16
-		fallthrough
-	case 2:
-		h ^= uint32(data[i+1]) << 8
-		fallthrough
-	case 1:
-		h ^= uint32(data[i])
-		h *= m
-	}
-	h ^= h >> 13
-	h *= m
-	h ^= h >> 15
-	return h
-}
+// default partitioner applies to record keys: runtime.Murmur2.
+func Murmur2(data []byte) uint32 { return runtime.Murmur2(data) }
 
 // KeyPartition is the partition the Java client's default partitioner
-// gives a non-nil key among n partitions: toPositive(murmur2(key)) % n.
-func KeyPartition(key []byte, n int32) int32 {
-	return int32((Murmur2(key) & 0x7fffffff) % uint32(n))
-}
+// gives a non-nil key among n partitions: runtime.KeyPartition.
+func KeyPartition(key []byte, n int32) int32 { return runtime.KeyPartition(key, n) }
 
 // The runner tells its franz-go partitioner what to do through the
 // record's Partition field before producing (franz-go leaves the record

@@ -120,7 +120,7 @@ func (l *lines) flush(topic string) []*kgo.Record {
 	for q := int32(0); q < l.parts; q++ {
 		for i := 0; ; i++ {
 			w := fmt.Sprintf("%s-%d-%d", flushPrefix, q, i)
-			if runtime.RepartitionPartition([]byte(w), l.parts) == q {
+			if runtime.KeyPartition([]byte(w), l.parts) == q {
 				words = append(words, w)
 				break
 			}
@@ -264,7 +264,7 @@ func TestRepartitionExactlyOnce(t *testing.T) {
 	}
 	words := 0
 	for _, r := range recs {
-		if want := runtime.RepartitionPartition(r.Key, 2); r.Partition != want {
+		if want := runtime.KeyPartition(r.Key, 2); r.Partition != want {
 			t.Fatalf("word %q on repartition partition %d, want %d", r.Key, r.Partition, want)
 		}
 		if string(r.Key) != string(r.Value) {

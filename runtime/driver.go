@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -49,7 +48,7 @@ type SideValue struct {
 // from the changelog alone. Records sent to a repartition topic (one a
 // task reads with AddRepartitionSource) are not outputs: after each step
 // they are fed, in the order they were sent, to the task of the partition
-// their key hashes to (RepartitionPartition over Partitions), as Kafka
+// their key hashes to (KeyPartition over Partitions), as Kafka
 // would deliver them once the step's transaction commits. Generated typed
 // drivers wrap it.
 type Driver struct {
@@ -150,7 +149,7 @@ func (d *Driver) send(r *OutRecord) error {
 		// its key hashes to, after the current step (see drain).
 		d.shuffle = append(d.shuffle, Record{
 			Topic:     r.Topic,
-			Partition: RepartitionPartition(r.Key, d.cfg.Partitions),
+			Partition: KeyPartition(r.Key, d.cfg.Partitions),
 			Key:       r.Key,
 			Value:     r.Value,
 			Headers:   r.Headers,
@@ -222,7 +221,7 @@ func (d *Driver) PartitionFor(key []byte) int32 {
 	if key == nil {
 		return 0
 	}
-	return int32((murmur2(key) & 0x7fffffff) % uint32(d.cfg.Partitions))
+	return KeyPartition(key, int32(d.cfg.Partitions))
 }
 
 // Pipe feeds one record to the input topic, on the partition its key
@@ -402,40 +401,4 @@ func (s *sliceChangelog) Next() (ChangelogRecord, int64, error) {
 	}
 	s.i++
 	return s.recs[s.i-1], int64(s.i - 1), nil
-}
-
-// murmur2 is the 32-bit MurmurHash2 variant Kafka's default partitioner
-// uses (seed 0x9747b28c).
-func murmur2(data []byte) uint32 {
-	const (
-		seed = 0x9747b28c
-		m    = 0x5bd1e995
-		r    = 24
-	)
-	n := len(data)
-	h := uint32(seed) ^ uint32(n)
-	for len(data) >= 4 {
-		k := binary.LittleEndian.Uint32(data)
-		k *= m
-		k ^= k >> r
-		k *= m
-		h *= m
-		h ^= k
-		data = data[4:]
-	}
-	switch len(data) {
-	case 3:
-		h ^= uint32(data[2]) << 16
-		fallthrough
-	case 2:
-		h ^= uint32(data[1]) << 8
-		fallthrough
-	case 1:
-		h ^= uint32(data[0])
-		h *= m
-	}
-	h ^= h >> 13
-	h *= m
-	h ^= h >> 15
-	return h
 }

@@ -15,8 +15,8 @@ func TestMurmur2MatchesKafka(t *testing.T) {
 		"lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8": -58897971,
 	}
 	for k, want := range cases {
-		if got := int32(murmur2([]byte(k))); got != want {
-			t.Errorf("murmur2(%q) = %d, want %d", k, got, want)
+		if got := int32(Murmur2([]byte(k))); got != want {
+			t.Errorf("Murmur2(%q) = %d, want %d", k, got, want)
 		}
 	}
 }

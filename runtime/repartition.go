@@ -115,13 +115,3 @@ func (t *Task) IsRepartitionTopic(topic string) bool {
 	_, ok := t.sources[topic].(repartitionSource)
 	return ok
 }
-
-// RepartitionPartition is the partition of a repartition topic with n
-// partitions that a record with key goes to: murmur2 of the key modulo n,
-// as the Java client's default partitioner hashes a non-null key.
-func RepartitionPartition(key []byte, n int32) int32 {
-	if n <= 0 {
-		return 0
-	}
-	return int32((murmur2(key) & 0x7fffffff) % uint32(n))
-}

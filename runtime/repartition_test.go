@@ -80,7 +80,7 @@ func TestRepartitionCountsAreGlobal(t *testing.T) {
 			got := render(d.TakeOutput("counts"))
 			sort.Strings(got)
 			n := int(tc.partitions)
-			task := func(w string) int32 { return RepartitionPartition([]byte(w), tc.partitions) }
+			task := func(w string) int32 { return KeyPartition([]byte(w), tc.partitions) }
 			want := []string{
 				fmt.Sprintf("be [0,10)=%d@task%d@9", 2*n, task("be")),
 				fmt.Sprintf("not [0,10)=%d@task%d@9", n, task("not")),
@@ -118,7 +118,7 @@ func TestRepartitionChained(t *testing.T) {
 		// Downstream of the first shuffle, a word must be in the task its
 		// key hashes to.
 		check := NodeFunc[string](func(c *Context, w string) error {
-			if want := RepartitionPartition([]byte(w), 3); TaskID(want) != c.TaskID() || string(c.Key()) != w {
+			if want := KeyPartition([]byte(w), 3); TaskID(want) != c.TaskID() || string(c.Key()) != w {
 				return fmt.Errorf("word %q (key %q) in task %d, want %d", w, c.Key(), c.TaskID(), want)
 			}
 			return byLetter.Push(c, w)
@@ -158,7 +158,7 @@ func TestRepartitionAbortDropsShuffledWork(t *testing.T) {
 	ok(t, d.AdvanceWatermark(9))
 	ok(t, d.Commit())
 	got := render(d.TakeOutput("counts"))
-	want := fmt.Sprintf("a [0,10)=1@task%d@9", RepartitionPartition([]byte("a"), 2))
+	want := fmt.Sprintf("a [0,10)=1@task%d@9", KeyPartition([]byte("a"), 2))
 	if len(got) != 1 || got[0] != want {
 		t.Fatalf("after an abort: %v, want [%s]", got, want)
 	}
@@ -174,7 +174,7 @@ func TestRepartitionStateSurvivesRestore(t *testing.T) {
 	ok(t, d.PipeRecord(Record{Topic: "lines", Partition: 1, Value: []byte("x"), Timestamp: 3}))
 	ok(t, d.AdvanceWatermark(9))
 	got := render(d.TakeOutput("counts"))
-	want := fmt.Sprintf("x [0,10)=3@task%d@9", RepartitionPartition([]byte("x"), 2))
+	want := fmt.Sprintf("x [0,10)=3@task%d@9", KeyPartition([]byte("x"), 2))
 	if len(got) != 1 || got[0] != want {
 		t.Fatalf("after a restore: %v, want [%s]", got, want)
 	}
@@ -225,13 +225,13 @@ func TestRepartitionSinkNeedsTimestamp(t *testing.T) {
 	}
 }
 
-func TestRepartitionPartitionMatchesKafka(t *testing.T) {
+func TestKeyPartitionMatchesKafka(t *testing.T) {
 	// toPositive(murmur2("foobar")) % 7 with murmur2("foobar") = -790332482.
 	h := int32(-790332482)
-	if got := RepartitionPartition([]byte("foobar"), 7); got != (h&0x7fffffff)%7 {
-		t.Errorf("RepartitionPartition = %d", got)
+	if got := KeyPartition([]byte("foobar"), 7); got != (h&0x7fffffff)%7 {
+		t.Errorf("KeyPartition = %d", got)
 	}
-	if got := RepartitionPartition([]byte{}, 5); got != int32((murmur2(nil)&0x7fffffff)%5) {
+	if got := KeyPartition([]byte{}, 5); got != int32((Murmur2(nil)&0x7fffffff)%5) {
 		t.Errorf("an empty key hashes like Kafka's: %d", got)
 	}
 }
