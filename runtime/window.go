@@ -334,10 +334,13 @@ func (op *windowOp[IN]) onWindowTimer(c *Context, tm Timer, w Window) error {
 	if err != nil {
 		return fmt.Errorf("runtime: window %q: scanning window %v: %w", op.name, w, err)
 	}
+	stored := len(spans) // in order already
 	if t.cache != nil {
 		t.cache.newerWithPrefix(lo, func(k string) { add(unsafeBytes(k[len(lo):])) })
 	}
-	slices.SortFunc(spans, func(a, b [2]int) int { return bytes.Compare(arena[a[0]:a[1]], arena[b[0]:b[1]]) })
+	if len(spans) > stored {
+		slices.SortFunc(spans, func(a, b [2]int) int { return bytes.Compare(arena[a[0]:a[1]], arena[b[0]:b[1]]) })
+	}
 	keys := spans[:0] // written behind the reading position
 	var prev []byte
 	for i, sp := range spans {
