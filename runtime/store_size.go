@@ -7,9 +7,9 @@ import "fmt"
 // EstimateDiskUsage over the task's key range. Tables wholly inside the
 // range count in full; a table shared with a neighbouring task's keys
 // counts by the data blocks that overlap the range (read from its index
-// block). Writes still in the memtable (recently applied commits) count
-// only once pebble has flushed them, and the uncommitted changes of the
-// current commit never count. Call it between Process calls, not on a
+// block). Committed state waiting for a checkpoint (checkpoint.go) and
+// writes still in the memtable count only once pebble has flushed them,
+// and the uncommitted changes of the current commit never count. Call it between Process calls, not on a
 // closed task.
 func (t *Task) StateSize() (int64, error) {
 	if t.phase == phaseClosed {
