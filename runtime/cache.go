@@ -36,7 +36,13 @@ type lruNode struct {
 	// absent: the indexed batch and pebble are known to hold no value for
 	// the key, so a checkpoint need not write its deletion.
 	absent bool
-	self   cached
+	// prep is the offset of the entry's write in the commit batch being
+	// prepared, and pend where its last committed write waits for the
+	// checkpoint (while unpersisted).
+	prep     uint32
+	prepared bool // flushed by the commit being prepared
+	pend     pendRef
+	self     cached
 }
 
 // CacheStats counts cache activity of one task.
@@ -58,6 +64,8 @@ type lruCache struct {
 	// dirty lists the entries made dirty since the last flushAll (some
 	// may be clean or evicted since), so a flush need not walk the cache.
 	dirty []*lruNode
+	// flushed lists the entries the commit being prepared flushed.
+	flushed []*lruNode
 	// unpersisted lists the entries flushed by commits since the last
 	// checkpoint.
 	unpersisted []*lruNode
@@ -177,24 +185,41 @@ func (c *lruCache) add(t *Task, key []byte, e cached) error {
 }
 
 // isNewer reports whether key is cached with a value pebble and the
-// indexed batch do not have yet: dirty, or committed but unpersisted.
+// indexed batch do not have yet: dirty, flushed by the commit being
+// prepared, or committed but unpersisted.
 func (c *lruCache) isNewer(key []byte) bool {
 	e := c.find(key)
-	return e != nil && (e.node().dirty || e.node().unpersisted)
+	return e != nil && e.node().newer()
 }
 
+func (n *lruNode) newer() bool { return n.dirty || n.prepared || n.unpersisted }
+
 // newerWithPrefix calls fn with the key of every cached entry under
-// prefix whose value pebble and the indexed batch may not have: dirty, or
-// unpersisted (a key may come more than once). It walks the lists of such
-// entries, not the whole cache.
+// prefix whose value pebble and the indexed batch may not have (isNewer;
+// a key may come more than once). It walks the lists of such entries, not
+// the whole cache.
 func (c *lruCache) newerWithPrefix(prefix []byte, fn func(key string)) {
-	for _, list := range [2][]*lruNode{c.dirty, c.unpersisted} {
+	for _, list := range [3][]*lruNode{c.dirty, c.flushed, c.unpersisted} {
 		for _, n := range list {
-			if n.self != nil && (n.dirty || n.unpersisted) && strings.HasPrefix(n.key, string(prefix)) {
+			if n.self != nil && n.newer() && strings.HasPrefix(n.key, string(prefix)) {
 				fn(n.key)
 			}
 		}
 	}
+}
+
+// committed marks the entries the committed commit flushed unpersisted,
+// their writes in pending batch idx.
+func (c *lruCache) committed(idx int32) {
+	for i, n := range c.flushed {
+		n.pend, n.prepared = pendRef{batch: idx, off: n.prep}, false
+		if !n.unpersisted {
+			n.unpersisted = true
+			c.unpersisted = append(c.unpersisted, n)
+		}
+		c.flushed[i] = nil
+	}
+	c.flushed = c.flushed[:0]
 }
 
 // persisted clears the unpersisted marks after a checkpoint.
@@ -219,20 +244,19 @@ func (c *lruCache) remove(key []byte) {
 }
 
 // flushAll writes every dirty entry into the commit batch (Prepare calls
-// it), in the order they first became dirty; entries stay cached, clean,
-// and unpersisted until the next checkpoint.
+// it), in the order they first became dirty; entries stay cached and
+// clean, and once the commit is committed, unpersisted until the next
+// checkpoint.
 func (c *lruCache) flushAll(t *Task) error {
 	for i, n := range c.dirty {
 		if n.dirty && n.self != nil {
+			n.prep = uint32(t.commit.Len())
 			if err := n.self.flush(t); err != nil {
 				c.dirty = c.dirty[i:]
 				return err
 			}
-			n.dirty = false
-			if !n.unpersisted {
-				n.unpersisted = true
-				c.unpersisted = append(c.unpersisted, n)
-			}
+			n.dirty, n.prepared = false, true
+			c.flushed = append(c.flushed, n)
 		}
 		n.listed = false
 		c.dirty[i] = nil
@@ -255,6 +279,11 @@ func (c *lruCache) reset() {
 	c.unpersisted = c.unpersisted[:0]
 	clear(c.dirty)
 	c.dirty = c.dirty[:0]
+	for _, n := range c.flushed {
+		n.prepared = false
+	}
+	clear(c.flushed)
+	c.flushed = c.flushed[:0]
 	c.head.next, c.head.prev = &c.head, &c.head
 }
 

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+
+	"github.com/cockroachdb/pebble/v2"
 )
 
 // testEntry is a cache entry that records its flushes.
@@ -28,7 +30,9 @@ func TestLRUCache(t *testing.T) {
 		t.Run(fmt.Sprintf("mask=%#x", mask), func(t *testing.T) {
 			var flushed []string
 			c := newLRU(4)
-			task := &Task{} // nothing pending: no checkpoints
+			// Nothing pending: no checkpoints. flushAll reads the commit
+			// batch's length only (testEntry writes nothing).
+			task := &Task{commit: new(pebble.Batch)}
 			c.mask = mask
 			add := func(k string, v int, dirty bool) {
 				t.Helper()
@@ -70,11 +74,16 @@ func TestLRUCache(t *testing.T) {
 			if !c.isNewer([]byte("f")) || c.snapshot().Entries != 3 {
 				t.Fatalf("f dirty %v, %d entries", c.isNewer([]byte("f")), c.snapshot().Entries)
 			}
-			// Flushed by a commit, f is clean but unpersisted until a
-			// checkpoint: still newer than pebble.
+			// Flushed by a commit, f is clean but prepared, and once the
+			// commit is committed, unpersisted until a checkpoint: still
+			// newer than pebble.
 			ok(t, c.flushAll(task))
 			if !slices.Equal(flushed, []string{"a=1", "f=6"}) || !c.isNewer([]byte("f")) || c.find([]byte("f")).node().dirty {
 				t.Fatalf("flushAll: %v", flushed)
+			}
+			c.committed(0)
+			if n := c.find([]byte("f")).node(); !c.isNewer([]byte("f")) || n.prepared || !n.unpersisted {
+				t.Fatal("f not unpersisted after its commit")
 			}
 			c.persisted()
 			if c.isNewer([]byte("f")) {

@@ -1,52 +1,85 @@
 package runtime
 
 import (
+	"bytes"
 	"fmt"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/batchrepr"
 )
 
 // Checkpoints: committed state reaches pebble lazily.
 //
 // Committed applies the indexed batch's writes (evictions, timers, lists,
-// map entries: what reads find in the batch) to pebble at once, but the
-// write-back cache's flushed values and the watermarks, which reads find
-// in the cache, go into the task's pending batch. A checkpoint applies the
-// pending batch, keeping only the last write of each key, together with
-// the changelog offsets it reaches. An accumulator changed in ten commits
+// map entries: what reads find in the batch) to pebble at once, but keeps
+// the commit batch, which holds the write-back cache's flushed values and
+// the watermarks (what reads find in the cache), as pending. A checkpoint
+// applies the last committed write of each key, together with the
+// changelog offsets it reaches. An accumulator changed in ten commits
 // before its checkpoint is written to pebble once, and the commits between
 // checkpoints cost no memtable inserts for cached state.
 //
-// The invariant that keeps reads right: a value that is only in the
-// pending batch is in the cache, marked unpersisted. An eviction, which
-// would take it out of the cache, checkpoints first; a window's firing scan
-// adds the cache's unpersisted keys to what it finds stored. Abort and
-// Close checkpoint too, so they never lose a committed value.
+// The last write of each key is found without indexing the pending
+// batches: every cached value written by a commit belongs to a cache entry,
+// which remembers where in the pending batches its last committed value
+// is (lruNode.pend); the other writes of a commit (watermarks, a handful
+// of keys) are kept aside, deduplicated, in pendingMeta.
+//
+// The invariant that keeps reads right: a value that is only pending is in
+// the cache, marked unpersisted. An eviction, which would take it out of
+// the cache, checkpoints first; a window's firing scan adds the cache's
+// unpersisted keys to what it finds stored. Abort, Restore and Close
+// checkpoint too, so they never lose a committed value, and so every
+// pending cached write has its entry in the cache when the checkpoint
+// runs.
 //
 // Pebble may hold values newer than its changelog offsets (the indexed
 // batch's writes of commits after the last checkpoint). Replaying the
 // changelog from those offsets after a crash is still exact: changelog
 // records are whole values, so each key ends at its last committed value.
 
-// checkpointDue reports whether the pending batch should be applied at
+// pendRef locates a cache entry's write in a commit batch: the batch's
+// index in Task.pending and the write's offset in its representation.
+type pendRef struct {
+	batch int32
+	off   uint32
+}
+
+// metaWrite is a committed write that is not a cached value's.
+type metaWrite struct {
+	kind       pebble.InternalKeyKind
+	key, value []byte
+}
+
+// checkpointDue reports whether the pending writes should be applied at
 // this commit.
 func (t *Task) checkpointDue() bool {
 	n := t.store.opts.CheckpointRecords
-	return n < 0 || (t.pending != nil && int(t.pending.Count()) >= n)
+	return n < 0 || (len(t.pending) > 0 && t.pendingCount >= n)
 }
 
 // hasPending reports whether committed writes wait for a checkpoint.
 func (t *Task) hasPending() bool {
-	return (t.pending != nil && !t.pending.Empty()) || len(t.pendingOffsets) > 0
+	return len(t.pending) > 0 || len(t.pendingOffsets) > 0
 }
 
-// deferCommit moves the commit batch's writes into the pending batch and
-// remembers the offsets they reach.
+// deferCommit keeps the commit batch as pending: the cache entries it
+// flushed point at their writes in it, its other writes join pendingMeta,
+// and the offsets it reaches are remembered. The task owns the batch
+// until the checkpoint.
 func (t *Task) deferCommit(offsets []ChangelogOffset) error {
-	if t.pending == nil {
-		t.pending = t.store.db.NewBatch()
+	c := t.commit
+	if c.Empty() && len(offsets) == 0 {
+		return nil
 	}
-	if err := t.pending.Apply(t.commit, nil); err != nil {
+	idx := int32(len(t.pending))
+	t.pending = append(t.pending, c)
+	t.pendingCount += int(c.Count())
+	t.commit = nil
+	if t.cache != nil {
+		t.cache.committed(idx)
+	}
+	if err := t.keepMeta(c.Repr()[t.commitMeta:]); err != nil {
 		return err
 	}
 	for _, o := range offsets {
@@ -63,6 +96,42 @@ func (t *Task) deferCommit(offsets []ChangelogOffset) error {
 	return nil
 }
 
+// keepMeta records the writes in repr (records of a batch, no header) in
+// pendingMeta, replacing earlier writes of the same keys.
+func (t *Task) keepMeta(repr []byte) error {
+	r := batchrepr.Reader(repr)
+	for {
+		kind, k, v, ok, err := r.Next()
+		if err != nil {
+			return fmt.Errorf("runtime: task %d: reading committed writes: %w", t.id, err)
+		}
+		if !ok {
+			return nil
+		}
+		w := metaWrite{kind: kind, key: k, value: v}
+		found := false
+		for i := range t.pendingMeta {
+			if bytes.Equal(t.pendingMeta[i].key, k) {
+				t.pendingMeta[i], found = w, true
+				break
+			}
+		}
+		if !found {
+			t.pendingMeta = append(t.pendingMeta, w)
+		}
+	}
+}
+
+// pendingWrite returns the write ref points at.
+func (t *Task) pendingWrite(ref pendRef) (pebble.InternalKeyKind, []byte, []byte, error) {
+	r := batchrepr.Reader(t.pending[ref.batch].Repr()[ref.off:])
+	kind, k, v, ok, err := r.Next()
+	if err == nil && !ok {
+		err = fmt.Errorf("no write at offset %d of pending batch %d", ref.off, ref.batch)
+	}
+	return kind, k, v, err
+}
+
 // checkpoint applies the pending writes, the last one per key, and their
 // changelog offsets to pebble atomically.
 func (t *Task) checkpoint() error {
@@ -71,64 +140,22 @@ func (t *Task) checkpoint() error {
 	}
 	b := t.store.db.NewBatch()
 	defer b.Close()
-	if t.pending != nil {
-		type last struct {
-			kind pebble.InternalKeyKind
-			v    []byte
+	var nodes []*lruNode
+	if t.cache != nil {
+		nodes = t.cache.unpersisted
+	}
+	for _, n := range nodes {
+		kind, k, v, err := t.pendingWrite(n.pend)
+		if err != nil {
+			return fmt.Errorf("runtime: task %d: checkpoint: %w", t.id, err)
 		}
-		// Keys and values alias the pending batch until it is reset.
-		var (
-			order []string
-			final = make(map[string]last, t.pending.Count())
-		)
-		r := t.pending.Reader()
-		for {
-			kind, k, v, ok, err := r.Next()
-			if err != nil {
-				return fmt.Errorf("runtime: task %d: reading pending writes: %w", t.id, err)
-			}
-			if !ok {
-				break
-			}
-			ks := unsafeString(k)
-			if _, seen := final[ks]; !seen {
-				order = append(order, ks)
-			}
-			final[ks] = last{kind, v}
+		if err := t.checkpointWrite(b, kind, k, v, n); err != nil {
+			return err
 		}
-		for _, k := range order {
-			var (
-				err  error
-				node *lruNode
-			)
-			if t.cache != nil {
-				if e := t.cache.find(unsafeBytes(k)); e != nil {
-					node = e.node()
-				}
-			}
-			switch w := final[k]; w.kind {
-			case pebble.InternalKeyKindSet:
-				err = b.Set(unsafeBytes(k), w.v, nil)
-				if node != nil {
-					node.absent = false
-				}
-			case pebble.InternalKeyKindDelete:
-				// A value created and deleted since the last checkpoint
-				// never reached pebble: nothing to delete.
-				if node != nil && node.absent {
-					t.stats.CheckpointSkips++
-					continue
-				}
-				err = b.Delete(unsafeBytes(k), nil)
-				if node != nil {
-					node.absent = true
-				}
-			default:
-				err = fmt.Errorf("unexpected pending operation %v", w.kind)
-			}
-			if err != nil {
-				return fmt.Errorf("runtime: task %d: checkpoint: %w", t.id, err)
-			}
+	}
+	for _, w := range t.pendingMeta {
+		if err := t.checkpointWrite(b, w.kind, w.key, w.value, nil); err != nil {
+			return err
 		}
 	}
 	var off [8]byte
@@ -140,10 +167,7 @@ func (t *Task) checkpoint() error {
 	if err := t.store.db.Apply(b, t.store.wopts); err != nil {
 		return fmt.Errorf("runtime: task %d: checkpoint: %w", t.id, err)
 	}
-	if t.pending != nil {
-		t.pending.Reset()
-	}
-	t.pendingOffsets = t.pendingOffsets[:0]
+	t.releasePending()
 	if t.cache != nil {
 		t.cache.persisted()
 	}
@@ -151,12 +175,46 @@ func (t *Task) checkpoint() error {
 	return nil
 }
 
-// dropPending releases the pending batch (after a checkpoint or when the
-// task closes).
-func (t *Task) dropPending() {
-	if t.pending != nil {
-		t.pending.Close()
-		t.pending = nil
+// checkpointWrite adds one pending write to the checkpoint batch; n is the
+// cache entry it belongs to, if any, whose absent mark it keeps true.
+func (t *Task) checkpointWrite(b *pebble.Batch, kind pebble.InternalKeyKind, k, v []byte, n *lruNode) error {
+	var err error
+	switch kind {
+	case pebble.InternalKeyKindSet:
+		err = b.Set(k, v, nil)
+		if n != nil {
+			n.absent = false
+		}
+	case pebble.InternalKeyKindDelete:
+		// A value created and deleted since the last checkpoint never
+		// reached pebble: nothing to delete.
+		if n != nil && n.absent {
+			t.stats.CheckpointSkips++
+			return nil
+		}
+		err = b.Delete(k, nil)
+		if n != nil {
+			n.absent = true
+		}
+	default:
+		err = fmt.Errorf("unexpected pending operation %v", kind)
 	}
-	t.pendingOffsets = nil
+	if err != nil {
+		return fmt.Errorf("runtime: task %d: checkpoint: %w", t.id, err)
+	}
+	return nil
+}
+
+// releasePending closes the pending batches and forgets the pending
+// writes (after a checkpoint, or when the task closes).
+func (t *Task) releasePending() {
+	for i, b := range t.pending {
+		b.Close()
+		t.pending[i] = nil
+	}
+	t.pending = t.pending[:0]
+	t.pendingCount = 0
+	clear(t.pendingMeta)
+	t.pendingMeta = t.pendingMeta[:0]
+	t.pendingOffsets = t.pendingOffsets[:0]
 }

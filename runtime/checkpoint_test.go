@@ -80,6 +80,20 @@ func TestCheckpoints(t *testing.T) {
 		t.Fatalf("after abort: stored b %d, read b %d, offsets %v", stored("b"), get("b"), offsets())
 	}
 
+	// An abort after Prepare: the checkpoint it makes applies b's
+	// committed value, not the one the aborted commit flushed, and g,
+	// first written by the aborted commit, never reaches pebble.
+	set("b", 8)
+	commitOnly()
+	set("b", 9)
+	set("g", 1)
+	_, err := task.Prepare()
+	ok(t, err)
+	ok(t, task.Abort())
+	if stored("b") != 8 || get("b") != 8 || stored("g") != -1 || get("g") != -1 {
+		t.Fatalf("abort after prepare: stored b %d, read b %d, stored g %d, read g %d", stored("b"), get("b"), stored("g"), get("g"))
+	}
+
 	// The record threshold: eight pending writes make a checkpoint at the
 	// commit that reaches them.
 	before := task.Stats().Checkpoints
@@ -123,7 +137,7 @@ func TestCheckpoints(t *testing.T) {
 	task = openTask(t, s, 1, TaskConfig{})
 	st = must[*ValueState[int64]](t)(NewValueState(task, "v", Int64Codec{}, 0))
 	got := fmt.Sprint(get("a"), get("b"), get("c"), get("d"), get("e"), offsets())
-	if want := "3 -1 99 98 42 [{cl 11}]"; got != want {
+	if want := "3 -1 99 98 42 [{cl 12}]"; got != want {
 		t.Fatalf("after reopening: %s, want %s", got, want)
 	}
 }

@@ -53,6 +53,7 @@ func (t *Task) Prepare() ([]ChangelogRecord, error) {
 			return nil, t.fail(err)
 		}
 	}
+	t.commitMeta = t.commit.Len()
 	if err := t.saveWatermarks(); err != nil {
 		return nil, t.fail(err)
 	}
@@ -75,63 +76,71 @@ func (t *Task) dropCommit() {
 // changes lists the writes of the indexed batch, then of the commit batch,
 // deduplicated to the last write per key in first-write order; list
 // appends (merges, only in the indexed batch) are resolved to the full
-// list value.
+// list value. The commit batch's keys are distinct (one write per flushed
+// cache entry and per watermark), so only the indexed batch's keys are
+// indexed for the deduplication.
 func (t *Task) changes() ([]ChangelogRecord, error) {
 	prefix := appendTaskPrefix(nil, t.id)
-	batches := []*pebble.Batch{t.batch, t.commit}
-	r := batches[0].Reader()
 	// Keys and values are copied into one arena as large as the batches,
 	// so the records need one allocation, and the index keys alias it.
 	arena := make([]byte, 0, len(t.batch.Repr())+len(t.commit.Repr()))
-	index := make(map[string]int, t.batch.Count()+t.commit.Count())
-	var (
-		recs    []ChangelogRecord
-		resolve []bool
-	)
-	for {
-		kind, k, v, ok, err := r.Next()
-		if err != nil {
-			return nil, fmt.Errorf("runtime: task %d: reading batch: %w", t.id, err)
+	recs := make([]ChangelogRecord, 0, t.batch.Count()+t.commit.Count())
+	index := make(map[string]int, t.batch.Count())
+	var resolve []int
+	for i, b := range [2]*pebble.Batch{t.batch, t.commit} {
+		indexed := i == 0
+		if !indexed && len(index) == 0 {
+			index = nil
 		}
-		if !ok {
-			if batches = batches[1:]; len(batches) == 0 {
+		r := b.Reader()
+		for {
+			kind, k, v, ok, err := r.Next()
+			if err != nil {
+				return nil, fmt.Errorf("runtime: task %d: reading batch: %w", t.id, err)
+			}
+			if !ok {
 				break
 			}
-			r = batches[0].Reader()
-			continue
-		}
-		if len(k) <= taskPrefixLen || string(k[:taskPrefixLen]) != string(prefix) {
-			return nil, fmt.Errorf("runtime: task %d: batch holds a key of another task", t.id)
-		}
-		var rec ChangelogRecord
-		merge := false
-		switch kind {
-		case pebble.InternalKeyKindSet:
+			if len(k) <= taskPrefixLen || string(k[:taskPrefixLen]) != string(prefix) {
+				return nil, fmt.Errorf("runtime: task %d: batch holds a key of another task", t.id)
+			}
+			var rec ChangelogRecord
+			merge := false
+			switch kind {
+			case pebble.InternalKeyKindSet:
+				start := len(arena)
+				arena = append(arena, v...)
+				rec.Value = arena[start:len(arena):len(arena)]
+			case pebble.InternalKeyKindDelete:
+			case pebble.InternalKeyKindMerge:
+				merge = true
+			default:
+				return nil, fmt.Errorf("runtime: task %d: unexpected batch operation %v", t.id, kind)
+			}
+			ck := k[taskPrefixLen:]
+			if j, seen := index[string(ck)]; seen {
+				rec.Key = recs[j].Key
+				recs[j] = rec
+				if merge {
+					resolve = append(resolve, j)
+				}
+				continue
+			}
 			start := len(arena)
-			arena = append(arena, v...)
-			rec.Value = arena[start:len(arena):len(arena)]
-		case pebble.InternalKeyKindDelete:
-		case pebble.InternalKeyKindMerge:
-			merge = true
-		default:
-			return nil, fmt.Errorf("runtime: task %d: unexpected batch operation %v", t.id, kind)
+			arena = append(arena, ck...)
+			rec.Key = arena[start:len(arena):len(arena)]
+			if indexed {
+				index[unsafeString(rec.Key)] = len(recs)
+			}
+			if merge {
+				resolve = append(resolve, len(recs))
+			}
+			recs = append(recs, rec)
 		}
-		ck := k[taskPrefixLen:]
-		if i, seen := index[string(ck)]; seen {
-			rec.Key = recs[i].Key
-			recs[i], resolve[i] = rec, merge
-			continue
-		}
-		start := len(arena)
-		arena = append(arena, ck...)
-		rec.Key = arena[start:len(arena):len(arena)]
-		index[unsafeString(rec.Key)] = len(recs)
-		recs = append(recs, rec)
-		resolve = append(resolve, merge)
 	}
-	for i, m := range resolve {
-		if !m {
-			continue
+	for _, i := range resolve {
+		if recs[i].Value != nil {
+			continue // resolved already (appended to more than once)
 		}
 		full := append(append([]byte(nil), prefix...), recs[i].Key...)
 		if _, err := t.kvGet(full, func(v []byte) error {

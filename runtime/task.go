@@ -63,10 +63,16 @@ type Task struct {
 	// commit is the plain batch a commit is written into, from Prepare to
 	// Committed or Abort, and nil otherwise (commit.go).
 	commit *pebble.Batch
-	// pending holds the committed writes of cached state not yet applied
-	// to pebble, and pendingOffsets the changelog offsets they reach
-	// (checkpoint.go).
-	pending        *pebble.Batch
+	// commitMeta is where the commit batch's writes that are not cached
+	// values (the watermarks) start.
+	commitMeta int
+	// pending holds the commit batches of the commits since the last
+	// checkpoint (pendingCount writes), pendingMeta their last write of
+	// each key that is not a cached value, and pendingOffsets the
+	// changelog offsets they reach (checkpoint.go).
+	pending        []*pebble.Batch
+	pendingCount   int
+	pendingMeta    []metaWrite
 	pendingOffsets []ChangelogOffset
 	cache          *lruCache
 	ctx            Context
@@ -277,7 +283,7 @@ func (t *Task) Close() error {
 		t.batch = nil
 	}
 	t.dropCommit()
-	t.dropPending()
+	t.releasePending()
 	if t.cache != nil {
 		t.cache.reset()
 	}
