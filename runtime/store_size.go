@@ -7,10 +7,12 @@ import "fmt"
 // EstimateDiskUsage over the task's key range. Tables wholly inside the
 // range count in full; a table shared with a neighbouring task's keys
 // counts by the data blocks that overlap the range (read from its index
-// block). Committed state waiting for a checkpoint (checkpoint.go) and
-// writes still in the memtable count only once pebble has flushed them,
-// and the uncommitted changes of the current commit never count. Call it between Process calls, not on a
-// closed task.
+// block). Committed state waiting for a checkpoint (checkpoint.go) adds
+// the encoded size of its pending writes (every pending write, not only
+// the last per key). Writes already applied but still in pebble's
+// memtable, which all tasks of a store share, count only once pebble has
+// flushed them, and the uncommitted changes of the current commit never
+// count. Call it between Process calls, not on a closed task.
 func (t *Task) StateSize() (int64, error) {
 	if t.phase == phaseClosed {
 		return 0, errClosed
@@ -29,5 +31,9 @@ func (t *Task) StateSize() (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("runtime: task %d: estimating the state size: %w", t.id, err)
 	}
-	return int64(n), nil
+	size := int64(n)
+	for _, b := range t.pending {
+		size += int64(b.Len())
+	}
+	return size, nil
 }

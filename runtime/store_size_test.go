@@ -114,3 +114,26 @@ func BenchmarkTaskStateSize(b *testing.B) {
 		}
 	}
 }
+
+// TestTaskStateSizePending checks that committed state waiting for its
+// checkpoint counts: its encoded writes, before pebble has them.
+func TestTaskStateSizePending(t *testing.T) {
+	s := testStore(t, StoreOptions{})
+	task := openTask(t, s, 1, TaskConfig{})
+	st := must[*ValueState[string]](t)(NewValueState(task, "v", StringCodec{}, 0))
+	value := strings.Repeat("x", 100)
+	for i := range 1000 {
+		ok(t, st.Set(task.ContextFor(fmt.Appendf(nil, "key-%06d", i)), value))
+	}
+	if n := must[int64](t)(task.StateSize()); n != 0 {
+		t.Fatalf("uncommitted state counted: %d bytes", n)
+	}
+	must[[]ChangelogRecord](t)(task.Prepare())
+	ok(t, task.Committed())
+	if task.Stats().Checkpoints != 0 {
+		t.Fatal("the commit checkpointed: nothing pending to measure")
+	}
+	if n := must[int64](t)(task.StateSize()); n < 1000*100 {
+		t.Fatalf("pending state: %d bytes, want at least the 100,000 bytes of its values", n)
+	}
+}
