@@ -27,7 +27,6 @@ type lruNode struct {
 	prev, next *lruNode
 	key        string
 	hash       uint64
-	same       cached // the next entry whose key has the same hash
 	dirty      bool
 	listed     bool // in lruCache.dirty
 	// unpersisted: the entry's committed value waits in the task's
@@ -54,13 +53,13 @@ type CacheStats struct {
 type lruCache struct {
 	max int
 	n   int
-	// m indexes the entries by a hash of their key, colliding keys chained
-	// through lruNode.same: a lookup probes a map of integers, not of
-	// strings, and so touches one cache line less.
-	m    map[uint64]cached
-	seed maphash.Seed
-	mask uint64  // all ones; tests clear bits to force collisions
-	head lruNode // sentinel: head.next is the most recent entry
+	// slots index the entries by a hash of their key: an open-addressing
+	// table with linear probing, at most half full, so a lookup usually
+	// reads one slot (hash and entry side by side) before the entry.
+	slots []slot
+	seed  maphash.Seed
+	mask  uint64  // all ones; tests clear bits to force collisions
+	head  lruNode // sentinel: head.next is the most recent entry
 	// dirty lists the entries made dirty since the last flushAll (some
 	// may be clean or evicted since), so a flush need not walk the cache.
 	dirty []*lruNode
@@ -81,8 +80,18 @@ func (c *lruCache) setDirty(n *lruNode, dirty bool) {
 	}
 }
 
+// slot is one position of the cache's index; n is nil when it is free.
+type slot struct {
+	hash uint64
+	n    *lruNode
+}
+
 func newLRU(max int) *lruCache {
-	c := &lruCache{max: max, m: make(map[uint64]cached), seed: maphash.MakeSeed(), mask: ^uint64(0)}
+	size := 8
+	for size < 2*(max+1) {
+		size *= 2
+	}
+	c := &lruCache{max: max, slots: make([]slot, size), seed: maphash.MakeSeed(), mask: ^uint64(0)}
 	c.head.next, c.head.prev = &c.head, &c.head
 	return c
 }
@@ -102,31 +111,49 @@ func (c *lruCache) pushFront(n *lruNode) {
 
 // find returns the entry for key, or nil, without touching the LRU order.
 func (c *lruCache) find(key []byte) cached {
-	for e := c.m[maphash.Bytes(c.seed, key)&c.mask]; e != nil; e = e.node().same {
-		if e.node().key == string(key) {
-			return e
+	h := maphash.Bytes(c.seed, key) & c.mask
+	m := uint64(len(c.slots) - 1)
+	for i := h & m; ; i = (i + 1) & m {
+		s := &c.slots[i]
+		if s.n == nil {
+			return nil
+		}
+		if s.hash == h && s.n.key == string(key) {
+			return s.n.self
 		}
 	}
-	return nil
 }
 
-// unindex removes n's entry from the index.
-func (c *lruCache) unindex(n *lruNode) {
-	head := c.m[n.hash]
-	if head.node() == n {
-		if n.same == nil {
-			delete(c.m, n.hash)
-		} else {
-			c.m[n.hash] = n.same
-		}
-	} else {
-		p := head.node()
-		for p.same.node() != n {
-			p = p.same.node()
-		}
-		p.same = n.same
+// index adds n to the index (its hash set, its key not indexed yet).
+func (c *lruCache) index(n *lruNode) {
+	m := uint64(len(c.slots) - 1)
+	i := n.hash & m
+	for c.slots[i].n != nil {
+		i = (i + 1) & m
 	}
-	n.same = nil
+	c.slots[i] = slot{hash: n.hash, n: n}
+	c.n++
+}
+
+// unindex removes n's entry from the index, shifting back the entries
+// after it in its probe run that would no longer be found past the gap.
+func (c *lruCache) unindex(n *lruNode) {
+	m := uint64(len(c.slots) - 1)
+	i := n.hash & m
+	for c.slots[i].n != n {
+		i = (i + 1) & m
+	}
+	for j := (i + 1) & m; c.slots[j].n != nil; j = (j + 1) & m {
+		// The entry at j stays if its home position is in (i, j]
+		// (cyclically): it is found without crossing the gap at i.
+		home := c.slots[j].hash & m
+		if (i < j && i < home && home <= j) || (i > j && (i < home || home <= j)) {
+			continue
+		}
+		c.slots[i] = c.slots[j]
+		i = j
+	}
+	c.slots[i] = slot{}
 	c.n--
 }
 
@@ -156,9 +183,7 @@ func (c *lruCache) add(t *Task, key []byte, e cached) error {
 	if n.dirty {
 		c.setDirty(n, true)
 	}
-	n.same = c.m[n.hash]
-	c.m[n.hash] = e
-	c.n++
+	c.index(n)
 	c.pushFront(n)
 	for c.n > c.max {
 		victim := c.head.prev
@@ -269,11 +294,11 @@ func (c *lruCache) flushAll(t *Task) error {
 func (c *lruCache) reset() {
 	for n := c.head.next; n != &c.head; {
 		next := n.next
-		n.prev, n.next, n.self, n.same = nil, nil, nil, nil
+		n.prev, n.next, n.self = nil, nil, nil
 		n.unpersisted = false
 		n = next
 	}
-	clear(c.m)
+	clear(c.slots)
 	c.n = 0
 	clear(c.unpersisted)
 	c.unpersisted = c.unpersisted[:0]

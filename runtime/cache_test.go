@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -90,8 +91,59 @@ func TestLRUCache(t *testing.T) {
 				t.Fatal("f still newer than pebble after a checkpoint")
 			}
 			c.reset()
-			if c.snapshot().Entries != 0 || val("b") != -1 || len(c.m) != 0 {
+			if c.snapshot().Entries != 0 || val("b") != -1 || slices.ContainsFunc(c.slots, func(s slot) bool { return s.n != nil }) {
 				t.Fatal("reset left entries")
+			}
+		})
+	}
+}
+
+// TestLRUIndexRandom checks the cache's open-addressing index against a
+// map under random adds, removals and evictions, with hashes forced into
+// few values so probe runs are long and wrap around the table's end.
+func TestLRUIndexRandom(t *testing.T) {
+	for _, mask := range []uint64{^uint64(0), 7, 1} {
+		t.Run(fmt.Sprintf("mask=%#x", mask), func(t *testing.T) {
+			var flushed []string
+			c := newLRU(12)
+			c.mask = mask
+			task := &Task{}
+			rng := rand.New(rand.NewPCG(1, mask))
+			model := map[string]int{}
+			order := []string{} // least recently used first
+			touch := func(k string) {
+				order = slices.DeleteFunc(order, func(o string) bool { return o == k })
+				order = append(order, k)
+			}
+			for step := range 5000 {
+				k := fmt.Sprintf("k%d", rng.IntN(40))
+				switch op := rng.IntN(3); {
+				case op == 0 && model[k] == 0:
+					ok(t, c.add(task, []byte(k), &testEntry{v: step + 1, flushed: &flushed}))
+					model[k] = step + 1
+					touch(k)
+					if len(order) > 12 {
+						delete(model, order[0])
+						order = order[1:]
+					}
+				case op == 1:
+					c.remove([]byte(k))
+					delete(model, k)
+					order = slices.DeleteFunc(order, func(o string) bool { return o == k })
+				default:
+					e := c.get([]byte(k))
+					got := -1
+					if e != nil {
+						got = e.(*testEntry).v
+						touch(k)
+					}
+					if want, in := model[k]; (in && got != want) || (!in && got != -1) {
+						t.Fatalf("step %d: %s = %d, want %d (cached %v)", step, k, got, want, in)
+					}
+				}
+				if c.snapshot().Entries != len(model) {
+					t.Fatalf("step %d: %d entries, model %d", step, c.snapshot().Entries, len(model))
+				}
 			}
 		})
 	}
