@@ -66,7 +66,7 @@ type pauseState struct {
 // runtime.WatermarkStrategy.IdleTimeout) holds the others back until it
 // receives more, so give inputs an idle timeout when some partitions may
 // go quiet. Reading a backlog whose partitions are evenly spread in event
-// time, alignment costs throughput (BenchmarkRunner: about a quarter at a
+// time, alignment costs throughput (BenchmarkRunner: 20-35% at a
 // 1-minute drift), because a paused partition's buffered fetch is dropped
 // and fetched again. Default 0: off.
 func MaxWatermarkDrift(d time.Duration) Opt {
