@@ -46,6 +46,8 @@ func checkSpec(p *runtime.PipelineSpec, c *config) error {
 		return fmt.Errorf("kafka: pipeline %s: StateDir is required", p.Name)
 	case len(c.brokers) == 0:
 		return fmt.Errorf("kafka: pipeline %s: no brokers (use Brokers or set KAFKA_BROKERS)", p.Name)
+	case c.maxDrift < 0:
+		return fmt.Errorf("kafka: pipeline %s: MaxWatermarkDrift %v is negative (0 turns watermark alignment off)", p.Name, c.maxDrift)
 	}
 	for _, in := range p.Inputs {
 		if in.Repartition && (len(in.Topics) != 1 || in.TopicPattern != "" || in.DeadLetterTopic != "") {

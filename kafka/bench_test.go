@@ -33,7 +33,8 @@ import (
 //	go test ./kafka -run '^$' -bench 'Restore' -benchtime 1x
 //
 // (-short: 100k records and keys instead of 1M; STREAMGEN_TASK_PARALLELISM=n
-// runs BenchmarkRunner with TaskParallelism(n).)
+// runs BenchmarkRunner with TaskParallelism(n), and
+// STREAMGEN_MAX_WATERMARK_DRIFT=d with MaxWatermarkDrift(d).)
 
 // benchReport is what a benchmark worker prints on its last line.
 type benchReport struct {
@@ -426,8 +427,10 @@ func runUntilCaughtUp(brokers []string, spec runtime.PipelineSpec, state string,
 	done := make(chan error, 1)
 	go func() {
 		par, _ := strconv.Atoi(os.Getenv("STREAMGEN_TASK_PARALLELISM"))
+		drift, _ := time.ParseDuration(os.Getenv("STREAMGEN_MAX_WATERMARK_DRIFT"))
 		done <- Run(ctx, spec, append([]Opt{Brokers(brokers...), StateDir(filepath.Clean(state)), InstanceID("bench"), Logger(log),
-			TaskParallelism(par), ClientOpts(kgo.SessionTimeout(6*time.Second), kgo.RebalanceTimeout(5*time.Second))}, opts...)...)
+			TaskParallelism(par), MaxWatermarkDrift(drift),
+			ClientOpts(kgo.SessionTimeout(6*time.Second), kgo.RebalanceTimeout(5*time.Second))}, opts...)...)
 	}()
 	for {
 		select {

@@ -45,6 +45,10 @@ type mainConfig struct {
 	devPartitions  int32
 	schemaRegistry []string
 	autoRegister   bool
+	// maxDrift is MaxWatermarkDrift when maxDriftSet (the flag or its
+	// environment variable was given; 0 turns alignment off).
+	maxDrift    time.Duration
+	maxDriftSet bool
 }
 
 // splitList splits a comma-separated list, dropping empty items.
@@ -59,7 +63,8 @@ func splitList(s string) []string {
 }
 
 // parseMainFlags reads Main's command line. Environment variables
-// (KAFKA_BROKERS, SCHEMA_REGISTRY_URL) fill flags that are not given.
+// (KAFKA_BROKERS, SCHEMA_REGISTRY_URL, STREAMGEN_MAX_WATERMARK_DRIFT) fill
+// flags that are not given.
 func parseMainFlags(name string, args []string, getenv func(string) string, stderr io.Writer) (mainConfig, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -73,6 +78,7 @@ func parseMainFlags(name string, args []string, getenv func(string) string, stde
 	devPartitions := fs.Int("dev-partitions", DefaultBrokerPartitions, "partitions of the topics --dev creates")
 	registry := fs.String("schema-registry", getenv("SCHEMA_REGISTRY_URL"), "comma-separated Schema Registry URLs (env SCHEMA_REGISTRY_URL)")
 	autoRegister := fs.Bool("auto-register", false, "register output schemas the registry does not have yet (on with --dev)")
+	maxDrift := fs.String("max-watermark-drift", getenv("STREAMGEN_MAX_WATERMARK_DRIFT"), "watermark alignment: pause an input partition whose watermark is more than this duration (e.g. 30s) ahead of the instance's lowest, until that one catches up; 0 or empty: off (env STREAMGEN_MAX_WATERMARK_DRIFT)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: %s [flags]\n\nRuns the %s pipeline against Kafka until SIGINT or SIGTERM.\n\nFlags:\n", name, name)
 		fs.PrintDefaults()
@@ -111,6 +117,13 @@ func parseMainFlags(name string, args []string, getenv func(string) string, stde
 		return c, fmt.Errorf("--dev-partitions %d: want a positive number", *devPartitions)
 	}
 	c.devPartitions = int32(*devPartitions)
+	if *maxDrift != "" {
+		d, err := time.ParseDuration(*maxDrift)
+		if err != nil || d < 0 {
+			return c, fmt.Errorf("--max-watermark-drift %q: want a duration such as 30s (0 turns alignment off)", *maxDrift)
+		}
+		c.maxDrift, c.maxDriftSet = d, true
+	}
 	return c, nil
 }
 
@@ -398,6 +411,9 @@ func runMain(ctx context.Context, p runtime.PipelineSpec, args []string, getenv 
 	runOpts = append(runOpts, Brokers(brokers...), StateDir(mc.stateDir), Logger(logger), ObserverOpt(observer))
 	if mc.instanceID != "" {
 		runOpts = append(runOpts, InstanceID(mc.instanceID))
+	}
+	if mc.maxDriftSet {
+		runOpts = append(runOpts, MaxWatermarkDrift(mc.maxDrift))
 	}
 	logger.Info("pipeline starting", "pipeline", p.Name, "brokers", strings.Join(brokers, ","), "state_dir", mc.stateDir, "instance_id", mc.instanceID)
 	err = Run(ctx, p, runOpts...)

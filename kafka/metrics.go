@@ -35,6 +35,7 @@ import (
 //	streamgen_state_size_bytes{task}                   gauge, estimated bytes on disk (at most once a second)
 //	streamgen_dead_letter_records_total{topic}         counter (by dead-letter topic)
 //	streamgen_tasks_assigned                           gauge
+//	streamgen_partition_paused{topic,partition}        gauge, 1 while the runner holds the input partition's fetching paused
 //
 // When tasks are revoked (TasksAssigned without them) their per-task and
 // per-partition series are removed, so dashboards do not show stale lag.
@@ -54,14 +55,16 @@ type Metrics struct {
 	stateSize    *prometheus.GaugeVec
 	deadLettered *prometheus.CounterVec
 	tasks        prometheus.Gauge
+	paused       *prometheus.GaugeVec
 
-	mu          sync.Mutex
-	lagSeries   map[lagKey]bool
-	assigned    map[int32]bool
-	lastOK      time.Time
-	lastAbort   time.Time
-	abortReason error
-	now         func() time.Time
+	mu           sync.Mutex
+	lagSeries    map[lagKey]bool
+	pausedSeries map[lagKey]bool
+	assigned     map[int32]bool
+	lastOK       time.Time
+	lastAbort    time.Time
+	abortReason  error
+	now          func() time.Time
 }
 
 type lagKey struct {
@@ -126,12 +129,16 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		tasks: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "streamgen_tasks_assigned", Help: "Tasks (input partitions) this instance runs.",
 		}),
-		lagSeries: map[lagKey]bool{},
-		assigned:  map[int32]bool{},
-		now:       time.Now,
+		paused: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "streamgen_partition_paused", Help: "1 while the runner holds an input partition's fetching paused (watermark alignment, or its task not open yet), else 0.",
+		}, []string{"topic", "partition"}),
+		lagSeries:    map[lagKey]bool{},
+		pausedSeries: map[lagKey]bool{},
+		assigned:     map[int32]bool{},
+		now:          time.Now,
 	}
 	reg.MustRegister(m.recordsIn, m.recordsOut, m.lag, m.watermark, m.commitDur, m.commitRecs,
-		m.commitBytes, m.commits, m.aborts, m.lastCommit, m.stateSize, m.deadLettered, m.tasks)
+		m.commitBytes, m.commits, m.aborts, m.lastCommit, m.stateSize, m.deadLettered, m.tasks, m.paused)
 	return m
 }
 
@@ -202,8 +209,21 @@ func (m *Metrics) DeadLettered(topic string) {
 	m.deadLettered.WithLabelValues(topic).Inc()
 }
 
+// PartitionPaused implements Observer: streamgen_partition_paused is 1
+// while the partition is paused, 0 after.
+func (m *Metrics) PartitionPaused(topic string, partition int32, paused bool, _ PauseReason) {
+	v := 0.0
+	if paused {
+		v = 1
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.pausedSeries[lagKey{topic, partition}] = paused
+	m.paused.WithLabelValues(topic, partitionLabel(partition)).Set(v)
+}
+
 // TasksAssigned implements Observer. Series of tasks no longer assigned
-// (and lag of their partitions) are deleted.
+// (and lag of their partitions, and pause flags at 0) are deleted.
 func (m *Metrics) TasksAssigned(tasks []int32) {
 	m.tasks.Set(float64(len(tasks)))
 	now := make(map[int32]bool, len(tasks))
@@ -222,6 +242,13 @@ func (m *Metrics) TasksAssigned(tasks []int32) {
 		if !now[k.partition] {
 			m.lag.DeleteLabelValues(k.topic, partitionLabel(k.partition))
 			delete(m.lagSeries, k)
+		}
+	}
+	for k, paused := range m.pausedSeries {
+		// A partition is paused before its task opens: its 1 stays.
+		if !now[k.partition] && !paused {
+			m.paused.DeleteLabelValues(k.topic, partitionLabel(k.partition))
+			delete(m.pausedSeries, k)
 		}
 	}
 	m.assigned = now
@@ -298,6 +325,12 @@ func (o multiObserver) DeadLettered(topic string) {
 func (o multiObserver) TasksAssigned(tasks []int32) {
 	for _, x := range o {
 		x.TasksAssigned(tasks)
+	}
+}
+
+func (o multiObserver) PartitionPaused(topic string, partition int32, paused bool, reason PauseReason) {
+	for _, x := range o {
+		x.PartitionPaused(topic, partition, paused, reason)
 	}
 }
 

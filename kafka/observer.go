@@ -30,17 +30,22 @@ type Observer interface {
 	DeadLettered(topic string)
 	// TasksAssigned reports the tasks this instance runs now.
 	TasksAssigned(tasks []int32)
+	// PartitionPaused reports that the runner stopped (paused true) or
+	// started again (false) fetching an input partition, and why: the
+	// reason that began the pause, or the last one to end.
+	PartitionPaused(topic string, partition int32, paused bool, reason PauseReason)
 }
 
 // NopObserver is an Observer that ignores everything.
 type NopObserver struct{}
 
-func (NopObserver) RecordsIn(string, int32, int)        {}
-func (NopObserver) RecordsOut(string, int)              {}
-func (NopObserver) Lag(string, int32, int64)            {}
-func (NopObserver) Watermark(int32, int64)              {}
-func (NopObserver) Committed(time.Duration, int, int64) {}
-func (NopObserver) Aborted(error)                       {}
-func (NopObserver) StateSize(int32, int64)              {}
-func (NopObserver) DeadLettered(string)                 {}
-func (NopObserver) TasksAssigned([]int32)               {}
+func (NopObserver) RecordsIn(string, int32, int)                     {}
+func (NopObserver) RecordsOut(string, int)                           {}
+func (NopObserver) Lag(string, int32, int64)                         {}
+func (NopObserver) Watermark(int32, int64)                           {}
+func (NopObserver) Committed(time.Duration, int, int64)              {}
+func (NopObserver) Aborted(error)                                    {}
+func (NopObserver) StateSize(int32, int64)                           {}
+func (NopObserver) DeadLettered(string)                              {}
+func (NopObserver) TasksAssigned([]int32)                            {}
+func (NopObserver) PartitionPaused(string, int32, bool, PauseReason) {}

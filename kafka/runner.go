@@ -44,6 +44,8 @@ type config struct {
 	maxPoll    int
 	// parallelism bounds the tasks processed at once (GOMAXPROCS too).
 	parallelism int
+	// maxDrift turns watermark alignment on when positive.
+	maxDrift time.Duration
 }
 
 // Defaults of the options.
@@ -276,6 +278,11 @@ type runner struct {
 	// pendingRecover holds 2PC handles from fetched offsets of tasks not
 	// open yet.
 	pendingRecover map[int32]map[string][]Handle
+
+	// paused holds the input partitions whose fetching the runner paused
+	// (pause.go), and alignBuf is align's scratch space.
+	paused   map[topicPart]pauseState
+	alignBuf []alignCand
 }
 
 func newRunner(ctx context.Context, p runtime.PipelineSpec, c config) (*runner, error) {
@@ -298,6 +305,7 @@ func newRunner(ctx context.Context, p runtime.PipelineSpec, c config) (*runner, 
 		part:        &recordPartitioner{byTopic: map[string]runtime.Partitioner{}},
 		tasks:       map[int32]*task{},
 		owned:       map[string]map[int32]bool{},
+		paused:      map[topicPart]pauseState{},
 		evNotify:    make(chan struct{}, 1),
 	}
 	for _, in := range p.Inputs {
@@ -490,13 +498,18 @@ func (r *runner) sessionOpts(gen int) []kgo.Opt {
 		kgo.MetadataMaxAge(c.discovery),
 		kgo.MetadataMinAge(minAge),
 		kgo.RecordPartitioner(r.part),
-		kgo.OnPartitionsAssigned(func(_ context.Context, _ *kgo.Client, m map[string][]int32) {
+		// New partitions are paused until their tasks are open; partitions
+		// leaving are resumed (franz-go's pauses outlive a rebalance).
+		kgo.OnPartitionsAssigned(func(_ context.Context, cl *kgo.Client, m map[string][]int32) {
+			pauseOnAssign(cl, m)
 			r.push(event{gen: gen, kind: evAssigned, parts: m})
 		}),
-		kgo.OnPartitionsRevoked(func(_ context.Context, _ *kgo.Client, m map[string][]int32) {
+		kgo.OnPartitionsRevoked(func(_ context.Context, cl *kgo.Client, m map[string][]int32) {
+			resumeOnRevoke(cl, m)
 			r.push(event{gen: gen, kind: evRevoked, parts: m})
 		}),
-		kgo.OnPartitionsLost(func(_ context.Context, _ *kgo.Client, m map[string][]int32) {
+		kgo.OnPartitionsLost(func(_ context.Context, cl *kgo.Client, m map[string][]int32) {
+			resumeOnRevoke(cl, m)
 			r.push(event{gen: gen, kind: evLost, parts: m})
 		}),
 		kgo.OnOffsetsFetched(func(_ context.Context, _ *kgo.Client, resp *kmsg.OffsetFetchResponse) error {
@@ -576,6 +589,7 @@ func (r *runner) session(ctx context.Context) (err error) {
 	r.clearProduceErr()
 	defer func() {
 		r.closeTasks()
+		r.clearPauses("session ended")
 		sess.Close()
 		r.sess = nil
 	}()
@@ -653,6 +667,7 @@ func (r *runner) session(ctx context.Context) (err error) {
 				return err
 			}
 		}
+		r.align()
 	}
 }
 
@@ -720,6 +735,9 @@ func (r *runner) handleEvents(ctx context.Context, gen int, inHand *kgo.Fetches)
 				}
 				for _, p := range ps {
 					r.owned[topic][p] = true
+					// The callback paused it; pausing again keeps a
+					// revocation handled just before from undoing that.
+					r.setPause(topicPart{topic, p}, pauseNotReady, true, runtime.NoWatermark, runtime.NoWatermark, "assigned")
 				}
 			}
 			changed = true
@@ -732,6 +750,7 @@ func (r *runner) handleEvents(ctx context.Context, gen int, inHand *kgo.Fetches)
 				for _, p := range ps {
 					delete(r.owned[topic], p)
 					revoked[p] = true
+					r.dropPauses(topicPart{topic, p}, "revoked")
 				}
 			}
 			changed = true
@@ -807,6 +826,7 @@ func (r *runner) handleEvents(ctx context.Context, gen int, inHand *kgo.Fetches)
 			return &fatalError{err}
 		}
 	}
+	r.resumeReady()
 	if changed {
 		ids := make([]int32, 0, len(r.tasks))
 		for id := range r.tasks {

@@ -839,6 +839,7 @@ func TestAdminChecks(t *testing.T) {
 		{"no inputs", with(func(s *runtime.PipelineSpec) { s.Inputs = nil }), nil, "has no inputs"},
 		{"no state dir", ok(), []Opt{StateDir("")}, "StateDir is required"},
 		{"no brokers", ok(), []Opt{Brokers()}, "no brokers"},
+		{"negative watermark drift", ok(), []Opt{MaxWatermarkDrift(-time.Second)}, "MaxWatermarkDrift -1s is negative (0 turns watermark alignment off)"},
 		{"input without topics", with(func(s *runtime.PipelineSpec) { s.Inputs[0].Topics = nil }), nil, `input "in" names no topics and no topic pattern`},
 		{"topics and pattern", with(func(s *runtime.PipelineSpec) { s.Inputs[0].TopicPattern = "x.*" }), nil, `input "in" has both topics and a topic pattern`},
 		{"bad pattern", with(func(s *runtime.PipelineSpec) { s.Inputs[0].Topics, s.Inputs[0].TopicPattern = nil, "(" }), nil, `bad topic pattern "("`},

@@ -1,0 +1,324 @@
+package kafka
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/streamgen/streamgen/runtime"
+)
+
+// pauseEvent is one PartitionPaused call.
+type pauseEvent struct {
+	topic     string
+	partition int32
+	paused    bool
+	reason    PauseReason
+}
+
+// pauseLog is an Observer that records pauses, records read per
+// partition and task assignments.
+type pauseLog struct {
+	NopObserver
+	mu       sync.Mutex
+	events   []pauseEvent
+	in       map[topicPart]int
+	assigned [][]int32
+}
+
+func newPauseLog() *pauseLog { return &pauseLog{in: map[topicPart]int{}} }
+
+func (l *pauseLog) PartitionPaused(topic string, p int32, paused bool, reason PauseReason) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.events = append(l.events, pauseEvent{topic, p, paused, reason})
+}
+
+func (l *pauseLog) RecordsIn(topic string, p int32, n int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.in[topicPart{topic, p}] += n
+}
+
+func (l *pauseLog) TasksAssigned(tasks []int32) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.assigned = append(l.assigned, slices.Clone(tasks))
+}
+
+// alignmentPauses returns, per partition of topic, how many times it was
+// paused for watermark alignment and whether it is paused now.
+func (l *pauseLog) alignmentPauses(topic string) (count map[int32]int, pausedNow map[int32]bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	count, pausedNow = map[int32]int{}, map[int32]bool{}
+	for _, e := range l.events {
+		if e.topic != topic {
+			continue
+		}
+		if e.paused && e.reason == PauseWatermarkAlignment {
+			count[e.partition]++
+		}
+		pausedNow[e.partition] = e.paused
+	}
+	return count, pausedNow
+}
+
+func (l *pauseLog) read(topic string, p int32) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.in[topicPart{topic, p}]
+}
+
+func (l *pauseLog) lastAssigned() []int32 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.assigned) == 0 {
+		return nil
+	}
+	return l.assigned[len(l.assigned)-1]
+}
+
+// waitUntil polls cond until it holds or ctx ends.
+func waitUntil(ctx context.Context, t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("waiting for %s: %v", what, ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// alignBuild counts clicks of two co-partitioned inputs together in
+// 1-minute event-time windows; the slow input has idle timeout idle.
+func alignBuild(slow, fast, output string, idle time.Duration) runtime.BuildFunc {
+	return func(t *runtime.Task) error {
+		out, err := runtime.NewSink(t, output, runtime.SerializerFunc[runtime.Windowed[int64]](func(c *runtime.Context, w runtime.Windowed[int64], o *runtime.OutRecord) error {
+			o.Key = append([]byte(nil), c.Key()...)
+			o.Value = fmt.Appendf(nil, "%s %d %d", c.Key(), w.Window.Start, w.Value)
+			return nil
+		}))
+		if err != nil {
+			return err
+		}
+		window, err := runtime.NewWindowAggregate[string, int64, int64](t, "clicks", runtime.WindowSpec[string]{
+			Assigner: runtime.TumblingWindows(time.Minute, 0),
+		}, clickCount{}, runtime.Int64Codec{}, out)
+		if err != nil {
+			return err
+		}
+		for _, in := range []struct {
+			topic string
+			wm    runtime.WatermarkStrategy
+		}{{slow, runtime.WatermarkStrategy{IdleTimeout: idle}}, {fast, runtime.WatermarkStrategy{}}} {
+			if _, err := runtime.AddSource(t, runtime.SourceConfig[string]{
+				Topic:        in.topic,
+				Deserializer: runtime.ValueDeserializer[string](runtime.StringCodec{}),
+				Watermark:    in.wm,
+			}, window); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// Two co-partitioned inputs; the fast one's backlog is an hour ahead in
+// event time. With watermark alignment the fast partitions are paused
+// (seen through the Observer) and resumed once the slow input catches up,
+// or goes idle, or the partitions move to a second instance; every window
+// comes out exactly once.
+func TestWatermarkAlignment(t *testing.T) {
+	const (
+		parts = 2
+		step  = 100 // ms of event time between records
+		ahead = int(time.Hour / time.Millisecond / step)
+	)
+	cases := []struct {
+		name    string
+		idle    time.Duration // the slow input's idle timeout
+		catchUp bool          // slow records past the fast backlog follow
+		second  bool          // a second instance joins while paused
+	}{
+		{name: "slow input catches up", catchUp: true},
+		{name: "slow input goes idle", idle: 3 * time.Second},
+		{name: "second instance joins", catchUp: true, second: true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEOSEnv(t)
+			slow := e.topic("slow", parts, nil)
+			fast := e.topic("fast", parts, nil)
+			out := e.topic("counts", parts, nil)
+			name := e.name("align")
+			spec := runtime.PipelineSpec{
+				Name: name,
+				Inputs: []runtime.InputSpec{
+					{Name: "slow", Topics: []string{slow}, Start: runtime.StartPosition{Mode: runtime.StartEarliest}},
+					{Name: "fast", Topics: []string{fast}, Start: runtime.StartPosition{Mode: runtime.StartEarliest}},
+				},
+				Outputs: []runtime.OutputSpec{{Name: "counts", Topic: out, Delivery: runtime.ExactlyOnce, Partitioner: runtime.KeyHash}},
+				Build:   alignBuild(slow, fast, out, tc.idle),
+			}
+			slowGen, fastGen := newClicks(50, parts, step), newClicks(50, parts, step)
+			slowGen.prefix, fastGen.prefix = "s", "f"
+			fastGen.next = ahead
+			log := newTestLogger(t)
+			start := func(id string, obs Observer) *running {
+				return startRun(spec, Brokers(e.brokers...), StateDir(t.TempDir()), ObserverOpt(obs),
+					MaxWatermarkDrift(time.Minute), Logger(log.With("instance", id)),
+					// One record batch per partition per fetch: a pause
+					// leaves most of the fast backlog unread.
+					ClientOpts(kgo.SessionTimeout(6*time.Second), kgo.FetchMaxPartitionBytes(1)))
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+			defer cancel()
+			a := newPauseLog()
+			runA := start("a", a)
+			defer func() {
+				if runA != nil {
+					runA.stop(t)
+				}
+			}()
+
+			// The slow input trickles (never idle) until both fast
+			// partitions are paused.
+			stopTrickle := make(chan struct{})
+			trickled := make(chan struct{})
+			go func() {
+				defer close(trickled)
+				for {
+					recs := slowGen.records(slow, 10)
+					if err := e.cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
+						t.Errorf("producing: %v", err)
+						return
+					}
+					select {
+					case <-stopTrickle:
+						return
+					case <-time.After(100 * time.Millisecond):
+					}
+				}
+			}()
+			waitUntil(ctx, t, "slow records on every partition", func() bool {
+				return a.read(slow, 0) > 0 && a.read(slow, 1) > 0
+			})
+			fastN := map[int32]int{}
+			for i := 0; i < 40; i++ {
+				recs := fastGen.records(fast, 50)
+				for _, r := range recs {
+					fastN[r.Partition]++
+				}
+				e.produce(recs)
+			}
+			waitUntil(ctx, t, "every fast partition paused for alignment", func() bool {
+				n, now := a.alignmentPauses(fast)
+				return n[0] > 0 && n[1] > 0 && now[0] && now[1]
+			})
+			// Paused partitions are not read further.
+			for p := int32(0); p < parts; p++ {
+				if got := a.read(fast, p); got >= fastN[p] {
+					t.Errorf("fast partition %d: %d of %d records read while paused", p, got, fastN[p])
+				}
+			}
+			close(stopTrickle)
+			<-trickled
+			if n, _ := a.alignmentPauses(slow); len(n) > 0 {
+				t.Errorf("slow partitions paused for alignment: %v", n)
+			}
+
+			insts := []*pauseLog{a}
+			if tc.second {
+				b := newPauseLog()
+				insts = append(insts, b)
+				runB := start("b", b)
+				defer runB.stop(t)
+				waitUntil(ctx, t, "a task moving to the second instance", func() bool {
+					return len(b.lastAssigned()) > 0 && len(a.lastAssigned()) < parts
+				})
+				// The instance the tasks left resumed their partitions.
+				_, now := a.alignmentPauses(fast)
+				for p := int32(0); p < parts; p++ {
+					if !slices.Contains(a.lastAssigned(), p) && now[p] {
+						t.Errorf("fast partition %d left instance a still paused", p)
+					}
+				}
+				// The new owner restored the watermarks and pauses too.
+				waitUntil(ctx, t, "the second instance pausing its fast partition", func() bool {
+					n, _ := b.alignmentPauses(fast)
+					return len(n) > 0
+				})
+			}
+			if tc.catchUp {
+				slowGen.next = ahead + 1900 // the fast backlog ends at ahead+2000
+				e.produce(slowGen.records(slow, 200))
+			}
+			waitUntil(ctx, t, "the fast partitions resumed", func() bool {
+				for _, l := range insts {
+					_, now := l.alignmentPauses(fast)
+					for _, p := range l.lastAssigned() {
+						if now[p] {
+							return false
+						}
+					}
+				}
+				return true
+			})
+
+			e.produce(slowGen.flush(slow))
+			e.produce(fastGen.flush(fast))
+			if err := e.waitCaughtUp(ctx, name, slow, fast); err != nil {
+				t.Fatal(err)
+			}
+			runA.stop(t)
+			runA = nil
+			recs, err := e.readCommitted(ctx, out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := maps.Clone(slowGen.want)
+			maps.Copy(want, fastGen.want)
+			if err := checkCounts(want, recordLines(recs)); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+func TestMetricsPartitionPaused(t *testing.T) {
+	m := NewMetrics(nil)
+	m.TasksAssigned([]int32{0, 1})
+	m.PartitionPaused("clicks", 0, true, PauseWatermarkAlignment)
+	m.PartitionPaused("clicks", 1, true, PauseTaskNotReady)
+	m.PartitionPaused("clicks", 1, false, PauseTaskNotReady)
+	m.PartitionPaused("clicks", 2, true, PauseTaskNotReady) // its task is not open yet
+	for _, c := range []struct {
+		p    string
+		want float64
+	}{{"0", 1}, {"1", 0}, {"2", 1}} {
+		if got := testutil.ToFloat64(m.paused.WithLabelValues("clicks", c.p)); got != c.want {
+			t.Errorf("paused{partition=%s} = %v, want %v", c.p, got, c.want)
+		}
+	}
+	// Task 1 leaves: its 0 goes; partition 2 stays paused (1) until its
+	// task opens.
+	m.TasksAssigned([]int32{0})
+	if n := testutil.CollectAndCount(m.paused); n != 2 {
+		t.Errorf("%d paused series after task 1 left, want 2", n)
+	}
+	reg := prometheus.NewRegistry()
+	NewMetrics(reg).PartitionPaused("views", 3, true, PauseWatermarkAlignment)
+	if n, err := testutil.GatherAndCount(reg, "streamgen_partition_paused"); err != nil || n != 1 {
+		t.Errorf("gathered %d streamgen_partition_paused series (%v), want 1", n, err)
+	}
+}
