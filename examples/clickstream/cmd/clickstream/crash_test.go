@@ -67,7 +67,9 @@ func pipelineTopics(t *testing.T) []string {
 // It runs against an embedded kfake broker over loopback and an srfake
 // Schema Registry, or against KAFKA_BROKERS (and SCHEMA_REGISTRY_URL when
 // set); the binary's topic and group names are fixed, so on a real
-// cluster the test deletes and recreates them. STREAMGEN_CRASH_LONG=1:
+// cluster the test deletes and recreates them, and runs only when
+// STREAMGEN_CRASH_RECREATE_TOPICS=1 says that is fine (it is skipped
+// otherwise, naming the topics it would delete). STREAMGEN_CRASH_LONG=1:
 // 1M clicks and at least 300 kills. STREAMGEN_CRASH_LOGDIR keeps the
 // workers' logs and state in a new directory under it.
 func TestCrashExactlyOnce(t *testing.T) {
@@ -305,6 +307,9 @@ func newCrashEnv(t *testing.T) *crashEnv {
 	t.Helper()
 	e := &crashEnv{t: t, poison: map[string]bool{}, topics: pipelineTopics(t)}
 	real := os.Getenv("KAFKA_BROKERS") != ""
+	if real && os.Getenv("STREAMGEN_CRASH_RECREATE_TOPICS") != "1" {
+		t.Skipf("KAFKA_BROKERS is set: this test would delete and recreate the topics %s and the binary's consumer group there; set STREAMGEN_CRASH_RECREATE_TOPICS=1 to allow it", strings.Join(e.topics, ", "))
+	}
 	if real {
 		for _, b := range strings.Split(os.Getenv("KAFKA_BROKERS"), ",") {
 			if b = strings.TrimSpace(b); b != "" {
