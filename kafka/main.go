@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -49,6 +50,9 @@ type mainConfig struct {
 	// environment variable was given; 0 turns alignment off).
 	maxDrift    time.Duration
 	maxDriftSet bool
+	// parallelism is TaskParallelism when not 0 (the flag or its
+	// environment variable was given).
+	parallelism int
 }
 
 // splitList splits a comma-separated list, dropping empty items.
@@ -63,7 +67,8 @@ func splitList(s string) []string {
 }
 
 // parseMainFlags reads Main's command line. Environment variables
-// (KAFKA_BROKERS, SCHEMA_REGISTRY_URL, STREAMGEN_MAX_WATERMARK_DRIFT) fill
+// (KAFKA_BROKERS, SCHEMA_REGISTRY_URL, STREAMGEN_MAX_WATERMARK_DRIFT,
+// STREAMGEN_TASK_PARALLELISM) fill
 // flags that are not given.
 func parseMainFlags(name string, args []string, getenv func(string) string, stderr io.Writer) (mainConfig, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
@@ -79,6 +84,7 @@ func parseMainFlags(name string, args []string, getenv func(string) string, stde
 	registry := fs.String("schema-registry", getenv("SCHEMA_REGISTRY_URL"), "comma-separated Schema Registry URLs (env SCHEMA_REGISTRY_URL)")
 	autoRegister := fs.Bool("auto-register", false, "register output schemas the registry does not have yet (on with --dev)")
 	maxDrift := fs.String("max-watermark-drift", getenv("STREAMGEN_MAX_WATERMARK_DRIFT"), "watermark alignment: pause an input partition whose watermark is more than this duration (e.g. 30s) ahead of the instance's lowest, until that one catches up; 0 or empty: off (env STREAMGEN_MAX_WATERMARK_DRIFT)")
+	parallelism := fs.String("task-parallelism", getenv("STREAMGEN_TASK_PARALLELISM"), "tasks that process their records of a poll at the same time, each on its own goroutine (default 1; env STREAMGEN_TASK_PARALLELISM)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: %s [flags]\n\nRuns the %s pipeline against Kafka until SIGINT or SIGTERM.\n\nFlags:\n", name, name)
 		fs.PrintDefaults()
@@ -123,6 +129,13 @@ func parseMainFlags(name string, args []string, getenv func(string) string, stde
 			return c, fmt.Errorf("--max-watermark-drift %q: want a duration such as 30s (0 turns alignment off)", *maxDrift)
 		}
 		c.maxDrift, c.maxDriftSet = d, true
+	}
+	if *parallelism != "" {
+		n, err := strconv.Atoi(*parallelism)
+		if err != nil || n < 1 {
+			return c, fmt.Errorf("--task-parallelism %q: want a positive number of tasks", *parallelism)
+		}
+		c.parallelism = n
 	}
 	return c, nil
 }
@@ -414,6 +427,9 @@ func runMain(ctx context.Context, p runtime.PipelineSpec, args []string, getenv 
 	}
 	if mc.maxDriftSet {
 		runOpts = append(runOpts, MaxWatermarkDrift(mc.maxDrift))
+	}
+	if mc.parallelism > 0 {
+		runOpts = append(runOpts, TaskParallelism(mc.parallelism))
 	}
 	logger.Info("pipeline starting", "pipeline", p.Name, "brokers", strings.Join(brokers, ","), "state_dir", mc.stateDir, "instance_id", mc.instanceID)
 	err = Run(ctx, p, runOpts...)
