@@ -65,6 +65,11 @@ const (
 	// defaultMaxPoll bounds the records handed to tasks between two
 	// checks of the commit deadline.
 	defaultMaxPoll = 10_000
+	// parallelPollPerWorker is the poll bound per worker with
+	// TaskParallelism above 1: a poll of 10,000 records of a backlog holds
+	// one or two partitions' fetches, too few tasks to keep two workers
+	// busy.
+	parallelPollPerWorker = 25_000
 )
 
 // Brokers sets the seed brokers. Default: the comma-separated list in the
@@ -144,11 +149,15 @@ func Sinks2PC(sinks map[string]TwoPhaseSink) Opt {
 
 // TaskParallelism lets up to n tasks process their records of a poll at
 // the same time, each task on one goroutine (tasks share nothing but the
-// producer). Default 1: one goroutine drives all tasks. On the 2-core
-// reference machine, with the broker on the same machine, BenchmarkRunner
-// measured no gain from parallel tasks (1M records, 8 partitions: 131k to
-// 164k records/s with 8 against 137k to 178k with 1, and 2 to 5% more
-// CPU); more cores and a remote broker are where it can pay.
+// producer). Default 1: one goroutine drives all tasks. Above 1, a poll
+// takes up to 25,000 records per worker instead of 10,000 (from a backlog
+// a smaller poll holds one or two partitions' fetches, too few tasks to
+// share), so the commit deadline is checked less often: at about 270,000
+// records/s per worker a poll lasts about 90ms per worker, and commits
+// come that much later than the commit interval. On the 2-core reference
+// machine, with the broker on the same machine, BenchmarkClickstream went
+// from 208k-219k to 258k-273k records/s with 2 (BENCHMARKS.md); more cores
+// and a remote broker are where it pays more.
 func TaskParallelism(n int) Opt {
 	return optFunc(func(c *config) { c.parallelism = max(n, 1) })
 }
@@ -205,6 +214,9 @@ func (e *fatalError) Unwrap() error { return e.err }
 // ctx is done the records read so far are committed and Run returns nil.
 func Run(ctx context.Context, p runtime.PipelineSpec, opts ...Opt) error {
 	c := newConfig(opts)
+	if c.parallelism > 1 {
+		c.maxPoll = max(c.maxPoll, parallelPollPerWorker*c.parallelism)
+	}
 	if p.CommitInterval <= 0 {
 		p.CommitInterval = DefaultCommitInterval
 	}
