@@ -156,8 +156,9 @@ func Sinks2PC(sinks map[string]TwoPhaseSink) Opt {
 // records/s per worker a poll lasts about 90ms per worker, and commits
 // come that much later than the commit interval. On the 2-core reference
 // machine, with the broker on the same machine, BenchmarkClickstream went
-// from 208k-219k to 258k-273k records/s with 2 (BENCHMARKS.md); more cores
-// and a remote broker are where it pays more.
+// from 261k to 374k-395k records/s with 2 (BENCHMARKS.md), while a
+// pipeline with little work per record gains little; more cores and a
+// remote broker are where it pays more.
 func TaskParallelism(n int) Opt {
 	return optFunc(func(c *config) { c.parallelism = max(n, 1) })
 }
