@@ -51,12 +51,14 @@ type topicPart struct {
 type pauseState struct {
 	bits    pauseBits
 	wm, min int64
+	since   time.Time // when it was paused for alignment
 }
 
 // MaxWatermarkDrift turns on watermark alignment: an input partition of
 // this instance whose watermark is more than d ahead of the lowest
 // watermark over the instance's input partitions is paused (no longer
-// fetched) until the lowest one catches up to within d, so that a
+// fetched) until the lowest one catches up to within d, and for one
+// second at least unless it becomes the lowest itself, so that a
 // partition with a backlog far ahead in event time does not fill window
 // and join state while it waits for the others (Flink's watermark
 // alignment, per instance). Idle inputs and partitions whose input has
@@ -72,6 +74,11 @@ type pauseState struct {
 func MaxWatermarkDrift(d time.Duration) Opt {
 	return optFunc(func(c *config) { c.maxDrift = d })
 }
+
+// alignInterval is the least time a partition stays paused for watermark
+// alignment, unless it becomes the slowest (Flink's watermark alignment
+// decides once per update interval, one second by default).
+const alignInterval = time.Second
 
 // pauseOnAssign is the start of a pause that fetching must not pass: the
 // OnPartitionsAssigned callback pauses the new partitions before franz-go
@@ -108,6 +115,9 @@ func (r *runner) setPause(tp topicPart, bit pauseBits, on bool, wm, minWM int64,
 	}
 	if bit == pauseAhead && on {
 		st.wm, st.min = wm, minWM
+		if before&pauseAhead == 0 {
+			st.since = time.Now()
+		}
 	}
 	if st.bits == 0 {
 		delete(r.paused, tp)
@@ -192,6 +202,7 @@ func (r *runner) align() {
 	if r.cfg.maxDrift <= 0 {
 		return
 	}
+	now := time.Now()
 	cands := r.alignBuf[:0]
 	minWM := int64(math.MaxInt64)
 	for topic, ps := range r.owned {
@@ -220,7 +231,16 @@ func (r *runner) align() {
 	}
 	for _, c := range cands {
 		on := c.wm > limit
-		if on != (r.paused[c.tp].bits&pauseAhead != 0) {
+		st := r.paused[c.tp]
+		if !on && st.bits&pauseAhead != 0 && c.wm > minWM && now.Sub(st.since) < alignInterval {
+			// A paused partition's buffered fetch is dropped, and
+			// resuming it right away flipped partitions poll after poll,
+			// fetching their data again each time: a partition stays
+			// paused for alignInterval at least, unless it is the
+			// slowest.
+			continue
+		}
+		if on != (st.bits&pauseAhead != 0) {
 			why := "caught up"
 			if on {
 				why = "ahead"
