@@ -227,7 +227,7 @@ func (op *windowOp[IN]) Push(c *Context, v IN) error {
 	wm := c.Watermark()
 	op.wins = op.assigner.AssignWindows(c.ts, op.wins[:0])
 	onTime := false
-	if err := op.fresh.sync(op.t); err != nil {
+	if err := op.fresh.sync(op.t, op.timers.op); err != nil {
 		return fmt.Errorf("runtime: window %q: %w", op.name, err)
 	}
 	for _, w := range op.wins {

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"bytes"
 	"errors"
 	"hash/maphash"
 
@@ -15,11 +16,14 @@ import (
 // the window cannot have state from before:
 //
 //   - stored contents of a window always come with a stored event-time
-//     timer at or after its MaxTimestamp (the trigger or the cleanup timer,
-//     written in the same batch; the cleanup timer is deleted only when it
-//     clears the contents), so a window whose MaxTimestamp is after every
-//     event-time timer of the task (the horizon, read once with one reverse
-//     seek) has no state in the batch or the DB;
+//     timer of the operator at or after its MaxTimestamp (the trigger or
+//     the cleanup timer, written in the same batch; the cleanup timer is
+//     deleted only when it clears the contents), so a window whose
+//     MaxTimestamp is after every event-time timer of the operator (the
+//     horizon, read once with a reverse scan that skips later timers of
+//     other operators, such as session windows' timers a gap ahead, up to
+//     maxHorizonSkip of them, and takes the latest timer of the task
+//     beyond that) has no state in the batch or the DB;
 //   - from then on, every creation of state for a window after the horizon
 //     is recorded in the window's filter (no false negatives).
 //
@@ -68,30 +72,49 @@ type freshWindows struct {
 	spare   []*freshFilter
 }
 
-// maxEventTimer returns the latest event-time timer of the task in the
-// batch and DB, or minTime when there is none.
-func (t *Task) maxEventTimer() (int64, error) {
+// maxHorizonSkip bounds the later timers of other operators a horizon
+// scan passes over before it settles for the task's latest timer.
+var maxHorizonSkip = 100_000
+
+// maxEventTimer returns the latest event-time timer of the operator whose
+// timer keys carry op (a length-prefixed name) in the batch and DB, or
+// minTime when it has none. Past maxHorizonSkip later timers of other
+// operators it returns the latest timer of the task, which is later.
+func (t *Task) maxEventTimer(op []byte) (int64, error) {
 	lo := appendTaskPrefix(nil, t.id)
 	lo = append(lo, kindTimer, byte(EventTime))
 	it, err := t.batch.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: prefixEnd(lo)})
 	if err != nil {
 		return 0, err
 	}
-	at := int64(minTime)
-	if it.Last() {
+	at, latest := int64(minTime), int64(minTime)
+	skipped := 0
+	for ok := it.Last(); ok; ok = it.Prev() {
 		k := it.Key()
 		if len(k) < len(lo)+8 {
 			err = errBadKey
-		} else {
-			at = readOrderedInt64(k[len(lo):])
+			break
+		}
+		ts := readOrderedInt64(k[len(lo):])
+		if latest == minTime {
+			latest = ts
+		}
+		if bytes.HasPrefix(k[len(lo)+8:], op) {
+			at = ts
+			break
+		}
+		if skipped++; skipped > maxHorizonSkip {
+			at = latest
+			break
 		}
 	}
 	return at, errors.Join(err, it.Error(), it.Close())
 }
 
 // sync drops the knowledge if the task forgot its memory since, and
-// computes the horizon when there is none.
-func (f *freshWindows) sync(t *Task) error {
+// computes the horizon of the operator whose timer keys carry op when
+// there is none.
+func (f *freshWindows) sync(t *Task, op []byte) error {
 	if f.valid && f.epoch == t.memEpoch {
 		return nil
 	}
@@ -99,7 +122,7 @@ func (f *freshWindows) sync(t *Task) error {
 		f.release(fl)
 		delete(f.filters, w)
 	}
-	h, err := t.maxEventTimer()
+	h, err := t.maxEventTimer(op)
 	if err != nil {
 		return err
 	}

@@ -102,3 +102,38 @@ func (sumList) Process(c *Context, w Window, elems []int64, out *Emitter[string]
 	}
 	return out.Emit(string(c.Key()) + " " + itoa(w.Start) + "=" + itoa(sum))
 }
+
+// TestMaxEventTimerPerOperator checks the horizon of one operator: its own
+// latest event-time timer, past later timers of other operators (a
+// session window's, a gap ahead), in the batch and in pebble; minTime when
+// it has none; and the task's latest timer once more than maxHorizonSkip
+// later timers of others stand in the way.
+func TestMaxEventTimerPerOperator(t *testing.T) {
+	s := testStore(t, StoreOptions{})
+	task := openTask(t, s, 0, TaskConfig{})
+	tumbling := must[*TimerService](t)(task.RegisterTimerHandler("views", nil))
+	sessions := must[*TimerService](t)(task.RegisterTimerHandler("sessions", nil))
+	other := must[*TimerService](t)(task.RegisterTimerHandler("views2", nil))
+	ok(t, tumbling.Register(EventTime, nil, []byte("w1"), 59_999))
+	ok(t, tumbling.Register(EventTime, nil, []byte("w1"), 89_999))
+	ok(t, tumbling.Register(ProcessingTime, nil, []byte("w1"), 1<<40))
+	commit(t, task) // these reach pebble
+	for i := range 5 {
+		ok(t, sessions.Register(EventTime, []byte{byte('a' + i)}, nil, int64(1_800_000+i)))
+	}
+	horizon := func(s *TimerService) int64 { return must[int64](t)(task.maxEventTimer(s.op)) }
+	if h := horizon(tumbling); h != 89_999 {
+		t.Fatalf("views horizon %d, want 89999 (its own latest event-time timer)", h)
+	}
+	if h := horizon(sessions); h != 1_800_004 {
+		t.Fatalf("sessions horizon %d, want 1800004", h)
+	}
+	if h := horizon(other); h != minTime {
+		t.Fatalf("horizon of an operator without timers %d, want none", h)
+	}
+	defer func(n int) { maxHorizonSkip = n }(maxHorizonSkip)
+	maxHorizonSkip = 3
+	if h := horizon(tumbling); h != 1_800_004 {
+		t.Fatalf("views horizon past the skip bound %d, want the task's latest timer", h)
+	}
+}
