@@ -42,7 +42,16 @@ type lruNode struct {
 	prepared bool // flushed by the commit being prepared
 	pend     pendRef
 	self     cached
+	// inline holds a short key's bytes (key points into it), so checking
+	// a lookup's key reads memory next to the entry's, not another
+	// allocation.
+	inline [inlineKeyLen]byte
 }
+
+// inlineKeyLen is the longest key an entry stores inline: a state key of
+// a short state name, an 8-byte namespace and a user key up to about 40
+// bytes.
+const inlineKeyLen = 64
 
 // CacheStats counts cache activity of one task.
 type CacheStats struct {
@@ -177,7 +186,12 @@ func (c *lruCache) get(key []byte) cached {
 // recently used entries beyond the bound.
 func (c *lruCache) add(t *Task, key []byte, e cached) error {
 	n := e.node()
-	n.key = string(key)
+	if len(key) <= len(n.inline) {
+		copy(n.inline[:], key)
+		n.key = unsafeString(n.inline[:len(key)])
+	} else {
+		n.key = string(key)
+	}
 	n.hash = maphash.String(c.seed, n.key) & c.mask
 	n.self = e
 	if n.dirty {
