@@ -243,6 +243,16 @@ func (s *valueCore[T]) update(e *valueEntry[T], key, ns []byte, v T) error {
 	return nil
 }
 
+// store is update through e when e is still the cached entry of (key,
+// ns), and set otherwise: cache work between a lookup and its write (an
+// eviction) may have dropped e.
+func (s *valueCore[T]) store(e *valueEntry[T], key, ns []byte, v T) error {
+	if e != nil && e.n.self != nil {
+		return s.update(e, key, ns, v)
+	}
+	return s.set(key, ns, v)
+}
+
 func (s *valueCore[T]) set(key, ns []byte, v T) error {
 	k := s.key(key, ns)
 	t := s.t

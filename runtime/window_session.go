@@ -69,7 +69,7 @@ func (op *windowOp[IN]) pushMerging(c *Context, key []byte, v IN) error {
 	wm := c.Watermark()
 	op.wins = op.assigner.AssignWindows(c.ts, op.wins[:0])
 	nw := op.wins[0]
-	set, _, err := op.sessions.get(key, nil)
+	set, _, entry, err := op.sessions.lookupEntry(key, nil, false)
 	if err != nil {
 		return err
 	}
@@ -94,9 +94,7 @@ func (op *windowOp[IN]) pushMerging(c *Context, key []byte, v IN) error {
 	switch {
 	case len(members) == 0:
 		stateW = nw
-		next := make([]sessionWindow, 0, len(set)+1)
-		next = append(append(next, set...), sessionWindow{W: nw, State: nw})
-		if err := op.saveSessions(key, next); err != nil {
+		if err := op.saveSessions(entry, key, append(set, sessionWindow{W: nw, State: nw})); err != nil {
 			return err
 		}
 		op.ns = appendWindowNamespace(op.ns[:0], nw)
@@ -133,14 +131,21 @@ func (op *windowOp[IN]) pushMerging(c *Context, key []byte, v IN) error {
 		// session had passed its trigger (its timer is the cleanup one)
 		// and now ends after the watermark: then it needs a trigger again.
 		fired := set[members[0]].W.MaxTimestamp() <= wm
-		next := make([]sessionWindow, 0, len(set)-len(members)+1)
-		for i, s := range set {
-			if !slices.Contains(members, i) {
-				next = append(next, s)
+		var next []sessionWindow
+		if len(members) == 1 {
+			// It only grew: rewrite it in place.
+			set[members[0]] = sessionWindow{W: merged, State: stateW}
+			next = set
+		} else {
+			next = make([]sessionWindow, 0, len(set)-len(members)+1)
+			for i, s := range set {
+				if !slices.Contains(members, i) {
+					next = append(next, s)
+				}
 			}
+			next = append(next, sessionWindow{W: merged, State: stateW})
 		}
-		next = append(next, sessionWindow{W: merged, State: stateW})
-		if err := op.saveSessions(key, next); err != nil {
+		if err := op.saveSessions(entry, key, next); err != nil {
 			return err
 		}
 		if fired && merged.MaxTimestamp() > wm {
@@ -197,9 +202,11 @@ func (op *windowOp[IN]) onSessionTimer(c *Context, tm Timer, state Window) error
 	return op.sessions.set(tm.Key, nil, rest)
 }
 
-func (op *windowOp[IN]) saveSessions(key []byte, set []sessionWindow) error {
+// saveSessions stores key's session set, sorted by start, through the
+// cache entry its lookup returned (nil: none).
+func (op *windowOp[IN]) saveSessions(e *valueEntry[[]sessionWindow], key []byte, set []sessionWindow) error {
 	slices.SortFunc(set, func(a, b sessionWindow) int { return cmpInt64(a.W.Start, b.W.Start) })
-	return op.sessions.set(key, nil, set)
+	return op.sessions.store(e, key, nil, set)
 }
 
 func cmpInt64(a, b int64) int {

@@ -200,27 +200,32 @@ func TestWindowAggregate(t *testing.T) {
 		},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			s := testStore(t, StoreOptions{CacheEntries: 4})
-			out := &collector[Windowed[int64]]{}
-			h := newWindowHarness(t, s, func(task *Task) Node[int64] {
-				return must[Node[int64]](t)(NewWindowAggregate[int64, int64, int64](task, "w", tc.spec, sumAgg{}, Int64Codec{}, out))
+		// A cache of one entry evicts between a read and its write (a
+		// session set, while merging sessions' contents), four keeps
+		// most, -1 has none.
+		for _, cache := range []int{1, 4, -1} {
+			t.Run(fmt.Sprintf("%s/cache=%d", tc.name, cache), func(t *testing.T) {
+				s := testStore(t, StoreOptions{CacheEntries: cache})
+				out := &collector[Windowed[int64]]{}
+				h := newWindowHarness(t, s, func(task *Task) Node[int64] {
+					return must[Node[int64]](t)(NewWindowAggregate[int64, int64, int64](task, "w", tc.spec, sumAgg{}, Int64Codec{}, out))
+				})
+				h.run(t, tc.in)
+				if got := renderWindowed(out); !reflect.DeepEqual(got, tc.want) {
+					t.Fatalf("results\n got %v\nwant %v", got, tc.want)
+				}
+				if !reflect.DeepEqual(h.late, tc.wantLate) {
+					t.Fatalf("late side output %v, want %v", h.late, tc.wantLate)
+				}
+				if d := h.task.Stats().LateDropped; d != tc.dropped {
+					t.Fatalf("dropped %d late elements, want %d", d, tc.dropped)
+				}
+				commit(t, h.task)
+				if n, m := storedKeys(t, h.task, kindState), storedKeys(t, h.task, kindTimer); n != 0 || m != 0 {
+					t.Fatalf("after every window closed: %d state keys and %d timers left", n, m)
+				}
 			})
-			h.run(t, tc.in)
-			if got := renderWindowed(out); !reflect.DeepEqual(got, tc.want) {
-				t.Fatalf("results\n got %v\nwant %v", got, tc.want)
-			}
-			if !reflect.DeepEqual(h.late, tc.wantLate) {
-				t.Fatalf("late side output %v, want %v", h.late, tc.wantLate)
-			}
-			if d := h.task.Stats().LateDropped; d != tc.dropped {
-				t.Fatalf("dropped %d late elements, want %d", d, tc.dropped)
-			}
-			commit(t, h.task)
-			if n, m := storedKeys(t, h.task, kindState), storedKeys(t, h.task, kindTimer); n != 0 || m != 0 {
-				t.Fatalf("after every window closed: %d state keys and %d timers left", n, m)
-			}
-		})
+		}
 	}
 }
 
