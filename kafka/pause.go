@@ -195,7 +195,8 @@ func (r *runner) resumeReady() {
 // and is not idle (a partition paused for alignment counts even when its
 // input went idle: it went quiet because it is paused), a partition whose
 // watermark is more than MaxWatermarkDrift above the lowest one is paused,
-// and the others are resumed. The lowest partition is never paused, so
+// and the others are resumed once paused for alignInterval (the lowest at
+// once). The lowest partition is never paused, so
 // something is always fetched; when all the others are idle the last one
 // is the lowest and runs.
 func (r *runner) align() {
