@@ -63,8 +63,9 @@ type lruCache struct {
 	max int
 	n   int
 	// slots index the entries by a hash of their key: an open-addressing
-	// table with linear probing, at most half full, so a lookup usually
-	// reads one slot (hash and entry side by side) before the entry.
+	// table with linear probing, a power of two in size and at most half
+	// full, so a lookup usually reads one slot (hash and entry side by
+	// side) before the entry.
 	slots []slot
 	seed  maphash.Seed
 	mask  uint64  // all ones; tests clear bits to force collisions
@@ -96,11 +97,7 @@ type slot struct {
 }
 
 func newLRU(max int) *lruCache {
-	size := 8
-	for size < 2*(max+1) {
-		size *= 2
-	}
-	c := &lruCache{max: max, slots: make([]slot, size), seed: maphash.MakeSeed(), mask: ^uint64(0)}
+	c := &lruCache{max: max, slots: make([]slot, 64), seed: maphash.MakeSeed(), mask: ^uint64(0)}
 	c.head.next, c.head.prev = &c.head, &c.head
 	return c
 }
@@ -133,8 +130,20 @@ func (c *lruCache) find(key []byte) cached {
 	}
 }
 
-// index adds n to the index (its hash set, its key not indexed yet).
+// index adds n to the index (its hash set, its key not indexed yet),
+// doubling the table first when it would be more than half full (it
+// grows with the entries, not to the bound at once).
 func (c *lruCache) index(n *lruNode) {
+	if 2*(c.n+1) > len(c.slots) {
+		old := c.slots
+		c.slots = make([]slot, 2*len(old))
+		c.n = 0
+		for _, s := range old {
+			if s.n != nil {
+				c.index(s.n)
+			}
+		}
+	}
 	m := uint64(len(c.slots) - 1)
 	i := n.hash & m
 	for c.slots[i].n != nil {

@@ -100,12 +100,17 @@ func TestLRUCache(t *testing.T) {
 
 // TestLRUIndexRandom checks the cache's open-addressing index against a
 // map under random adds, removals and evictions, with hashes forced into
-// few values so probe runs are long and wrap around the table's end.
+// few values so probe runs are long and wrap around the table's end, and
+// with a bound large enough that the table doubles several times.
 func TestLRUIndexRandom(t *testing.T) {
-	for _, mask := range []uint64{^uint64(0), 7, 1} {
-		t.Run(fmt.Sprintf("mask=%#x", mask), func(t *testing.T) {
+	for _, tc := range []struct {
+		mask      uint64
+		max, keys int
+	}{{^uint64(0), 12, 40}, {7, 12, 40}, {1, 12, 40}, {^uint64(0), 300, 900}, {255, 300, 900}} {
+		mask, max := tc.mask, tc.max
+		t.Run(fmt.Sprintf("mask=%#x/max=%d", mask, max), func(t *testing.T) {
 			var flushed []string
-			c := newLRU(12)
+			c := newLRU(max)
 			c.mask = mask
 			task := &Task{}
 			rng := rand.New(rand.NewPCG(1, mask))
@@ -116,13 +121,13 @@ func TestLRUIndexRandom(t *testing.T) {
 				order = append(order, k)
 			}
 			for step := range 5000 {
-				k := fmt.Sprintf("k%d", rng.IntN(40))
+				k := fmt.Sprintf("k%d", rng.IntN(tc.keys))
 				switch op := rng.IntN(3); {
 				case op == 0 && model[k] == 0:
 					ok(t, c.add(task, []byte(k), &testEntry{v: step + 1, flushed: &flushed}))
 					model[k] = step + 1
 					touch(k)
-					if len(order) > 12 {
+					if len(order) > max {
 						delete(model, order[0])
 						order = order[1:]
 					}
