@@ -53,6 +53,9 @@ type mainConfig struct {
 	// parallelism is TaskParallelism when not 0 (the flag or its
 	// environment variable was given).
 	parallelism int
+	// cacheEntries is StoreOptions.CacheEntries when cacheSet.
+	cacheEntries int
+	cacheSet     bool
 }
 
 // splitList splits a comma-separated list, dropping empty items.
@@ -68,7 +71,7 @@ func splitList(s string) []string {
 
 // parseMainFlags reads Main's command line. Environment variables
 // (KAFKA_BROKERS, SCHEMA_REGISTRY_URL, STREAMGEN_MAX_WATERMARK_DRIFT,
-// STREAMGEN_TASK_PARALLELISM) fill
+// STREAMGEN_TASK_PARALLELISM, STREAMGEN_CACHE_ENTRIES) fill
 // flags that are not given.
 func parseMainFlags(name string, args []string, getenv func(string) string, stderr io.Writer) (mainConfig, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
@@ -85,6 +88,7 @@ func parseMainFlags(name string, args []string, getenv func(string) string, stde
 	autoRegister := fs.Bool("auto-register", false, "register output schemas the registry does not have yet (on with --dev)")
 	maxDrift := fs.String("max-watermark-drift", getenv("STREAMGEN_MAX_WATERMARK_DRIFT"), "watermark alignment: pause an input partition whose watermark is more than this duration (e.g. 30s) ahead of the instance's lowest, until that one catches up; 0 or empty: off (env STREAMGEN_MAX_WATERMARK_DRIFT)")
 	parallelism := fs.String("task-parallelism", getenv("STREAMGEN_TASK_PARALLELISM"), "tasks that process their records of a poll at the same time, each on its own goroutine (default 1; env STREAMGEN_TASK_PARALLELISM)")
+	cacheEntries := fs.String("cache-entries", getenv("STREAMGEN_CACHE_ENTRIES"), "decoded state values each task keeps in its write-back cache (default 10000; size it to the keys a task keeps live, such as window accumulators and session sets; negative: no cache) (env STREAMGEN_CACHE_ENTRIES)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: %s [flags]\n\nRuns the %s pipeline against Kafka until SIGINT or SIGTERM.\n\nFlags:\n", name, name)
 		fs.PrintDefaults()
@@ -137,6 +141,13 @@ func parseMainFlags(name string, args []string, getenv func(string) string, stde
 		}
 		c.parallelism = n
 	}
+	if *cacheEntries != "" {
+		n, err := strconv.Atoi(*cacheEntries)
+		if err != nil {
+			return c, fmt.Errorf("--cache-entries %q: want a number of entries (negative: no cache)", *cacheEntries)
+		}
+		c.cacheEntries, c.cacheSet = n, true
+	}
 	return c, nil
 }
 
@@ -163,6 +174,28 @@ func (c *mainConfig) complete(given *config) error {
 		return errors.New("no brokers: pass --brokers or set KAFKA_BROKERS (or run with --dev)")
 	}
 	return nil
+}
+
+// flagOpts are the Run options the tuning flags ask for; they come after
+// the options given to Main, so flags win.
+func (c *mainConfig) flagOpts() []Opt {
+	var opts []Opt
+	if c.instanceID != "" {
+		opts = append(opts, InstanceID(c.instanceID))
+	}
+	if c.maxDriftSet {
+		opts = append(opts, MaxWatermarkDrift(c.maxDrift))
+	}
+	if c.parallelism > 0 {
+		opts = append(opts, TaskParallelism(c.parallelism))
+	}
+	if c.cacheSet {
+		// Only the cache's size: the other store options given to Main
+		// stay.
+		n := c.cacheEntries
+		opts = append(opts, optFunc(func(c *config) { c.store.CacheEntries = n }))
+	}
+	return opts
 }
 
 // mainOpt is an Opt for Main only; Run ignores it.
@@ -422,15 +455,7 @@ func runMain(ctx context.Context, p runtime.PipelineSpec, args []string, getenv 
 		observer = Observers(metrics, given.observer)
 	}
 	runOpts = append(runOpts, Brokers(brokers...), StateDir(mc.stateDir), Logger(logger), ObserverOpt(observer))
-	if mc.instanceID != "" {
-		runOpts = append(runOpts, InstanceID(mc.instanceID))
-	}
-	if mc.maxDriftSet {
-		runOpts = append(runOpts, MaxWatermarkDrift(mc.maxDrift))
-	}
-	if mc.parallelism > 0 {
-		runOpts = append(runOpts, TaskParallelism(mc.parallelism))
-	}
+	runOpts = append(runOpts, mc.flagOpts()...)
 	logger.Info("pipeline starting", "pipeline", p.Name, "brokers", strings.Join(brokers, ","), "state_dir", mc.stateDir, "instance_id", mc.instanceID)
 	err = Run(ctx, p, runOpts...)
 	if err != nil && ctx.Err() != nil {

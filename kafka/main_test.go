@@ -73,6 +73,11 @@ func TestParseMainFlags(t *testing.T) {
 		{"task parallelism from the environment", nil, map[string]string{"STREAMGEN_TASK_PARALLELISM": "4"},
 			with(func(c *mainConfig) { c.parallelism = 4 }), ""},
 		{"zero task parallelism", []string{"--task-parallelism", "0"}, nil, mainConfig{}, `--task-parallelism "0"`},
+		{"cache entries", []string{"--cache-entries", "100000"}, nil,
+			with(func(c *mainConfig) { c.cacheEntries, c.cacheSet = 100_000, true }), ""},
+		{"no cache from the environment", nil, map[string]string{"STREAMGEN_CACHE_ENTRIES": "-1"},
+			with(func(c *mainConfig) { c.cacheEntries, c.cacheSet = -1, true }), ""},
+		{"bad cache entries", []string{"--cache-entries", "lots"}, nil, mainConfig{}, `--cache-entries "lots"`},
 		{"bad log format", []string{"--log-format", "xml"}, nil, mainConfig{}, `--log-format "xml": want json or text`},
 		{"bad log level", []string{"--log-level", "loud"}, nil, mainConfig{}, `--log-level "loud"`},
 		{"bad partitions", []string{"--dev-partitions", "0"}, nil, mainConfig{}, "--dev-partitions 0"},
@@ -134,6 +139,38 @@ func TestMainConfigComplete(t *testing.T) {
 		}
 		if err != nil || !reflect.DeepEqual(c, tc.want) {
 			t.Errorf("%s: %+v, %v; want %+v", tc.name, c, err, tc.want)
+		}
+	}
+}
+
+// TestMainFlagOpts checks what the tuning flags do to Run's
+// configuration on top of the options given to Main: they win, and
+// --cache-entries changes the cache's size only, not the other store
+// options.
+func TestMainFlagOpts(t *testing.T) {
+	given := []Opt{
+		StoreOptions(runtime.StoreOptions{CacheEntries: 5, BlockCacheSize: 1 << 20, CheckpointRecords: 7}),
+		TaskParallelism(3), InstanceID("given"),
+	}
+	tests := []struct {
+		name  string
+		flags mainConfig
+		check func(c config) bool
+	}{
+		{"no flags", mainConfig{}, func(c config) bool {
+			return c.store.CacheEntries == 5 && c.parallelism == 3 && c.instanceID == "given" && c.maxDrift == 0
+		}},
+		{"cache entries", mainConfig{cacheEntries: 100_000, cacheSet: true}, func(c config) bool {
+			return c.store == runtime.StoreOptions{CacheEntries: 100_000, BlockCacheSize: 1 << 20, CheckpointRecords: 7}
+		}},
+		{"no cache", mainConfig{cacheEntries: -1, cacheSet: true}, func(c config) bool { return c.store.CacheEntries == -1 }},
+		{"the others", mainConfig{instanceID: "flag", maxDrift: time.Minute, maxDriftSet: true, parallelism: 2}, func(c config) bool {
+			return c.instanceID == "flag" && c.maxDrift == time.Minute && c.parallelism == 2 && c.store.CacheEntries == 5
+		}},
+	}
+	for _, tc := range tests {
+		if c := newConfig(append(slices.Clone(given), tc.flags.flagOpts()...)); !tc.check(c) {
+			t.Errorf("%s: config %+v", tc.name, c)
 		}
 	}
 }
