@@ -32,7 +32,7 @@ import (
 //	streamgen_commits_total                            counter
 //	streamgen_commit_aborts_total                      counter
 //	streamgen_last_commit_timestamp_seconds            gauge
-//	streamgen_state_size_bytes{task}                   gauge, estimated bytes on disk (at most once a second)
+//	streamgen_state_size_bytes{task}                   gauge, estimated bytes (Task.StateSize, at most once a second)
 //	streamgen_dead_letter_records_total{topic}         counter (by dead-letter topic)
 //	streamgen_tasks_assigned                           gauge
 //	streamgen_partition_paused{topic,partition}        gauge, 1 while the runner holds the input partition's fetching paused
@@ -121,7 +121,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "streamgen_last_commit_timestamp_seconds", Help: "When the last commit succeeded, in seconds since the Unix epoch.",
 		}),
 		stateSize: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "streamgen_state_size_bytes", Help: "Estimated bytes of a task's local state on disk (pebble tables; the memtable does not count).",
+			Name: "streamgen_state_size_bytes", Help: "Estimated bytes of a task's local state: its pebble tables on disk and its committed writes waiting for a checkpoint (the shared memtable does not count).",
 		}, []string{"task"}),
 		deadLettered: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "streamgen_dead_letter_records_total", Help: "Records sent to a dead-letter topic.",

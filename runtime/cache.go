@@ -10,8 +10,8 @@ import (
 // bounded in entries, and evicts the least recently used entry; a dirty
 // evicted entry is encoded into the batch, so eviction never loses a write.
 // Nothing in the cache reaches the DB before it is committed: Prepare
-// flushes dirty entries into the commit batch, Committed hands that to the
-// task's pending batch, and a checkpoint applies it (checkpoint.go). An
+// flushes dirty entries into the commit batch, Committed keeps that batch
+// as pending, and a checkpoint applies it (checkpoint.go). An
 // entry whose committed value waits for a checkpoint is unpersisted, and
 // evicting it checkpoints first.
 
@@ -29,8 +29,8 @@ type lruNode struct {
 	hash       uint64
 	dirty      bool
 	listed     bool // in lruCache.dirty
-	// unpersisted: the entry's committed value waits in the task's
-	// pending batch for a checkpoint (checkpoint.go).
+	// unpersisted: the entry's committed value waits in one of the task's
+	// pending commit batches for a checkpoint (checkpoint.go).
 	unpersisted bool
 	// absent: the indexed batch and pebble are known to hold no value for
 	// the key, so a checkpoint need not write its deletion.

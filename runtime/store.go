@@ -46,7 +46,7 @@ type StoreOptions struct {
 	// changelog records; 0 means DefaultCheckpointRecords (50,000), a
 	// negative value checkpoints at every commit. Until its checkpoint a
 	// committed value lives in the write-back cache and in the task's
-	// pending batch, and is written once however many commits changed
+	// pending commit batches, and is written once however many commits changed
 	// it. The changelog offsets in pebble are those of the last
 	// checkpoint, so a restart after a crash replays about this many
 	// changelog records per task at most.
