@@ -122,9 +122,10 @@ func (t *Task) keepMeta(repr []byte) error {
 	}
 }
 
-// pendingWrite returns the write ref points at.
-func (t *Task) pendingWrite(ref pendRef) (pebble.InternalKeyKind, []byte, []byte, error) {
-	r := batchrepr.Reader(t.pending[ref.batch].Repr()[ref.off:])
+// pendingWrite returns the write ref points at in reprs, the pending
+// batches' representations.
+func pendingWrite(reprs [][]byte, ref pendRef) (pebble.InternalKeyKind, []byte, []byte, error) {
+	r := batchrepr.Reader(reprs[ref.batch][ref.off:])
 	kind, k, v, ok, err := r.Next()
 	if err == nil && !ok {
 		err = fmt.Errorf("no write at offset %d of pending batch %d", ref.off, ref.batch)
@@ -144,8 +145,12 @@ func (t *Task) checkpoint() error {
 	if t.cache != nil {
 		nodes = t.cache.unpersisted
 	}
+	reprs := make([][]byte, len(t.pending))
+	for i, p := range t.pending {
+		reprs[i] = p.Repr()
+	}
 	for _, n := range nodes {
-		kind, k, v, err := t.pendingWrite(n.pend)
+		kind, k, v, err := pendingWrite(reprs, n.pend)
 		if err != nil {
 			return fmt.Errorf("runtime: task %d: checkpoint: %w", t.id, err)
 		}
@@ -176,7 +181,8 @@ func (t *Task) checkpoint() error {
 }
 
 // checkpointWrite adds one pending write to the checkpoint batch; n is the
-// cache entry it belongs to, if any, whose absent mark it keeps true.
+// cache entry it belongs to, if any, whose absent mark it updates (pebble
+// holds no value for the key after a deletion, one after a set).
 func (t *Task) checkpointWrite(b *pebble.Batch, kind pebble.InternalKeyKind, k, v []byte, n *lruNode) error {
 	var err error
 	switch kind {
