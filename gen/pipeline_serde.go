@@ -33,6 +33,24 @@ func serdeText(sd *plSerde) string {
 	return string(sd.format)
 }
 
+// avroUnframe is `w, datum, err := p.<framing>.Unframe(topic, isKey, data)`
+// for an Avro serde.
+func (g *plGen) avroUnframe(sd *plSerde) jen.Code {
+	framing := jen.Id("p").Dot(framingField(sd.format))
+	return jen.List(jen.Id("w"), jen.Id("datum"), jen.Err()).Op(":=").Add(framing).Dot("Unframe").Call(jen.Id("topic"), jen.Lit(sd.isKey), jen.Id("data"))
+}
+
+// avroResolver is `res, err := p.<resolver of t>.Get(w)`: the resolution
+// from the writer schema w to t.
+func (g *plGen) avroResolver(t *schema.Type) jen.Code {
+	return jen.List(jen.Id("res"), jen.Err()).Op(":=").Id("p").Dot(g.resolverField(t)).Dot("Get").Call(jen.Id("w"))
+}
+
+// avroReturnOnErr is `if err != nil { return v, err }`.
+func (g *plGen) avroReturnOnErr(v *jen.Statement) jen.Code {
+	return jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(v.Clone(), jen.Err()))
+}
+
 func (g *plGen) emitSerdes(f *jen.File) {
 	recv := jen.Id("p").Op("*").Id("Pipeline")
 	for _, sd := range g.serdes {
@@ -46,20 +64,18 @@ func (g *plGen) emitSerdes(f *jen.File) {
 		case sd.format.IsAvro():
 			t := sd.ref.Schema
 			framing := jen.Id("p").Dot(framingField(sd.format))
-			dec = []jen.Code{
-				jen.Var().Id("v").Add(typ.Clone()),
-				jen.List(jen.Id("w"), jen.Id("datum"), jen.Err()).Op(":=").Add(framing.Clone()).Dot("Unframe").Call(jen.Id("topic"), jen.Lit(sd.isKey), jen.Id("data")),
-				jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Id("v"), jen.Err())),
+			v := jen.Id("v")
+			dec = []jen.Code{jen.Var().Id("v").Add(typ.Clone()), g.avroUnframe(sd), g.avroReturnOnErr(v)}
+			dec = append(dec,
 				jen.If(jen.Id("w").Op("==").Nil().Op("||").Id("w").Op("==").Id("p").Dot(g.typeField(t))).Block(
 					jen.Err().Op("=").Id("v").Dot("UnmarshalAvro").Call(jen.Id("datum")),
 					jen.Return(jen.Id("v"), jen.Err()),
 				),
 				jen.Comment("Written with another schema: resolve it to this one."),
-				jen.List(jen.Id("res"), jen.Err()).Op(":=").Id("p").Dot(g.resolverField(t)).Dot("Get").Call(jen.Id("w")),
-				jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Id("v"), jen.Err())),
+				g.avroResolver(t), g.avroReturnOnErr(v),
 				jen.Err().Op("=").Id("v").Dot("UnmarshalAvroResolved").Call(jen.Id("res"), jen.Id("datum")),
 				jen.Return(jen.Id("v"), jen.Err()),
-			}
+			)
 			enc = []jen.Code{
 				jen.List(jen.Id("dst"), jen.Err()).Op(":=").Add(framing.Clone()).Dot("Frame").Call(jen.Id("dst"), jen.Id("topic"), jen.Lit(sd.isKey), jen.Id("p").Dot(g.typeField(t))),
 				jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Id("dst"), jen.Err())),
@@ -87,15 +103,13 @@ func (g *plGen) emitSerdes(f *jen.File) {
 		f.Line()
 		if sd.reuse != "" {
 			t := sd.ref.Schema
-			framing := jen.Id("p").Dot(framingField(sd.format))
+			v := jen.Op("*").Id("v")
 			f.Comment(comment(fmt.Sprintf("%s decodes a record %s in format %s into *v, reusing its slices and maps (object_reuse), and returns a copy of *v, which shares them.", sd.reuse, what, serdeText(sd))))
 			f.Func().Params(recv.Clone()).Id(sd.reuse).Params(jen.Id("v").Op("*").Add(typ.Clone()), jen.Id("topic").String(), jen.Id("data").Index().Byte()).Params(typ.Clone(), jen.Error()).Block(
-				jen.List(jen.Id("w"), jen.Id("datum"), jen.Err()).Op(":=").Add(framing.Clone()).Dot("Unframe").Call(jen.Id("topic"), jen.Lit(sd.isKey), jen.Id("data")),
-				jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Op("*").Id("v"), jen.Err())),
+				g.avroUnframe(sd), g.avroReturnOnErr(v),
 				jen.If(jen.Id("w").Op("!=").Nil().Op("&&").Id("w").Op("!=").Id("p").Dot(g.typeField(t))).Block(
 					jen.Comment("Written with another schema: resolve it to this one."),
-					jen.List(jen.Id("res"), jen.Err()).Op(":=").Id("p").Dot(g.resolverField(t)).Dot("Get").Call(jen.Id("w")),
-					jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Op("*").Id("v"), jen.Err())),
+					g.avroResolver(t), g.avroReturnOnErr(v),
 					jen.If(jen.Op("!").Id("res").Dot("Identity").Call()).Block(
 						jen.If(jen.List(jen.Id("datum"), jen.Err()).Op("=").Id("res").Dot("Transcode").Call(jen.Nil(), jen.Id("datum")), jen.Err().Op("!=").Nil()).Block(
 							jen.Return(jen.Op("*").Id("v"), jen.Err()),

@@ -325,8 +325,6 @@ func newRunner(ctx context.Context, p runtime.PipelineSpec, c config) (*runner, 
 		if in.DeadLetterTopic != "" {
 			r.dlqs[in.DeadLetterTopic] = true
 		}
-	}
-	for _, in := range p.Inputs {
 		if !in.Repartition {
 			continue
 		}

@@ -101,6 +101,13 @@ func appendStateKey(dst, prefix, key, ns []byte, nsFirst bool) []byte {
 	return appendLenPrefixed(dst, ns)
 }
 
+// namespaceRange returns, in a new slice, the key prefix of every value of
+// the state with key prefix prefix in namespace ns, when the state stores
+// namespace first (appendStateKey).
+func namespaceRange(prefix, ns []byte) []byte {
+	return appendLenPrefixed(append([]byte(nil), prefix...), ns)
+}
+
 // parseStateName returns the state name of a full state key.
 func parseStateName(key []byte) (string, []byte, error) {
 	if len(key) < taskPrefixLen+2 || key[taskPrefixLen] != kindState {

@@ -157,9 +157,7 @@ func (s *valueCore[T]) key(key, ns []byte) []byte {
 
 // rangeOf returns the key prefix of every value in namespace ns (the core
 // must store namespace first).
-func (s *valueCore[T]) rangeOf(ns []byte) []byte {
-	return appendLenPrefixed(append([]byte(nil), s.prefix...), ns)
-}
+func (s *valueCore[T]) rangeOf(ns []byte) []byte { return namespaceRange(s.prefix, ns) }
 
 func (s *valueCore[T]) get(key, ns []byte) (T, bool, error) {
 	return s.lookup(key, ns, false)

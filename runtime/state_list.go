@@ -44,9 +44,7 @@ func (s *listCore[T]) key(key, ns []byte) []byte {
 
 // rangeOf returns the key prefix of every value in namespace ns (the core
 // must store namespace first).
-func (s *listCore[T]) rangeOf(ns []byte) []byte {
-	return appendLenPrefixed(append([]byte(nil), s.prefix...), ns)
-}
+func (s *listCore[T]) rangeOf(ns []byte) []byte { return namespaceRange(s.prefix, ns) }
 
 // appendFrame appends one framed element to dst.
 func (s *listCore[T]) appendFrame(dst []byte, v T, expiry int64) ([]byte, error) {
