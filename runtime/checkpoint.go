@@ -139,7 +139,7 @@ func (t *Task) checkpoint() error {
 	if !t.hasPending() {
 		return nil
 	}
-	b := t.store.db.NewBatch()
+	b := t.store.db.NewBatch(retainBatch)
 	defer b.Close()
 	var nodes []*lruNode
 	if t.cache != nil {
@@ -224,3 +224,7 @@ func (t *Task) releasePending() {
 	t.pendingMeta = t.pendingMeta[:0]
 	t.pendingOffsets = t.pendingOffsets[:0]
 }
+
+// retainBatch lets pebble's batch pool keep the buffers of commit and
+// checkpoint batches, which outgrow its default limit of 1 MiB.
+var retainBatch = pebble.WithMaxRetainedSizeBytes(64 << 20)

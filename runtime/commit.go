@@ -47,7 +47,7 @@ func (t *Task) Prepare() ([]ChangelogRecord, error) {
 			return nil, t.fail(err)
 		}
 	}
-	t.commit = t.store.db.NewBatch()
+	t.commit = t.store.db.NewBatch(retainBatch)
 	if t.cache != nil {
 		if err := t.cache.flushAll(t); err != nil {
 			return nil, t.fail(err)
