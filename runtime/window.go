@@ -2,6 +2,8 @@ package runtime
 
 import (
 	"bytes"
+	"cmp"
+	"encoding/binary"
 	"fmt"
 	"hash/maphash"
 	"slices"
@@ -176,7 +178,7 @@ type windowOp[IN any] struct {
 	// timers this task registered since it last forgot its memory.
 	armed      map[Window]struct{}
 	armedEpoch uint64
-	fireKeys   [][2]int
+	fireKeys   []keySpan
 	fireArena  []byte
 }
 
@@ -325,7 +327,7 @@ func (op *windowOp[IN]) onWindowTimer(c *Context, tm Timer, w Window) error {
 	add := func(suffix []byte) {
 		begin := len(arena)
 		arena = append(arena, suffix...)
-		spans = append(spans, [2]int{begin, len(arena)})
+		spans = append(spans, keySpan{begin: begin, end: len(arena)})
 	}
 	err := t.kvScan(lo, prefixEnd(lo), func(k, _ []byte) (bool, error) {
 		add(k[len(lo):])
@@ -339,12 +341,12 @@ func (op *windowOp[IN]) onWindowTimer(c *Context, tm Timer, w Window) error {
 		t.cache.newerWithPrefix(lo, func(k string) { add(unsafeBytes(k[len(lo):])) })
 	}
 	if len(spans) > stored {
-		slices.SortFunc(spans, func(a, b [2]int) int { return bytes.Compare(arena[a[0]:a[1]], arena[b[0]:b[1]]) })
+		sortKeySpans(spans, arena)
 	}
 	keys := spans[:0] // written behind the reading position
 	var prev []byte
 	for i, sp := range spans {
-		suffix := arena[sp[0]:sp[1]]
+		suffix := arena[sp.begin:sp.end]
 		if i > 0 && bytes.Equal(suffix, prev) {
 			continue
 		}
@@ -354,22 +356,21 @@ func (op *windowOp[IN]) onWindowTimer(c *Context, tm Timer, w Window) error {
 			return fmt.Errorf("runtime: window %q: %w", op.name, errBadKey)
 		}
 		// The user key sits inside its suffix: keep its span.
-		begin := sp[1] - len(key)
-		keys = append(keys, [2]int{begin, sp[1]})
+		keys = append(keys, keySpan{begin: sp.end - len(key), end: sp.end})
 	}
 	op.fireKeys, op.fireArena = spans, arena
 	fire, clean := tm.Time == w.MaxTimestamp(), tm.Time == op.cleanupTime(w)
 	if pc, ok := op.contents.(prefetchContents); ok && fire {
 		ks, nss := make([][]byte, len(keys)), make([][]byte, len(keys))
 		for i, span := range keys {
-			ks[i], nss[i] = arena[span[0]:span[1]], tm.Namespace
+			ks[i], nss[i] = arena[span.begin:span.end], tm.Namespace
 		}
 		if err := pc.prefetch(ks, nss); err != nil {
 			return err
 		}
 	}
 	for _, span := range keys {
-		key := arena[span[0]:span[1]]
+		key := arena[span.begin:span.end]
 		c.reset()
 		c.key, c.keyed, c.ts = key, true, tm.Time
 		if fire {
@@ -653,4 +654,48 @@ func NewWindowProcess[IN, OUT any](t *Task, name string, spec WindowSpec[IN], fn
 	op.contents = &processContents[IN, OUT]{list: list, fn: fn, out: Emitter[OUT]{c: &t.ctx, next: next}}
 	op.setContents()
 	return op, nil
+}
+
+// keySpan locates a key in an arena.
+type keySpan struct {
+	begin, end int
+	// pfx is the eight bytes of the key after the prefix all keys being
+	// sorted share, big endian and zero padded: it orders most pairs of
+	// keys without reading the arena.
+	pfx uint64
+}
+
+// sortKeySpans sorts spans by the bytes of their keys in arena.
+func sortKeySpans(spans []keySpan, arena []byte) {
+	if len(spans) < 2 {
+		return
+	}
+	first := arena[spans[0].begin:spans[0].end]
+	common := len(first)
+	for _, sp := range spans[1:] {
+		k := arena[sp.begin:sp.end]
+		n := min(common, len(k))
+		i := 0
+		for i < n && k[i] == first[i] {
+			i++
+		}
+		common = i
+	}
+	for i := range spans {
+		spans[i].pfx = keyPrefix64(arena[spans[i].begin+common : spans[i].end])
+	}
+	slices.SortFunc(spans, func(a, b keySpan) int {
+		if a.pfx != b.pfx {
+			return cmp.Compare(a.pfx, b.pfx)
+		}
+		return bytes.Compare(arena[a.begin+common:a.end], arena[b.begin+common:b.end])
+	})
+}
+
+// keyPrefix64 returns b's first eight bytes as a big-endian number, zero
+// padded: a < b as numbers implies a < b as bytes.
+func keyPrefix64(b []byte) uint64 {
+	var p [8]byte
+	copy(p[:], b)
+	return binary.BigEndian.Uint64(p[:])
 }

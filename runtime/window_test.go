@@ -1,7 +1,9 @@
 package runtime
 
 import (
+	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"reflect"
 	"slices"
 	"strings"
@@ -425,5 +427,47 @@ func TestSessionTimerLazy(t *testing.T) {
 	// The timer fired twice: early at 9, then at the session's end.
 	if n := h.task.Stats().TimersFired; n != 2 {
 		t.Fatalf("%d timers fired, want 2", n)
+	}
+}
+
+// TestSortKeySpans checks the firing scan's key sort against bytes.Compare
+// on keys with long shared prefixes, prefixes of each other, and empty
+// keys, where the eight-byte sort keys tie.
+func TestSortKeySpans(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, tc := range []struct {
+		name     string
+		prefix   string
+		minExtra int // random bytes after the prefix, at least
+		n        int
+	}{
+		{"none", "", 0, 500},
+		{"shared", "user-000000", 0, 500},
+		{"diverging", "user-000000", 1, 500},
+		{"one", "k", 0, 1},
+		{"two", "same-prefix-longer-than-eight", 3, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var arena []byte
+			var spans []keySpan
+			var want [][]byte
+			for i := 0; i < tc.n; i++ {
+				k := []byte(tc.prefix)
+				for j := tc.minExtra + rng.IntN(12); j > 0; j-- {
+					k = append(k, byte(rng.IntN(3))) // small alphabet: many ties and prefixes
+				}
+				begin := len(arena)
+				arena = append(arena, k...)
+				spans = append(spans, keySpan{begin: begin, end: len(arena)})
+				want = append(want, k)
+			}
+			sortKeySpans(spans, arena)
+			slices.SortFunc(want, bytes.Compare)
+			for i, sp := range spans {
+				if got := arena[sp.begin:sp.end]; !bytes.Equal(got, want[i]) {
+					t.Fatalf("key %d: got %q, want %q", i, got, want[i])
+				}
+			}
+		})
 	}
 }
