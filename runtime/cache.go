@@ -13,7 +13,8 @@ import (
 // flushes dirty entries into the commit batch, Committed keeps that batch
 // as pending, and a checkpoint applies it (checkpoint.go). An
 // entry whose committed value waits for a checkpoint is unpersisted, and
-// evicting it checkpoints first.
+// evicting it checkpoints first. A cleared entry leaves the cache once its
+// deletion is in pebble (persisted), or at once if nothing was stored.
 
 // cached is one typed cache entry.
 type cached interface {
@@ -35,6 +36,11 @@ type lruNode struct {
 	// absent: the indexed batch and pebble are known to hold no value for
 	// the key, so a checkpoint need not write its deletion.
 	absent bool
+	// cleared: the value was deleted (a window's contents after it
+	// closed, a cleared ValueState). Once its deletion has reached pebble,
+	// the entry holds nothing pebble does not, and it leaves the cache
+	// (drop) instead of taking a place until evicted.
+	cleared bool
 	// prep is the offset of the entry's write in the commit batch being
 	// prepared, and pend where its last committed write waits for the
 	// checkpoint (while unpersisted).
@@ -270,10 +276,14 @@ func (c *lruCache) committed(idx int32) {
 	c.flushed = c.flushed[:0]
 }
 
-// persisted clears the unpersisted marks after a checkpoint.
+// persisted clears the unpersisted marks after a checkpoint, and drops
+// the cleared entries whose deletion it wrote.
 func (c *lruCache) persisted() {
 	for _, n := range c.unpersisted {
 		n.unpersisted = false
+		if n.cleared && !n.dirty && !n.prepared && n.self != nil {
+			c.drop(n)
+		}
 	}
 	clear(c.unpersisted)
 	c.unpersisted = c.unpersisted[:0]
@@ -281,11 +291,13 @@ func (c *lruCache) persisted() {
 
 // remove drops key from the cache without flushing it.
 func (c *lruCache) remove(key []byte) {
-	e := c.find(key)
-	if e == nil {
-		return
+	if e := c.find(key); e != nil {
+		c.drop(e.node())
 	}
-	n := e.node()
+}
+
+// drop takes n out of the cache without flushing it.
+func (c *lruCache) drop(n *lruNode) {
 	c.unlink(n)
 	c.unindex(n)
 	n.self = nil

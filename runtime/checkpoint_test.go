@@ -141,3 +141,108 @@ func TestCheckpoints(t *testing.T) {
 		t.Fatalf("after reopening: %s, want %s", got, want)
 	}
 }
+
+// TestClearedEntriesLeaveTheCache checks that a cleared value's cache
+// entry goes once pebble holds its deletion (a fired window's contents
+// would otherwise fill the cache until evicted), that one never stored
+// goes at once, and that reads stay right either way.
+func TestClearedEntriesLeaveTheCache(t *testing.T) {
+	s := must[*Store](t)(OpenStore(t.TempDir(), StoreOptions{CacheEntries: 100, CheckpointRecords: 1 << 30}))
+	defer func() { s.Close() }()
+	task := openTask(t, s, 1, TaskConfig{})
+	st := must[*ValueState[int64]](t)(NewValueState(task, "v", Int64Codec{}, 0))
+	offset := int64(0)
+	commit := func() {
+		t.Helper()
+		_, err := task.Prepare()
+		ok(t, err)
+		offset++
+		ok(t, task.Committed(ChangelogOffset{Topic: "cl", Offset: offset}))
+	}
+	ctx := func(k string) *Context { return task.ContextFor([]byte(k)) }
+	get := func(k string) int64 {
+		t.Helper()
+		v, found, err := st.Get(ctx(k))
+		ok(t, err)
+		if !found {
+			return -1
+		}
+		return v
+	}
+	keys := []string{"a", "b", "c", "d", "e", "f"}
+	for i, k := range keys {
+		ok(t, st.Set(ctx(k), int64(i)))
+	}
+	commit()
+	ok(t, task.checkpoint())
+	entries := func() int { return task.Stats().Cache.Entries }
+	if entries() != 6 {
+		t.Fatalf("%d entries, want 6", entries())
+	}
+
+	// Cleared and committed: the deletions wait for the checkpoint, and
+	// the entries with them.
+	for _, k := range keys[:3] {
+		ok(t, st.Clear(ctx(k)))
+	}
+	commit()
+	if entries() != 6 {
+		t.Fatalf("before the checkpoint: %d entries, want 6", entries())
+	}
+	// d and e are cleared and written again before the checkpoint (d by
+	// Set, e by a window's read-modify-write): they stay.
+	ok(t, st.Clear(ctx("d")))
+	ok(t, st.Clear(ctx("e")))
+	commit()
+	ok(t, st.Set(ctx("d"), 40))
+	_, _, e, err := st.core.lookupEntry([]byte("e"), nil, false)
+	ok(t, err)
+	ok(t, st.core.update(e, []byte("e"), nil, 50))
+	commit()
+	ok(t, task.checkpoint())
+	if entries() != 3 {
+		t.Fatalf("after the checkpoint: %d entries, want 3 (d, e, f)", entries())
+	}
+	misses := task.Stats().Cache.Misses
+	if got := fmt.Sprint(get("d"), get("e"), get("f")); got != "40 50 5" || task.Stats().Cache.Misses != misses {
+		t.Fatalf("d e f = %s with %d misses, want 40 50 5 from the cache", got, task.Stats().Cache.Misses-misses)
+	}
+	// The dropped keys read as absent from pebble.
+	if got := fmt.Sprint(get("a"), get("b"), get("c")); got != "-1 -1 -1" {
+		t.Fatalf("a b c = %s after their deletion", got)
+	}
+
+	// A checkpoint between a clear and its commit (an eviction's) writes
+	// the value committed before: the entry, whose deletion is still to
+	// be committed, must stay.
+	ok(t, st.Set(ctx("y"), 7))
+	commit()
+	ok(t, st.Clear(ctx("y")))
+	ok(t, task.checkpoint())
+	if get("y") != -1 {
+		t.Fatal("y reads its committed value after its clear and a checkpoint")
+	}
+	commit()
+	ok(t, task.checkpoint())
+	if get("y") != -1 {
+		t.Fatal("y reads after its deletion was committed")
+	}
+
+	// A value known absent (read first), set and cleared within one
+	// commit was never stored: its entry goes at once, and nothing
+	// reaches pebble.
+	if get("x") != -1 {
+		t.Fatal("x exists")
+	}
+	n := entries()
+	ok(t, st.Set(ctx("x"), 1))
+	ok(t, st.Clear(ctx("x")))
+	if entries() != n-1 {
+		t.Fatalf("%d entries after x came and went, want %d", entries(), n-1)
+	}
+	commit()
+	ok(t, task.checkpoint())
+	if get("x") != -1 {
+		t.Fatal("x reads after its clear")
+	}
+}

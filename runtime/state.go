@@ -237,6 +237,7 @@ func (s *valueCore[T]) update(e *valueEntry[T], key, ns []byte, v T) error {
 		return s.set(key, ns, v)
 	}
 	e.v, e.present, e.expiry = v, true, s.t.expiryFromNow(s.info)
+	e.n.cleared = false
 	s.t.cache.setDirty(&e.n, true)
 	return nil
 }
@@ -267,6 +268,7 @@ func (s *valueCore[T]) set(key, ns []byte, v T) error {
 	if e := t.cache.get(k); e != nil {
 		ve := e.(*valueEntry[T])
 		ve.v, ve.present, ve.expiry = v, true, exp
+		ve.n.cleared = false
 		t.cache.setDirty(&ve.n, true)
 		return nil
 	}
@@ -285,11 +287,17 @@ func (s *valueCore[T]) clear(key, ns []byte) error {
 		ve := e.(*valueEntry[T])
 		var zero T
 		ve.v, ve.present = zero, false
+		if !ve.stored && !ve.n.unpersisted && !ve.n.prepared {
+			// No value anywhere to delete: forget the key.
+			t.cache.drop(&ve.n)
+			return nil
+		}
+		ve.n.cleared = true
 		t.cache.setDirty(&ve.n, ve.stored)
 		return nil
 	}
 	ve := &valueEntry[T]{core: s, stored: true}
-	ve.n.dirty = true
+	ve.n.dirty, ve.n.cleared = true, true
 	return t.cache.add(t, k, ve)
 }
 
