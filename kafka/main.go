@@ -88,7 +88,7 @@ func parseMainFlags(name string, args []string, getenv func(string) string, stde
 	autoRegister := fs.Bool("auto-register", false, "register output schemas the registry does not have yet (on with --dev)")
 	maxDrift := fs.String("max-watermark-drift", getenv("STREAMGEN_MAX_WATERMARK_DRIFT"), "watermark alignment: pause an input partition whose watermark is more than this duration (e.g. 30s) ahead of the instance's lowest, until that one catches up; 0 or empty: off (env STREAMGEN_MAX_WATERMARK_DRIFT)")
 	parallelism := fs.String("task-parallelism", getenv("STREAMGEN_TASK_PARALLELISM"), "tasks that process their records of a poll at the same time, each on its own goroutine (default 1; env STREAMGEN_TASK_PARALLELISM)")
-	cacheEntries := fs.String("cache-entries", getenv("STREAMGEN_CACHE_ENTRIES"), "decoded state values each task keeps in its write-back cache (default 10000; size it to the keys a task keeps live, such as window accumulators and session sets; negative: no cache) (env STREAMGEN_CACHE_ENTRIES)")
+	cacheEntries := fs.String("cache-entries", getenv("STREAMGEN_CACHE_ENTRIES"), "decoded state values the write-back caches of all this instance's tasks keep together, shared evenly among them (default 100000; size it to the keys the tasks keep live, such as window accumulators and session sets; negative: no cache) (env STREAMGEN_CACHE_ENTRIES)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: %s [flags]\n\nRuns the %s pipeline against Kafka until SIGINT or SIGTERM.\n\nFlags:\n", name, name)
 		fs.PrintDefaults()

@@ -3,6 +3,7 @@ package runtime
 import (
 	"hash/maphash"
 	"strings"
+	"sync/atomic"
 )
 
 // The write-back cache keeps decoded values of hot keys in front of the
@@ -67,7 +68,10 @@ type CacheStats struct {
 
 type lruCache struct {
 	max int
-	n   int
+	// share, when set, is the bound instead of max: the task's share of
+	// the store's budget, which changes as tasks open and close.
+	share *atomic.Int64
+	n     int
 	// slots index the entries by a hash of their key: an open-addressing
 	// table with linear probing, a power of two in size and at most half
 	// full, so a lookup usually reads one slot (hash and entry side by
@@ -85,6 +89,14 @@ type lruCache struct {
 	// checkpoint.
 	unpersisted []*lruNode
 	stats       CacheStats
+}
+
+// bound returns the most entries the cache may hold now.
+func (c *lruCache) bound() int {
+	if c.share != nil {
+		return int(c.share.Load())
+	}
+	return c.max
 }
 
 // setDirty sets n's dirty flag, listing it for the next flushAll.
@@ -214,7 +226,7 @@ func (c *lruCache) add(t *Task, key []byte, e cached) error {
 	}
 	c.index(n)
 	c.pushFront(n)
-	for c.n > c.max {
+	for c.n > c.bound() {
 		victim := c.head.prev
 		if victim.unpersisted {
 			// Its committed value must reach pebble before the

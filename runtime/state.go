@@ -313,7 +313,7 @@ func (s *valueCore[T]) prefetch(keys, nss [][]byte) error {
 	}
 	var want [][]byte
 	for i := range keys {
-		if len(want) >= t.cache.max/2 {
+		if len(want) >= t.cache.bound()/2 {
 			break
 		}
 		k := s.key(keys[i], nss[i])

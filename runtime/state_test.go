@@ -128,6 +128,44 @@ func TestCacheEvictsDirtyEntriesWithoutLosingThem(t *testing.T) {
 	}
 }
 
+// TestCacheBudgetSharedByTasks checks that CacheEntries bounds the
+// caches of all open tasks together: one task gets the whole budget, a
+// second halves it (the first gives back its excess at its next write),
+// and closing one gives the budget back. Values stay right throughout.
+func TestCacheBudgetSharedByTasks(t *testing.T) {
+	s := testStore(t, StoreOptions{CacheEntries: 40})
+	a := openTask(t, s, 0, TaskConfig{})
+	sa := must[*ValueState[int64]](t)(NewValueState(a, "v", Int64Codec{}, 0))
+	fill := func(task *Task, st *ValueState[int64], from, n int64) {
+		t.Helper()
+		for i := from; i < from+n; i++ {
+			ok(t, st.Set(task.ContextFor(key8(i)), i))
+		}
+	}
+	entries := func(task *Task) int { return task.Stats().Cache.Entries }
+	fill(a, sa, 0, 40)
+	if entries(a) != 40 || a.Stats().Cache.Evictions != 0 {
+		t.Fatalf("one task: %d entries, %d evictions; want the whole budget of 40", entries(a), a.Stats().Cache.Evictions)
+	}
+	b := openTask(t, s, 1, TaskConfig{})
+	sb := must[*ValueState[int64]](t)(NewValueState(b, "v", Int64Codec{}, 0))
+	fill(b, sb, 0, 40)
+	fill(a, sa, 40, 1)
+	if entries(a) != 20 || entries(b) != 20 {
+		t.Fatalf("two tasks: %d and %d entries, want 20 each", entries(a), entries(b))
+	}
+	ok(t, b.Close())
+	fill(a, sa, 41, 30)
+	if entries(a) != 40 {
+		t.Fatalf("after the second task closed: %d entries, want 40", entries(a))
+	}
+	for i := int64(0); i < 71; i++ {
+		if v, found, err := sa.Get(a.ContextFor(key8(i))); err != nil || !found || v != i {
+			t.Fatalf("key %d = %d, %v, %v; want %d", i, v, found, err, i)
+		}
+	}
+}
+
 func TestReducingState(t *testing.T) {
 	s := testStore(t, StoreOptions{})
 	task := openTask(t, s, 0, TaskConfig{})

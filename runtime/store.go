@@ -6,6 +6,7 @@ import (
 	"log"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/bloom"
@@ -18,20 +19,26 @@ import (
 const (
 	DefaultBlockCacheSize      int64  = 256 << 20
 	DefaultMemTableSize        uint64 = 64 << 20
-	DefaultCacheEntries               = 10_000
+	DefaultCacheEntries               = 100_000
 	DefaultTTLCleanupPerCommit        = 1_000
 	DefaultCheckpointRecords          = 50_000
 )
 
-// StoreOptions sizes the process's pebble DB and the per-task caches.
+// StoreOptions sizes the process's pebble DB and the tasks' caches.
 type StoreOptions struct {
 	// BlockCacheSize is pebble's block cache in bytes (default 256 MiB).
 	BlockCacheSize int64
 	// MemTableSize is pebble's memtable size in bytes (default 64 MiB).
 	MemTableSize uint64
-	// CacheEntries bounds each task's write-back cache of decoded values
-	// (ValueState, ReducingState and window accumulators), in entries.
-	// 0 means DefaultCacheEntries; a negative value disables the cache.
+	// CacheEntries bounds the write-back caches of decoded values
+	// (ValueState, ReducingState, window accumulators and session sets)
+	// of all the store's open tasks together, in entries: each task may
+	// hold an equal share (at least one entry), so a process that owns
+	// one partition gives its task the whole budget, and one that owns
+	// many does not grow its memory with them (as Kafka Streams divides
+	// statestore.cache.max.bytes among its threads). When tasks open,
+	// the others give back their excess as they next add entries. 0 means
+	// DefaultCacheEntries (100,000); a negative value disables the cache.
 	CacheEntries int
 	// Sync makes each Committed fsync pebble's WAL. Off by default: the
 	// changelog topic is the durable copy, and the changelog offset is
@@ -83,6 +90,9 @@ type Store struct {
 	mu     sync.Mutex
 	tasks  map[TaskID]*Task
 	closed bool
+	// cacheShare is each open task's write-back cache bound: CacheEntries
+	// divided among the open tasks.
+	cacheShare atomic.Int64
 }
 
 // quietLogger drops pebble's informational messages and keeps errors.
@@ -205,7 +215,13 @@ func (s *Store) register(t *Task) error {
 		return fmt.Errorf("runtime: task %d is already open", t.id)
 	}
 	s.tasks[t.id] = t
+	s.shareCache()
 	return nil
+}
+
+// shareCache divides CacheEntries among the open tasks (s.mu held).
+func (s *Store) shareCache() {
+	s.cacheShare.Store(int64(max(1, s.opts.CacheEntries/max(1, len(s.tasks)))))
 }
 
 func (s *Store) unregister(t *Task) {
@@ -213,6 +229,7 @@ func (s *Store) unregister(t *Task) {
 	defer s.mu.Unlock()
 	if s.tasks[t.id] == t {
 		delete(s.tasks, t.id)
+		s.shareCache()
 	}
 }
 

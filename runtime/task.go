@@ -129,6 +129,7 @@ func (s *Store) OpenTask(id TaskID, cfg TaskConfig) (*Task, error) {
 	t.timerNext = [2]int64{math.MinInt64, math.MinInt64}
 	if s.opts.CacheEntries > 0 {
 		t.cache = newLRU(s.opts.CacheEntries)
+		t.cache.share = &s.cacheShare
 	}
 	if err := s.register(t); err != nil {
 		return nil, err

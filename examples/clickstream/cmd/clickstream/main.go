@@ -38,10 +38,11 @@ func main() {
 	}
 	kafka.Main(p.Spec(),
 		kafka.SchemaRegistryFramings(registry),
-		// Each task (input partition) caches the decoded window state of
-		// its active users: a views accumulator for this minute and the
-		// last, a session set and a session accumulator per user. Size
-		// the cache for the users a partition sees in a minute or so.
-		kafka.StoreOptions(runtime.StoreOptions{CacheEntries: 100_000}),
+		// The tasks (input partitions) cache the decoded window state of
+		// their active users: a views accumulator for this minute and the
+		// last, a session set and a session accumulator per user. The
+		// budget is the instance's, shared by its tasks: size it for the
+		// users its partitions see in a minute or so.
+		kafka.StoreOptions(runtime.StoreOptions{CacheEntries: 200_000}),
 	)
 }

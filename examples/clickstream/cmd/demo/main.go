@@ -123,7 +123,6 @@ func run(ctx context.Context, c config, w io.Writer, tty bool) error {
 		err := kafka.Run(runCtx, spec,
 			kafka.Brokers(brokers...),
 			kafka.StateDir(stateDir),
-			kafka.StoreOptions(runtime.StoreOptions{CacheEntries: 100_000}),
 			kafka.Logger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))),
 		)
 		pipelineEnded(fmt.Errorf("the pipeline stopped: %v", err))
