@@ -230,10 +230,12 @@ func (c *lruCache) add(t *Task, key []byte, e cached) error {
 		victim := c.head.prev
 		if victim.unpersisted {
 			// Its committed value must reach pebble before the
-			// cache forgets it.
+			// cache forgets it. The checkpoint drops the cleared
+			// entries it persists, perhaps this one: look again.
 			if err := t.checkpoint(); err != nil {
 				return err
 			}
+			continue
 		}
 		if victim.dirty {
 			c.stats.DirtyEvictions++

@@ -228,6 +228,37 @@ func TestClearedEntriesLeaveTheCache(t *testing.T) {
 		t.Fatal("y reads after its deletion was committed")
 	}
 
+	// An eviction that checkpoints may drop the cleared entry it was
+	// about to evict, and others: it must evict what is left.
+	small := must[*Store](t)(OpenStore(t.TempDir(), StoreOptions{CacheEntries: 2, CheckpointRecords: 1 << 30}))
+	defer small.Close()
+	task2 := openTask(t, small, 1, TaskConfig{})
+	st2 := must[*ValueState[int64]](t)(NewValueState(task2, "v", Int64Codec{}, 0))
+	commit2 := func() {
+		t.Helper()
+		_, err := task2.Prepare()
+		ok(t, err)
+		offset++
+		ok(t, task2.Committed(ChangelogOffset{Topic: "cl", Offset: offset}))
+	}
+	ok(t, st2.Set(task2.ContextFor([]byte("p")), 1))
+	ok(t, st2.Set(task2.ContextFor([]byte("q")), 2))
+	commit2()
+	ok(t, st2.Clear(task2.ContextFor([]byte("p"))))
+	ok(t, st2.Clear(task2.ContextFor([]byte("q"))))
+	commit2()
+	ok(t, st2.Set(task2.ContextFor([]byte("r")), 3)) // evicts p: checkpoint, drops p and q
+	for k, want := range map[string]int64{"p": -1, "q": -1, "r": 3} {
+		v, found, err := st2.Get(task2.ContextFor([]byte(k)))
+		ok(t, err)
+		if !found {
+			v = -1
+		}
+		if v != want {
+			t.Fatalf("%s = %d after the evicting checkpoint, want %d", k, v, want)
+		}
+	}
+
 	// A value known absent (read first), set and cleared within one
 	// commit was never stored: its entry goes at once, and nothing
 	// reaches pebble.
