@@ -3,7 +3,7 @@ GO ?= go
 # Packages whose tests are slow to compile in parallel on 2 cores get -p 2.
 TESTFLAGS ?= -p 2 -timeout 20m
 
-.PHONY: demo test generate golden bench lint build broker
+.PHONY: demo test generate golden bench bench-codec bench-pipeline bench-kafka lint build broker
 
 ## demo: the clickstream example end to end (see examples/clickstream/README.md): build
 ## streamgen, regenerate the example's code if its spec, schemas or the generator changed,
@@ -29,10 +29,23 @@ generate:
 golden:
 	$(GO) test ./golden -run TestGolden -update
 
-## bench: codec benchmarks against goavro and hamba (separate module), and runtime benchmarks.
-bench:
+## bench: every benchmark BENCHMARKS.md reports (about 10 minutes on 2 cores): the codecs
+## against goavro and hamba, the runtime, the clickstream pipeline in process on one core
+## (the 1M events/s target), and the Kafka runner against the pass-through ceiling.
+bench: bench-codec bench-pipeline bench-kafka
+
+bench-codec:
 	cd bench && $(GO) test -run='^$$' -bench=. -benchmem -count=5 ./...
 	$(GO) test -run='^$$' -bench=. -benchmem ./runtime/...
+
+bench-pipeline:
+	cd examples/clickstream && $(GO) test -run '^$$' -bench 'MinuteViews|Pipeline$$' -benchtime 2000000x -cpu 1 -count 2
+	cd examples/clickstream && $(GO) test -run '^$$' -bench DistinctUsers -benchtime 1000000x -cpu 1
+
+bench-kafka:
+	$(GO) test ./kafka -run '^$$' -bench 'Ceiling|Runner|Clickstream' -benchtime 1x -count 2
+	STREAMGEN_TASK_PARALLELISM=2 $(GO) test ./kafka -run '^$$' -bench 'Clickstream|Runner' -benchtime 1x -count 2
+	$(GO) test ./kafka -run '^$$' -bench Restore -benchtime 1x
 
 ## lint: gofmt and go vet.
 lint:
