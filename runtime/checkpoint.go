@@ -52,10 +52,12 @@ type metaWrite struct {
 }
 
 // checkpointDue reports whether the pending writes should be applied at
-// this commit.
+// this commit: when they reach the task's share of CheckpointRecords.
 func (t *Task) checkpointDue() bool {
-	n := t.store.opts.CheckpointRecords
-	return n < 0 || (len(t.pending) > 0 && t.pendingCount >= n)
+	if t.store.opts.CheckpointRecords < 0 {
+		return true
+	}
+	return len(t.pending) > 0 && int64(t.pendingCount) >= t.store.checkpointShare.Load()
 }
 
 // hasPending reports whether committed writes wait for a checkpoint.

@@ -277,3 +277,44 @@ func TestClearedEntriesLeaveTheCache(t *testing.T) {
 		t.Fatal("x reads after its clear")
 	}
 }
+
+// TestCheckpointBudgetSharedByTasks checks that CheckpointRecords is the
+// store's: one open task checkpoints when its pending writes reach all of
+// it, each of two when they reach half.
+func TestCheckpointBudgetSharedByTasks(t *testing.T) {
+	s := must[*Store](t)(OpenStore(t.TempDir(), StoreOptions{CheckpointRecords: 8}))
+	defer s.Close()
+	a := openTask(t, s, 0, TaskConfig{})
+	st := must[*ValueState[int64]](t)(NewValueState(a, "v", Int64Codec{}, 0))
+	offset := int64(0)
+	// writeCommit sets n new keys of a and commits them.
+	writeCommit := func(n int) {
+		t.Helper()
+		for i := 0; i < n; i++ {
+			offset++
+			ok(t, st.Set(a.ContextFor(key8(offset)), offset))
+		}
+		_, err := a.Prepare()
+		ok(t, err)
+		ok(t, a.Committed(ChangelogOffset{Topic: "cl", Offset: offset}))
+	}
+	writeCommit(5)
+	writeCommit(2)
+	if n := a.Stats().Checkpoints; n != 0 {
+		t.Fatalf("one task, 7 of 8 pending: %d checkpoints", n)
+	}
+	writeCommit(1)
+	if n := a.Stats().Checkpoints; n != 1 {
+		t.Fatalf("one task, 8 of 8 pending: %d checkpoints, want 1", n)
+	}
+	b := openTask(t, s, 1, TaskConfig{})
+	writeCommit(3)
+	if n := a.Stats().Checkpoints; n != 1 {
+		t.Fatalf("two tasks, 3 of 4 pending: %d checkpoints, want 1", n)
+	}
+	writeCommit(1)
+	if n := a.Stats().Checkpoints; n != 2 {
+		t.Fatalf("two tasks, 4 of 4 pending: %d checkpoints, want 2", n)
+	}
+	ok(t, b.Close())
+}

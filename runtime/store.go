@@ -21,7 +21,7 @@ const (
 	DefaultMemTableSize        uint64 = 64 << 20
 	DefaultCacheEntries               = 100_000
 	DefaultTTLCleanupPerCommit        = 1_000
-	DefaultCheckpointRecords          = 50_000
+	DefaultCheckpointRecords          = 400_000
 )
 
 // StoreOptions sizes the process's pebble DB and the tasks' caches.
@@ -48,15 +48,18 @@ type StoreOptions struct {
 	// expired TTL values (incremental cleanup). 0 means
 	// DefaultTTLCleanupPerCommit; negative disables the sweep.
 	TTLCleanupPerCommit int
-	// CheckpointRecords is how many committed writes of cached state a
-	// task collects before it applies them to pebble (a checkpoint), in
-	// changelog records; 0 means DefaultCheckpointRecords (50,000), a
-	// negative value checkpoints at every commit. Until its checkpoint a
-	// committed value lives in the write-back cache and in the task's
-	// pending commit batches, and is written once however many commits changed
-	// it. The changelog offsets in pebble are those of the last
-	// checkpoint, so a restart after a crash replays about this many
-	// changelog records per task at most.
+	// CheckpointRecords bounds the committed writes of cached state that
+	// the store's open tasks keep pending, together, before applying them
+	// to pebble (a checkpoint), in changelog records: each task
+	// checkpoints when its own pending writes reach an equal share (at
+	// least one), so the bound is the process's, like CacheEntries. 0
+	// means DefaultCheckpointRecords (400,000: 50,000 per task for 8
+	// tasks); a negative value checkpoints at every commit. Until its
+	// checkpoint a committed value lives in the write-back cache and in
+	// the task's pending commit batches, and is written once however many
+	// commits changed it. The changelog offsets in pebble are those of
+	// the last checkpoint, so a restart after a crash replays about this
+	// many changelog records in all at most.
 	CheckpointRecords int
 }
 
@@ -90,9 +93,11 @@ type Store struct {
 	mu     sync.Mutex
 	tasks  map[TaskID]*Task
 	closed bool
-	// cacheShare is each open task's write-back cache bound: CacheEntries
-	// divided among the open tasks.
-	cacheShare atomic.Int64
+	// cacheShare and checkpointShare are each open task's write-back
+	// cache bound and checkpoint threshold: CacheEntries and
+	// CheckpointRecords divided among the open tasks.
+	cacheShare      atomic.Int64
+	checkpointShare atomic.Int64
 }
 
 // quietLogger drops pebble's informational messages and keeps errors.
@@ -215,13 +220,16 @@ func (s *Store) register(t *Task) error {
 		return fmt.Errorf("runtime: task %d is already open", t.id)
 	}
 	s.tasks[t.id] = t
-	s.shareCache()
+	s.shareBudgets()
 	return nil
 }
 
-// shareCache divides CacheEntries among the open tasks (s.mu held).
-func (s *Store) shareCache() {
-	s.cacheShare.Store(int64(max(1, s.opts.CacheEntries/max(1, len(s.tasks)))))
+// shareBudgets divides CacheEntries and CheckpointRecords among the open
+// tasks (s.mu held).
+func (s *Store) shareBudgets() {
+	n := max(1, len(s.tasks))
+	s.cacheShare.Store(int64(max(1, s.opts.CacheEntries/n)))
+	s.checkpointShare.Store(int64(max(1, s.opts.CheckpointRecords/n)))
 }
 
 func (s *Store) unregister(t *Task) {
@@ -229,7 +237,7 @@ func (s *Store) unregister(t *Task) {
 	defer s.mu.Unlock()
 	if s.tasks[t.id] == t {
 		delete(s.tasks, t.id)
-		s.shareCache()
+		s.shareBudgets()
 	}
 }
 
