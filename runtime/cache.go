@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"fmt"
 	"hash/maphash"
 	"strings"
 	"sync/atomic"
@@ -234,6 +235,9 @@ func (c *lruCache) add(t *Task, key []byte, e cached) error {
 			// entries it persists, perhaps this one: look again.
 			if err := t.checkpoint(); err != nil {
 				return err
+			}
+			if victim.self != nil && victim.unpersisted {
+				return fmt.Errorf("runtime: task %d: a checkpoint left cache entry %q unpersisted", t.id, victim.key)
 			}
 			continue
 		}

@@ -3,6 +3,7 @@ package runtime
 import (
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -317,4 +318,21 @@ func TestCheckpointBudgetSharedByTasks(t *testing.T) {
 		t.Fatalf("two tasks, 4 of 4 pending: %d checkpoints, want 2", n)
 	}
 	ok(t, b.Close())
+}
+
+// TestEvictionGuardsUnpersistedEntries checks that an eviction whose
+// checkpoint cannot persist its victim fails instead of losing the
+// victim's committed value or looping: an entry marked unpersisted with
+// nothing pending is a broken invariant, made here by hand.
+func TestEvictionGuardsUnpersistedEntries(t *testing.T) {
+	s := must[*Store](t)(OpenStore(t.TempDir(), StoreOptions{CacheEntries: 1}))
+	defer s.Close()
+	task := openTask(t, s, 0, TaskConfig{})
+	st := must[*ValueState[int64]](t)(NewValueState(task, "v", Int64Codec{}, 0))
+	ok(t, st.Set(task.ContextFor([]byte("a")), 1))
+	task.cache.find(st.core.key([]byte("a"), nil)).node().unpersisted = true
+	err := st.Set(task.ContextFor([]byte("b")), 2)
+	if err == nil || !strings.Contains(err.Error(), "unpersisted") {
+		t.Fatalf("evicting an entry a checkpoint cannot persist: err %v", err)
+	}
 }
