@@ -9,7 +9,8 @@ import (
 
 // The write-back cache keeps decoded values of hot keys in front of the
 // indexed batch. It is per task (tasks are single-threaded, so no locks),
-// bounded in entries, and evicts the least recently used entry; a dirty
+// bounded in entries by the task's share of the store's budget
+// (StoreOptions.CacheEntries), and evicts the least recently used entry; a dirty
 // evicted entry is encoded into the batch, so eviction never loses a write.
 // Nothing in the cache reaches the DB before it is committed: Prepare
 // flushes dirty entries into the commit batch, Committed keeps that batch
