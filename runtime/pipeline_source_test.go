@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // strictInt decodes a record value as a decimal int64 and its event time
@@ -77,5 +78,45 @@ func TestAddSourceWithDeadLetterNeedsASink(t *testing.T) {
 	err = AddSourceWithDeadLetter(task, SourceConfig[int64]{Topic: "a"}, "a-dlq", Discard[int64]())
 	if err == nil || !strings.Contains(err.Error(), "no deserializer") {
 		t.Fatalf("no deserializer: %v", err)
+	}
+}
+
+// TestDeadLetterIsInputActivity checks, for a source's own dead-letter
+// topic and for the task's, that a dead-lettered record wakes an idle
+// input (a record did arrive) without moving its watermark.
+func TestDeadLetterIsInputActivity(t *testing.T) {
+	for _, tc := range []struct {
+		name               string
+		sourceDLQ, taskDLQ string
+	}{
+		{"source's topic", "in-dlq", ""},
+		{"task's topic", "", "task-dlq"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			build := func(task *Task) error {
+				return AddSourceWithDeadLetter(task, SourceConfig[int64]{
+					Topic:        "in",
+					Deserializer: strictInt,
+					EventTime:    func(_ *Record, v int64) int64 { return v },
+					Watermark:    WatermarkStrategy{IdleTimeout: time.Second},
+				}, tc.sourceDLQ, Discard[int64]())
+			}
+			d, err := NewDriver(DriverConfig{Dir: t.TempDir(), DeadLetterTopic: tc.taskDLQ}, build)
+			ok(t, err)
+			defer d.Close()
+			ok(t, d.Pipe("in", nil, []byte("5000"), 1))
+			ok(t, d.AdvanceProcessingTime(2*time.Second))
+			wm := d.Task(0).Watermarks()
+			if !wm.Idle(0) {
+				t.Fatal("the input is not idle after 2s without records")
+			}
+			ok(t, d.Pipe("in", nil, []byte("poison"), 1<<40))
+			if wm.Idle(0) || wm.MaxEventTime(0) != 5000 {
+				t.Fatalf("after a dead letter: idle %v, max event time %d; want active at 5000", wm.Idle(0), wm.MaxEventTime(0))
+			}
+			if got := len(d.Output(tc.sourceDLQ + tc.taskDLQ)); got != 1 {
+				t.Fatalf("%d dead letters, want 1", got)
+			}
+		})
 	}
 }

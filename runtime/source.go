@@ -21,6 +21,9 @@ type Source[T any] struct {
 	cfg  SourceConfig[T]
 	wm   int
 	next Node[T]
+	// dlq is the source's own dead-letter topic (AddSourceWithDeadLetter);
+	// empty: the task's.
+	dlq string
 }
 
 type source interface {
@@ -53,22 +56,37 @@ func AddSource[T any](t *Task, cfg SourceConfig[T], next Node[T]) (*Source[T], e
 func (s *Source[T]) topic() string { return s.cfg.Topic }
 
 func (s *Source[T]) process(r *Record) error {
-	t := s.t
 	v, err := s.cfg.Deserializer.Deserialize(r)
 	if err != nil {
-		t.stats.DecodeErrors++
-		derr := &DecodeError{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Err: err}
-		if t.dlq == "" || t.sink == nil {
-			return derr
-		}
-		t.stats.DeadLettered++
-		return t.sink.Send(DeadLetterRecord(t.dlq, r, err))
+		return s.deadLetter(r, err)
 	}
 	ts := r.Timestamp
 	if s.cfg.EventTime != nil {
 		ts = s.cfg.EventTime(r, v)
 	}
 	return s.push(r, r.Key, v, ts)
+}
+
+// deadLetter sends a record the deserializer rejected to the source's
+// dead-letter topic, or the task's, or fails with a DecodeError naming the
+// record when there is none. A dead letter counts as activity on the
+// input (for idleness) but moves no watermark.
+func (s *Source[T]) deadLetter(r *Record, err error) error {
+	t := s.t
+	t.stats.DecodeErrors++
+	dlq := s.dlq
+	if dlq == "" {
+		dlq = t.dlq
+	}
+	if dlq == "" || t.sink == nil {
+		return &DecodeError{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Err: err}
+	}
+	t.stats.DeadLettered++
+	if err := t.sink.Send(DeadLetterRecord(dlq, r, err)); err != nil {
+		return err
+	}
+	t.wm.Observe(s.wm, NoWatermark, t.procTime)
+	return t.advanceWatermark()
 }
 
 // Push feeds an already decoded value with its key (nil for none) and
