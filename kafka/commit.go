@@ -265,6 +265,7 @@ func (r *runner) reportStateSize(t *task) {
 		return
 	}
 	r.obs.StateSize(t.id, n)
+	r.obs.StateCache(t.id, t.rt.Stats().Cache)
 }
 
 // changelogPromise tracks the highest offset of the task's changelog

@@ -33,6 +33,10 @@ import (
 //	streamgen_commit_aborts_total                      counter
 //	streamgen_last_commit_timestamp_seconds            gauge
 //	streamgen_state_size_bytes{task}                   gauge, estimated bytes (Task.StateSize, at most once a second)
+//	streamgen_state_cache_entries{task}                gauge, entries in the task's write-back cache (as often)
+//	streamgen_state_cache_hits_total{task}             counter, lookups the cache answered
+//	streamgen_state_cache_misses_total{task}           counter, lookups that read pebble
+//	streamgen_state_cache_evictions_total{task}        counter, entries evicted to stay within the task's share of --cache-entries
 //	streamgen_dead_letter_records_total{topic}         counter (by dead-letter topic)
 //	streamgen_tasks_assigned                           gauge
 //	streamgen_partition_paused{topic,partition}        gauge, 1 while the runner holds the input partition's fetching paused
@@ -53,6 +57,10 @@ type Metrics struct {
 	aborts       prometheus.Counter
 	lastCommit   prometheus.Gauge
 	stateSize    *prometheus.GaugeVec
+	cacheEntries *prometheus.GaugeVec
+	cacheHits    *prometheus.CounterVec
+	cacheMisses  *prometheus.CounterVec
+	cacheEvicted *prometheus.CounterVec
 	deadLettered *prometheus.CounterVec
 	tasks        prometheus.Gauge
 	paused       *prometheus.GaugeVec
@@ -61,6 +69,7 @@ type Metrics struct {
 	lagSeries    map[lagKey]bool
 	pausedSeries map[lagKey]bool
 	assigned     map[int32]bool
+	cacheSeen    map[int32]runtime.CacheStats // each task's last StateCache
 	lastOK       time.Time
 	lastAbort    time.Time
 	abortReason  error
@@ -123,6 +132,18 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		stateSize: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "streamgen_state_size_bytes", Help: "Estimated bytes of a task's local state: its pebble tables on disk and its committed writes waiting for a checkpoint (the shared memtable does not count).",
 		}, []string{"task"}),
+		cacheEntries: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "streamgen_state_cache_entries", Help: "Entries in a task's write-back cache of decoded state; its bound is the task's share of --cache-entries.",
+		}, []string{"task"}),
+		cacheHits: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "streamgen_state_cache_hits_total", Help: "State lookups a task's write-back cache answered.",
+		}, []string{"task"}),
+		cacheMisses: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "streamgen_state_cache_misses_total", Help: "State lookups a task's write-back cache missed, which read pebble.",
+		}, []string{"task"}),
+		cacheEvicted: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "streamgen_state_cache_evictions_total", Help: "Entries a task's write-back cache evicted to stay within its share of --cache-entries; many mean the cache is too small for the live keys.",
+		}, []string{"task"}),
 		deadLettered: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "streamgen_dead_letter_records_total", Help: "Records sent to a dead-letter topic.",
 		}, []string{"topic"}),
@@ -135,10 +156,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		lagSeries:    map[lagKey]bool{},
 		pausedSeries: map[lagKey]bool{},
 		assigned:     map[int32]bool{},
+		cacheSeen:    map[int32]runtime.CacheStats{},
 		now:          time.Now,
 	}
 	reg.MustRegister(m.recordsIn, m.recordsOut, m.lag, m.watermark, m.commitDur, m.commitRecs,
-		m.commitBytes, m.commits, m.aborts, m.lastCommit, m.stateSize, m.deadLettered, m.tasks, m.paused)
+		m.commitBytes, m.commits, m.aborts, m.lastCommit, m.stateSize, m.cacheEntries, m.cacheHits, m.cacheMisses,
+		m.cacheEvicted, m.deadLettered, m.tasks, m.paused)
 	return m
 }
 
@@ -204,6 +227,23 @@ func (m *Metrics) StateSize(task int32, bytes int64) {
 	m.stateSize.WithLabelValues(partitionLabel(task)).Set(float64(bytes))
 }
 
+// StateCache implements Observer. The counters grow by what changed since
+// the task's last report (by all of it when the task opened again).
+func (m *Metrics) StateCache(task int32, s runtime.CacheStats) {
+	m.mu.Lock()
+	prev, seen := m.cacheSeen[task]
+	m.cacheSeen[task] = s
+	m.mu.Unlock()
+	if seen && (s.Hits < prev.Hits || s.Misses < prev.Misses || s.Evictions < prev.Evictions) {
+		prev = runtime.CacheStats{} // reopened: counting again from zero
+	}
+	label := partitionLabel(task)
+	m.cacheEntries.WithLabelValues(label).Set(float64(s.Entries))
+	m.cacheHits.WithLabelValues(label).Add(float64(s.Hits - prev.Hits))
+	m.cacheMisses.WithLabelValues(label).Add(float64(s.Misses - prev.Misses))
+	m.cacheEvicted.WithLabelValues(label).Add(float64(s.Evictions - prev.Evictions))
+}
+
 // DeadLettered implements Observer.
 func (m *Metrics) DeadLettered(topic string) {
 	m.deadLettered.WithLabelValues(topic).Inc()
@@ -236,6 +276,10 @@ func (m *Metrics) TasksAssigned(tasks []int32) {
 		if !now[t] {
 			m.watermark.DeleteLabelValues(partitionLabel(t))
 			m.stateSize.DeleteLabelValues(partitionLabel(t))
+			for _, v := range []interface{ DeleteLabelValues(...string) bool }{m.cacheEntries, m.cacheHits, m.cacheMisses, m.cacheEvicted} {
+				v.DeleteLabelValues(partitionLabel(t))
+			}
+			delete(m.cacheSeen, t)
 		}
 	}
 	for k := range m.lagSeries {
@@ -313,6 +357,12 @@ func (o multiObserver) Aborted(reason error) {
 func (o multiObserver) StateSize(task int32, bytes int64) {
 	for _, x := range o {
 		x.StateSize(task, bytes)
+	}
+}
+
+func (o multiObserver) StateCache(task int32, stats runtime.CacheStats) {
+	for _, x := range o {
+		x.StateCache(task, stats)
 	}
 }
 

@@ -308,3 +308,37 @@ func TestMetricsStateSize(t *testing.T) {
 	r.stop(t)
 	t.Logf("state sizes: %v", sizes)
 }
+
+// TestMetricsStateCache checks the cache series: counters grow by what
+// changed since a task's last report, start again from zero when the task
+// reopens, and go with the task.
+func TestMetricsStateCache(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := NewMetrics(reg)
+	m.TasksAssigned([]int32{2, 5})
+	m.StateCache(2, runtime.CacheStats{Hits: 10, Misses: 4, Evictions: 1, Entries: 7})
+	m.StateCache(2, runtime.CacheStats{Hits: 25, Misses: 6, Evictions: 3, Entries: 9})
+	m.StateCache(5, runtime.CacheStats{Hits: 8, Misses: 2, Evictions: 0, Entries: 2})
+	m.StateCache(5, runtime.CacheStats{Hits: 3, Misses: 1, Evictions: 0, Entries: 1}) // task 5 reopened
+	for _, c := range []struct {
+		name string
+		val  float64
+		want float64
+	}{
+		{"entries 2", testutil.ToFloat64(m.cacheEntries.WithLabelValues("2")), 9},
+		{"hits 2", testutil.ToFloat64(m.cacheHits.WithLabelValues("2")), 25},
+		{"misses 2", testutil.ToFloat64(m.cacheMisses.WithLabelValues("2")), 6},
+		{"evictions 2", testutil.ToFloat64(m.cacheEvicted.WithLabelValues("2")), 3},
+		{"entries 5", testutil.ToFloat64(m.cacheEntries.WithLabelValues("5")), 1},
+		{"hits 5, reopened", testutil.ToFloat64(m.cacheHits.WithLabelValues("5")), 11},
+		{"misses 5, reopened", testutil.ToFloat64(m.cacheMisses.WithLabelValues("5")), 3},
+	} {
+		if c.val != c.want {
+			t.Errorf("%s = %v, want %v", c.name, c.val, c.want)
+		}
+	}
+	m.TasksAssigned([]int32{5})
+	if n := testutil.CollectAndCount(m.cacheHits); n != 1 {
+		t.Fatalf("%d hit series after task 2 left, want 1", n)
+	}
+}

@@ -4,7 +4,11 @@
 // at start, metrics, and the embedded development broker.
 package kafka
 
-import "time"
+import (
+	"time"
+
+	"github.com/streamgen/streamgen/runtime"
+)
 
 // Observer receives what the runner does, for metrics and logs. Methods are
 // called from the runner's goroutines and must not block. The Prometheus
@@ -26,6 +30,10 @@ type Observer interface {
 	Aborted(reason error)
 	// StateSize reports a task's local state size in bytes (an estimate).
 	StateSize(task int32, bytes int64)
+	// StateCache reports a task's write-back cache: its entries now, and
+	// its hits, misses and evictions since the task opened (a task that
+	// opens again starts from zero).
+	StateCache(task int32, stats runtime.CacheStats)
 	// DeadLettered counts a record sent to a dead-letter topic.
 	DeadLettered(topic string)
 	// TasksAssigned reports the tasks this instance runs now.
@@ -46,6 +54,7 @@ func (NopObserver) Watermark(int32, int64)                           {}
 func (NopObserver) Committed(time.Duration, int, int64)              {}
 func (NopObserver) Aborted(error)                                    {}
 func (NopObserver) StateSize(int32, int64)                           {}
+func (NopObserver) StateCache(int32, runtime.CacheStats)             {}
 func (NopObserver) DeadLettered(string)                              {}
 func (NopObserver) TasksAssigned([]int32)                            {}
 func (NopObserver) PartitionPaused(string, int32, bool, PauseReason) {}
