@@ -29,7 +29,7 @@ generate:
 golden:
 	$(GO) test ./golden -run TestGolden -update
 
-## bench: every benchmark BENCHMARKS.md reports (about 10 minutes on 2 cores): the codecs
+## bench: every benchmark BENCHMARKS.md reports (about 5 minutes on 2 cores): the codecs
 ## against goavro and hamba, the runtime, the clickstream pipeline in process on one core
 ## (the 1M events/s target), and the Kafka runner against the pass-through ceiling.
 bench: bench-codec bench-pipeline bench-kafka
