@@ -69,10 +69,9 @@ type CacheStats struct {
 }
 
 type lruCache struct {
-	max int
-	// share, when set, is the bound instead of max: the task's share of
+	// limit is the most entries the cache may hold: the task's share of
 	// the store's budget, which changes as tasks open and close.
-	share *atomic.Int64
+	limit *atomic.Int64
 	n     int
 	// slots index the entries by a hash of their key: an open-addressing
 	// table with linear probing, a power of two in size and at most half
@@ -94,12 +93,7 @@ type lruCache struct {
 }
 
 // bound returns the most entries the cache may hold now.
-func (c *lruCache) bound() int {
-	if c.share != nil {
-		return int(c.share.Load())
-	}
-	return c.max
-}
+func (c *lruCache) bound() int { return int(c.limit.Load()) }
 
 // setDirty sets n's dirty flag, listing it for the next flushAll.
 func (c *lruCache) setDirty(n *lruNode, dirty bool) {
@@ -116,8 +110,9 @@ type slot struct {
 	n    *lruNode
 }
 
-func newLRU(max int) *lruCache {
-	c := &lruCache{max: max, slots: make([]slot, 64), seed: maphash.MakeSeed(), mask: ^uint64(0)}
+// newLRU returns an empty cache bounded by *limit.
+func newLRU(limit *atomic.Int64) *lruCache {
+	c := &lruCache{limit: limit, slots: make([]slot, 64), seed: maphash.MakeSeed(), mask: ^uint64(0)}
 	c.head.next, c.head.prev = &c.head, &c.head
 	return c
 }

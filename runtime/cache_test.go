@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"sync/atomic"
 	"testing"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -25,12 +26,12 @@ func (e *testEntry) flush(*Task) error {
 
 // TestLRUCache drives the write-back cache through adds, hits, removals
 // and evictions, with every key's hash forced into a few buckets so the
-// collision chains are exercised as much as the common path.
+// index's probe runs are exercised as much as the common path.
 func TestLRUCache(t *testing.T) {
 	for _, mask := range []uint64{^uint64(0), 3, 0} {
 		t.Run(fmt.Sprintf("mask=%#x", mask), func(t *testing.T) {
 			var flushed []string
-			c := newLRU(4)
+			c := newLRU(fixedLimit(4))
 			// Nothing pending: no checkpoints. flushAll reads the commit
 			// batch's length only (testEntry writes nothing).
 			task := &Task{commit: new(pebble.Batch)}
@@ -110,7 +111,7 @@ func TestLRUIndexRandom(t *testing.T) {
 		mask, max := tc.mask, tc.max
 		t.Run(fmt.Sprintf("mask=%#x/max=%d", mask, max), func(t *testing.T) {
 			var flushed []string
-			c := newLRU(max)
+			c := newLRU(fixedLimit(max))
 			c.mask = mask
 			task := &Task{}
 			rng := rand.New(rand.NewPCG(1, mask))
@@ -152,4 +153,11 @@ func TestLRUIndexRandom(t *testing.T) {
 			}
 		})
 	}
+}
+
+// fixedLimit is a cache bound that does not change.
+func fixedLimit(n int) *atomic.Int64 {
+	l := new(atomic.Int64)
+	l.Store(int64(n))
+	return l
 }

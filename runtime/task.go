@@ -128,8 +128,7 @@ func (s *Store) OpenTask(id TaskID, cfg TaskConfig) (*Task, error) {
 	t.firing.deleted = map[string]struct{}{}
 	t.timerNext = [2]int64{math.MinInt64, math.MinInt64}
 	if s.opts.CacheEntries > 0 {
-		t.cache = newLRU(s.opts.CacheEntries)
-		t.cache.share = &s.cacheShare
+		t.cache = newLRU(&s.cacheShare)
 	}
 	if err := s.register(t); err != nil {
 		return nil, err
