@@ -18,13 +18,7 @@ func TestCheckpoints(t *testing.T) {
 	task := openTask(t, s, 1, TaskConfig{})
 	st := must[*ValueState[int64]](t)(NewValueState(task, "v", Int64Codec{}, 0))
 	offset := int64(0)
-	commitOnly := func() {
-		t.Helper()
-		_, err := task.Prepare()
-		ok(t, err)
-		offset++
-		ok(t, task.Committed(ChangelogOffset{Topic: "cl", Offset: offset}))
-	}
+	commitOnly := func() { t.Helper(); offset++; commitTo(t, task, offset) }
 	set := func(k string, v int64) { t.Helper(); ok(t, st.Set(task.ContextFor([]byte(k)), v)) }
 	get := func(k string) int64 {
 		t.Helper()
@@ -153,13 +147,7 @@ func TestClearedEntriesLeaveTheCache(t *testing.T) {
 	task := openTask(t, s, 1, TaskConfig{})
 	st := must[*ValueState[int64]](t)(NewValueState(task, "v", Int64Codec{}, 0))
 	offset := int64(0)
-	commit := func() {
-		t.Helper()
-		_, err := task.Prepare()
-		ok(t, err)
-		offset++
-		ok(t, task.Committed(ChangelogOffset{Topic: "cl", Offset: offset}))
-	}
+	commit := func() { t.Helper(); offset++; commitTo(t, task, offset) }
 	ctx := func(k string) *Context { return task.ContextFor([]byte(k)) }
 	get := func(k string) int64 {
 		t.Helper()
@@ -235,13 +223,7 @@ func TestClearedEntriesLeaveTheCache(t *testing.T) {
 	defer small.Close()
 	task2 := openTask(t, small, 1, TaskConfig{})
 	st2 := must[*ValueState[int64]](t)(NewValueState(task2, "v", Int64Codec{}, 0))
-	commit2 := func() {
-		t.Helper()
-		_, err := task2.Prepare()
-		ok(t, err)
-		offset++
-		ok(t, task2.Committed(ChangelogOffset{Topic: "cl", Offset: offset}))
-	}
+	commit2 := func() { t.Helper(); offset++; commitTo(t, task2, offset) }
 	ok(t, st2.Set(task2.ContextFor([]byte("p")), 1))
 	ok(t, st2.Set(task2.ContextFor([]byte("q")), 2))
 	commit2()
@@ -295,9 +277,7 @@ func TestCheckpointBudgetSharedByTasks(t *testing.T) {
 			offset++
 			ok(t, st.Set(a.ContextFor(key8(offset)), offset))
 		}
-		_, err := a.Prepare()
-		ok(t, err)
-		ok(t, a.Committed(ChangelogOffset{Topic: "cl", Offset: offset}))
+		commitTo(t, a, offset)
 	}
 	writeCommit(5)
 	writeCommit(2)

@@ -82,5 +82,15 @@ func commit(t testing.TB, task *Task) []ChangelogRecord {
 	return recs
 }
 
+// commitTo commits the task's changes as the Kafka runner does, the
+// changelog reaching offset; the checkpoint comes only when Committed
+// finds it due.
+func commitTo(t testing.TB, task *Task, offset int64) {
+	t.Helper()
+	_, err := task.Prepare()
+	ok(t, err)
+	ok(t, task.Committed(ChangelogOffset{Topic: "cl", Offset: offset}))
+}
+
 // key8 encodes an int64 key with Int64Codec.
 func key8(v int64) []byte { return appendOrderedInt64(nil, v) }
