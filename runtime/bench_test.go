@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	goruntime "runtime"
 	"testing"
 	"time"
 )
@@ -81,12 +80,6 @@ func BenchmarkKeyedWindowAggregate(b *testing.B) {
 // cache, not by the number of keys).
 func BenchmarkKeyedWindowAggregate1MKeys(b *testing.B) {
 	const keys, commitEvery = 1_000_000, 10_000
-	heap := func() float64 {
-		goruntime.GC()
-		var ms goruntime.MemStats
-		goruntime.ReadMemStats(&ms)
-		return float64(ms.HeapAlloc) / (1 << 20)
-	}
 	var at100k, atEnd, fired float64
 	for n := 0; n < b.N; n++ {
 		s, task, src, results := benchTask(b, b.TempDir())
@@ -101,13 +94,13 @@ func BenchmarkKeyedWindowAggregate1MKeys(b *testing.B) {
 			}
 			if i == 100_000-1 {
 				b.StopTimer()
-				at100k = heap()
+				at100k = liveHeapMB()
 				b.StartTimer()
 			}
 		}
 		benchCommit(b, task)
 		b.StopTimer()
-		atEnd = heap()
+		atEnd = liveHeapMB()
 		b.StartTimer()
 		if err := task.AdvanceWatermark(2000); err != nil {
 			b.Fatal(err)

@@ -141,7 +141,9 @@ func (t *Task) checkpoint() error {
 	if !t.hasPending() {
 		return nil
 	}
-	b := t.store.db.NewBatch(retainBatch)
+	// Sized like the last checkpoint, so it rarely grows by doubling;
+	// its buffer is not retained by pebble's batch pool (see dropBatch).
+	b := t.store.db.NewBatchWithSize(t.checkpointSize, dropBatch)
 	defer b.Close()
 	var nodes []*lruNode
 	if t.cache != nil {
@@ -174,6 +176,7 @@ func (t *Task) checkpoint() error {
 	if err := t.store.db.Apply(b, t.store.wopts); err != nil {
 		return fmt.Errorf("runtime: task %d: checkpoint: %w", t.id, err)
 	}
+	t.checkpointSize = len(b.Repr())
 	t.releasePending()
 	if t.cache != nil {
 		t.cache.persisted()
@@ -227,6 +230,24 @@ func (t *Task) releasePending() {
 	t.pendingOffsets = t.pendingOffsets[:0]
 }
 
-// retainBatch lets pebble's batch pool keep the buffers of commit and
-// checkpoint batches, which outgrow its default limit of 1 MiB.
-var retainBatch = pebble.WithMaxRetainedSizeBytes(64 << 20)
+// Pebble's batch pool keeps a closed batch's buffer, and its options,
+// for the next batch it hands out: any batch may come back with any
+// earlier batch's buffer.
+//
+// retainBatch lets the pool keep the buffers of commit batches, which
+// outgrow its default limit of 1 MiB: without it each commit batch grew
+// from 1 KiB by doubling. A commit batch is pending until the next
+// checkpoint, so the pool holds about as many buffers as one checkpoint
+// interval has commits, each the size of a commit.
+//
+// dropBatch keeps checkpoint batches out of the pool (the default limit,
+// set explicitly, because a pooled batch keeps the options of its last
+// user). A checkpoint batch holds a whole interval's writes; pooled, its
+// buffer went to the next commit batch, which kept it pending through the
+// next interval while that checkpoint grew a new one, so the number of
+// checkpoint-sized buffers alive grew with every checkpoint. A checkpoint
+// batch is instead allocated at the size of the task's last one.
+var (
+	retainBatch = pebble.WithMaxRetainedSizeBytes(64 << 20)
+	dropBatch   = pebble.WithMaxRetainedSizeBytes(1 << 20)
+)

@@ -1,8 +1,10 @@
 package runtime
 
 import (
+	"bytes"
 	"fmt"
 	"reflect"
+	goruntime "runtime"
 	"strings"
 	"testing"
 )
@@ -315,4 +317,59 @@ func TestEvictionGuardsUnpersistedEntries(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "unpersisted") {
 		t.Fatalf("evicting an entry a checkpoint cannot persist: err %v", err)
 	}
+}
+
+// TestCheckpointBuffersDoNotAccumulate checks that the live heap of a
+// task that checkpoints over and over stays flat. Checkpoint batches used
+// to go back to pebble's batch pool with their buffers; the next commit
+// batch took one and kept it pending through the next interval, while
+// that checkpoint grew a new one, so every interval added a
+// checkpoint-sized buffer (until each commit of an interval held one).
+func TestCheckpointBuffersDoNotAccumulate(t *testing.T) {
+	if raceEnabled {
+		t.Skip("heap measurement: pebble allocates differently in race builds (race_test.go)")
+	}
+	const (
+		keys        = 50_000 // distinct keys per checkpoint interval
+		perCommit   = 5_000  // so ten commits per interval
+		intervals   = 24
+		measureFrom = 4
+	)
+	s := must[*Store](t)(OpenStore(t.TempDir(), StoreOptions{CheckpointRecords: keys}))
+	defer s.Close()
+	task := openTask(t, s, 0, TaskConfig{})
+	st := must[*ValueState[[]byte]](t)(NewValueState(task, "v", BytesCodec{}, 0))
+	value := bytes.Repeat([]byte{'v'}, 40)
+	var base float64
+	offset := int64(0)
+	for interval := range intervals {
+		for range keys / perCommit {
+			for range perCommit {
+				offset++
+				ok(t, st.Set(task.ContextFor(key8(offset%keys)), value))
+			}
+			commitTo(t, task, offset)
+		}
+		if interval == measureFrom {
+			base = liveHeapMB()
+		}
+	}
+	if n := task.Stats().Checkpoints; n < intervals-1 {
+		t.Fatalf("%d checkpoints in %d intervals", n, intervals)
+	}
+	// A checkpoint here is 50,000 writes, about 3.5 MB in a 4 MiB buffer;
+	// the leak added about 20 MiB over these twenty intervals.
+	grown := liveHeapMB() - base
+	t.Logf("live heap %.1f MB after %d checkpoints, %+.1f MB since", base, measureFrom+1, grown)
+	if grown > 16 {
+		t.Fatalf("live heap grew by %.1f MB over %d checkpoints (from %.1f MB)", grown, intervals-measureFrom, base)
+	}
+}
+
+// liveHeapMB returns the Go heap in use after a full collection, in MiB.
+func liveHeapMB() float64 {
+	goruntime.GC()
+	var ms goruntime.MemStats
+	goruntime.ReadMemStats(&ms)
+	return float64(ms.HeapAlloc) / (1 << 20)
 }

@@ -98,8 +98,11 @@ type Task struct {
 	fireKeys  [][2]int
 	fireArena []byte
 
-	flushBuf  []byte
-	ttlCursor []byte
+	// checkpointSize is the size of the last checkpoint batch, the size
+	// the next one starts at.
+	checkpointSize int
+	flushBuf       []byte
+	ttlCursor      []byte
 	// memEpoch counts resetMemory calls, so operators know when what they
 	// remember about stored state is void.
 	memEpoch uint64
