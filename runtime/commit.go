@@ -261,7 +261,9 @@ type ChangelogReader interface {
 	Next() (rec ChangelogRecord, offset int64, err error)
 }
 
-const restoreBatchBytes = 8 << 20
+// restoreBatchBytes is the size at which Restore applies a chunk (a
+// variable for tests).
+var restoreBatchBytes = 8 << 20
 
 // Restore applies changelog records of topic into the task's store, in
 // chunks, each applied atomically with the next offset to read, so an
@@ -275,8 +277,15 @@ func (t *Task) Restore(topic string, r ChangelogReader) (int, error) {
 		return 0, err
 	}
 	db := t.store.db
-	b := db.NewBatch()
-	defer func() { b.Close() }()
+	// The batches stay out of pebble's batch pool, like a checkpoint's
+	// (checkpoint.go); after the first chunk, each starts at a chunk's
+	// size instead of growing to it by doubling.
+	b := db.NewBatch(dropBatch)
+	defer func() {
+		if b != nil {
+			b.Close()
+		}
+	}()
 	prefix := appendTaskPrefix(nil, t.id)
 	var (
 		n    int
@@ -285,7 +294,7 @@ func (t *Task) Restore(topic string, r ChangelogReader) (int, error) {
 		off  [8]byte
 	)
 	flush := func() error {
-		if next < 0 {
+		if next < 0 || b == nil { // nothing read, or nothing since the last chunk
 			return nil
 		}
 		if err := b.Set(t.offsetKey(topic), appendOrderedInt64(off[:0], next), nil); err != nil {
@@ -295,7 +304,7 @@ func (t *Task) Restore(topic string, r ChangelogReader) (int, error) {
 			return err
 		}
 		b.Close()
-		b = db.NewBatch()
+		b = nil
 		return nil
 	}
 	for {
@@ -310,6 +319,9 @@ func (t *Task) Restore(topic string, r ChangelogReader) (int, error) {
 			return n, fmt.Errorf("runtime: task %d: changelog %s offset %d: not a state key", t.id, topic, offset)
 		}
 		key = append(append(key[:0], prefix...), rec.Key...)
+		if b == nil {
+			b = db.NewBatchWithSize(restoreBatchBytes+restoreBatchBytes/8, dropBatch)
+		}
 		if rec.Value == nil {
 			err = b.Delete(key, nil)
 		} else {

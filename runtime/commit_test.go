@@ -187,6 +187,21 @@ func TestRestoreFromChangelog(t *testing.T) {
 	if got := q.snapshot(t, keys...); !reflect.DeepEqual(got, want) {
 		t.Fatalf("restored state\n got %v\nwant %v", got, want)
 	}
+	// One record per chunk: every chunk, the last included, is applied
+	// with its offset, and none is left empty.
+	defer func(size int) { restoreBatchBytes = size }(restoreBatchBytes)
+	restoreBatchBytes = 1
+	r := buildPipeline(t, testStore(t, StoreOptions{}), 3)
+	n, err = r.task.Restore("cl", &memChangelog{recs: log, end: len(log)})
+	ok(t, err)
+	offs, _ = r.task.ChangelogOffsets()
+	if n != len(log) || !reflect.DeepEqual(offs, []ChangelogOffset{{"cl", int64(n)}}) {
+		t.Fatalf("one record per chunk: %d records, offsets %v", n, offs)
+	}
+	if got := r.snapshot(t, keys...); !reflect.DeepEqual(got, want) {
+		t.Fatalf("restored one record per chunk\n got %v\nwant %v", got, want)
+	}
+
 	before := len(p.out.got)
 	ok(t, p.task.AdvanceWatermark(5000))
 	ok(t, q.task.AdvanceWatermark(5000))
