@@ -40,7 +40,11 @@ type TaskStats struct {
 	// CheckpointSkips counts deletions a checkpoint left out: values
 	// created and deleted between two checkpoints never reach pebble.
 	CheckpointSkips uint64
-	Cache           CacheStats
+	// StateReads counts point reads of the indexed batch and pebble: a
+	// cache miss for a key not known to be absent, map and list reads,
+	// list values resolved for the changelog.
+	StateReads uint64
+	Cache      CacheStats
 }
 
 type phase uint8

@@ -155,7 +155,10 @@ func (op *windowOp[IN]) pushMerging(c *Context, key []byte, v IN) error {
 		}
 	}
 	op.ns = appendWindowNamespace(op.ns[:0], stateW)
-	if _, err := op.contents.add(key, op.ns, v, false); err != nil {
+	// A new session's contents are absent: contents exist only under the
+	// state window of a session in the set, and any session whose state
+	// window is nw covers nw, so it would have been a member.
+	if _, err := op.contents.add(key, op.ns, v, len(members) == 0); err != nil {
 		return err
 	}
 	if merged.MaxTimestamp() <= wm {

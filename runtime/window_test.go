@@ -430,6 +430,44 @@ func TestSessionTimerLazy(t *testing.T) {
 	}
 }
 
+// TestNewKeysReadOnce checks which window state a key's first element
+// reads from pebble: nothing for a tumbling window (its fresh filter knows
+// the window is new), only the session set for a session window (a new
+// session's contents cannot exist).
+func TestNewKeysReadOnce(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		assigner WindowAssigner
+		want     uint64 // reads per new key
+	}{
+		{"tumbling", TumblingWindows(10*time.Millisecond, 0), 0},
+		{"session", SessionWindows(10 * time.Millisecond), 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := testStore(t, StoreOptions{})
+			out := &collector[Windowed[int64]]{}
+			h := newWindowHarness(t, s, func(task *Task) Node[int64] {
+				return must[Node[int64]](t)(NewWindowAggregate[int64, int64, int64](task, "w", WindowSpec[int64]{Assigner: tc.assigner}, sumAgg{}, Int64Codec{}, out))
+			})
+			h.run(t, []input{el("warm-up", 1, 0)})
+			before := h.task.Stats().StateReads
+			const keys = 20
+			var ins []input
+			for i := range keys {
+				ins = append(ins, el("k"+itoa(int64(i)), 1, 1))
+			}
+			h.run(t, ins)
+			if got := h.task.Stats().StateReads - before; got != keys*tc.want {
+				t.Fatalf("%d state reads for %d new keys, want %d", got, keys, keys*tc.want)
+			}
+			h.run(t, []input{wm(100)})
+			if len(out.got) != keys+1 {
+				t.Fatalf("%d results, want %d", len(out.got), keys+1)
+			}
+		})
+	}
+}
+
 // TestSortKeySpans checks the firing scan's key sort against bytes.Compare
 // on keys with long shared prefixes, prefixes of each other, and empty
 // keys, where the eight-byte sort keys tie.
