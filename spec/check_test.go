@@ -228,3 +228,36 @@ sinks:
 	}
 	diffLines(t, got, want)
 }
+
+// TestLoadReportsParseAndCheckProblems checks that one Load reports the
+// elements that fail to parse and what Check finds in the others, without
+// the check problems that only follow from a failed element.
+func TestLoadReportsParseAndCheckProblems(t *testing.T) {
+	tests := []struct {
+		name string
+		src  string
+		want []string
+	}{
+		{"a bad operator beside a bad key_by", head + "sources:\n" + clickSource + "operators:\n  k: {input: clicks, key_by: usr_id}\n  ok: {input: clicks, key_by: user_id}\n  w: {input: ok, window: {tumbling: 1m, reduce: {}, late_output: late, bogus: 1}}\nsinks:\n  s: {input: k, topic: s, value: {format: avro, type: com.acme.Click}}\n  s2: {input: w, topic: s, value: {format: avro, type: com.acme.Click}}\n  s3: {input: late, topic: s, value: {format: avro, type: com.acme.Click}}\n", []string{
+			"testdata/p.yaml:7:30: operators.k.key_by: unknown field \"usr_id\" in record com.acme.Click (did you mean user_id?)",
+			"testdata/p.yaml:9:72: operators.w.window.bogus: unknown key \"bogus\" (known keys: tumbling, sliding, session, offset, allowed_lateness, late_output, aggregate, reduce, process)",
+		}},
+		{"a bad sink beside a bad sink type", head + "sources:\n" + clickSource + "sinks:\n  s: {input: clicks, topic: s, value: {format: string}}\n  t: {input: clicks, topic: t, partitioner: sideways, value: {format: avro, type: com.acme.Click}}\n  u: {input: clikcs, topic: u, value: {format: avro, type: com.acme.Click}}\n", []string{
+			"testdata/p.yaml:7:32: sinks.s.value: stream \"clicks\" carries record com.acme.Click, which format string cannot write: it writes string values",
+			"testdata/p.yaml:8:45: sinks.t.partitioner: unknown partitioner \"sideways\" (want one of key-hash, round-robin, fixed)",
+			"testdata/p.yaml:9:14: sinks.u.input: input \"clikcs\" names no stream (did you mean clicks?)",
+		}},
+		{"a problem outside the elements stops at parsing", head + "sources:\n" + clickSource + "operators:\n  k: {input: clicks, key_by: usr_id}\nsinks:\n  s: {input: k, topic: s, value: {format: avro, type: com.acme.Click}}\ncommit: {interval: soon}\n", []string{
+			"testdata/p.yaml:10:20: commit.interval: bad duration \"soon\": want a Go duration such as 500ms, 30s, 5m or 1h30m",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, _, err := load(testFile, []byte(tt.src))
+			if err == nil || s != nil {
+				t.Fatalf("load = %v, %v; want only an error", s, err)
+			}
+			diffLines(t, errorLines(t, err), tt.want)
+		})
+	}
+}

@@ -6,8 +6,8 @@ import (
 	"testing"
 )
 
-// FuzzParse feeds arbitrary YAML to Parse, Check and the graph writers:
-// they may reject it, but must not panic.
+// FuzzParse feeds arbitrary YAML to Parse, Check, Load and the graph
+// writers: they may reject it, but must not panic.
 func FuzzParse(f *testing.F) {
 	full, err := os.ReadFile(filepath.Join("testdata", "full", "streamgen.yaml"))
 	if err != nil {
@@ -18,6 +18,8 @@ func FuzzParse(f *testing.F) {
 	f.Add("version: 1\nname: t\nsources:\n  a: &x {topics: [a], value: {format: string}}\n  b: *x\n")
 	f.Add("version: 1\nname: t\nsources:\n  a: {topics: a, value: {format: string}, start: {offsets: {0: 1}}}\noperators:\n  k: {input: a, key_by: .}\n  w: {input: k, window: {sliding: {size: 1m, slide: 1m}, reduce: {}, late_output: l}}\n  p: {input: w, process: {output: bytes, side_outputs: {e: string}}}\nsinks:\n  s: {input: p.e, topic: x, value: {format: string}}\n  t: {input: l, topic: x, key: {format: string}, value: {format: string}}\n")
 	f.Fuzz(func(t *testing.T, src string) {
+		// Load checks the elements that parse beside those that do not.
+		_, _, _ = load(testFile, []byte(src))
 		s, err := Parse(testFile, []byte(src))
 		if err != nil {
 			if s != nil {

@@ -101,6 +101,17 @@ func ParseFile(path string) (*Spec, error) {
 // failure the error is a schema.ErrorList holding every problem found, in
 // source order.
 func Parse(file string, data []byte) (*Spec, error) {
+	s, errs := parse(file, data)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return s, nil
+}
+
+// parse is Parse that also returns, beside its problems, what it could
+// parse: every element, even one with problems (nil when the YAML does
+// not parse or is empty).
+func parse(file string, data []byte) (*Spec, schema.ErrorList) {
 	p := &parser{file: file}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
@@ -112,11 +123,8 @@ func Parse(file string, data []byte) (*Spec, error) {
 		return nil, p.errs
 	}
 	p.parseSpec(s, doc.Content[0])
-	if len(p.errs) > 0 {
-		p.sort()
-		return nil, p.errs
-	}
-	return s, nil
+	p.sort()
+	return s, p.errs
 }
 
 // parser collects the problems of one Parse.
@@ -128,7 +136,7 @@ type parser struct {
 var yamlLineRE = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
 
 // yamlError turns a YAML syntax error into a positioned ErrorList.
-func (p *parser) yamlError(err error) error {
+func (p *parser) yamlError(err error) schema.ErrorList {
 	var msgs []string
 	if te, ok := err.(*yaml.TypeError); ok {
 		msgs = te.Errors
