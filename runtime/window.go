@@ -360,7 +360,9 @@ func (op *windowOp[IN]) onWindowTimer(c *Context, tm Timer, w Window) error {
 	}
 	op.fireKeys, op.fireArena = spans, arena
 	fire, clean := tm.Time == w.MaxTimestamp(), tm.Time == op.cleanupTime(w)
-	if pc, ok := op.contents.(prefetchContents); ok && fire {
+	// Keys found only in the cache need no prefetch (the usual case: a
+	// window's contents rarely reach pebble before it fires).
+	if pc, ok := op.contents.(prefetchContents); ok && fire && stored > 0 {
 		ks, nss := make([][]byte, len(keys)), make([][]byte, len(keys))
 		for i, span := range keys {
 			ks[i], nss[i] = arena[span.begin:span.end], tm.Namespace
