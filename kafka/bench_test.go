@@ -54,7 +54,7 @@ func benchSize() int {
 }
 
 // startBrokerProcess runs kfake in its own process and returns its address.
-func startBrokerProcess(b *testing.B) []string {
+func startBrokerProcess(b testing.TB) []string {
 	b.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashWorker$", "-test.count=1")
 	cmd.Env = append(os.Environ(), workerEnv+"=broker")

@@ -44,18 +44,23 @@ type eosEnv struct {
 
 func newEOSEnv(t testing.TB, opts ...kfake.Opt) *eosEnv {
 	t.Helper()
-	e := &eosEnv{t: t, prefix: randomSuffix()}
 	if env := os.Getenv("KAFKA_BROKERS"); env != "" {
-		e.brokers = strings.Split(env, ",")
-	} else {
-		c, err := kfake.NewCluster(append([]kfake.Opt{kfake.NumBrokers(1)}, opts...)...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(c.Close)
-		e.cluster = c
-		e.brokers = c.ListenAddrs()
+		return connectEOSEnv(t, strings.Split(env, ","))
 	}
+	c, err := kfake.NewCluster(append([]kfake.Opt{kfake.NumBrokers(1)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	e := connectEOSEnv(t, c.ListenAddrs())
+	e.cluster = c
+	return e
+}
+
+// connectEOSEnv is a test's environment on the cluster at brokers.
+func connectEOSEnv(t testing.TB, brokers []string) *eosEnv {
+	t.Helper()
+	e := &eosEnv{t: t, prefix: randomSuffix(), brokers: brokers}
 	// kadm answers from cached metadata up to MetadataMinAge old: keep it
 	// short, the tests create topics and partitions and list them.
 	cl, err := kgo.NewClient(kgo.SeedBrokers(e.brokers...), kgo.RecordPartitioner(kgo.ManualPartitioner()),

@@ -3,6 +3,8 @@ package runtime
 import (
 	"testing"
 	"time"
+
+	"github.com/streamgen/streamgen/internal/gotest"
 )
 
 // countInts counts int64 elements per window.
@@ -94,13 +96,13 @@ func BenchmarkKeyedWindowAggregate1MKeys(b *testing.B) {
 			}
 			if i == 100_000-1 {
 				b.StopTimer()
-				at100k = liveHeapMB()
+				at100k = gotest.LiveHeapMiB()
 				b.StartTimer()
 			}
 		}
 		benchCommit(b, task)
 		b.StopTimer()
-		atEnd = liveHeapMB()
+		atEnd = gotest.LiveHeapMiB()
 		b.StartTimer()
 		if err := task.AdvanceWatermark(2000); err != nil {
 			b.Fatal(err)

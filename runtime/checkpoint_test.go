@@ -4,9 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"reflect"
-	goruntime "runtime"
 	"strings"
 	"testing"
+
+	"github.com/streamgen/streamgen/internal/gotest"
 )
 
 // TestCheckpoints drives committed state through the lazy checkpoint:
@@ -326,8 +327,8 @@ func TestEvictionGuardsUnpersistedEntries(t *testing.T) {
 // that checkpoint grew a new one, so every interval added a
 // checkpoint-sized buffer (until each commit of an interval held one).
 func TestCheckpointBuffersDoNotAccumulate(t *testing.T) {
-	if raceEnabled {
-		t.Skip("heap measurement: pebble allocates differently in race builds (race_test.go)")
+	if gotest.RaceEnabled {
+		t.Skip("heap measurement: pebble allocates differently in race builds (gotest.LiveHeapMiB)")
 	}
 	const (
 		keys        = 50_000 // distinct keys per checkpoint interval
@@ -351,7 +352,7 @@ func TestCheckpointBuffersDoNotAccumulate(t *testing.T) {
 			commitTo(t, task, offset)
 		}
 		if interval == measureFrom {
-			base = liveHeapMB()
+			base = gotest.LiveHeapMiB()
 		}
 	}
 	if n := task.Stats().Checkpoints; n < intervals-1 {
@@ -359,17 +360,9 @@ func TestCheckpointBuffersDoNotAccumulate(t *testing.T) {
 	}
 	// A checkpoint here is 50,000 writes, about 3.5 MB in a 4 MiB buffer;
 	// the leak added about 20 MiB over these twenty intervals.
-	grown := liveHeapMB() - base
+	grown := gotest.LiveHeapMiB() - base
 	t.Logf("live heap %.1f MB after %d checkpoints, %+.1f MB since", base, measureFrom+1, grown)
 	if grown > 16 {
 		t.Fatalf("live heap grew by %.1f MB over %d checkpoints (from %.1f MB)", grown, intervals-measureFrom, base)
 	}
-}
-
-// liveHeapMB returns the Go heap in use after a full collection, in MiB.
-func liveHeapMB() float64 {
-	goruntime.GC()
-	var ms goruntime.MemStats
-	goruntime.ReadMemStats(&ms)
-	return float64(ms.HeapAlloc) / (1 << 20)
 }

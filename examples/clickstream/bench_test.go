@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/streamgen/streamgen/examples/clickstream/internal/minute"
+	"github.com/streamgen/streamgen/internal/gotest"
 	"github.com/streamgen/streamgen/runtime"
 	"github.com/streamgen/streamgen/runtime/codec"
 	"github.com/streamgen/streamgen/schema"
@@ -170,7 +171,7 @@ func BenchmarkPipelineDistinctUsers(b *testing.B) {
 			for done := 0; done < b.N; done += commitEvery {
 				clock.stop()
 				if done == 100_000 {
-					at100k = liveHeapMB()
+					at100k = gotest.LiveHeapMiB()
 				}
 				recs := feed.next(b, min(commitEvery, b.N-done))
 				clock.start()
@@ -179,19 +180,11 @@ func BenchmarkPipelineDistinctUsers(b *testing.B) {
 			}
 			clock.stop()
 			b.ReportMetric(at100k, "heapMB@100k")
-			b.ReportMetric(liveHeapMB(), "heapMB@end")
+			b.ReportMetric(gotest.LiveHeapMiB(), "heapMB@end")
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
 			b.ReportMetric(float64(b.N)/clock.cpu.Seconds(), "records/cpu-s")
 		})
 	}
-}
-
-// liveHeapMB returns the Go heap in use after a full collection, in MiB.
-func liveHeapMB() float64 {
-	goruntime.GC()
-	var ms goruntime.MemStats
-	goruntime.ReadMemStats(&ms)
-	return float64(ms.HeapAlloc) / (1 << 20)
 }
 
 // benchPipeline is task 0 of a pipeline on its own store, committed as

@@ -1,0 +1,6 @@
+//go:build !race
+
+package gotest
+
+// RaceEnabled reports whether this is a race build.
+const RaceEnabled = false
