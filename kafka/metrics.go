@@ -35,7 +35,8 @@ import (
 //	streamgen_state_size_bytes{task}                   gauge, estimated bytes (Task.StateSize, at most once a second)
 //	streamgen_state_cache_entries{task}                gauge, entries in the task's write-back cache (as often)
 //	streamgen_state_cache_hits_total{task}             counter, lookups the cache answered
-//	streamgen_state_cache_misses_total{task}           counter, lookups that read pebble
+//	streamgen_state_cache_misses_total{task}           counter, lookups the cache missed
+//	streamgen_state_store_reads_total{task}            counter, point reads of pebble (misses of keys not known absent, map and list reads)
 //	streamgen_state_cache_evictions_total{task}        counter, entries evicted to stay within the task's share of --cache-entries
 //	streamgen_dead_letter_records_total{topic}         counter (by dead-letter topic)
 //	streamgen_tasks_assigned                           gauge
@@ -60,6 +61,7 @@ type Metrics struct {
 	cacheEntries *prometheus.GaugeVec
 	cacheHits    *prometheus.CounterVec
 	cacheMisses  *prometheus.CounterVec
+	storeReads   *prometheus.CounterVec
 	cacheEvicted *prometheus.CounterVec
 	deadLettered *prometheus.CounterVec
 	tasks        prometheus.Gauge
@@ -139,7 +141,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "streamgen_state_cache_hits_total", Help: "State lookups a task's write-back cache answered.",
 		}, []string{"task"}),
 		cacheMisses: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "streamgen_state_cache_misses_total", Help: "State lookups a task's write-back cache missed, which read pebble.",
+			Name: "streamgen_state_cache_misses_total", Help: "State lookups a task's write-back cache missed; those of keys not known to be absent read pebble.",
+		}, []string{"task"}),
+		storeReads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "streamgen_state_store_reads_total", Help: "Point reads of a task's state in pebble: cache misses of keys not known to be absent, and map and list reads.",
 		}, []string{"task"}),
 		cacheEvicted: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "streamgen_state_cache_evictions_total", Help: "Entries a task's write-back cache evicted to stay within its share of --cache-entries; many mean the cache is too small for the live keys.",
@@ -160,7 +165,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		now:          time.Now,
 	}
 	reg.MustRegister(m.recordsIn, m.recordsOut, m.lag, m.watermark, m.commitDur, m.commitRecs,
-		m.commitBytes, m.commits, m.aborts, m.lastCommit, m.stateSize, m.cacheEntries, m.cacheHits, m.cacheMisses,
+		m.commitBytes, m.commits, m.aborts, m.lastCommit, m.stateSize, m.cacheEntries, m.cacheHits, m.cacheMisses, m.storeReads,
 		m.cacheEvicted, m.deadLettered, m.tasks, m.paused)
 	return m
 }
@@ -234,13 +239,14 @@ func (m *Metrics) StateCache(task int32, s runtime.CacheStats) {
 	prev, seen := m.cacheSeen[task]
 	m.cacheSeen[task] = s
 	m.mu.Unlock()
-	if seen && (s.Hits < prev.Hits || s.Misses < prev.Misses || s.Evictions < prev.Evictions) {
+	if seen && (s.Hits < prev.Hits || s.Misses < prev.Misses || s.Evictions < prev.Evictions || s.StoreReads < prev.StoreReads) {
 		prev = runtime.CacheStats{} // reopened: counting again from zero
 	}
 	label := partitionLabel(task)
 	m.cacheEntries.WithLabelValues(label).Set(float64(s.Entries))
 	m.cacheHits.WithLabelValues(label).Add(float64(s.Hits - prev.Hits))
 	m.cacheMisses.WithLabelValues(label).Add(float64(s.Misses - prev.Misses))
+	m.storeReads.WithLabelValues(label).Add(float64(s.StoreReads - prev.StoreReads))
 	m.cacheEvicted.WithLabelValues(label).Add(float64(s.Evictions - prev.Evictions))
 }
 
@@ -276,7 +282,7 @@ func (m *Metrics) TasksAssigned(tasks []int32) {
 		if !now[t] {
 			m.watermark.DeleteLabelValues(partitionLabel(t))
 			m.stateSize.DeleteLabelValues(partitionLabel(t))
-			for _, v := range []interface{ DeleteLabelValues(...string) bool }{m.cacheEntries, m.cacheHits, m.cacheMisses, m.cacheEvicted} {
+			for _, v := range []interface{ DeleteLabelValues(...string) bool }{m.cacheEntries, m.cacheHits, m.cacheMisses, m.storeReads, m.cacheEvicted} {
 				v.DeleteLabelValues(partitionLabel(t))
 			}
 			delete(m.cacheSeen, t)

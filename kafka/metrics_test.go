@@ -316,10 +316,10 @@ func TestMetricsStateCache(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	m := NewMetrics(reg)
 	m.TasksAssigned([]int32{2, 5})
-	m.StateCache(2, runtime.CacheStats{Hits: 10, Misses: 4, Evictions: 1, Entries: 7})
-	m.StateCache(2, runtime.CacheStats{Hits: 25, Misses: 6, Evictions: 3, Entries: 9})
-	m.StateCache(5, runtime.CacheStats{Hits: 8, Misses: 2, Evictions: 0, Entries: 2})
-	m.StateCache(5, runtime.CacheStats{Hits: 3, Misses: 1, Evictions: 0, Entries: 1}) // task 5 reopened
+	m.StateCache(2, runtime.CacheStats{Hits: 10, Misses: 4, StoreReads: 3, Evictions: 1, Entries: 7})
+	m.StateCache(2, runtime.CacheStats{Hits: 25, Misses: 6, StoreReads: 5, Evictions: 3, Entries: 9})
+	m.StateCache(5, runtime.CacheStats{Hits: 8, Misses: 2, StoreReads: 2, Evictions: 0, Entries: 2})
+	m.StateCache(5, runtime.CacheStats{Hits: 3, Misses: 1, StoreReads: 1, Evictions: 0, Entries: 1}) // task 5 reopened
 	for _, c := range []struct {
 		name string
 		val  float64
@@ -328,10 +328,12 @@ func TestMetricsStateCache(t *testing.T) {
 		{"entries 2", testutil.ToFloat64(m.cacheEntries.WithLabelValues("2")), 9},
 		{"hits 2", testutil.ToFloat64(m.cacheHits.WithLabelValues("2")), 25},
 		{"misses 2", testutil.ToFloat64(m.cacheMisses.WithLabelValues("2")), 6},
+		{"store reads 2", testutil.ToFloat64(m.storeReads.WithLabelValues("2")), 5},
 		{"evictions 2", testutil.ToFloat64(m.cacheEvicted.WithLabelValues("2")), 3},
 		{"entries 5", testutil.ToFloat64(m.cacheEntries.WithLabelValues("5")), 1},
 		{"hits 5, reopened", testutil.ToFloat64(m.cacheHits.WithLabelValues("5")), 11},
 		{"misses 5, reopened", testutil.ToFloat64(m.cacheMisses.WithLabelValues("5")), 3},
+		{"store reads 5, reopened", testutil.ToFloat64(m.storeReads.WithLabelValues("5")), 3},
 	} {
 		if c.val != c.want {
 			t.Errorf("%s = %v, want %v", c.name, c.val, c.want)

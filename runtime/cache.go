@@ -64,8 +64,15 @@ const inlineKeyLen = 64
 
 // CacheStats counts cache activity of one task.
 type CacheStats struct {
+	// Misses counts lookups the cache could not answer. A miss reads the
+	// indexed batch and pebble unless the key is known to have no value
+	// (a window's first element for the key, a new session's contents).
 	Hits, Misses, Evictions, DirtyEvictions uint64
-	Entries                                 int
+	// StoreReads counts point reads of the indexed batch and pebble: the
+	// misses that had to read, and the reads of map and list state (with
+	// or without a cache).
+	StoreReads uint64
+	Entries    int
 }
 
 type lruCache struct {

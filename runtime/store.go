@@ -249,7 +249,7 @@ func (s *Store) unregister(t *Task) {
 // kvGet calls fn with the stored value of key, if any. The slice passed to
 // fn is only valid during the call.
 func (t *Task) kvGet(key []byte, fn func(v []byte) error) (bool, error) {
-	t.stats.StateReads++
+	t.storeReads++
 	v, closer, err := t.batch.Get(key)
 	if errors.Is(err, pebble.ErrNotFound) {
 		return false, nil

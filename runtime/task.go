@@ -40,11 +40,7 @@ type TaskStats struct {
 	// CheckpointSkips counts deletions a checkpoint left out: values
 	// created and deleted between two checkpoints never reach pebble.
 	CheckpointSkips uint64
-	// StateReads counts point reads of the indexed batch and pebble: a
-	// cache miss for a key not known to be absent, map and list reads,
-	// list values resolved for the changelog.
-	StateReads uint64
-	Cache      CacheStats
+	Cache           CacheStats
 }
 
 type phase uint8
@@ -105,6 +101,7 @@ type Task struct {
 	// checkpointSize is the size of the last checkpoint batch, the size
 	// the next one starts at.
 	checkpointSize int
+	storeReads     uint64 // CacheStats.StoreReads
 	flushBuf       []byte
 	ttlCursor      []byte
 	// memEpoch counts resetMemory calls, so operators know when what they
@@ -161,6 +158,7 @@ func (t *Task) Stats() TaskStats {
 	if t.cache != nil {
 		s.Cache = t.cache.snapshot()
 	}
+	s.Cache.StoreReads = t.storeReads
 	return s
 }
 

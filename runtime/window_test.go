@@ -450,14 +450,14 @@ func TestNewKeysReadOnce(t *testing.T) {
 				return must[Node[int64]](t)(NewWindowAggregate[int64, int64, int64](task, "w", WindowSpec[int64]{Assigner: tc.assigner}, sumAgg{}, Int64Codec{}, out))
 			})
 			h.run(t, []input{el("warm-up", 1, 0)})
-			before := h.task.Stats().StateReads
+			before := h.task.Stats().Cache.StoreReads
 			const keys = 20
 			var ins []input
 			for i := range keys {
 				ins = append(ins, el("k"+itoa(int64(i)), 1, 1))
 			}
 			h.run(t, ins)
-			if got := h.task.Stats().StateReads - before; got != keys*tc.want {
+			if got := h.task.Stats().Cache.StoreReads - before; got != keys*tc.want {
 				t.Fatalf("%d state reads for %d new keys, want %d", got, keys, keys*tc.want)
 			}
 			h.run(t, []input{wm(100)})
