@@ -31,8 +31,8 @@ type Observer interface {
 	// StateSize reports a task's local state size in bytes (an estimate).
 	StateSize(task int32, bytes int64)
 	// StateCache reports a task's write-back cache: its entries now, and
-	// its hits, misses and evictions since the task opened (a task that
-	// opens again starts from zero).
+	// its hits, misses, evictions and reads of pebble since the task
+	// opened (a task that opens again starts from zero).
 	StateCache(task int32, stats runtime.CacheStats)
 	// DeadLettered counts a record sent to a dead-letter topic.
 	DeadLettered(topic string)

@@ -282,23 +282,26 @@ func TestCheckpointBudgetSharedByTasks(t *testing.T) {
 		}
 		commitTo(t, a, offset)
 	}
-	writeCommit(5)
-	writeCommit(2)
-	if n := a.Stats().Checkpoints; n != 0 {
-		t.Fatalf("one task, 7 of 8 pending: %d checkpoints", n)
-	}
-	writeCommit(1)
-	if n := a.Stats().Checkpoints; n != 1 {
-		t.Fatalf("one task, 8 of 8 pending: %d checkpoints, want 1", n)
-	}
-	b := openTask(t, s, 1, TaskConfig{})
-	writeCommit(3)
-	if n := a.Stats().Checkpoints; n != 1 {
-		t.Fatalf("two tasks, 3 of 4 pending: %d checkpoints, want 1", n)
-	}
-	writeCommit(1)
-	if n := a.Stats().Checkpoints; n != 2 {
-		t.Fatalf("two tasks, 4 of 4 pending: %d checkpoints, want 2", n)
+	var b *Task
+	for _, step := range []struct {
+		what    string
+		openB   bool // open a second task before writing
+		writes  int
+		wantCkp uint64
+	}{
+		{"one task, 5 of 8 pending", false, 5, 0},
+		{"one task, 7 of 8 pending", false, 2, 0},
+		{"one task, 8 of 8 pending", false, 1, 1},
+		{"two tasks, 3 of 4 pending", true, 3, 1},
+		{"two tasks, 4 of 4 pending", false, 1, 2},
+	} {
+		if step.openB {
+			b = openTask(t, s, 1, TaskConfig{})
+		}
+		writeCommit(step.writes)
+		if n := a.Stats().Checkpoints; n != step.wantCkp {
+			t.Fatalf("%s: %d checkpoints, want %d", step.what, n, step.wantCkp)
+		}
 	}
 	ok(t, b.Close())
 }

@@ -277,10 +277,12 @@ func (t *Task) Restore(topic string, r ChangelogReader) (int, error) {
 		return 0, err
 	}
 	db := t.store.db
-	// The batches stay out of pebble's batch pool, like a checkpoint's
-	// (checkpoint.go); after the first chunk, each starts at a chunk's
-	// size instead of growing to it by doubling.
-	b := db.NewBatch(dropBatch)
+	// A chunk's batch is made when a record needs it, and stays out of
+	// pebble's batch pool, like a checkpoint's (checkpoint.go). After the
+	// first chunk each starts at a chunk's size instead of growing to it
+	// by doubling.
+	var b *pebble.Batch
+	size := 0
 	defer func() {
 		if b != nil {
 			b.Close()
@@ -294,7 +296,7 @@ func (t *Task) Restore(topic string, r ChangelogReader) (int, error) {
 		off  [8]byte
 	)
 	flush := func() error {
-		if next < 0 || b == nil { // nothing read, or nothing since the last chunk
+		if b == nil { // nothing read since the last chunk
 			return nil
 		}
 		if err := b.Set(t.offsetKey(topic), appendOrderedInt64(off[:0], next), nil); err != nil {
@@ -304,7 +306,7 @@ func (t *Task) Restore(topic string, r ChangelogReader) (int, error) {
 			return err
 		}
 		b.Close()
-		b = nil
+		b, size = nil, restoreBatchBytes+restoreBatchBytes/8
 		return nil
 	}
 	for {
@@ -320,7 +322,7 @@ func (t *Task) Restore(topic string, r ChangelogReader) (int, error) {
 		}
 		key = append(append(key[:0], prefix...), rec.Key...)
 		if b == nil {
-			b = db.NewBatchWithSize(restoreBatchBytes+restoreBatchBytes/8, dropBatch)
+			b = db.NewBatchWithSize(size, dropBatch)
 		}
 		if rec.Value == nil {
 			err = b.Delete(key, nil)

@@ -31,17 +31,22 @@ func load(file string, data []byte) (*Spec, *schema.Schema, error) {
 	if len(perrs) > 0 {
 		return nil, nil, checkRest(s, perrs)
 	}
-	var set *schema.Schema
-	if len(s.Schemas) > 0 {
-		var err error
-		if set, err = schema.Load(s.Schemas...); err != nil {
-			return nil, nil, err
-		}
+	set, err := loadSchemas(s)
+	if err != nil {
+		return nil, nil, err
 	}
 	if err := s.Check(set); err != nil {
 		return nil, nil, err
 	}
 	return s, set, nil
+}
+
+// loadSchemas loads the schema files s names (nil when it names none).
+func loadSchemas(s *Spec) (*schema.Schema, error) {
+	if len(s.Schemas) == 0 {
+		return nil, nil
+	}
+	return schema.Load(s.Schemas...)
 }
 
 // checkRest returns the parse problems perrs together with what Check
@@ -74,12 +79,9 @@ func checkRest(s *Spec, perrs schema.ErrorList) error {
 	rest.Sources = dropFailed(s.Sources, failed, func(x *Source) string { return x.Name })
 	rest.Operators = dropFailed(s.Operators, failed, func(x *Operator) string { return x.Name })
 	rest.Sinks = dropFailed(s.Sinks, failed, func(x *Sink) string { return x.Name })
-	var set *schema.Schema
-	if len(rest.Schemas) > 0 {
-		var err error
-		if set, err = schema.Load(rest.Schemas...); err != nil {
-			return perrs
-		}
+	set, err := loadSchemas(&rest)
+	if err != nil {
+		return perrs
 	}
 	var cerrs schema.ErrorList
 	if err := rest.Check(set); !errors.As(err, &cerrs) {
@@ -140,6 +142,7 @@ func wordsRE(words map[string]bool) *regexp.Regexp {
 	return regexp.MustCompile(`\b(?:` + strings.Join(alts, "|") + `)\b`)
 }
 
+// dropFailed returns the elements of xs whose names did not fail to parse.
 func dropFailed[T any](xs []T, failed map[string]string, name func(T) string) []T {
 	var kept []T
 	for _, x := range xs {
