@@ -204,13 +204,47 @@ func (c *lruCache) get(key []byte) cached {
 		c.stats.Misses++
 		return nil
 	}
+	c.hit(e.node())
+	return e
+}
+
+// getVia is get when *hint may already point at key's entry: the entry
+// of another lookup's value remembered from the last time (a session
+// set's entry remembers its latest session's contents). A hint that is
+// still cached under key answers without hashing or probing the index.
+// The entry found, or nil, becomes the hint. A nil hint is get.
+func (c *lruCache) getVia(hint **lruNode, key []byte) cached {
+	if hint == nil {
+		return c.get(key)
+	}
+	if n := *hint; n != nil && n.self != nil && n.key == string(key) {
+		c.hit(n)
+		return n.self
+	}
+	e := c.get(key)
+	*hint = nil
+	if e != nil {
+		*hint = e.node()
+	}
+	return e
+}
+
+// hit counts a hit on n and marks it most recently used.
+func (c *lruCache) hit(n *lruNode) {
 	c.stats.Hits++
-	n := e.node()
 	if c.head.next != n {
 		c.unlink(n)
 		c.pushFront(n)
 	}
-	return e
+}
+
+// addVia is add that makes e's entry the hint (getVia); a nil hint is
+// add.
+func (c *lruCache) addVia(hint **lruNode, t *Task, key []byte, e cached) error {
+	if hint != nil {
+		*hint = e.node()
+	}
+	return c.add(t, key, e)
 }
 
 // add inserts an entry that is not in the cache, evicting the least

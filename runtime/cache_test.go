@@ -99,6 +99,65 @@ func TestLRUCache(t *testing.T) {
 	}
 }
 
+// TestLRUCacheHint checks getVia: a hint answers only for the key and
+// only while its entry is cached, and otherwise the index does, and the
+// entry found (or nil) becomes the hint.
+func TestLRUCacheHint(t *testing.T) {
+	var flushed []string
+	c := newLRU(fixedLimit(2))
+	task := &Task{commit: new(pebble.Batch)}
+	entry := func(k string, v int) *testEntry {
+		e := &testEntry{v: v, flushed: &flushed}
+		ok(t, c.addVia(nil, task, []byte(k), e))
+		return e
+	}
+	a := entry("a", 1)
+	var hint *lruNode
+	val := func(k string) int {
+		e := c.getVia(&hint, []byte(k))
+		if e == nil {
+			return -1
+		}
+		return e.(*testEntry).v
+	}
+	steps := []struct {
+		key  string
+		want int
+		hint *lruNode // after the lookup
+		hits uint64   // in all, after the lookup
+	}{
+		{"a", 1, &a.n, 1}, // through the index: the hint was nil
+		{"a", 1, &a.n, 2}, // through the hint
+		{"b", -1, nil, 2}, // another key: the index, a miss
+		{"a", 1, &a.n, 3}, // the index again
+	}
+	for i, s := range steps {
+		if got := val(s.key); got != s.want || hint != s.hint || c.stats.Hits != s.hits {
+			t.Fatalf("step %d: %s = %d, hint %p, %d hits; want %d, %p, %d", i, s.key, got, hint, c.stats.Hits, s.want, s.hint, s.hits)
+		}
+	}
+	// The hint answers without the index: with a taken out of the index,
+	// a lookup through the hint still finds it, and one without does not.
+	c.unindex(&a.n)
+	if val("a") != 1 || c.get([]byte("a")) != nil {
+		t.Fatal("a hinted lookup of a went through the index")
+	}
+	c.index(&a.n)
+	// a, looked up last, is the most recent: two adds evict it, and its
+	// hint no longer answers.
+	entry("b", 2)
+	entry("c", 3)
+	if a.n.self != nil || val("a") != -1 || hint != nil {
+		t.Fatalf("evicted a: self %v, hint %p", a.n.self, hint)
+	}
+	// addVia makes the new entry the hint.
+	d := &testEntry{v: 4, flushed: &flushed}
+	ok(t, c.addVia(&hint, task, []byte("d"), d))
+	if hint != &d.n || val("d") != 4 {
+		t.Fatalf("after addVia: hint %p, want %p", hint, &d.n)
+	}
+}
+
 // TestLRUIndexRandom checks the cache's open-addressing index against a
 // map under random adds, removals and evictions, with hashes forced into
 // few values so probe runs are long and wrap around the table's end, and

@@ -119,6 +119,10 @@ type valueEntry[T any] struct {
 	// stored is false only when the batch and DB are known to hold no
 	// value for the key, so a clear needs no tombstone.
 	stored bool
+	// hint is the cache entry of a value looked up next to this one, if
+	// any (lookupEntryVia): a session set's entry remembers the contents
+	// of the session it last grew.
+	hint *lruNode
 }
 
 func (e *valueEntry[T]) node() *lruNode { return &e.n }
@@ -174,12 +178,20 @@ func (s *valueCore[T]) lookup(key, ns []byte, absent bool) (T, bool, error) {
 // without a cache), so a read-modify-write can store its result with
 // update instead of a second lookup.
 func (s *valueCore[T]) lookupEntry(key, ns []byte, absent bool) (T, bool, *valueEntry[T], error) {
+	return s.lookupEntryVia(nil, key, ns, absent)
+}
+
+// lookupEntryVia is lookupEntry through the cache hint *hint (getVia): the
+// value's entry, when hint already points at it, is found without probing
+// the cache's index, and the entry returned becomes the hint. A nil hint
+// is lookupEntry.
+func (s *valueCore[T]) lookupEntryVia(hint **lruNode, key, ns []byte, absent bool) (T, bool, *valueEntry[T], error) {
 	var zero T
 	k := s.key(key, ns)
 	t := s.t
 	now := t.procTime
 	if t.cache != nil {
-		if e := t.cache.get(k); e != nil {
+		if e := t.cache.getVia(hint, k); e != nil {
 			ve := e.(*valueEntry[T])
 			if ve.present && expired(ve.expiry, now) {
 				ve.present, ve.v = false, zero
@@ -201,7 +213,7 @@ func (s *valueCore[T]) lookupEntry(key, ns []byte, absent bool) (T, bool, *value
 		}
 		ve := &valueEntry[T]{core: s}
 		ve.n.absent = true
-		return zero, false, ve, t.cache.add(t, k, ve)
+		return zero, false, ve, t.cache.addVia(hint, t, k, ve)
 	}
 	found, err = t.kvGet(k, func(raw []byte) error {
 		e, payload, err := parseValueHeader(raw)
@@ -227,7 +239,7 @@ func (s *valueCore[T]) lookupEntry(key, ns []byte, absent bool) (T, bool, *value
 	}
 	ve := &valueEntry[T]{core: s, v: v, present: present, expiry: exp, stored: found}
 	ve.n.dirty, ve.n.absent = stale, !found
-	return v, present, ve, t.cache.add(t, k, ve)
+	return v, present, ve, t.cache.addVia(hint, t, k, ve)
 }
 
 // update stores v for (key, ns) whose cache entry lookupEntry returned

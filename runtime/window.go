@@ -148,8 +148,9 @@ type ProcessWindowFunction[IN, OUT any] interface {
 type windowContents[IN any] interface {
 	// add adds v and reports whether the window's state was created;
 	// absent says the window is known to have no state for key, so a
-	// cache miss needs no read.
-	add(key, ns []byte, v IN, absent bool) (bool, error)
+	// cache miss needs no read. hint, if not nil, is a cache hint for
+	// the state's entry (lruCache.getVia).
+	add(key, ns []byte, v IN, absent bool, hint **lruNode) (bool, error)
 	fire(c *Context, w Window, ns []byte) error
 	clear(key, ns []byte) error
 	merge(key, target []byte, sources [][]byte) error
@@ -245,7 +246,7 @@ func (op *windowOp[IN]) Push(c *Context, v IN) error {
 			h = maphash.Bytes(op.fresh.seed, key)
 			absent = !fl.mayContain(h)
 		}
-		created, err := op.contents.add(key, op.ns, v, absent)
+		created, err := op.contents.add(key, op.ns, v, absent, nil)
 		if err != nil {
 			return err
 		}
@@ -448,8 +449,8 @@ type aggContents[IN, ACC, OUT any] struct {
 	out Emitter[Windowed[OUT]]
 }
 
-func (a *aggContents[IN, ACC, OUT]) add(key, ns []byte, v IN, absent bool) (bool, error) {
-	cur, ok, e, err := a.acc.lookupEntry(key, ns, absent)
+func (a *aggContents[IN, ACC, OUT]) add(key, ns []byte, v IN, absent bool, hint **lruNode) (bool, error) {
+	cur, ok, e, err := a.acc.lookupEntryVia(hint, key, ns, absent)
 	if err != nil {
 		return false, err
 	}
@@ -528,8 +529,8 @@ type reduceContents[T any] struct {
 	out    Emitter[Windowed[T]]
 }
 
-func (r *reduceContents[T]) add(key, ns []byte, v T, absent bool) (bool, error) {
-	cur, ok, e, err := r.acc.lookupEntry(key, ns, absent)
+func (r *reduceContents[T]) add(key, ns []byte, v T, absent bool, hint **lruNode) (bool, error) {
+	cur, ok, e, err := r.acc.lookupEntryVia(hint, key, ns, absent)
 	if err != nil {
 		return false, err
 	}
@@ -613,7 +614,7 @@ type processContents[IN, OUT any] struct {
 	out  Emitter[OUT]
 }
 
-func (p *processContents[IN, OUT]) add(key, ns []byte, v IN, absent bool) (bool, error) {
+func (p *processContents[IN, OUT]) add(key, ns []byte, v IN, absent bool, _ **lruNode) (bool, error) {
 	if absent {
 		return true, p.list.add(key, ns, v)
 	}

@@ -158,7 +158,14 @@ func (op *windowOp[IN]) pushMerging(c *Context, key []byte, v IN) error {
 	// A new session's contents are absent: contents exist only under the
 	// state window of a session in the set, and any session whose state
 	// window is nw covers nw, so it would have been a member.
-	if _, err := op.contents.add(key, op.ns, v, len(members) == 0); err != nil {
+	// The set's cache entry remembers the contents' entry of the session
+	// it last grew: most elements extend that session, and find its
+	// contents without a second probe of the cache.
+	var hint **lruNode
+	if entry != nil {
+		hint = &entry.hint
+	}
+	if _, err := op.contents.add(key, op.ns, v, len(members) == 0, hint); err != nil {
 		return err
 	}
 	if merged.MaxTimestamp() <= wm {
