@@ -303,15 +303,15 @@ func (c *lruCache) isNewer(key []byte) bool {
 
 func (n *lruNode) newer() bool { return n.dirty || n.prepared || n.unpersisted }
 
-// newerWithPrefix calls fn with the key of every cached entry under
-// prefix whose value pebble and the indexed batch may not have (isNewer;
-// a key may come more than once). It walks the lists of such entries, not
-// the whole cache.
-func (c *lruCache) newerWithPrefix(prefix []byte, fn func(key string)) {
+// newerWithPrefix calls fn with every cached entry under prefix whose
+// value pebble and the indexed batch may not have (isNewer; an entry may
+// come more than once). It walks the lists of such entries, not the whole
+// cache.
+func (c *lruCache) newerWithPrefix(prefix []byte, fn func(n *lruNode)) {
 	for _, list := range [3][]*lruNode{c.dirty, c.flushed, c.unpersisted} {
 		for _, n := range list {
 			if n.self != nil && n.newer() && strings.HasPrefix(n.key, string(prefix)) {
-				fn(n.key)
+				fn(n)
 			}
 		}
 	}

@@ -289,13 +289,16 @@ func (s *valueCore[T]) set(key, ns []byte, v T) error {
 	return t.cache.add(t, k, ve)
 }
 
-func (s *valueCore[T]) clear(key, ns []byte) error {
+func (s *valueCore[T]) clear(key, ns []byte) error { return s.clearVia(nil, key, ns) }
+
+// clearVia is clear through the cache hint *hint (lruCache.getVia).
+func (s *valueCore[T]) clearVia(hint **lruNode, key, ns []byte) error {
 	k := s.key(key, ns)
 	t := s.t
 	if t.cache == nil {
 		return t.kvDelete(k)
 	}
-	if e := t.cache.get(k); e != nil {
+	if e := t.cache.getVia(hint, k); e != nil {
 		ve := e.(*valueEntry[T])
 		var zero T
 		ve.v, ve.present = zero, false

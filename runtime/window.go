@@ -151,8 +151,10 @@ type windowContents[IN any] interface {
 	// cache miss needs no read. hint, if not nil, is a cache hint for
 	// the state's entry (lruCache.getVia).
 	add(key, ns []byte, v IN, absent bool, hint **lruNode) (bool, error)
-	fire(c *Context, w Window, ns []byte) error
-	clear(key, ns []byte) error
+	// fire and clear take a cache hint for the state's entry too (nil:
+	// none).
+	fire(c *Context, w Window, ns []byte, hint **lruNode) error
+	clear(key, ns []byte, hint **lruNode) error
 	merge(key, target []byte, sources [][]byte) error
 	// storeByWindow makes the contents store namespace first; rangeOf
 	// then returns the key prefix of one window's contents.
@@ -246,7 +248,8 @@ func (op *windowOp[IN]) Push(c *Context, v IN) error {
 			h = maphash.Bytes(op.fresh.seed, key)
 			absent = !fl.mayContain(h)
 		}
-		created, err := op.contents.add(key, op.ns, v, absent, nil)
+		var hint *lruNode
+		created, err := op.contents.add(key, op.ns, v, absent, &hint)
 		if err != nil {
 			return err
 		}
@@ -259,7 +262,7 @@ func (op *windowOp[IN]) Push(c *Context, v IN) error {
 			}
 		}
 		if w.MaxTimestamp() <= wm {
-			if err := op.fire(c, w, op.ns); err != nil {
+			if err := op.fire(c, w, op.ns, &hint); err != nil {
 				return err
 			}
 		}
@@ -339,7 +342,12 @@ func (op *windowOp[IN]) onWindowTimer(c *Context, tm Timer, w Window) error {
 	}
 	stored := len(spans) // in order already
 	if t.cache != nil {
-		t.cache.newerWithPrefix(lo, func(k string) { add(unsafeBytes(k[len(lo):])) })
+		// A cached key's span keeps its entry, so firing and cleaning
+		// it need not find it again.
+		t.cache.newerWithPrefix(lo, func(n *lruNode) {
+			add(unsafeBytes(n.key[len(lo):]))
+			spans[len(spans)-1].n = n
+		})
 	}
 	if len(spans) > stored {
 		sortKeySpans(spans, arena)
@@ -349,6 +357,9 @@ func (op *windowOp[IN]) onWindowTimer(c *Context, tm Timer, w Window) error {
 	for i, sp := range spans {
 		suffix := arena[sp.begin:sp.end]
 		if i > 0 && bytes.Equal(suffix, prev) {
+			if keys[len(keys)-1].n == nil {
+				keys[len(keys)-1].n = sp.n
+			}
 			continue
 		}
 		prev = suffix
@@ -357,7 +368,7 @@ func (op *windowOp[IN]) onWindowTimer(c *Context, tm Timer, w Window) error {
 			return fmt.Errorf("runtime: window %q: %w", op.name, errBadKey)
 		}
 		// The user key sits inside its suffix: keep its span.
-		keys = append(keys, keySpan{begin: sp.end - len(key), end: sp.end})
+		keys = append(keys, keySpan{begin: sp.end - len(key), end: sp.end, n: sp.n})
 	}
 	op.fireKeys, op.fireArena = spans, arena
 	fire, clean := tm.Time == w.MaxTimestamp(), tm.Time == op.cleanupTime(w)
@@ -372,20 +383,22 @@ func (op *windowOp[IN]) onWindowTimer(c *Context, tm Timer, w Window) error {
 			return err
 		}
 	}
-	for _, span := range keys {
+	for i, span := range keys {
 		key := arena[span.begin:span.end]
 		c.reset()
 		c.key, c.keyed, c.ts = key, true, tm.Time
+		hint := span.n
 		if fire {
-			if err := op.fire(c, w, tm.Namespace); err != nil {
+			if err := op.fire(c, w, tm.Namespace, &hint); err != nil {
 				return err
 			}
 		}
 		if clean {
-			if err := op.contents.clear(key, tm.Namespace); err != nil {
+			if err := op.contents.clear(key, tm.Namespace, &hint); err != nil {
 				return err
 			}
 		}
+		keys[i].n = nil // the arena outlives this call; the entry need not
 	}
 	c.reset()
 	if clean {
@@ -396,10 +409,10 @@ func (op *windowOp[IN]) onWindowTimer(c *Context, tm Timer, w Window) error {
 
 // fire emits the window's result with the window's max timestamp as event
 // time.
-func (op *windowOp[IN]) fire(c *Context, w Window, stateNS []byte) error {
+func (op *windowOp[IN]) fire(c *Context, w Window, stateNS []byte, hint **lruNode) error {
 	saved := c.ts
 	c.ts = w.MaxTimestamp()
-	err := op.contents.fire(c, w, stateNS)
+	err := op.contents.fire(c, w, stateNS, hint)
 	c.ts = saved
 	return err
 }
@@ -460,15 +473,17 @@ func (a *aggContents[IN, ACC, OUT]) add(key, ns []byte, v IN, absent bool, hint 
 	return !ok, a.acc.update(e, key, ns, a.fn.Add(v, cur))
 }
 
-func (a *aggContents[IN, ACC, OUT]) fire(c *Context, w Window, ns []byte) error {
-	cur, ok, err := a.acc.get(c.key, ns)
+func (a *aggContents[IN, ACC, OUT]) fire(c *Context, w Window, ns []byte, hint **lruNode) error {
+	cur, ok, _, err := a.acc.lookupEntryVia(hint, c.key, ns, false)
 	if err != nil || !ok {
 		return err
 	}
 	return a.out.Emit(Windowed[OUT]{Window: w, Value: a.fn.Result(cur)})
 }
 
-func (a *aggContents[IN, ACC, OUT]) clear(key, ns []byte) error { return a.acc.clear(key, ns) }
+func (a *aggContents[IN, ACC, OUT]) clear(key, ns []byte, hint **lruNode) error {
+	return a.acc.clearVia(hint, key, ns)
+}
 
 func (a *aggContents[IN, ACC, OUT]) storeByWindow()           { a.acc.nsFirst = true }
 func (a *aggContents[IN, ACC, OUT]) rangeOf(ns []byte) []byte { return a.acc.rangeOf(ns) }
@@ -542,15 +557,17 @@ func (r *reduceContents[T]) add(key, ns []byte, v T, absent bool, hint **lruNode
 	return !ok, r.acc.update(e, key, ns, v)
 }
 
-func (r *reduceContents[T]) fire(c *Context, w Window, ns []byte) error {
-	cur, ok, err := r.acc.get(c.key, ns)
+func (r *reduceContents[T]) fire(c *Context, w Window, ns []byte, hint **lruNode) error {
+	cur, ok, _, err := r.acc.lookupEntryVia(hint, c.key, ns, false)
 	if err != nil || !ok {
 		return err
 	}
 	return r.out.Emit(Windowed[T]{Window: w, Value: cur})
 }
 
-func (r *reduceContents[T]) clear(key, ns []byte) error { return r.acc.clear(key, ns) }
+func (r *reduceContents[T]) clear(key, ns []byte, hint **lruNode) error {
+	return r.acc.clearVia(hint, key, ns)
+}
 
 func (r *reduceContents[T]) storeByWindow()           { r.acc.nsFirst = true }
 func (r *reduceContents[T]) rangeOf(ns []byte) []byte { return r.acc.rangeOf(ns) }
@@ -625,7 +642,7 @@ func (p *processContents[IN, OUT]) add(key, ns []byte, v IN, absent bool, _ **lr
 	return !exists, p.list.add(key, ns, v)
 }
 
-func (p *processContents[IN, OUT]) fire(c *Context, w Window, ns []byte) error {
+func (p *processContents[IN, OUT]) fire(c *Context, w Window, ns []byte, _ **lruNode) error {
 	elems, err := p.list.get(c.key, ns)
 	if err != nil || len(elems) == 0 {
 		return err
@@ -633,7 +650,9 @@ func (p *processContents[IN, OUT]) fire(c *Context, w Window, ns []byte) error {
 	return p.fn.Process(c, w, elems, &p.out)
 }
 
-func (p *processContents[IN, OUT]) clear(key, ns []byte) error { return p.list.clear(key, ns) }
+func (p *processContents[IN, OUT]) clear(key, ns []byte, _ **lruNode) error {
+	return p.list.clear(key, ns)
+}
 
 func (p *processContents[IN, OUT]) storeByWindow()           { p.list.nsFirst = true }
 func (p *processContents[IN, OUT]) rangeOf(ns []byte) []byte { return p.list.rangeOf(ns) }
@@ -662,6 +681,7 @@ func NewWindowProcess[IN, OUT any](t *Task, name string, spec WindowSpec[IN], fn
 // keySpan locates a key in an arena.
 type keySpan struct {
 	begin, end int
+	n          *lruNode // the key's cache entry, if known
 	// pfx is the eight bytes of the key after the prefix all keys being
 	// sorted share, big endian and zero padded: it orders most pairs of
 	// keys without reading the arena.

@@ -169,7 +169,7 @@ func (op *windowOp[IN]) pushMerging(c *Context, key []byte, v IN) error {
 		return err
 	}
 	if merged.MaxTimestamp() <= wm {
-		return op.fire(c, merged, op.ns)
+		return op.fire(c, merged, op.ns, hint)
 	}
 	return nil
 }
@@ -193,7 +193,7 @@ func (op *windowOp[IN]) onSessionTimer(c *Context, tm Timer, state Window) error
 	case tm.Time < fireAt:
 		return op.timers.Register(EventTime, tm.Key, tm.Namespace, fireAt)
 	case tm.Time == fireAt:
-		if err := op.fire(c, w, tm.Namespace); err != nil {
+		if err := op.fire(c, w, tm.Namespace, nil); err != nil {
 			return err
 		}
 		if cleanAt > fireAt {
@@ -202,7 +202,7 @@ func (op *windowOp[IN]) onSessionTimer(c *Context, tm Timer, state Window) error
 	case tm.Time < cleanAt:
 		return op.timers.Register(EventTime, tm.Key, tm.Namespace, cleanAt)
 	}
-	if err := op.contents.clear(tm.Key, tm.Namespace); err != nil {
+	if err := op.contents.clear(tm.Key, tm.Namespace, nil); err != nil {
 		return err
 	}
 	rest := slices.Delete(slices.Clone(set), idx, idx+1)

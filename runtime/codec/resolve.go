@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/streamgen/streamgen/schema"
 )
@@ -175,14 +176,18 @@ func (r *Resolver) Transcode(dst, src []byte) ([]byte, error) {
 type ResolverCache struct {
 	reader *schema.Type
 	byType sync.Map // *schema.Type -> *tcCacheEntry
+	// last is the entry Get returned last, for its writer: a stream
+	// written with one schema finds it with one load, not a map lookup.
+	last atomic.Pointer[tcCacheEntry]
 
 	mu      sync.Mutex
 	byCanon map[string]*tcCacheEntry
 }
 
 type tcCacheEntry struct {
-	r   *Resolver
-	err error
+	r      *Resolver
+	err    error
+	writer *schema.Type // the one it was last found for (ResolverCache.last)
 }
 
 // NewResolverCache returns an empty cache of Resolvers to reader.
@@ -199,20 +204,30 @@ func (c *ResolverCache) Get(writer *schema.Type) (*Resolver, error) {
 	if writer == nil {
 		return nil, fmt.Errorf("avro: ResolverCache.Get: nil writer schema")
 	}
+	if e := c.last.Load(); e != nil && e.writer == writer {
+		return e.r, e.err
+	}
 	if e, ok := c.byType.Load(writer); ok {
 		e := e.(*tcCacheEntry)
+		c.last.Store(e)
 		return e.r, e.err
 	}
 	canon := writer.CanonicalForm()
 	c.mu.Lock()
 	e, ok := c.byCanon[canon]
 	if !ok {
-		e = &tcCacheEntry{}
+		e = &tcCacheEntry{writer: writer}
 		e.r, e.err = NewResolver(writer, c.reader)
 		c.byCanon[canon] = e
 	}
 	c.mu.Unlock()
+	// Writers with the same canonical form share a Resolver, but each
+	// gets its own entry, so last can name the writer it holds.
+	if e.writer != writer {
+		e = &tcCacheEntry{r: e.r, err: e.err, writer: writer}
+	}
 	c.byType.Store(writer, e)
+	c.last.Store(e)
 	return e.r, e.err
 }
 

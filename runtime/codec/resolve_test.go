@@ -575,6 +575,17 @@ func TestResolverCache(t *testing.T) {
 	if got[0][0] == got[0][2] {
 		t.Fatal("different writers share a Resolver")
 	}
+	// Repeated and alternating writers: each Get answers for its own
+	// writer, whether from the last one returned or from the map.
+	for i, w := range []*schema.Type{w1, w1, w2, w2, w1again, w1, w2} {
+		want := got[0][0]
+		if w == w2 {
+			want = got[0][2]
+		}
+		if r, err := c.Get(w); err != nil || r != want {
+			t.Fatalf("Get %d: a Resolver of another writer (%v)", i, err)
+		}
+	}
 	_, err1 := c.Get(bad)
 	_, err2 := c.Get(bad)
 	if err1 == nil || err1 != err2 {
