@@ -47,7 +47,7 @@ func (t *Task) Prepare() ([]ChangelogRecord, error) {
 			return nil, t.fail(err)
 		}
 	}
-	t.commit = t.store.db.NewBatch(retainBatch)
+	t.commit = t.store.db.NewBatchWithSize(t.commitSize, retainBatch)
 	if t.cache != nil {
 		if err := t.cache.flushAll(t); err != nil {
 			return nil, t.fail(err)
@@ -57,6 +57,7 @@ func (t *Task) Prepare() ([]ChangelogRecord, error) {
 	if err := t.saveWatermarks(); err != nil {
 		return nil, t.fail(err)
 	}
+	t.commitSize = len(t.commit.Repr())
 	recs, err := t.changes()
 	if err != nil {
 		return nil, t.fail(err)

@@ -101,9 +101,14 @@ type Task struct {
 	// checkpointSize is the size of the last checkpoint batch, the size
 	// the next one starts at.
 	checkpointSize int
-	storeReads     uint64 // CacheStats.StoreReads
-	flushBuf       []byte
-	ttlCursor      []byte
+	// commitSize is the size of the last commit batch, the size the next
+	// one starts at: the pool's buffers rarely survive the garbage
+	// collections between two checkpoints, and growing a batch by
+	// doubling copies it about once more.
+	commitSize int
+	storeReads uint64 // CacheStats.StoreReads
+	flushBuf   []byte
+	ttlCursor  []byte
 	// memEpoch counts resetMemory calls, so operators know when what they
 	// remember about stored state is void.
 	memEpoch uint64
