@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -178,9 +179,12 @@ type windowOp[IN any] struct {
 	fresh    freshWindows // non-merging windows only
 	// Non-merging windows keep one trigger and one cleanup timer per
 	// window (not per key and window); armed lists the windows whose
-	// timers this task registered since it last forgot its memory.
-	armed      map[Window]struct{}
+	// timers this task registered since it last forgot its memory, with
+	// the cache entries of the contents it created for them (armedNodes
+	// in all).
+	armed      map[Window]*armedWindow
 	armedEpoch uint64
+	armedNodes int
 	fireKeys   []keySpan
 	fireArena  []byte
 }
@@ -257,7 +261,7 @@ func (op *windowOp[IN]) Push(c *Context, v IN) error {
 			if fl != nil {
 				fl.add(h)
 			}
-			if err := op.armWindow(w, wm); err != nil {
+			if err := op.armWindow(w, wm, hint); err != nil {
 				return err
 			}
 		}
@@ -299,21 +303,64 @@ func (op *windowOp[IN]) registerTimers(key, ns []byte, w Window, wm int64) error
 	return nil
 }
 
+// armedWindow is what a non-merging window operator knows of a window it
+// armed since the task last forgot its memory.
+//
+// Firing a window needs every key with contents in it: those stored (a
+// scan of the window's key range) and those cached with a value pebble
+// does not have yet. The latter are entries this task created for the
+// window since then (a cached entry that found its value stored has its
+// key in the scan; a committed value waits only in a cached entry until
+// its checkpoint, which any eviction or Abort runs first), so nodes,
+// which lists them, finds them without walking all of the cache's newer
+// entries. Lists hold at most half the cache's bound in all (an evicted
+// entry stays reachable from its list until its window is cleaned); past
+// that, a window's list is dropped and its firing walks the cache.
+type armedWindow struct {
+	nodes     []*lruNode
+	untracked bool // nodes was dropped, or never kept (no cache)
+}
+
 // armWindow registers the timers of a non-merging window once: a timer
-// with no key fires (and later cleans) every key's contents of the window.
-func (op *windowOp[IN]) armWindow(w Window, wm int64) error {
+// with no key fires (and later cleans) every key's contents of the
+// window. n is the cache entry of the contents just created (nil: none,
+// no cache).
+func (op *windowOp[IN]) armWindow(w Window, wm int64, n *lruNode) error {
 	if op.armed == nil || op.armedEpoch != op.t.memEpoch {
-		op.armed = make(map[Window]struct{})
-		op.armedEpoch = op.t.memEpoch
+		op.armed = make(map[Window]*armedWindow)
+		op.armedEpoch, op.armedNodes = op.t.memEpoch, 0
 	}
-	if _, ok := op.armed[w]; ok {
-		return nil
+	aw := op.armed[w]
+	if aw == nil {
+		if err := op.registerTimers(nil, appendWindowNamespace(nil, w), w, wm); err != nil {
+			return err
+		}
+		aw = &armedWindow{}
+		op.armed[w] = aw
 	}
-	if err := op.registerTimers(nil, appendWindowNamespace(nil, w), w, wm); err != nil {
-		return err
+	switch {
+	case aw.untracked:
+	case n == nil || op.armedNodes >= op.t.cache.bound()/2:
+		op.armedNodes -= len(aw.nodes)
+		aw.nodes, aw.untracked = nil, true
+	default:
+		aw.nodes = append(aw.nodes, n)
+		op.armedNodes++
 	}
-	op.armed[w] = struct{}{}
 	return nil
+}
+
+// createdNodes returns the cache entries of w's contents created since
+// the task last forgot its memory, or false when they are not known.
+func (op *windowOp[IN]) createdNodes(w Window) ([]*lruNode, bool) {
+	if op.armedEpoch != op.t.memEpoch {
+		return nil, false
+	}
+	aw := op.armed[w]
+	if aw == nil || aw.untracked {
+		return nil, false
+	}
+	return aw.nodes, true
 }
 
 // onWindowTimer fires or cleans (or both) the contents of every key of a
@@ -344,10 +391,22 @@ func (op *windowOp[IN]) onWindowTimer(c *Context, tm Timer, w Window) error {
 	if t.cache != nil {
 		// A cached key's span keeps its entry, so firing and cleaning
 		// it need not find it again.
-		t.cache.newerWithPrefix(lo, func(n *lruNode) {
+		newer := func(n *lruNode) {
 			add(unsafeBytes(n.key[len(lo):]))
 			spans[len(spans)-1].n = n
-		})
+		}
+		if nodes, ok := op.createdNodes(w); ok {
+			for _, n := range nodes {
+				if n.self != nil && n.newer() {
+					if !strings.HasPrefix(n.key, string(lo)) {
+						return fmt.Errorf("runtime: window %q: cache entry %q listed under window %v", op.name, n.key, w)
+					}
+					newer(n)
+				}
+			}
+		} else {
+			t.cache.newerWithPrefix(lo, newer)
+		}
 	}
 	if len(spans) > stored {
 		sortKeySpans(spans, arena)
@@ -401,8 +460,11 @@ func (op *windowOp[IN]) onWindowTimer(c *Context, tm Timer, w Window) error {
 		keys[i].n = nil // the arena outlives this call; the entry need not
 	}
 	c.reset()
-	if clean {
-		delete(op.armed, w)
+	if clean && op.armedEpoch == t.memEpoch {
+		if aw := op.armed[w]; aw != nil {
+			op.armedNodes -= len(aw.nodes)
+			delete(op.armed, w)
+		}
 	}
 	return nil
 }

@@ -509,3 +509,80 @@ func TestSortKeySpans(t *testing.T) {
 		})
 	}
 }
+
+// TestWindowAggregateRandom runs random elements of many keys through a
+// tumbling window with allowed lateness, with random watermark advances,
+// commits and aborts (each abort replays the input since the last commit,
+// as the Kafka runner does, and drops the outputs since), and checks that
+// every cache size, checkpoint cadence and sequence of aborts commits the
+// same results as a task without a cache that never aborts. It covers
+// how firing finds a window's keys: stored, listed as created by the
+// operator (a cache large enough), or found by walking the cache's newer
+// entries (a cache too small for the lists).
+func TestWindowAggregateRandom(t *testing.T) {
+	spec := WindowSpec[int64]{Assigner: TumblingWindows(10*time.Millisecond, 0), AllowedLateness: 5 * time.Millisecond}
+	for seed := uint64(1); seed <= 4; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 99))
+		var ins []input
+		var ts, mark int64
+		for range 1500 {
+			switch r := rng.IntN(100); {
+			case r < 8:
+				mark = max(mark, ts-int64(rng.IntN(8)))
+				ins = append(ins, wm(mark))
+			case r < 12:
+				ins = append(ins, input{wm: -1}) // commit here
+			default:
+				ts += int64(rng.IntN(2))
+				ins = append(ins, el(fmt.Sprintf("k%02d", rng.IntN(60)), int64(rng.IntN(9)+1), ts-int64(rng.IntN(12))))
+			}
+		}
+		ins = append(ins, wm(ts+100))
+		run := func(t *testing.T, opts StoreOptions, abortPct int) []string {
+			s := testStore(t, opts)
+			out := &collector[Windowed[int64]]{}
+			h := newWindowHarness(t, s, func(task *Task) Node[int64] {
+				return must[Node[int64]](t)(NewWindowAggregate[int64, int64, int64](task, "w", spec, sumAgg{}, Int64Codec{}, out))
+			})
+			arng := rand.New(rand.NewPCG(seed, uint64(abortPct)))
+			var offset int64
+			last, kept := 0, 0 // input and output positions at the last commit
+			for i := 0; i < len(ins); i++ {
+				in := ins[i]
+				switch {
+				case in.wm == -1 || i == len(ins)-1:
+					if in.wm != -1 {
+						h.run(t, []input{in})
+					}
+					if arng.IntN(100) < abortPct {
+						ok(t, h.task.Abort())
+						out.got = out.got[:kept]
+						i = last - 1 // replay from the last commit
+						continue
+					}
+					offset++
+					commitTo(t, h.task, offset)
+					last, kept = i+1, len(out.got)
+				default:
+					h.run(t, []input{in})
+				}
+			}
+			return renderWindowed(out)
+		}
+		want := run(t, StoreOptions{CacheEntries: -1}, 0)
+		if len(want) < 100 {
+			t.Fatalf("seed %d: only %d results", seed, len(want))
+		}
+		for _, cache := range []int{1, 4, 16, 200, 0} {
+			for _, cp := range []int{4, 1 << 20} {
+				name := fmt.Sprintf("seed=%d/cache=%d/checkpoint=%d", seed, cache, cp)
+				t.Run(name, func(t *testing.T) {
+					got := run(t, StoreOptions{CacheEntries: cache, CheckpointRecords: cp}, 30)
+					if !reflect.DeepEqual(got, want) {
+						t.Fatalf("committed results differ from the uncached run\n got %v\nwant %v", got, want)
+					}
+				})
+			}
+		}
+	}
+}
