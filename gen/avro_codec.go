@@ -582,6 +582,14 @@ func (g *avroGen) emitRecordCodec(f *jen.File, rec *schema.Type) {
 		jen.Return(jen.Id("r").Dot("Finish").Call(jen.Lit(full))),
 	)
 	f.Line()
+	f.Comment("UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.")
+	f.Func().Params(recv()).Id("UnmarshalAvroReuseInterned").Params(jen.Id("src").Index().Byte(), jen.Id("in").Op("*").Qual(CodecImport, "Interner")).Error().Block(
+		jen.Id("r").Op(":=").Qual(CodecImport, "NewReader").Call(jen.Id("src")),
+		jen.Id("r").Dot("Intern").Call(jen.Id("in")),
+		jen.Id("x").Dot("decodeAvro").Call(jen.Op("&").Id("r"), jen.True()),
+		jen.Return(jen.Id("r").Dot("Finish").Call(jen.Lit(full))),
+	)
+	f.Line()
 	dec := &avroDecoder{g: g, reuse: jen.Id("reuse")}
 	var dbody []jen.Code
 	if g.recursive[rec] {

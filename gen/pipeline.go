@@ -145,6 +145,7 @@ type plSource struct {
 	dlRead string // TestDriver method reading dead letters, if any
 	evtime string // event-time extractor function, if any
 	reuse  string // with object_reuse: the build function's local decoded into
+	intern string // with object_reuse: the build function's codec.Interner
 }
 
 // plSink is a sink with its generated names.
@@ -175,8 +176,9 @@ type plSerde struct {
 	decode string // Pipeline method: decode(topic string, data []byte) (T, error)
 	append string // Pipeline method: append(dst []byte, topic string, v *T) ([]byte, error)
 	// reuse, for an Avro value read by a source with object_reuse, is
-	// the Pipeline method decodeReuse(v *T, topic string, data []byte)
-	// (T, error), which decodes into *v reusing its slices and maps.
+	// the Pipeline method decodeReuse(v *T, in *codec.Interner, topic
+	// string, data []byte) (T, error), which decodes into *v reusing its
+	// slices and maps and in's strings.
 	reuse     string
 	wantReuse bool
 }
@@ -276,6 +278,7 @@ func newPipelineGen(s *spec.Spec, set *schema.Schema, opts Options) (*plGen, err
 		if src.ObjectReuse && ps.value.format.IsAvro() {
 			ps.value.wantReuse = true
 			ps.reuse = "sgReuse" + GoName(src.Name)
+			ps.intern = "sgIntern" + GoName(src.Name)
 		}
 		if f := src.EventTime.Field; f != nil {
 			ps.evtime = g.pkg.Name("sgEventTime" + GoName(src.Name))

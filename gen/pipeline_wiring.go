@@ -421,7 +421,7 @@ func (g *plGen) emitBuild(f *jen.File) {
 		typ := g.goType(st.Type)
 		decodeCall := jen.Id("p").Dot(ps.value.decode).Call(jen.Id("r").Dot("Topic"), jen.Id("r").Dot("Value"))
 		if ps.reuse != "" {
-			decodeCall = jen.Id("p").Dot(ps.value.reuse).Call(jen.Op("&").Id(ps.reuse), jen.Id("r").Dot("Topic"), jen.Id("r").Dot("Value"))
+			decodeCall = jen.Id("p").Dot(ps.value.reuse).Call(jen.Op("&").Id(ps.reuse), jen.Op("&").Id(ps.intern), jen.Id("r").Dot("Topic"), jen.Id("r").Dot("Value"))
 		}
 		cfg := jen.Dict{
 			jen.Id("Topic"): jen.Id("topic"),
@@ -450,8 +450,9 @@ func (g *plGen) emitBuild(f *jen.File) {
 		}
 		if ps.reuse != "" {
 			add(
-				jen.Comment(fmt.Sprintf("sources.%s has object_reuse: the task decodes its records into this one value.", src.Name)),
+				jen.Comment(fmt.Sprintf("sources.%s has object_reuse: the task decodes its records into this one value, and keeps the short strings it decoded for the next records.", src.Name)),
 				jen.Var().Id(ps.reuse).Add(typ.Clone()),
+				jen.Var().Id(ps.intern).Qual(CodecImport, "Interner"),
 			)
 		}
 		add(

@@ -94,6 +94,14 @@ func (x *ClickEvent) UnmarshalAvroReuse(src []byte) error {
 	return r.Finish("com.example.clicks.ClickEvent")
 }
 
+// UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.
+func (x *ClickEvent) UnmarshalAvroReuseInterned(src []byte, in *codec.Interner) error {
+	r := codec.NewReader(src)
+	r.Intern(in)
+	x.decodeAvro(&r, true)
+	return r.Finish("com.example.clicks.ClickEvent")
+}
+
 // decodeAvro decodes into x; with reuse, into the slices and maps x holds.
 func (x *ClickEvent) decodeAvro(r *codec.Reader, reuse bool) {
 	x.EventID = r.ReadString()

@@ -98,6 +98,14 @@ func (x *Click) UnmarshalAvroReuse(src []byte) error {
 	return r.Finish("com.example.clickstream.Click")
 }
 
+// UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.
+func (x *Click) UnmarshalAvroReuseInterned(src []byte, in *codec.Interner) error {
+	r := codec.NewReader(src)
+	r.Intern(in)
+	x.decodeAvro(&r, true)
+	return r.Finish("com.example.clickstream.Click")
+}
+
 // decodeAvro decodes into x; with reuse, into the slices and maps x holds.
 func (x *Click) decodeAvro(r *codec.Reader, reuse bool) {
 	x.EventID = r.ReadUUIDString()
@@ -237,6 +245,14 @@ func (x *ViewAcc) UnmarshalAvroReuse(src []byte) error {
 	return r.Finish("com.example.clickstream.ViewAcc")
 }
 
+// UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.
+func (x *ViewAcc) UnmarshalAvroReuseInterned(src []byte, in *codec.Interner) error {
+	r := codec.NewReader(src)
+	r.Intern(in)
+	x.decodeAvro(&r, true)
+	return r.Finish("com.example.clickstream.ViewAcc")
+}
+
 // decodeAvro decodes into x; with reuse, into the slices and maps x holds.
 func (x *ViewAcc) decodeAvro(r *codec.Reader, reuse bool) {
 	x.Views = r.ReadLong()
@@ -341,6 +357,14 @@ func (x *UserViews) UnmarshalAvroReuse(src []byte) error {
 	return r.Finish("com.example.clickstream.UserViews")
 }
 
+// UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.
+func (x *UserViews) UnmarshalAvroReuseInterned(src []byte, in *codec.Interner) error {
+	r := codec.NewReader(src)
+	r.Intern(in)
+	x.decodeAvro(&r, true)
+	return r.Finish("com.example.clickstream.UserViews")
+}
+
 // decodeAvro decodes into x; with reuse, into the slices and maps x holds.
 func (x *UserViews) decodeAvro(r *codec.Reader, reuse bool) {
 	x.UserID = r.ReadString()
@@ -424,6 +448,14 @@ func (x *SessionAcc) UnmarshalAvro(src []byte) error {
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one SessionAcc. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *SessionAcc) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
+	x.decodeAvro(&r, true)
+	return r.Finish("com.example.clickstream.SessionAcc")
+}
+
+// UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.
+func (x *SessionAcc) UnmarshalAvroReuseInterned(src []byte, in *codec.Interner) error {
+	r := codec.NewReader(src)
+	r.Intern(in)
 	x.decodeAvro(&r, true)
 	return r.Finish("com.example.clickstream.SessionAcc")
 }
@@ -513,6 +545,14 @@ func (x *Engagement) UnmarshalAvro(src []byte) error {
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Engagement. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *Engagement) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
+	x.decodeAvro(&r, true)
+	return r.Finish("com.example.clickstream.Engagement")
+}
+
+// UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.
+func (x *Engagement) UnmarshalAvroReuseInterned(src []byte, in *codec.Interner) error {
+	r := codec.NewReader(src)
+	r.Intern(in)
 	x.decodeAvro(&r, true)
 	return r.Finish("com.example.clickstream.Engagement")
 }

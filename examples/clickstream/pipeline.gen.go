@@ -194,13 +194,14 @@ func (p *Pipeline) build(t *runtime.Task, inputs []runtime.InputSpec) error {
 	opByUser := runtime.KeyBy[Click, string](sgKeyByUser, runtime.StringCodec{}, toByUser)
 	// operators.humans: filter.
 	opHumans := runtime.Filter[Click](p.ops.Humans.Filter, opByUser)
-	// sources.clicks has object_reuse: the task decodes its records into this one value.
+	// sources.clicks has object_reuse: the task decodes its records into this one value, and keeps the short strings it decoded for the next records.
 	var sgReuseClicks Click
+	var sgInternClicks codec.Interner
 	// sources.clicks: one input per topic.
 	for _, topic := range inputs[0].Topics {
 		if err := runtime.AddSourceWithDeadLetter[Click](t, runtime.SourceConfig[Click]{
 			Deserializer: runtime.DeserializerFunc[Click](func(r *runtime.Record) (Click, error) {
-				return p.decodeAvroConfluentClickReuse(&sgReuseClicks, r.Topic, r.Value)
+				return p.decodeAvroConfluentClickReuse(&sgReuseClicks, &sgInternClicks, r.Topic, r.Value)
 			}),
 			EventTime: sgEventTimeClicks,
 			Topic:     topic,
@@ -322,8 +323,9 @@ func (p *Pipeline) decodeAvroConfluentClick(topic string, data []byte) (Click, e
 
 // decodeAvroConfluentClickReuse decodes a record value in format
 // avro-confluent com.example.clickstream.Click into *v, reusing its slices and
-// maps (object_reuse), and returns a copy of *v, which shares them.
-func (p *Pipeline) decodeAvroConfluentClickReuse(v *Click, topic string, data []byte) (Click, error) {
+// maps (object_reuse) and the short strings held by in, and returns a copy of
+// *v, which shares them.
+func (p *Pipeline) decodeAvroConfluentClickReuse(v *Click, in *codec.Interner, topic string, data []byte) (Click, error) {
 	w, datum, err := p.framingAvroConfluent.Unframe(topic, false, data)
 	if err != nil {
 		return *v, err
@@ -340,7 +342,7 @@ func (p *Pipeline) decodeAvroConfluentClickReuse(v *Click, topic string, data []
 			}
 		}
 	}
-	err = v.UnmarshalAvroReuse(datum)
+	err = v.UnmarshalAvroReuseInterned(datum, in)
 	return *v, err
 }
 

@@ -147,6 +147,14 @@ func (x *Envelope) UnmarshalAvroReuse(src []byte) error {
 	return r.Finish("fuzz.rec.Envelope")
 }
 
+// UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.
+func (x *Envelope) UnmarshalAvroReuseInterned(src []byte, in *codec.Interner) error {
+	r := codec.NewReader(src)
+	r.Intern(in)
+	x.decodeAvro(&r, true)
+	return r.Finish("fuzz.rec.Envelope")
+}
+
 // decodeAvro decodes into x; with reuse, into the slices and maps x holds.
 func (x *Envelope) decodeAvro(r *codec.Reader, reuse bool) {
 	if !r.Enter() {
@@ -370,6 +378,14 @@ func (x *Line) UnmarshalAvroReuse(src []byte) error {
 	return r.Finish("fuzz.rec.Line")
 }
 
+// UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.
+func (x *Line) UnmarshalAvroReuseInterned(src []byte, in *codec.Interner) error {
+	r := codec.NewReader(src)
+	r.Intern(in)
+	x.decodeAvro(&r, true)
+	return r.Finish("fuzz.rec.Line")
+}
+
 // decodeAvro decodes into x; with reuse, into the slices and maps x holds.
 func (x *Line) decodeAvro(r *codec.Reader, reuse bool) {
 	if !r.Enter() {
@@ -514,6 +530,14 @@ func (x *Nested) UnmarshalAvro(src []byte) error {
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Nested. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *Nested) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
+	x.decodeAvro(&r, true)
+	return r.Finish("fuzz.rec.Nested")
+}
+
+// UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.
+func (x *Nested) UnmarshalAvroReuseInterned(src []byte, in *codec.Interner) error {
+	r := codec.NewReader(src)
+	r.Intern(in)
 	x.decodeAvro(&r, true)
 	return r.Finish("fuzz.rec.Nested")
 }

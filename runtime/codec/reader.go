@@ -59,6 +59,8 @@ type Reader struct {
 	err     error
 	strs    []byte // arena the strings read are copied into; see ReadString
 	zeros   int    // zero-size items read so far, against MaxZeroSizeItems
+	in      *Interner
+	nstr    int // strings read so far: the position of the next (Interner)
 }
 
 // stringChunk is the most a string arena chunk allocates ahead of need.
@@ -69,9 +71,10 @@ func NewReader(src []byte) Reader {
 	return Reader{buf: src}
 }
 
-// Reset makes r read src from the beginning and clears its error.
+// Reset makes r read src from the beginning and clears its error; it
+// keeps r's Interner.
 func (r *Reader) Reset(src []byte) {
-	*r = Reader{buf: src}
+	*r = Reader{buf: src, in: r.in}
 }
 
 // Offset returns the number of bytes consumed so far.
@@ -295,7 +298,8 @@ func (r *Reader) readLenSlow(what string) int {
 // allocated in chunks of at most 1 KiB (or one string's size) and never
 // more than the input left, so decoding a record with several strings
 // allocates once instead of once per string. Keeping a string keeps its
-// chunk alive. Invalid UTF-8 is kept as is.
+// chunk alive. With an Interner (Intern), a short string it holds is
+// returned without a copy. Invalid UTF-8 is kept as is.
 func (r *Reader) ReadString() string {
 	n, ok := r.shortLen()
 	if !ok {
@@ -303,6 +307,11 @@ func (r *Reader) ReadString() string {
 	}
 	if n == 0 {
 		return ""
+	}
+	if r.in != nil {
+		if s, ok := r.internString(n); ok {
+			return s
+		}
 	}
 	if n > cap(r.strs)-len(r.strs) {
 		r.newStringChunk(n)

@@ -146,6 +146,14 @@ func (x *Collections) UnmarshalAvroReuse(src []byte) error {
 	return r.Finish("golden.collections.Collections")
 }
 
+// UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.
+func (x *Collections) UnmarshalAvroReuseInterned(src []byte, in *codec.Interner) error {
+	r := codec.NewReader(src)
+	r.Intern(in)
+	x.decodeAvro(&r, true)
+	return r.Finish("golden.collections.Collections")
+}
+
 // decodeAvro decodes into x; with reuse, into the slices and maps x holds.
 func (x *Collections) decodeAvro(r *codec.Reader, reuse bool) {
 	{
@@ -401,6 +409,14 @@ func (x *Point) UnmarshalAvro(src []byte) error {
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Point. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *Point) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
+	x.decodeAvro(&r, true)
+	return r.Finish("golden.collections.Point")
+}
+
+// UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.
+func (x *Point) UnmarshalAvroReuseInterned(src []byte, in *codec.Interner) error {
+	r := codec.NewReader(src)
+	r.Intern(in)
 	x.decodeAvro(&r, true)
 	return r.Finish("golden.collections.Point")
 }

@@ -72,6 +72,14 @@ func (x *Documented) UnmarshalAvroReuse(src []byte) error {
 	return r.Finish("golden.docs.Documented")
 }
 
+// UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.
+func (x *Documented) UnmarshalAvroReuseInterned(src []byte, in *codec.Interner) error {
+	r := codec.NewReader(src)
+	r.Intern(in)
+	x.decodeAvro(&r, true)
+	return r.Finish("golden.docs.Documented")
+}
+
 // decodeAvro decodes into x; with reuse, into the slices and maps x holds.
 func (x *Documented) decodeAvro(r *codec.Reader, reuse bool) {
 	x.A = r.ReadString()

@@ -96,6 +96,14 @@ func (x *Hand) UnmarshalAvroReuse(src []byte) error {
 	return r.Finish("golden.enums.Hand")
 }
 
+// UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.
+func (x *Hand) UnmarshalAvroReuseInterned(src []byte, in *codec.Interner) error {
+	r := codec.NewReader(src)
+	r.Intern(in)
+	x.decodeAvro(&r, true)
+	return r.Finish("golden.enums.Hand")
+}
+
 // decodeAvro decodes into x; with reuse, into the slices and maps x holds.
 func (x *Hand) decodeAvro(r *codec.Reader, reuse bool) {
 	x.Suit = Suit(r.ReadEnum(4))

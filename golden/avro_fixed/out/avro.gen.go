@@ -88,6 +88,14 @@ func (x *Digests) UnmarshalAvroReuse(src []byte) error {
 	return r.Finish("golden.fixed.Digests")
 }
 
+// UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.
+func (x *Digests) UnmarshalAvroReuseInterned(src []byte, in *codec.Interner) error {
+	r := codec.NewReader(src)
+	r.Intern(in)
+	x.decodeAvro(&r, true)
+	return r.Finish("golden.fixed.Digests")
+}
+
 // decodeAvro decodes into x; with reuse, into the slices and maps x holds.
 func (x *Digests) decodeAvro(r *codec.Reader, reuse bool) {
 	r.ReadFixed(x.Md5[:])

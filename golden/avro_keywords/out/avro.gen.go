@@ -106,6 +106,14 @@ func (x *Keywords) UnmarshalAvroReuse(src []byte) error {
 	return r.Finish("golden.keywords.Keywords")
 }
 
+// UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.
+func (x *Keywords) UnmarshalAvroReuseInterned(src []byte, in *codec.Interner) error {
+	r := codec.NewReader(src)
+	r.Intern(in)
+	x.decodeAvro(&r, true)
+	return r.Finish("golden.keywords.Keywords")
+}
+
 // decodeAvro decodes into x; with reuse, into the slices and maps x holds.
 func (x *Keywords) decodeAvro(r *codec.Reader, reuse bool) {
 	x.Break = r.ReadInt()

@@ -114,6 +114,14 @@ func (x *Logical) UnmarshalAvroReuse(src []byte) error {
 	return r.Finish("golden.logical.Logical")
 }
 
+// UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.
+func (x *Logical) UnmarshalAvroReuseInterned(src []byte, in *codec.Interner) error {
+	r := codec.NewReader(src)
+	r.Intern(in)
+	x.decodeAvro(&r, true)
+	return r.Finish("golden.logical.Logical")
+}
+
 // decodeAvro decodes into x; with reuse, into the slices and maps x holds.
 func (x *Logical) decodeAvro(r *codec.Reader, reuse bool) {
 	x.Amount = r.ReadDecimalBytes(12, 2)

@@ -83,6 +83,14 @@ func (x *ApplicationEvent) UnmarshalAvroReuse(src []byte) error {
 	return r.Finish("golden.app.ApplicationEvent")
 }
 
+// UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.
+func (x *ApplicationEvent) UnmarshalAvroReuseInterned(src []byte, in *codec.Interner) error {
+	r := codec.NewReader(src)
+	r.Intern(in)
+	x.decodeAvro(&r, true)
+	return r.Finish("golden.app.ApplicationEvent")
+}
+
 // decodeAvro decodes into x; with reuse, into the slices and maps x holds.
 func (x *ApplicationEvent) decodeAvro(r *codec.Reader, reuse bool) {
 	x.ID = r.ReadString()
@@ -177,6 +185,14 @@ func (x *DocumentInfo) UnmarshalAvro(src []byte) error {
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one DocumentInfo. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *DocumentInfo) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
+	x.decodeAvro(&r, true)
+	return r.Finish("golden.model.DocumentInfo")
+}
+
+// UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.
+func (x *DocumentInfo) UnmarshalAvroReuseInterned(src []byte, in *codec.Interner) error {
+	r := codec.NewReader(src)
+	r.Intern(in)
 	x.decodeAvro(&r, true)
 	return r.Finish("golden.model.DocumentInfo")
 }

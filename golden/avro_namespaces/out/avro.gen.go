@@ -87,6 +87,14 @@ func (x *Envelope) UnmarshalAvroReuse(src []byte) error {
 	return r.Finish("com.example.outer.Envelope")
 }
 
+// UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.
+func (x *Envelope) UnmarshalAvroReuseInterned(src []byte, in *codec.Interner) error {
+	r := codec.NewReader(src)
+	r.Intern(in)
+	x.decodeAvro(&r, true)
+	return r.Finish("com.example.outer.Envelope")
+}
+
 // decodeAvro decodes into x; with reuse, into the slices and maps x holds.
 func (x *Envelope) decodeAvro(r *codec.Reader, reuse bool) {
 	x.A.decodeAvro(r, reuse)
@@ -173,6 +181,14 @@ func (x *ExampleOuterItem) UnmarshalAvroReuse(src []byte) error {
 	return r.Finish("com.example.outer.Item")
 }
 
+// UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.
+func (x *ExampleOuterItem) UnmarshalAvroReuseInterned(src []byte, in *codec.Interner) error {
+	r := codec.NewReader(src)
+	r.Intern(in)
+	x.decodeAvro(&r, true)
+	return r.Finish("com.example.outer.Item")
+}
+
 // decodeAvro decodes into x; with reuse, into the slices and maps x holds.
 func (x *ExampleOuterItem) decodeAvro(r *codec.Reader, reuse bool) {
 	x.X = r.ReadInt()
@@ -249,6 +265,14 @@ func (x *ExampleInnerItem) UnmarshalAvro(src []byte) error {
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one ExampleInnerItem. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *ExampleInnerItem) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
+	x.decodeAvro(&r, true)
+	return r.Finish("com.example.inner.Item")
+}
+
+// UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.
+func (x *ExampleInnerItem) UnmarshalAvroReuseInterned(src []byte, in *codec.Interner) error {
+	r := codec.NewReader(src)
+	r.Intern(in)
 	x.decodeAvro(&r, true)
 	return r.Finish("com.example.inner.Item")
 }
@@ -333,6 +357,14 @@ func (x *Item) UnmarshalAvroReuse(src []byte) error {
 	return r.Finish("Item")
 }
 
+// UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.
+func (x *Item) UnmarshalAvroReuseInterned(src []byte, in *codec.Interner) error {
+	r := codec.NewReader(src)
+	r.Intern(in)
+	x.decodeAvro(&r, true)
+	return r.Finish("Item")
+}
+
 // decodeAvro decodes into x; with reuse, into the slices and maps x holds.
 func (x *Item) decodeAvro(r *codec.Reader, reuse bool) {
 	x.Z = r.ReadLong()
@@ -409,6 +441,14 @@ func (x *OtherInnerItem) UnmarshalAvro(src []byte) error {
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one OtherInnerItem. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *OtherInnerItem) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
+	x.decodeAvro(&r, true)
+	return r.Finish("org.other.inner.Item")
+}
+
+// UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.
+func (x *OtherInnerItem) UnmarshalAvroReuseInterned(src []byte, in *codec.Interner) error {
+	r := codec.NewReader(src)
+	r.Intern(in)
 	x.decodeAvro(&r, true)
 	return r.Finish("org.other.inner.Item")
 }
@@ -492,6 +532,14 @@ func (x *Child) UnmarshalAvro(src []byte) error {
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Child. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *Child) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
+	x.decodeAvro(&r, true)
+	return r.Finish("com.example.outer.Child")
+}
+
+// UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.
+func (x *Child) UnmarshalAvroReuseInterned(src []byte, in *codec.Interner) error {
+	r := codec.NewReader(src)
+	r.Intern(in)
 	x.decodeAvro(&r, true)
 	return r.Finish("com.example.outer.Child")
 }

@@ -85,6 +85,14 @@ func (x *Order) UnmarshalAvroReuse(src []byte) error {
 	return r.Finish("golden.nested.Order")
 }
 
+// UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.
+func (x *Order) UnmarshalAvroReuseInterned(src []byte, in *codec.Interner) error {
+	r := codec.NewReader(src)
+	r.Intern(in)
+	x.decodeAvro(&r, true)
+	return r.Finish("golden.nested.Order")
+}
+
 // decodeAvro decodes into x; with reuse, into the slices and maps x holds.
 func (x *Order) decodeAvro(r *codec.Reader, reuse bool) {
 	x.ID = r.ReadLong()
@@ -187,6 +195,14 @@ func (x *Customer) UnmarshalAvroReuse(src []byte) error {
 	return r.Finish("golden.nested.Customer")
 }
 
+// UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.
+func (x *Customer) UnmarshalAvroReuseInterned(src []byte, in *codec.Interner) error {
+	r := codec.NewReader(src)
+	r.Intern(in)
+	x.decodeAvro(&r, true)
+	return r.Finish("golden.nested.Customer")
+}
+
 // decodeAvro decodes into x; with reuse, into the slices and maps x holds.
 func (x *Customer) decodeAvro(r *codec.Reader, reuse bool) {
 	x.Name = r.ReadString()
@@ -265,6 +281,14 @@ func (x *Address) UnmarshalAvro(src []byte) error {
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Address. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *Address) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
+	x.decodeAvro(&r, true)
+	return r.Finish("golden.nested.Address")
+}
+
+// UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.
+func (x *Address) UnmarshalAvroReuseInterned(src []byte, in *codec.Interner) error {
+	r := codec.NewReader(src)
+	r.Intern(in)
 	x.decodeAvro(&r, true)
 	return r.Finish("golden.nested.Address")
 }
@@ -351,6 +375,14 @@ func (x *Line) UnmarshalAvroReuse(src []byte) error {
 	return r.Finish("golden.nested.Line")
 }
 
+// UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.
+func (x *Line) UnmarshalAvroReuseInterned(src []byte, in *codec.Interner) error {
+	r := codec.NewReader(src)
+	r.Intern(in)
+	x.decodeAvro(&r, true)
+	return r.Finish("golden.nested.Line")
+}
+
 // decodeAvro decodes into x; with reuse, into the slices and maps x holds.
 func (x *Line) decodeAvro(r *codec.Reader, reuse bool) {
 	x.Sku = r.ReadString()
@@ -427,6 +459,14 @@ func (x *Empty) UnmarshalAvro(src []byte) error {
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Empty. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *Empty) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
+	x.decodeAvro(&r, true)
+	return r.Finish("golden.nested.Empty")
+}
+
+// UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.
+func (x *Empty) UnmarshalAvroReuseInterned(src []byte, in *codec.Interner) error {
+	r := codec.NewReader(src)
+	r.Intern(in)
 	x.decodeAvro(&r, true)
 	return r.Finish("golden.nested.Empty")
 }

@@ -73,6 +73,14 @@ func (x *Primitives) UnmarshalAvroReuse(src []byte) error {
 	return r.Finish("golden.primitives.Primitives")
 }
 
+// UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.
+func (x *Primitives) UnmarshalAvroReuseInterned(src []byte, in *codec.Interner) error {
+	r := codec.NewReader(src)
+	r.Intern(in)
+	x.decodeAvro(&r, true)
+	return r.Finish("golden.primitives.Primitives")
+}
+
 // decodeAvro decodes into x; with reuse, into the slices and maps x holds.
 func (x *Primitives) decodeAvro(r *codec.Reader, reuse bool) {
 	x.BooleanField = r.ReadBoolean()

@@ -75,6 +75,14 @@ func (x *LongList) UnmarshalAvroReuse(src []byte) error {
 	return r.Finish("golden.recursive.LongList")
 }
 
+// UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.
+func (x *LongList) UnmarshalAvroReuseInterned(src []byte, in *codec.Interner) error {
+	r := codec.NewReader(src)
+	r.Intern(in)
+	x.decodeAvro(&r, true)
+	return r.Finish("golden.recursive.LongList")
+}
+
 // decodeAvro decodes into x; with reuse, into the slices and maps x holds.
 func (x *LongList) decodeAvro(r *codec.Reader, reuse bool) {
 	if !r.Enter() {
@@ -185,6 +193,14 @@ func (x *Tree) UnmarshalAvro(src []byte) error {
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Tree. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *Tree) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
+	x.decodeAvro(&r, true)
+	return r.Finish("golden.recursive.Tree")
+}
+
+// UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.
+func (x *Tree) UnmarshalAvroReuseInterned(src []byte, in *codec.Interner) error {
+	r := codec.NewReader(src)
+	r.Intern(in)
 	x.decodeAvro(&r, true)
 	return r.Finish("golden.recursive.Tree")
 }
@@ -311,6 +327,14 @@ func (x *Ping) UnmarshalAvroReuse(src []byte) error {
 	return r.Finish("golden.recursive.Ping")
 }
 
+// UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.
+func (x *Ping) UnmarshalAvroReuseInterned(src []byte, in *codec.Interner) error {
+	r := codec.NewReader(src)
+	r.Intern(in)
+	x.decodeAvro(&r, true)
+	return r.Finish("golden.recursive.Ping")
+}
+
 // decodeAvro decodes into x; with reuse, into the slices and maps x holds.
 func (x *Ping) decodeAvro(r *codec.Reader, reuse bool) {
 	if !r.Enter() {
@@ -400,6 +424,14 @@ func (x *Pong) UnmarshalAvro(src []byte) error {
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Pong. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *Pong) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
+	x.decodeAvro(&r, true)
+	return r.Finish("golden.recursive.Pong")
+}
+
+// UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.
+func (x *Pong) UnmarshalAvroReuseInterned(src []byte, in *codec.Interner) error {
+	r := codec.NewReader(src)
+	r.Intern(in)
 	x.decodeAvro(&r, true)
 	return r.Finish("golden.recursive.Pong")
 }
@@ -497,6 +529,14 @@ func (x *JSON) UnmarshalAvro(src []byte) error {
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one JSON. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *JSON) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
+	x.decodeAvro(&r, true)
+	return r.Finish("golden.recursive.Json")
+}
+
+// UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.
+func (x *JSON) UnmarshalAvroReuseInterned(src []byte, in *codec.Interner) error {
+	r := codec.NewReader(src)
+	r.Intern(in)
 	x.decodeAvro(&r, true)
 	return r.Finish("golden.recursive.Json")
 }

@@ -129,6 +129,14 @@ func (x *Event) UnmarshalAvroReuse(src []byte) error {
 	return r.Finish("golden.unions.Event")
 }
 
+// UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.
+func (x *Event) UnmarshalAvroReuseInterned(src []byte, in *codec.Interner) error {
+	r := codec.NewReader(src)
+	r.Intern(in)
+	x.decodeAvro(&r, true)
+	return r.Finish("golden.unions.Event")
+}
+
 // decodeAvro decodes into x; with reuse, into the slices and maps x holds.
 func (x *Event) decodeAvro(r *codec.Reader, reuse bool) {
 	switch u0 := r.ReadLong(); u0 {
@@ -293,6 +301,14 @@ func (x *User) UnmarshalAvro(src []byte) error {
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one User. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *User) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
+	x.decodeAvro(&r, true)
+	return r.Finish("golden.unions.User")
+}
+
+// UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.
+func (x *User) UnmarshalAvroReuseInterned(src []byte, in *codec.Interner) error {
+	r := codec.NewReader(src)
+	r.Intern(in)
 	x.decodeAvro(&r, true)
 	return r.Finish("golden.unions.User")
 }

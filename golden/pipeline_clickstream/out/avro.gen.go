@@ -73,6 +73,14 @@ func (x *Click) UnmarshalAvroReuse(src []byte) error {
 	return r.Finish("com.example.Click")
 }
 
+// UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.
+func (x *Click) UnmarshalAvroReuseInterned(src []byte, in *codec.Interner) error {
+	r := codec.NewReader(src)
+	r.Intern(in)
+	x.decodeAvro(&r, true)
+	return r.Finish("com.example.Click")
+}
+
 // decodeAvro decodes into x; with reuse, into the slices and maps x holds.
 func (x *Click) decodeAvro(r *codec.Reader, reuse bool) {
 	x.EventID = r.ReadUUIDString()
@@ -161,6 +169,14 @@ func (x *ViewAcc) UnmarshalAvro(src []byte) error {
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one ViewAcc. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *ViewAcc) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
+	x.decodeAvro(&r, true)
+	return r.Finish("com.example.ViewAcc")
+}
+
+// UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.
+func (x *ViewAcc) UnmarshalAvroReuseInterned(src []byte, in *codec.Interner) error {
+	r := codec.NewReader(src)
+	r.Intern(in)
 	x.decodeAvro(&r, true)
 	return r.Finish("com.example.ViewAcc")
 }
@@ -265,6 +281,14 @@ func (x *UserViews) UnmarshalAvro(src []byte) error {
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one UserViews. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *UserViews) UnmarshalAvroReuse(src []byte) error {
 	r := codec.NewReader(src)
+	x.decodeAvro(&r, true)
+	return r.Finish("com.example.UserViews")
+}
+
+// UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.
+func (x *UserViews) UnmarshalAvroReuseInterned(src []byte, in *codec.Interner) error {
+	r := codec.NewReader(src)
+	r.Intern(in)
 	x.decodeAvro(&r, true)
 	return r.Finish("com.example.UserViews")
 }

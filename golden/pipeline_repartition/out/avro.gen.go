@@ -68,6 +68,14 @@ func (x *PageView) UnmarshalAvroReuse(src []byte) error {
 	return r.Finish("com.example.views.PageView")
 }
 
+// UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.
+func (x *PageView) UnmarshalAvroReuseInterned(src []byte, in *codec.Interner) error {
+	r := codec.NewReader(src)
+	r.Intern(in)
+	x.decodeAvro(&r, true)
+	return r.Finish("com.example.views.PageView")
+}
+
 // decodeAvro decodes into x; with reuse, into the slices and maps x holds.
 func (x *PageView) decodeAvro(r *codec.Reader, reuse bool) {
 	x.UserID = r.ReadString()
