@@ -87,11 +87,15 @@ type Task struct {
 	wm       *Watermarks
 	wmSaved  watermarkSnapshot // as of the last commit
 
-	sources  map[string]source
-	states   map[string]*stateInfo
-	handlers map[string]TimerHandler
-	side     map[string]any
-	onSide   func(c *Context, tag string, v any) error
+	sources map[string]source
+	// lastTopic and lastSource are the last record's source: a task's
+	// records come in runs of one topic (one partition's fetch).
+	lastTopic  string
+	lastSource source
+	states     map[string]*stateInfo
+	handlers   map[string]TimerHandler
+	side       map[string]any
+	onSide     func(c *Context, tag string, v any) error
 
 	timerNext [2]int64 // lower bound of the earliest timer per domain
 	firing    firingState
@@ -232,7 +236,11 @@ func (t *Task) Process(r *Record) error {
 		return err
 	}
 	defer t.leave()
-	src := t.sources[r.Topic]
+	src := t.lastSource
+	if r.Topic != t.lastTopic || src == nil {
+		src = t.sources[r.Topic]
+		t.lastTopic, t.lastSource = r.Topic, src
+	}
 	if src == nil {
 		return fmt.Errorf("runtime: task %d has no source for topic %s", t.id, r.Topic)
 	}
