@@ -319,7 +319,9 @@ func TestTranscodeDoesNotAllocate(t *testing.T) {
 	if _, err := res.Transcode(dst, src); err != nil {
 		t.Fatal(err)
 	}
-	if n := testing.AllocsPerRun(100, func() { _, _ = res.Transcode(dst[:0], src) }); n != 0 {
+	// The race detector's instrumentation allocates; the count holds in
+	// normal builds only.
+	if n := testing.AllocsPerRun(100, func() { _, _ = res.Transcode(dst[:0], src) }); n != 0 && !gotest.RaceEnabled {
 		t.Errorf("Transcode allocates %v times per call", n)
 	}
 }
