@@ -375,6 +375,13 @@ func (op *windowOp[IN]) onWindowTimer(c *Context, tm Timer, w Window) error {
 	// Collect lp(key) suffixes of full keys from both sources into one
 	// arena, then sort them into stored order and drop repeats.
 	spans, arena := op.fireKeys[:0], op.fireArena[:0]
+	// The spans are kept for the next window; the cache entries they
+	// name must not be (an evicted one would stay reachable).
+	defer func() {
+		for i := range spans {
+			spans[i].n = nil
+		}
+	}()
 	add := func(suffix []byte) {
 		begin := len(arena)
 		arena = append(arena, suffix...)
@@ -442,7 +449,7 @@ func (op *windowOp[IN]) onWindowTimer(c *Context, tm Timer, w Window) error {
 			return err
 		}
 	}
-	for i, span := range keys {
+	for _, span := range keys {
 		key := arena[span.begin:span.end]
 		c.reset()
 		c.key, c.keyed, c.ts = key, true, tm.Time
@@ -457,7 +464,6 @@ func (op *windowOp[IN]) onWindowTimer(c *Context, tm Timer, w Window) error {
 				return err
 			}
 		}
-		keys[i].n = nil // the arena outlives this call; the entry need not
 	}
 	c.reset()
 	if clean && op.armedEpoch == t.memEpoch {
