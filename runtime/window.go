@@ -187,6 +187,7 @@ type windowOp[IN any] struct {
 	armedNodes int
 	fireKeys   []keySpan
 	fireArena  []byte
+	hint       *lruNode // the cache entry of the contents Push last added to
 }
 
 func newWindowOp[IN any](t *Task, name string, spec WindowSpec[IN]) (*windowOp[IN], error) {
@@ -252,8 +253,10 @@ func (op *windowOp[IN]) Push(c *Context, v IN) error {
 			h = maphash.Bytes(op.fresh.seed, key)
 			absent = !fl.mayContain(h)
 		}
-		var hint *lruNode
-		created, err := op.contents.add(key, op.ns, v, absent, &hint)
+		// The hint lives in the operator: a local's address, passed
+		// through the contents interface, would escape to the heap.
+		op.hint = nil
+		created, err := op.contents.add(key, op.ns, v, absent, &op.hint)
 		if err != nil {
 			return err
 		}
@@ -261,12 +264,12 @@ func (op *windowOp[IN]) Push(c *Context, v IN) error {
 			if fl != nil {
 				fl.add(h)
 			}
-			if err := op.armWindow(w, wm, hint); err != nil {
+			if err := op.armWindow(w, wm, op.hint); err != nil {
 				return err
 			}
 		}
 		if w.MaxTimestamp() <= wm {
-			if err := op.fire(c, w, op.ns, &hint); err != nil {
+			if err := op.fire(c, w, op.ns, &op.hint); err != nil {
 				return err
 			}
 		}
