@@ -13,6 +13,7 @@ import (
 	"github.com/linkedin/goavro/v2"
 
 	"github.com/streamgen/streamgen/internal/avrorand"
+	rtcodec "github.com/streamgen/streamgen/runtime/codec"
 )
 
 // allocLimit is the most a decode of n input bytes may allocate: a small
@@ -258,6 +259,10 @@ func FuzzUnmarshalAvro(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	// One reused value and one Interner across inputs, as a source task
+	// with object_reuse keeps them.
+	var reused Envelope
+	var in rtcodec.Interner
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var e Envelope
 		var err error
@@ -265,12 +270,20 @@ func FuzzUnmarshalAvro(f *testing.F) {
 		if limit := allocLimit(len(data)); alloc > limit {
 			t.Fatalf("decoding %d bytes allocated %d bytes, limit %d", len(data), alloc, limit)
 		}
+		rerr := reused.UnmarshalAvroReuseInterned(data, &in)
+		if (err == nil) != (rerr == nil) {
+			t.Fatalf("UnmarshalAvro: %v, but UnmarshalAvroReuseInterned: %v", err, rerr)
+		}
 		if err != nil {
 			return
 		}
 		out, err := e.AppendAvro(nil)
 		if err != nil {
 			t.Fatalf("AppendAvro of a decoded value: %v", err)
+		}
+		rout, err := reused.AppendAvro(nil)
+		if err != nil {
+			t.Fatalf("AppendAvro of a reused, interned decode: %v", err)
 		}
 		var again Envelope
 		if err := again.UnmarshalAvro(out); err != nil {
@@ -290,6 +303,13 @@ func FuzzUnmarshalAvro(f *testing.F) {
 		}
 		if d := avrorand.Diff(first, second); d != "" {
 			t.Fatalf("decode, encode, decode changed the value: %s", d)
+		}
+		// A reused value and interned strings decode the same value (maps
+		// may encode their entries in another order).
+		if reread, _, err := codec.NativeFromBinary(rout); err != nil {
+			t.Fatalf("goavro cannot read the reused decode's encoding: %v", err)
+		} else if d := avrorand.Diff(first, reread); d != "" {
+			t.Fatalf("a reused, interned decode differs from a fresh one: %s", d)
 		}
 		// Where the input is the canonical encoding of what goavro reads
 		// in it, both must read the same value. (Non-canonical inputs, such
