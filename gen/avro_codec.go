@@ -582,11 +582,11 @@ func (g *avroGen) emitRecordCodec(f *jen.File, rec *schema.Type) {
 		jen.Return(jen.Id("r").Dot("Finish").Call(jen.Lit(full))),
 	)
 	f.Line()
-	f.Comment("UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.")
-	f.Func().Params(recv()).Id("UnmarshalAvroReuseInterned").Params(jen.Id("src").Index().Byte(), jen.Id("in").Op("*").Qual(CodecImport, "Interner")).Error().Block(
+	f.Comment("UnmarshalAvroWith is UnmarshalAvro, or with reuse UnmarshalAvroReuse, that takes the short strings in holds instead of copying them again (codec.Interner; nil: none). in must not be shared between goroutines.")
+	f.Func().Params(recv()).Id("UnmarshalAvroWith").Params(jen.Id("src").Index().Byte(), jen.Id("reuse").Bool(), jen.Id("in").Op("*").Qual(CodecImport, "Interner")).Error().Block(
 		jen.Id("r").Op(":=").Qual(CodecImport, "NewReader").Call(jen.Id("src")),
 		jen.Id("r").Dot("Intern").Call(jen.Id("in")),
-		jen.Id("x").Dot("decodeAvro").Call(jen.Op("&").Id("r"), jen.True()),
+		jen.Id("x").Dot("decodeAvro").Call(jen.Op("&").Id("r"), jen.Id("reuse")),
 		jen.Return(jen.Id("r").Dot("Finish").Call(jen.Lit(full))),
 	)
 	f.Line()

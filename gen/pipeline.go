@@ -145,7 +145,7 @@ type plSource struct {
 	dlRead string // TestDriver method reading dead letters, if any
 	evtime string // event-time extractor function, if any
 	reuse  string // with object_reuse: the build function's local decoded into
-	intern string // with object_reuse: the build function's codec.Interner
+	intern string // an Avro value: the build function's codec.Interner
 }
 
 // plSink is a sink with its generated names.
@@ -175,12 +175,12 @@ type plSerde struct {
 	path   string // the spec path of its first use
 	decode string // Pipeline method: decode(topic string, data []byte) (T, error)
 	append string // Pipeline method: append(dst []byte, topic string, v *T) ([]byte, error)
-	// reuse, for an Avro value read by a source with object_reuse, is
-	// the Pipeline method decodeReuse(v *T, in *codec.Interner, topic
-	// string, data []byte) (T, error), which decodes into *v reusing its
-	// slices and maps and in's strings.
-	reuse     string
-	wantReuse bool
+	// into, for an Avro value read by a source, is the Pipeline method
+	// decodeInto(v *T, reuse bool, in *codec.Interner, topic string, data
+	// []byte) (T, error), which decodes into *v (with reuse, into its
+	// slices and maps: object_reuse) taking in's short strings.
+	into     string
+	wantInto bool
 }
 
 // plCodec is a runtime.Codec the runtime does not provide, generated as an
@@ -275,10 +275,12 @@ func newPipelineGen(s *spec.Spec, set *schema.Schema, opts Options) (*plGen, err
 			ps.key = g.serde(src.Key.Format, src.Key.Type, true, "sources."+src.Name+".key")
 		}
 		ps.value = g.serde(src.Value.Format, src.Value.Type, false, "sources."+src.Name+".value")
-		if src.ObjectReuse && ps.value.format.IsAvro() {
-			ps.value.wantReuse = true
-			ps.reuse = "sgReuse" + GoName(src.Name)
+		if ps.value.format.IsAvro() {
+			ps.value.wantInto = true
 			ps.intern = "sgIntern" + GoName(src.Name)
+			if src.ObjectReuse {
+				ps.reuse = "sgReuse" + GoName(src.Name)
+			}
 		}
 		if f := src.EventTime.Field; f != nil {
 			ps.evtime = g.pkg.Name("sgEventTime" + GoName(src.Name))
@@ -606,8 +608,8 @@ func (g *plGen) nameSerdes() {
 		}
 		sd.decode = methods.Name("decode" + base)
 		sd.append = methods.Name("append" + base)
-		if sd.wantReuse {
-			sd.reuse = methods.Name("decode" + base + "Reuse")
+		if sd.wantInto {
+			sd.into = methods.Name("decode" + base + "Into")
 		}
 	}
 	for _, c := range g.convs {

@@ -101,11 +101,11 @@ func (g *plGen) emitSerdes(f *jen.File) {
 		f.Comment(comment(fmt.Sprintf("%s decodes a record %s in format %s. It does not keep data.", sd.decode, what, serdeText(sd))))
 		f.Func().Params(recv.Clone()).Id(sd.decode).Params(jen.Id("topic").String(), jen.Id("data").Index().Byte()).Params(typ.Clone(), jen.Error()).Block(dec...)
 		f.Line()
-		if sd.reuse != "" {
+		if sd.into != "" {
 			t := sd.ref.Schema
 			v := jen.Op("*").Id("v")
-			f.Comment(comment(fmt.Sprintf("%s decodes a record %s in format %s into *v, reusing its slices and maps (object_reuse) and the short strings held by in, and returns a copy of *v, which shares them.", sd.reuse, what, serdeText(sd))))
-			f.Func().Params(recv.Clone()).Id(sd.reuse).Params(jen.Id("v").Op("*").Add(typ.Clone()), jen.Id("in").Op("*").Qual(CodecImport, "Interner"), jen.Id("topic").String(), jen.Id("data").Index().Byte()).Params(typ.Clone(), jen.Error()).Block(
+			f.Comment(comment(fmt.Sprintf("%s decodes a record %s in format %s into *v, taking the short strings in holds (codec.Interner), and returns a copy of *v; with reuse (object_reuse) it reuses *v's slices and maps, which the copy shares.", sd.into, what, serdeText(sd))))
+			f.Func().Params(recv.Clone()).Id(sd.into).Params(jen.Id("v").Op("*").Add(typ.Clone()), jen.Id("reuse").Bool(), jen.Id("in").Op("*").Qual(CodecImport, "Interner"), jen.Id("topic").String(), jen.Id("data").Index().Byte()).Params(typ.Clone(), jen.Error()).Block(
 				g.avroUnframe(sd), g.avroReturnOnErr(v),
 				jen.If(jen.Id("w").Op("!=").Nil().Op("&&").Id("w").Op("!=").Id("p").Dot(g.typeField(t))).Block(
 					jen.Comment("Written with another schema: resolve it to this one."),
@@ -116,7 +116,7 @@ func (g *plGen) emitSerdes(f *jen.File) {
 						),
 					),
 				),
-				jen.Err().Op("=").Id("v").Dot("UnmarshalAvroReuseInterned").Call(jen.Id("datum"), jen.Id("in")),
+				jen.Err().Op("=").Id("v").Dot("UnmarshalAvroWith").Call(jen.Id("datum"), jen.Id("reuse"), jen.Id("in")),
 				jen.Return(jen.Op("*").Id("v"), jen.Err()),
 			)
 			f.Line()

@@ -420,14 +420,19 @@ func (g *plGen) emitBuild(f *jen.File) {
 		next := streamNode(st)
 		typ := g.goType(st.Type)
 		decodeCall := jen.Id("p").Dot(ps.value.decode).Call(jen.Id("r").Dot("Topic"), jen.Id("r").Dot("Value"))
-		if ps.reuse != "" {
-			decodeCall = jen.Id("p").Dot(ps.value.reuse).Call(jen.Op("&").Id(ps.reuse), jen.Op("&").Id(ps.intern), jen.Id("r").Dot("Topic"), jen.Id("r").Dot("Value"))
+		var decodeInto []jen.Code
+		switch {
+		case ps.reuse != "":
+			decodeCall = jen.Id("p").Dot(ps.value.into).Call(jen.Op("&").Id(ps.reuse), jen.True(), jen.Op("&").Id(ps.intern), jen.Id("r").Dot("Topic"), jen.Id("r").Dot("Value"))
+		case ps.intern != "":
+			decodeInto = []jen.Code{jen.Var().Id("v").Add(typ.Clone())}
+			decodeCall = jen.Id("p").Dot(ps.value.into).Call(jen.Op("&").Id("v"), jen.False(), jen.Op("&").Id(ps.intern), jen.Id("r").Dot("Topic"), jen.Id("r").Dot("Value"))
 		}
 		cfg := jen.Dict{
 			jen.Id("Topic"): jen.Id("topic"),
 			jen.Id("Deserializer"): rtQual("DeserializerFunc").Types(typ.Clone()).Call(
 				jen.Func().Params(jen.Id("r").Op("*").Add(rtQual("Record"))).Params(typ.Clone(), jen.Error()).Block(
-					jen.Return(decodeCall),
+					append(decodeInto, jen.Return(decodeCall))...,
 				)),
 		}
 		if ps.evtime != "" {
@@ -450,8 +455,13 @@ func (g *plGen) emitBuild(f *jen.File) {
 		}
 		if ps.reuse != "" {
 			add(
-				jen.Comment(fmt.Sprintf("sources.%s has object_reuse: the task decodes its records into this one value, and keeps the short strings it decoded for the next records.", src.Name)),
+				jen.Comment(fmt.Sprintf("sources.%s has object_reuse: the task decodes its records into this one value.", src.Name)),
 				jen.Var().Id(ps.reuse).Add(typ.Clone()),
+			)
+		}
+		if ps.intern != "" {
+			add(
+				jen.Comment(fmt.Sprintf("sources.%s: the task keeps the short strings it decoded for the next records.", src.Name)),
 				jen.Var().Id(ps.intern).Qual(CodecImport, "Interner"),
 			)
 		}

@@ -94,11 +94,11 @@ func (x *ClickEvent) UnmarshalAvroReuse(src []byte) error {
 	return r.Finish("com.example.clicks.ClickEvent")
 }
 
-// UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.
-func (x *ClickEvent) UnmarshalAvroReuseInterned(src []byte, in *codec.Interner) error {
+// UnmarshalAvroWith is UnmarshalAvro, or with reuse UnmarshalAvroReuse, that takes the short strings in holds instead of copying them again (codec.Interner; nil: none). in must not be shared between goroutines.
+func (x *ClickEvent) UnmarshalAvroWith(src []byte, reuse bool, in *codec.Interner) error {
 	r := codec.NewReader(src)
 	r.Intern(in)
-	x.decodeAvro(&r, true)
+	x.decodeAvro(&r, reuse)
 	return r.Finish("com.example.clicks.ClickEvent")
 }
 

@@ -147,11 +147,11 @@ func (x *Envelope) UnmarshalAvroReuse(src []byte) error {
 	return r.Finish("fuzz.rec.Envelope")
 }
 
-// UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.
-func (x *Envelope) UnmarshalAvroReuseInterned(src []byte, in *codec.Interner) error {
+// UnmarshalAvroWith is UnmarshalAvro, or with reuse UnmarshalAvroReuse, that takes the short strings in holds instead of copying them again (codec.Interner; nil: none). in must not be shared between goroutines.
+func (x *Envelope) UnmarshalAvroWith(src []byte, reuse bool, in *codec.Interner) error {
 	r := codec.NewReader(src)
 	r.Intern(in)
-	x.decodeAvro(&r, true)
+	x.decodeAvro(&r, reuse)
 	return r.Finish("fuzz.rec.Envelope")
 }
 
@@ -378,11 +378,11 @@ func (x *Line) UnmarshalAvroReuse(src []byte) error {
 	return r.Finish("fuzz.rec.Line")
 }
 
-// UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.
-func (x *Line) UnmarshalAvroReuseInterned(src []byte, in *codec.Interner) error {
+// UnmarshalAvroWith is UnmarshalAvro, or with reuse UnmarshalAvroReuse, that takes the short strings in holds instead of copying them again (codec.Interner; nil: none). in must not be shared between goroutines.
+func (x *Line) UnmarshalAvroWith(src []byte, reuse bool, in *codec.Interner) error {
 	r := codec.NewReader(src)
 	r.Intern(in)
-	x.decodeAvro(&r, true)
+	x.decodeAvro(&r, reuse)
 	return r.Finish("fuzz.rec.Line")
 }
 
@@ -534,11 +534,11 @@ func (x *Nested) UnmarshalAvroReuse(src []byte) error {
 	return r.Finish("fuzz.rec.Nested")
 }
 
-// UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.
-func (x *Nested) UnmarshalAvroReuseInterned(src []byte, in *codec.Interner) error {
+// UnmarshalAvroWith is UnmarshalAvro, or with reuse UnmarshalAvroReuse, that takes the short strings in holds instead of copying them again (codec.Interner; nil: none). in must not be shared between goroutines.
+func (x *Nested) UnmarshalAvroWith(src []byte, reuse bool, in *codec.Interner) error {
 	r := codec.NewReader(src)
 	r.Intern(in)
-	x.decodeAvro(&r, true)
+	x.decodeAvro(&r, reuse)
 	return r.Finish("fuzz.rec.Nested")
 }
 

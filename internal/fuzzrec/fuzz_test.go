@@ -270,9 +270,9 @@ func FuzzUnmarshalAvro(f *testing.F) {
 		if limit := allocLimit(len(data)); alloc > limit {
 			t.Fatalf("decoding %d bytes allocated %d bytes, limit %d", len(data), alloc, limit)
 		}
-		rerr := reused.UnmarshalAvroReuseInterned(data, &in)
+		rerr := reused.UnmarshalAvroWith(data, true, &in)
 		if (err == nil) != (rerr == nil) {
-			t.Fatalf("UnmarshalAvro: %v, but UnmarshalAvroReuseInterned: %v", err, rerr)
+			t.Fatalf("UnmarshalAvro: %v, but UnmarshalAvroWith: %v", err, rerr)
 		}
 		if err != nil {
 			return

@@ -146,11 +146,11 @@ func (x *Collections) UnmarshalAvroReuse(src []byte) error {
 	return r.Finish("golden.collections.Collections")
 }
 
-// UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.
-func (x *Collections) UnmarshalAvroReuseInterned(src []byte, in *codec.Interner) error {
+// UnmarshalAvroWith is UnmarshalAvro, or with reuse UnmarshalAvroReuse, that takes the short strings in holds instead of copying them again (codec.Interner; nil: none). in must not be shared between goroutines.
+func (x *Collections) UnmarshalAvroWith(src []byte, reuse bool, in *codec.Interner) error {
 	r := codec.NewReader(src)
 	r.Intern(in)
-	x.decodeAvro(&r, true)
+	x.decodeAvro(&r, reuse)
 	return r.Finish("golden.collections.Collections")
 }
 
@@ -413,11 +413,11 @@ func (x *Point) UnmarshalAvroReuse(src []byte) error {
 	return r.Finish("golden.collections.Point")
 }
 
-// UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.
-func (x *Point) UnmarshalAvroReuseInterned(src []byte, in *codec.Interner) error {
+// UnmarshalAvroWith is UnmarshalAvro, or with reuse UnmarshalAvroReuse, that takes the short strings in holds instead of copying them again (codec.Interner; nil: none). in must not be shared between goroutines.
+func (x *Point) UnmarshalAvroWith(src []byte, reuse bool, in *codec.Interner) error {
 	r := codec.NewReader(src)
 	r.Intern(in)
-	x.decodeAvro(&r, true)
+	x.decodeAvro(&r, reuse)
 	return r.Finish("golden.collections.Point")
 }
 

@@ -114,11 +114,11 @@ func (x *Logical) UnmarshalAvroReuse(src []byte) error {
 	return r.Finish("golden.logical.Logical")
 }
 
-// UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.
-func (x *Logical) UnmarshalAvroReuseInterned(src []byte, in *codec.Interner) error {
+// UnmarshalAvroWith is UnmarshalAvro, or with reuse UnmarshalAvroReuse, that takes the short strings in holds instead of copying them again (codec.Interner; nil: none). in must not be shared between goroutines.
+func (x *Logical) UnmarshalAvroWith(src []byte, reuse bool, in *codec.Interner) error {
 	r := codec.NewReader(src)
 	r.Intern(in)
-	x.decodeAvro(&r, true)
+	x.decodeAvro(&r, reuse)
 	return r.Finish("golden.logical.Logical")
 }
 

@@ -129,11 +129,11 @@ func (x *Event) UnmarshalAvroReuse(src []byte) error {
 	return r.Finish("golden.unions.Event")
 }
 
-// UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.
-func (x *Event) UnmarshalAvroReuseInterned(src []byte, in *codec.Interner) error {
+// UnmarshalAvroWith is UnmarshalAvro, or with reuse UnmarshalAvroReuse, that takes the short strings in holds instead of copying them again (codec.Interner; nil: none). in must not be shared between goroutines.
+func (x *Event) UnmarshalAvroWith(src []byte, reuse bool, in *codec.Interner) error {
 	r := codec.NewReader(src)
 	r.Intern(in)
-	x.decodeAvro(&r, true)
+	x.decodeAvro(&r, reuse)
 	return r.Finish("golden.unions.Event")
 }
 
@@ -305,11 +305,11 @@ func (x *User) UnmarshalAvroReuse(src []byte) error {
 	return r.Finish("golden.unions.User")
 }
 
-// UnmarshalAvroReuseInterned is UnmarshalAvroReuse that takes short strings it decoded before from in instead of copying them again (codec.Interner); in must not be shared between goroutines.
-func (x *User) UnmarshalAvroReuseInterned(src []byte, in *codec.Interner) error {
+// UnmarshalAvroWith is UnmarshalAvro, or with reuse UnmarshalAvroReuse, that takes the short strings in holds instead of copying them again (codec.Interner; nil: none). in must not be shared between goroutines.
+func (x *User) UnmarshalAvroWith(src []byte, reuse bool, in *codec.Interner) error {
 	r := codec.NewReader(src)
 	r.Intern(in)
-	x.decodeAvro(&r, true)
+	x.decodeAvro(&r, reuse)
 	return r.Finish("golden.unions.User")
 }
 

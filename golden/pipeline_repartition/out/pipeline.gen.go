@@ -181,11 +181,14 @@ func (p *Pipeline) build(t *runtime.Task, inputs []runtime.InputSpec) error {
 	// operators.by_user: key_by.
 	opByUser := runtime.KeyBy[PageView, string](sgKeyByUser, runtime.StringCodec{}, opPerUser)
 	toWeb := runtime.Fanout[PageView](opByUser, opAllViews)
+	// sources.web: the task keeps the short strings it decoded for the next records.
+	var sgInternWeb codec.Interner
 	// sources.web: one input per topic.
 	for _, topic := range inputs[0].Topics {
 		if _, err := runtime.AddSource[PageView](t, runtime.SourceConfig[PageView]{
 			Deserializer: runtime.DeserializerFunc[PageView](func(r *runtime.Record) (PageView, error) {
-				return p.decodeAvroPageView(r.Topic, r.Value)
+				var v PageView
+				return p.decodeAvroPageViewInto(&v, false, &sgInternWeb, r.Topic, r.Value)
 			}),
 			EventTime: sgEventTimeWeb,
 			Topic:     topic,
@@ -197,11 +200,14 @@ func (p *Pipeline) build(t *runtime.Task, inputs []runtime.InputSpec) error {
 			return fmt.Errorf("sources.web: %w", err)
 		}
 	}
+	// sources.app: the task keeps the short strings it decoded for the next records.
+	var sgInternApp codec.Interner
 	// sources.app: one input per topic.
 	for _, topic := range inputs[1].Topics {
 		if _, err := runtime.AddSource[PageView](t, runtime.SourceConfig[PageView]{
 			Deserializer: runtime.DeserializerFunc[PageView](func(r *runtime.Record) (PageView, error) {
-				return p.decodeAvroPageView(r.Topic, r.Value)
+				var v PageView
+				return p.decodeAvroPageViewInto(&v, false, &sgInternApp, r.Topic, r.Value)
 			}),
 			EventTime: sgEventTimeApp,
 			Topic:     topic,
@@ -316,6 +322,31 @@ func (p *Pipeline) decodeAvroPageView(topic string, data []byte) (PageView, erro
 	}
 	err = v.UnmarshalAvroResolved(res, datum)
 	return v, err
+}
+
+// decodeAvroPageViewInto decodes a record value in format avro
+// com.example.views.PageView into *v, taking the short strings in holds
+// (codec.Interner), and returns a copy of *v; with reuse (object_reuse) it
+// reuses *v's slices and maps, which the copy shares.
+func (p *Pipeline) decodeAvroPageViewInto(v *PageView, reuse bool, in *codec.Interner, topic string, data []byte) (PageView, error) {
+	w, datum, err := p.framingAvro.Unframe(topic, false, data)
+	if err != nil {
+		return *v, err
+	}
+	if w != nil && w != p.typePageView {
+		// Written with another schema: resolve it to this one.
+		res, err := p.resPageView.Get(w)
+		if err != nil {
+			return *v, err
+		}
+		if !res.Identity() {
+			if datum, err = res.Transcode(nil, datum); err != nil {
+				return *v, err
+			}
+		}
+	}
+	err = v.UnmarshalAvroWith(datum, reuse, in)
+	return *v, err
 }
 
 // appendAvroPageView appends the encoding of a record value in format avro

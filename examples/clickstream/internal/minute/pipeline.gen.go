@@ -170,14 +170,15 @@ func (p *Pipeline) build(t *runtime.Task, inputs []runtime.InputSpec) error {
 	opByUser := runtime.KeyBy[Click, string](sgKeyByUser, runtime.StringCodec{}, opPageViews)
 	// operators.humans: filter.
 	opHumans := runtime.Filter[Click](p.ops.Humans.Filter, opByUser)
-	// sources.clicks has object_reuse: the task decodes its records into this one value, and keeps the short strings it decoded for the next records.
+	// sources.clicks has object_reuse: the task decodes its records into this one value.
 	var sgReuseClicks Click
+	// sources.clicks: the task keeps the short strings it decoded for the next records.
 	var sgInternClicks codec.Interner
 	// sources.clicks: one input per topic.
 	for _, topic := range inputs[0].Topics {
 		if err := runtime.AddSourceWithDeadLetter[Click](t, runtime.SourceConfig[Click]{
 			Deserializer: runtime.DeserializerFunc[Click](func(r *runtime.Record) (Click, error) {
-				return p.decodeAvroConfluentClickReuse(&sgReuseClicks, &sgInternClicks, r.Topic, r.Value)
+				return p.decodeAvroConfluentClickInto(&sgReuseClicks, true, &sgInternClicks, r.Topic, r.Value)
 			}),
 			EventTime: sgEventTimeClicks,
 			Topic:     topic,
@@ -260,11 +261,11 @@ func (p *Pipeline) decodeAvroConfluentClick(topic string, data []byte) (Click, e
 	return v, err
 }
 
-// decodeAvroConfluentClickReuse decodes a record value in format
-// avro-confluent com.example.clickstream.Click into *v, reusing its slices and
-// maps (object_reuse) and the short strings held by in, and returns a copy of
-// *v, which shares them.
-func (p *Pipeline) decodeAvroConfluentClickReuse(v *Click, in *codec.Interner, topic string, data []byte) (Click, error) {
+// decodeAvroConfluentClickInto decodes a record value in format avro-confluent
+// com.example.clickstream.Click into *v, taking the short strings in holds
+// (codec.Interner), and returns a copy of *v; with reuse (object_reuse) it
+// reuses *v's slices and maps, which the copy shares.
+func (p *Pipeline) decodeAvroConfluentClickInto(v *Click, reuse bool, in *codec.Interner, topic string, data []byte) (Click, error) {
 	w, datum, err := p.framingAvroConfluent.Unframe(topic, false, data)
 	if err != nil {
 		return *v, err
@@ -281,7 +282,7 @@ func (p *Pipeline) decodeAvroConfluentClickReuse(v *Click, in *codec.Interner, t
 			}
 		}
 	}
-	err = v.UnmarshalAvroReuseInterned(datum, in)
+	err = v.UnmarshalAvroWith(datum, reuse, in)
 	return *v, err
 }
 
