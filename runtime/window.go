@@ -187,7 +187,7 @@ type windowOp[IN any] struct {
 	armedNodes int
 	fireKeys   []keySpan
 	fireArena  []byte
-	hint       *lruNode // the cache entry of the contents Push last added to
+	hint       *lruNode // the cache entry of the contents being added to or fired
 }
 
 func newWindowOp[IN any](t *Task, name string, spec WindowSpec[IN]) (*windowOp[IN], error) {
@@ -456,18 +456,19 @@ func (op *windowOp[IN]) onWindowTimer(c *Context, tm Timer, w Window) error {
 		key := arena[span.begin:span.end]
 		c.reset()
 		c.key, c.keyed, c.ts = key, true, tm.Time
-		hint := span.n
+		op.hint = span.n // in the operator: a local would escape
 		if fire {
-			if err := op.fire(c, w, tm.Namespace, &hint); err != nil {
+			if err := op.fire(c, w, tm.Namespace, &op.hint); err != nil {
 				return err
 			}
 		}
 		if clean {
-			if err := op.contents.clear(key, tm.Namespace, &hint); err != nil {
+			if err := op.contents.clear(key, tm.Namespace, &op.hint); err != nil {
 				return err
 			}
 		}
 	}
+	op.hint = nil
 	c.reset()
 	if clean && op.armedEpoch == t.memEpoch {
 		if aw := op.armed[w]; aw != nil {
