@@ -51,6 +51,13 @@ type lruNode struct {
 	prepared bool // flushed by the commit being prepared
 	pend     pendRef
 	self     cached
+	// sibling is the entry looked up right after this one for the same
+	// record, the last time: a hint (getVia) for the next record of the
+	// key. A session set's entry keeps its latest session's contents; a
+	// window accumulator's, the key's entry in the next window operator.
+	// Cleared when the entry leaves the cache, so evicted entries do not
+	// keep each other alive.
+	sibling *lruNode
 	// inline holds a short key's bytes (key points into it), so checking
 	// a lookup's key reads memory next to the entry's, not another
 	// allocation.
@@ -209,10 +216,10 @@ func (c *lruCache) get(key []byte) cached {
 }
 
 // getVia is get when *hint may already point at key's entry: the entry
-// of another lookup's value remembered from the last time (a session
-// set's entry remembers its latest session's contents). A hint that is
-// still cached under key answers without hashing or probing the index.
-// The entry found, or nil, becomes the hint. A nil hint is get.
+// of another lookup's value remembered from the last time (an entry's
+// sibling). A hint that is still cached under key answers without hashing
+// or probing the index. The entry found, or nil, becomes the hint. A nil
+// hint is get.
 func (c *lruCache) getVia(hint **lruNode, key []byte) cached {
 	if hint == nil {
 		return c.get(key)
@@ -288,7 +295,7 @@ func (c *lruCache) add(t *Task, key []byte, e cached) error {
 		c.stats.Evictions++
 		c.unlink(victim)
 		c.unindex(victim)
-		victim.self = nil
+		victim.self, victim.sibling = nil, nil
 	}
 	return nil
 }
@@ -355,7 +362,7 @@ func (c *lruCache) remove(key []byte) {
 func (c *lruCache) drop(n *lruNode) {
 	c.unlink(n)
 	c.unindex(n)
-	n.self = nil
+	n.self, n.sibling = nil, nil
 }
 
 // flushAll writes every dirty entry into the commit batch (Prepare calls
@@ -384,7 +391,7 @@ func (c *lruCache) flushAll(t *Task) error {
 func (c *lruCache) reset() {
 	for n := c.head.next; n != &c.head; {
 		next := n.next
-		n.prev, n.next, n.self = nil, nil, nil
+		n.prev, n.next, n.self, n.sibling = nil, nil, nil, nil
 		n.unpersisted = false
 		n = next
 	}

@@ -13,10 +13,24 @@ type Context struct {
 	ts     int64
 	timers *TimerService
 	rec    *Record
+	// prev is the cache entry of the keyed state a window operator last
+	// looked up for this record and key: the next one looks its own up
+	// through prev's sibling (lruNode.sibling).
+	prev *lruNode
 }
 
 func (c *Context) reset() {
-	c.key, c.keyed, c.ts, c.timers, c.rec = nil, false, 0, nil, nil
+	c.key, c.keyed, c.ts, c.timers, c.rec, c.prev = nil, false, 0, nil, nil, nil
+}
+
+// siblingHint returns the hint for the next keyed state this record looks
+// up: the sibling slot of the last one's cache entry, or, with none,
+// fallback.
+func (c *Context) siblingHint(fallback **lruNode) **lruNode {
+	if p := c.prev; p != nil && p.self != nil {
+		return &p.sibling
+	}
+	return fallback
 }
 
 // Key returns the current key bytes (as encoded by the upstream KeyBy, or
@@ -28,7 +42,7 @@ func (c *Context) Keyed() bool { return c.keyed }
 
 // SetKey makes k the current key for the rest of this call; the Context
 // does not copy k.
-func (c *Context) SetKey(k []byte) { c.key, c.keyed = k, true }
+func (c *Context) SetKey(k []byte) { c.key, c.keyed, c.prev = k, true, nil }
 
 // KeyAs decodes the current key with codec (the codec its KeyBy used).
 func KeyAs[K any](c *Context, codec Codec[K]) (K, error) {

@@ -90,9 +90,9 @@ func (n *keyByNode[T, K]) Push(c *Context, v T) error {
 		return fmt.Errorf("runtime: encoding key: %w", err)
 	}
 	prevKey, prevKeyed := c.key, c.keyed
-	c.key, c.keyed = buf, true
+	c.key, c.keyed, c.prev = buf, true, nil
 	err = n.next.Push(c, v)
-	c.key, c.keyed = prevKey, prevKeyed
+	c.key, c.keyed, c.prev = prevKey, prevKeyed, nil
 	return err
 }
 

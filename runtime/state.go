@@ -119,10 +119,6 @@ type valueEntry[T any] struct {
 	// stored is false only when the batch and DB are known to hold no
 	// value for the key, so a clear needs no tombstone.
 	stored bool
-	// hint is the cache entry of a value looked up next to this one, if
-	// any (lookupEntryVia): a session set's entry remembers the contents
-	// of the session it last grew.
-	hint *lruNode
 }
 
 func (e *valueEntry[T]) node() *lruNode { return &e.n }

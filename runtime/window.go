@@ -187,7 +187,7 @@ type windowOp[IN any] struct {
 	armedNodes int
 	fireKeys   []keySpan
 	fireArena  []byte
-	hint       *lruNode // the cache entry of the contents being added to or fired
+	hint       *lruNode // a cache hint slot for the contents being added to or fired
 }
 
 func newWindowOp[IN any](t *Task, name string, spec WindowSpec[IN]) (*windowOp[IN], error) {
@@ -253,26 +253,32 @@ func (op *windowOp[IN]) Push(c *Context, v IN) error {
 			h = maphash.Bytes(op.fresh.seed, key)
 			absent = !fl.mayContain(h)
 		}
-		// The hint lives in the operator: a local's address, passed
-		// through the contents interface, would escape to the heap.
+		// The contents' entry is looked up through the sibling of the
+		// entry this record's key looked up last (another window
+		// operator's), or else through the operator's own slot: a
+		// local's address, passed through the contents interface, would
+		// escape to the heap.
 		op.hint = nil
-		created, err := op.contents.add(key, op.ns, v, absent, &op.hint)
+		hint := c.siblingHint(&op.hint)
+		created, err := op.contents.add(key, op.ns, v, absent, hint)
 		if err != nil {
 			return err
 		}
+		n := *hint
 		if created {
 			if fl != nil {
 				fl.add(h)
 			}
-			if err := op.armWindow(w, wm, op.hint); err != nil {
+			if err := op.armWindow(w, wm, n); err != nil {
 				return err
 			}
 		}
 		if w.MaxTimestamp() <= wm {
-			if err := op.fire(c, w, op.ns, &op.hint); err != nil {
+			if err := op.fire(c, w, op.ns, hint); err != nil {
 				return err
 			}
 		}
+		c.prev = n
 	}
 	// As Flink: an element skipped by every window goes to the late
 	// output only if it is late itself (a sliding window with gaps may

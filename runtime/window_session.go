@@ -69,7 +69,7 @@ func (op *windowOp[IN]) pushMerging(c *Context, key []byte, v IN) error {
 	wm := c.Watermark()
 	op.wins = op.assigner.AssignWindows(c.ts, op.wins[:0])
 	nw := op.wins[0]
-	set, _, entry, err := op.sessions.lookupEntry(key, nil, false)
+	set, _, entry, err := op.sessions.lookupEntryVia(c.siblingHint(nil), key, nil, false)
 	if err != nil {
 		return err
 	}
@@ -159,14 +159,17 @@ func (op *windowOp[IN]) pushMerging(c *Context, key []byte, v IN) error {
 	// state window of a session in the set, and any session whose state
 	// window is nw covers nw, so it would have been a member.
 	// The set's cache entry remembers the contents' entry of the session
-	// it last grew: most elements extend that session, and find its
-	// contents without a second probe of the cache.
+	// it last grew (its sibling): most elements extend that session, and
+	// find its contents without a second probe of the cache.
 	var hint **lruNode
 	if entry != nil {
-		hint = &entry.hint
+		hint = &entry.n.sibling
 	}
 	if _, err := op.contents.add(key, op.ns, v, len(members) == 0, hint); err != nil {
 		return err
+	}
+	if hint != nil {
+		c.prev = *hint
 	}
 	if merged.MaxTimestamp() <= wm {
 		return op.fire(c, merged, op.ns, hint)

@@ -511,7 +511,9 @@ func TestSortKeySpans(t *testing.T) {
 }
 
 // TestWindowAggregateRandom runs random elements of many keys through a
-// tumbling window with allowed lateness, with random watermark advances,
+// tumbling window with allowed lateness and, beside it, a session window
+// (each operator's cache entries hint at the other's), with random
+// watermark advances,
 // commits and aborts (each abort replays the input since the last commit,
 // as the Kafka runner does, and drops the outputs since), and checks that
 // every cache size, checkpoint cadence and sequence of aborts commits the
@@ -542,7 +544,10 @@ func TestWindowAggregateRandom(t *testing.T) {
 			s := testStore(t, opts)
 			out := &collector[Windowed[int64]]{}
 			h := newWindowHarness(t, s, func(task *Task) Node[int64] {
-				return must[Node[int64]](t)(NewWindowAggregate[int64, int64, int64](task, "w", spec, sumAgg{}, Int64Codec{}, out))
+				tumbling := must[Node[int64]](t)(NewWindowAggregate[int64, int64, int64](task, "w", spec, sumAgg{}, Int64Codec{}, out))
+				sessions := must[Node[int64]](t)(NewWindowAggregate[int64, int64, int64](task, "s",
+					WindowSpec[int64]{Assigner: SessionWindows(4 * time.Millisecond), AllowedLateness: 3 * time.Millisecond}, sumAgg{}, Int64Codec{}, out))
+				return Fanout(tumbling, sessions)
 			})
 			arng := rand.New(rand.NewPCG(seed, uint64(abortPct)))
 			var offset int64
