@@ -175,12 +175,11 @@ type plSerde struct {
 	path   string // the spec path of its first use
 	decode string // Pipeline method: decode(topic string, data []byte) (T, error)
 	append string // Pipeline method: append(dst []byte, topic string, v *T) ([]byte, error)
-	// into, for an Avro value read by a source, is the Pipeline method
-	// decodeInto(v *T, reuse bool, in *codec.Interner, topic string, data
-	// []byte) (T, error), which decodes into *v (with reuse, into its
-	// slices and maps: object_reuse) taking in's short strings.
-	into     string
-	wantInto bool
+	// into, for an Avro format, is the Pipeline method decodeInto(v *T,
+	// reuse bool, in *codec.Interner, topic string, data []byte) (T,
+	// error), which decodes into *v (with reuse, into its slices and maps:
+	// object_reuse) taking in's short strings; decode calls it.
+	into string
 }
 
 // plCodec is a runtime.Codec the runtime does not provide, generated as an
@@ -276,7 +275,6 @@ func newPipelineGen(s *spec.Spec, set *schema.Schema, opts Options) (*plGen, err
 		}
 		ps.value = g.serde(src.Value.Format, src.Value.Type, false, "sources."+src.Name+".value")
 		if ps.value.format.IsAvro() {
-			ps.value.wantInto = true
 			ps.intern = "sgIntern" + GoName(src.Name)
 			if src.ObjectReuse {
 				ps.reuse = "sgReuse" + GoName(src.Name)
@@ -608,7 +606,7 @@ func (g *plGen) nameSerdes() {
 		}
 		sd.decode = methods.Name("decode" + base)
 		sd.append = methods.Name("append" + base)
-		if sd.wantInto {
+		if sd.format.IsAvro() {
 			sd.into = methods.Name("decode" + base + "Into")
 		}
 	}

@@ -64,18 +64,11 @@ func (g *plGen) emitSerdes(f *jen.File) {
 		case sd.format.IsAvro():
 			t := sd.ref.Schema
 			framing := jen.Id("p").Dot(framingField(sd.format))
-			v := jen.Id("v")
-			dec = []jen.Code{jen.Var().Id("v").Add(typ.Clone()), g.avroUnframe(sd), g.avroReturnOnErr(v)}
-			dec = append(dec,
-				jen.If(jen.Id("w").Op("==").Nil().Op("||").Id("w").Op("==").Id("p").Dot(g.typeField(t))).Block(
-					jen.Err().Op("=").Id("v").Dot("UnmarshalAvro").Call(jen.Id("datum")),
-					jen.Return(jen.Id("v"), jen.Err()),
-				),
-				jen.Comment("Written with another schema: resolve it to this one."),
-				g.avroResolver(t), g.avroReturnOnErr(v),
-				jen.Err().Op("=").Id("v").Dot("UnmarshalAvroResolved").Call(jen.Id("res"), jen.Id("datum")),
-				jen.Return(jen.Id("v"), jen.Err()),
-			)
+			// One decoding path: into a new value, without an Interner.
+			dec = []jen.Code{
+				jen.Var().Id("v").Add(typ.Clone()),
+				jen.Return(jen.Id("p").Dot(sd.into).Call(jen.Op("&").Id("v"), jen.False(), jen.Nil(), jen.Id("topic"), jen.Id("data"))),
+			}
 			enc = []jen.Code{
 				jen.List(jen.Id("dst"), jen.Err()).Op(":=").Add(framing.Clone()).Dot("Frame").Call(jen.Id("dst"), jen.Id("topic"), jen.Lit(sd.isKey), jen.Id("p").Dot(g.typeField(t))),
 				jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Id("dst"), jen.Err())),
@@ -101,10 +94,10 @@ func (g *plGen) emitSerdes(f *jen.File) {
 		f.Comment(comment(fmt.Sprintf("%s decodes a record %s in format %s. It does not keep data.", sd.decode, what, serdeText(sd))))
 		f.Func().Params(recv.Clone()).Id(sd.decode).Params(jen.Id("topic").String(), jen.Id("data").Index().Byte()).Params(typ.Clone(), jen.Error()).Block(dec...)
 		f.Line()
-		if sd.into != "" {
+		if sd.format.IsAvro() {
 			t := sd.ref.Schema
 			v := jen.Op("*").Id("v")
-			f.Comment(comment(fmt.Sprintf("%s decodes a record %s in format %s into *v, taking the short strings in holds (codec.Interner), and returns a copy of *v; with reuse (object_reuse) it reuses *v's slices and maps, which the copy shares.", sd.into, what, serdeText(sd))))
+			f.Comment(comment(fmt.Sprintf("%s decodes a record %s in format %s into *v, taking the short strings in holds (codec.Interner; nil: none), and returns a copy of *v; with reuse (object_reuse) it reuses *v's slices and maps, which the copy shares.", sd.into, what, serdeText(sd))))
 			f.Func().Params(recv.Clone()).Id(sd.into).Params(jen.Id("v").Op("*").Add(typ.Clone()), jen.Id("reuse").Bool(), jen.Id("in").Op("*").Qual(CodecImport, "Interner"), jen.Id("topic").String(), jen.Id("data").Index().Byte()).Params(typ.Clone(), jen.Error()).Block(
 				g.avroUnframe(sd), g.avroReturnOnErr(v),
 				jen.If(jen.Id("w").Op("!=").Nil().Op("&&").Id("w").Op("!=").Id("p").Dot(g.typeField(t))).Block(

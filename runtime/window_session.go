@@ -158,6 +158,7 @@ func (op *windowOp[IN]) pushMerging(c *Context, key []byte, v IN) error {
 	// A new session's contents are absent: contents exist only under the
 	// state window of a session in the set, and any session whose state
 	// window is nw covers nw, so it would have been a member.
+	//
 	// The set's cache entry remembers the contents' entry of the session
 	// it last grew (its sibling): most elements extend that session, and
 	// find its contents without a second probe of the cache.

@@ -305,27 +305,13 @@ func (p *Pipeline) appendString(dst []byte, topic string, v *string) ([]byte, er
 // com.example.clickstream.Click. It does not keep data.
 func (p *Pipeline) decodeAvroConfluentClick(topic string, data []byte) (Click, error) {
 	var v Click
-	w, datum, err := p.framingAvroConfluent.Unframe(topic, false, data)
-	if err != nil {
-		return v, err
-	}
-	if w == nil || w == p.typeClick {
-		err = v.UnmarshalAvro(datum)
-		return v, err
-	}
-	// Written with another schema: resolve it to this one.
-	res, err := p.resClick.Get(w)
-	if err != nil {
-		return v, err
-	}
-	err = v.UnmarshalAvroResolved(res, datum)
-	return v, err
+	return p.decodeAvroConfluentClickInto(&v, false, nil, topic, data)
 }
 
 // decodeAvroConfluentClickInto decodes a record value in format avro-confluent
 // com.example.clickstream.Click into *v, taking the short strings in holds
-// (codec.Interner), and returns a copy of *v; with reuse (object_reuse) it
-// reuses *v's slices and maps, which the copy shares.
+// (codec.Interner; nil: none), and returns a copy of *v; with reuse
+// (object_reuse) it reuses *v's slices and maps, which the copy shares.
 func (p *Pipeline) decodeAvroConfluentClickInto(v *Click, reuse bool, in *codec.Interner, topic string, data []byte) (Click, error) {
 	w, datum, err := p.framingAvroConfluent.Unframe(topic, false, data)
 	if err != nil {
@@ -361,21 +347,32 @@ func (p *Pipeline) appendAvroConfluentClick(dst []byte, topic string, v *Click) 
 // com.example.clickstream.UserViews. It does not keep data.
 func (p *Pipeline) decodeAvroConfluentUserViews(topic string, data []byte) (UserViews, error) {
 	var v UserViews
+	return p.decodeAvroConfluentUserViewsInto(&v, false, nil, topic, data)
+}
+
+// decodeAvroConfluentUserViewsInto decodes a record value in format
+// avro-confluent com.example.clickstream.UserViews into *v, taking the short
+// strings in holds (codec.Interner; nil: none), and returns a copy of *v; with
+// reuse (object_reuse) it reuses *v's slices and maps, which the copy shares.
+func (p *Pipeline) decodeAvroConfluentUserViewsInto(v *UserViews, reuse bool, in *codec.Interner, topic string, data []byte) (UserViews, error) {
 	w, datum, err := p.framingAvroConfluent.Unframe(topic, false, data)
 	if err != nil {
-		return v, err
+		return *v, err
 	}
-	if w == nil || w == p.typeUserViews {
-		err = v.UnmarshalAvro(datum)
-		return v, err
+	if w != nil && w != p.typeUserViews {
+		// Written with another schema: resolve it to this one.
+		res, err := p.resUserViews.Get(w)
+		if err != nil {
+			return *v, err
+		}
+		if !res.Identity() {
+			if datum, err = res.Transcode(nil, datum); err != nil {
+				return *v, err
+			}
+		}
 	}
-	// Written with another schema: resolve it to this one.
-	res, err := p.resUserViews.Get(w)
-	if err != nil {
-		return v, err
-	}
-	err = v.UnmarshalAvroResolved(res, datum)
-	return v, err
+	err = v.UnmarshalAvroWith(datum, reuse, in)
+	return *v, err
 }
 
 // appendAvroConfluentUserViews appends the encoding of a record value in
@@ -392,21 +389,32 @@ func (p *Pipeline) appendAvroConfluentUserViews(dst []byte, topic string, v *Use
 // avro-confluent com.example.clickstream.Engagement. It does not keep data.
 func (p *Pipeline) decodeAvroConfluentEngagement(topic string, data []byte) (Engagement, error) {
 	var v Engagement
+	return p.decodeAvroConfluentEngagementInto(&v, false, nil, topic, data)
+}
+
+// decodeAvroConfluentEngagementInto decodes a record value in format
+// avro-confluent com.example.clickstream.Engagement into *v, taking the short
+// strings in holds (codec.Interner; nil: none), and returns a copy of *v; with
+// reuse (object_reuse) it reuses *v's slices and maps, which the copy shares.
+func (p *Pipeline) decodeAvroConfluentEngagementInto(v *Engagement, reuse bool, in *codec.Interner, topic string, data []byte) (Engagement, error) {
 	w, datum, err := p.framingAvroConfluent.Unframe(topic, false, data)
 	if err != nil {
-		return v, err
+		return *v, err
 	}
-	if w == nil || w == p.typeEngagement {
-		err = v.UnmarshalAvro(datum)
-		return v, err
+	if w != nil && w != p.typeEngagement {
+		// Written with another schema: resolve it to this one.
+		res, err := p.resEngagement.Get(w)
+		if err != nil {
+			return *v, err
+		}
+		if !res.Identity() {
+			if datum, err = res.Transcode(nil, datum); err != nil {
+				return *v, err
+			}
+		}
 	}
-	// Written with another schema: resolve it to this one.
-	res, err := p.resEngagement.Get(w)
-	if err != nil {
-		return v, err
-	}
-	err = v.UnmarshalAvroResolved(res, datum)
-	return v, err
+	err = v.UnmarshalAvroWith(datum, reuse, in)
+	return *v, err
 }
 
 // appendAvroConfluentEngagement appends the encoding of a record value in

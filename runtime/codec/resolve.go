@@ -187,7 +187,7 @@ type ResolverCache struct {
 type tcCacheEntry struct {
 	r      *Resolver
 	err    error
-	writer *schema.Type // the one it was last found for (ResolverCache.last)
+	writer *schema.Type // the writer it was made for (ResolverCache.last)
 }
 
 // NewResolverCache returns an empty cache of Resolvers to reader.

@@ -284,27 +284,13 @@ func (p *Pipeline) appendString(dst []byte, topic string, v *string) ([]byte, er
 // com.example.Click. It does not keep data.
 func (p *Pipeline) decodeAvroConfluentClick(topic string, data []byte) (Click, error) {
 	var v Click
-	w, datum, err := p.framingAvroConfluent.Unframe(topic, false, data)
-	if err != nil {
-		return v, err
-	}
-	if w == nil || w == p.typeClick {
-		err = v.UnmarshalAvro(datum)
-		return v, err
-	}
-	// Written with another schema: resolve it to this one.
-	res, err := p.resClick.Get(w)
-	if err != nil {
-		return v, err
-	}
-	err = v.UnmarshalAvroResolved(res, datum)
-	return v, err
+	return p.decodeAvroConfluentClickInto(&v, false, nil, topic, data)
 }
 
 // decodeAvroConfluentClickInto decodes a record value in format avro-confluent
 // com.example.Click into *v, taking the short strings in holds
-// (codec.Interner), and returns a copy of *v; with reuse (object_reuse) it
-// reuses *v's slices and maps, which the copy shares.
+// (codec.Interner; nil: none), and returns a copy of *v; with reuse
+// (object_reuse) it reuses *v's slices and maps, which the copy shares.
 func (p *Pipeline) decodeAvroConfluentClickInto(v *Click, reuse bool, in *codec.Interner, topic string, data []byte) (Click, error) {
 	w, datum, err := p.framingAvroConfluent.Unframe(topic, false, data)
 	if err != nil {
@@ -340,21 +326,32 @@ func (p *Pipeline) appendAvroConfluentClick(dst []byte, topic string, v *Click) 
 // com.example.UserViews. It does not keep data.
 func (p *Pipeline) decodeAvroUserViews(topic string, data []byte) (UserViews, error) {
 	var v UserViews
+	return p.decodeAvroUserViewsInto(&v, false, nil, topic, data)
+}
+
+// decodeAvroUserViewsInto decodes a record value in format avro
+// com.example.UserViews into *v, taking the short strings in holds
+// (codec.Interner; nil: none), and returns a copy of *v; with reuse
+// (object_reuse) it reuses *v's slices and maps, which the copy shares.
+func (p *Pipeline) decodeAvroUserViewsInto(v *UserViews, reuse bool, in *codec.Interner, topic string, data []byte) (UserViews, error) {
 	w, datum, err := p.framingAvro.Unframe(topic, false, data)
 	if err != nil {
-		return v, err
+		return *v, err
 	}
-	if w == nil || w == p.typeUserViews {
-		err = v.UnmarshalAvro(datum)
-		return v, err
+	if w != nil && w != p.typeUserViews {
+		// Written with another schema: resolve it to this one.
+		res, err := p.resUserViews.Get(w)
+		if err != nil {
+			return *v, err
+		}
+		if !res.Identity() {
+			if datum, err = res.Transcode(nil, datum); err != nil {
+				return *v, err
+			}
+		}
 	}
-	// Written with another schema: resolve it to this one.
-	res, err := p.resUserViews.Get(w)
-	if err != nil {
-		return v, err
-	}
-	err = v.UnmarshalAvroResolved(res, datum)
-	return v, err
+	err = v.UnmarshalAvroWith(datum, reuse, in)
+	return *v, err
 }
 
 // appendAvroUserViews appends the encoding of a record value in format avro
@@ -371,21 +368,32 @@ func (p *Pipeline) appendAvroUserViews(dst []byte, topic string, v *UserViews) (
 // avro-single-object com.example.Click. It does not keep data.
 func (p *Pipeline) decodeAvroSingleObjectClick(topic string, data []byte) (Click, error) {
 	var v Click
+	return p.decodeAvroSingleObjectClickInto(&v, false, nil, topic, data)
+}
+
+// decodeAvroSingleObjectClickInto decodes a record value in format
+// avro-single-object com.example.Click into *v, taking the short strings in
+// holds (codec.Interner; nil: none), and returns a copy of *v; with reuse
+// (object_reuse) it reuses *v's slices and maps, which the copy shares.
+func (p *Pipeline) decodeAvroSingleObjectClickInto(v *Click, reuse bool, in *codec.Interner, topic string, data []byte) (Click, error) {
 	w, datum, err := p.framingAvroSingleObject.Unframe(topic, false, data)
 	if err != nil {
-		return v, err
+		return *v, err
 	}
-	if w == nil || w == p.typeClick {
-		err = v.UnmarshalAvro(datum)
-		return v, err
+	if w != nil && w != p.typeClick {
+		// Written with another schema: resolve it to this one.
+		res, err := p.resClick.Get(w)
+		if err != nil {
+			return *v, err
+		}
+		if !res.Identity() {
+			if datum, err = res.Transcode(nil, datum); err != nil {
+				return *v, err
+			}
+		}
 	}
-	// Written with another schema: resolve it to this one.
-	res, err := p.resClick.Get(w)
-	if err != nil {
-		return v, err
-	}
-	err = v.UnmarshalAvroResolved(res, datum)
-	return v, err
+	err = v.UnmarshalAvroWith(datum, reuse, in)
+	return *v, err
 }
 
 // appendAvroSingleObjectClick appends the encoding of a record value in format

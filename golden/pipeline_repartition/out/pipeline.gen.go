@@ -307,27 +307,13 @@ func (p *Pipeline) appendString(dst []byte, topic string, v *string) ([]byte, er
 // com.example.views.PageView. It does not keep data.
 func (p *Pipeline) decodeAvroPageView(topic string, data []byte) (PageView, error) {
 	var v PageView
-	w, datum, err := p.framingAvro.Unframe(topic, false, data)
-	if err != nil {
-		return v, err
-	}
-	if w == nil || w == p.typePageView {
-		err = v.UnmarshalAvro(datum)
-		return v, err
-	}
-	// Written with another schema: resolve it to this one.
-	res, err := p.resPageView.Get(w)
-	if err != nil {
-		return v, err
-	}
-	err = v.UnmarshalAvroResolved(res, datum)
-	return v, err
+	return p.decodeAvroPageViewInto(&v, false, nil, topic, data)
 }
 
 // decodeAvroPageViewInto decodes a record value in format avro
 // com.example.views.PageView into *v, taking the short strings in holds
-// (codec.Interner), and returns a copy of *v; with reuse (object_reuse) it
-// reuses *v's slices and maps, which the copy shares.
+// (codec.Interner; nil: none), and returns a copy of *v; with reuse
+// (object_reuse) it reuses *v's slices and maps, which the copy shares.
 func (p *Pipeline) decodeAvroPageViewInto(v *PageView, reuse bool, in *codec.Interner, topic string, data []byte) (PageView, error) {
 	w, datum, err := p.framingAvro.Unframe(topic, false, data)
 	if err != nil {
