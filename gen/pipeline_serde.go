@@ -204,7 +204,7 @@ func (g *plGen) emitFieldFuncs(f *jen.File) {
 		}
 		st := g.stream(src.Name)
 		f.Comment(comment(fmt.Sprintf("%s is the event time of a record of source %s: its field %s, in ms since the epoch.", ps.evtime, src.Name, fr.Path)))
-		f.Func().Id(ps.evtime).Params(jen.Id("_").Op("*").Add(rtQual("Record")), jen.Id("v").Add(g.goType(st.Type))).Int64().Block(
+		f.Func().Id(ps.evtime).Params(jen.Id("_").Op("*").Add(rtQual("Record")), jen.Id("v").Op("*").Add(g.goType(st.Type))).Int64().Block(
 			jen.Return(g.fieldPath(jen.Id("v"), st.Type, fr, path).Dot("UnixMilli").Call()),
 		)
 		f.Line()
@@ -221,8 +221,14 @@ func (g *plGen) emitFieldFuncs(f *jen.File) {
 			what = "field " + op.KeyBy.Path
 		}
 		f.Comment(comment(fmt.Sprintf("%s is the key of operators.%s: %s.", name, op.Name, what)))
-		f.Func().Id(name).Params(jen.Id("v").Add(g.goType(in.Type))).Add(g.goType(op.Out.Key)).Block(
-			jen.Return(g.fieldPath(jen.Id("v"), in.Type, op.KeyBy, path)),
+		// v is a pointer (runtime.KeyBy): a field through it, the value
+		// itself as *v.
+		val := jen.Id("v")
+		if op.KeyBy.IsValue() {
+			val = jen.Op("*").Id("v")
+		}
+		f.Func().Id(name).Params(jen.Id("v").Op("*").Add(g.goType(in.Type))).Add(g.goType(op.Out.Key)).Block(
+			jen.Return(g.fieldPath(val, in.Type, op.KeyBy, path)),
 		)
 		f.Line()
 	}

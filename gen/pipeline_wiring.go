@@ -397,15 +397,15 @@ func (g *plGen) emitBuild(f *jen.File) {
 		case spec.KindMap:
 			next := streamNode(op.Out)
 			add(jen.Id(v).Op(":=").Add(rtQual("Map")).Types(g.goType(in.Type), g.goType(op.Out.Type)).Call(
-				jen.Id("p").Dot("ops").Dot(o.field).Dot("Map"), next))
+				userCall(o.field, "Map", g.goType(in.Type), []jen.Code{g.goType(op.Out.Type), jen.Error()}), next))
 		case spec.KindFilter:
 			next := streamNode(op.Out)
 			add(jen.Id(v).Op(":=").Add(rtQual("Filter")).Types(g.goType(in.Type)).Call(
-				jen.Id("p").Dot("ops").Dot(o.field).Dot("Filter"), next))
+				userCall(o.field, "Filter", g.goType(in.Type), []jen.Code{jen.Bool(), jen.Error()}), next))
 		case spec.KindFlatMap:
 			next := streamNode(op.Out)
 			add(jen.Id(v).Op(":=").Add(rtQual("FlatMap")).Types(g.goType(in.Type), g.goType(op.Out.Type)).Call(
-				jen.Id("p").Dot("ops").Dot(o.field).Dot("FlatMap"), next))
+				userCall(o.field, "FlatMap", g.goType(in.Type), []jen.Code{jen.Error()}, jen.Id("out").Add(emitterOf(g.goType(op.Out.Type)))), next))
 		case spec.KindWindow:
 			g.buildWindow(o, v, in, locals, add, streamNode, routeSide)
 		case spec.KindProcess:
@@ -620,7 +620,7 @@ func (g *plGen) emitAdapters(f *jen.File) {
 	}
 	if g.needWindow {
 		f.Comment(comment("sgWindowValue drops the window of a window result: the result's event time (the window's last millisecond) stays in the context."))
-		f.Func().Id("sgWindowValue").Types(jen.Id("T").Any()).Params(jen.Id("_").Op("*").Add(rtQual("Context")), jen.Id("w").Add(rtQual("Windowed")).Types(jen.Id("T"))).Params(jen.Id("T"), jen.Error()).Block(
+		f.Func().Id("sgWindowValue").Types(jen.Id("T").Any()).Params(jen.Id("_").Op("*").Add(rtQual("Context")), jen.Id("w").Op("*").Add(rtQual("Windowed")).Types(jen.Id("T"))).Params(jen.Id("T"), jen.Error()).Block(
 			jen.Return(jen.Id("w").Dot("Value"), jen.Nil()),
 		)
 		f.Line()
@@ -639,9 +639,9 @@ func (g *plGen) emitProcessAdapter(f *jen.File, o *plOp) {
 	)
 	f.Line()
 	f.Comment("ProcessElement implements runtime.ProcessFunction.")
-	f.Func().Params(recv.Clone()).Id("ProcessElement").Params(ctxParam(), jen.Id("v").Add(in), jen.Id("out").Add(emitterOf(out))).Error().Block(
+	f.Func().Params(recv.Clone()).Id("ProcessElement").Params(ctxParam(), jen.Id("v").Op("*").Add(in), jen.Id("out").Add(emitterOf(out))).Error().Block(
 		jen.List(jen.Id("a").Dot("ctx").Dot("Context"), jen.Id("a").Dot("ctx").Dot("hasKey")).Op("=").List(jen.Id("c"), jen.False()),
-		jen.Return(jen.Id("a").Dot("op").Dot("ProcessElement").Call(jen.Op("&").Id("a").Dot("ctx"), jen.Id("v"), jen.Id("out"))),
+		jen.Return(jen.Id("a").Dot("op").Dot("ProcessElement").Call(jen.Op("&").Id("a").Dot("ctx"), jen.Op("*").Id("v"), jen.Id("out"))),
 	)
 	f.Line()
 	f.Comment("OnTimer implements runtime.ProcessFunction.")
@@ -671,7 +671,7 @@ func (g *plGen) emitAggregateAdapter(f *jen.File, o *plOp) {
 	f.Func().Params(recv.Clone()).Id("CreateAccumulator").Params().Add(acc.Clone()).Block(jen.Return(jen.Id("a").Dot("op").Dot("CreateAccumulator").Call()))
 	f.Line()
 	f.Comment("Add implements runtime.AggregateFunction.")
-	f.Func().Params(recv.Clone()).Id("Add").Params(jen.Id("v").Add(in), jen.Id("acc").Add(acc.Clone())).Add(acc.Clone()).Block(jen.Return(jen.Id("a").Dot("op").Dot("Add").Call(jen.Id("v"), jen.Id("acc"))))
+	f.Func().Params(recv.Clone()).Id("Add").Params(jen.Id("v").Op("*").Add(in), jen.Id("acc").Add(acc.Clone())).Add(acc.Clone()).Block(jen.Return(jen.Id("a").Dot("op").Dot("Add").Call(jen.Op("*").Id("v"), jen.Id("acc"))))
 	f.Line()
 	f.Comment("Merge implements runtime.AggregateFunction.")
 	f.Func().Params(recv.Clone()).Id("Merge").Params(jen.List(jen.Id("x"), jen.Id("y")).Add(acc.Clone())).Add(acc.Clone()).Block(jen.Return(jen.Id("a").Dot("op").Dot("Merge").Call(jen.Id("x"), jen.Id("y"))))
@@ -680,7 +680,7 @@ func (g *plGen) emitAggregateAdapter(f *jen.File, o *plOp) {
 	f.Func().Params(recv.Clone()).Id("Result").Params(jen.Id("acc").Add(acc.Clone())).Add(acc.Clone()).Block(jen.Return(jen.Id("acc")))
 	f.Line()
 	f.Comment("result turns a fired window's accumulator into the output, with the key.")
-	f.Func().Params(recv.Clone()).Id("result").Params(ctxParam(), jen.Id("w").Add(rtQual("Windowed")).Types(acc.Clone())).Params(out, jen.Error()).Block(
+	f.Func().Params(recv.Clone()).Id("result").Params(ctxParam(), jen.Id("w").Op("*").Add(rtQual("Windowed")).Types(acc.Clone())).Params(out, jen.Error()).Block(
 		jen.List(jen.Id("key"), jen.Err()).Op(":=").Add(rtQual("KeyAs")).Call(jen.Id("c"), g.keyCodecOf(o)),
 		jen.If(jen.Err().Op("!=").Nil()).Block(
 			jen.Var().Id("zero").Add(out.Clone()),
@@ -706,6 +706,20 @@ func (g *plGen) emitWindowProcessAdapter(f *jen.File, o *plOp) {
 		jen.Return(jen.Id("a").Dot("op").Dot("Process").Call(jen.Id("c"), jen.Id("key"), jen.Id("w"), jen.Id("elems"), jen.Id("out"))),
 	)
 	f.Line()
+}
+
+// userCall is the function a Map, Filter or FlatMap node calls: it takes
+// the value by pointer, as the runtime passes it, and calls the user's
+// method with the value (one copy; a method value would copy it twice).
+// extra are the parameters after the value (FlatMap's emitter).
+func userCall(field, method string, in jen.Code, results []jen.Code, extra ...jen.Code) *jen.Statement {
+	params := append([]jen.Code{ctxParam(), jen.Id("v").Op("*").Add(in)}, extra...)
+	args := []jen.Code{jen.Id("c"), jen.Op("*").Id("v")}
+	if len(extra) > 0 {
+		args = append(args, jen.Id("out"))
+	}
+	return jen.Func().Params(params...).Params(results...).Block(
+		jen.Return(jen.Id("p").Dot("ops").Dot(field).Dot(method).Call(args...)))
 }
 
 // keyFuncName is the function a key_by extracts its key with.

@@ -475,7 +475,7 @@ func keyCountSpec(name, input string) runtime.PipelineSpec {
 			}
 			_, err = runtime.AddSource(t, runtime.SourceConfig[string]{
 				Topic: input, Deserializer: runtime.ValueDeserializer[string](runtime.StringCodec{}),
-			}, runtime.NodeFunc[string](func(c *runtime.Context, _ string) error {
+			}, runtime.NodeFunc[string](func(c *runtime.Context, _ *string) error {
 				n, _, err := count.Get(c)
 				if err != nil {
 					return err

@@ -55,7 +55,7 @@ func upperBuild(input, output string) runtime.BuildFunc {
 		_, err = runtime.AddSource(t, runtime.SourceConfig[string]{
 			Topic:        input,
 			Deserializer: runtime.ValueDeserializer[string](runtime.StringCodec{}),
-		}, runtime.Map(func(_ *runtime.Context, v string) (string, error) { return strings.ToUpper(v), nil }, sink))
+		}, runtime.Map(func(_ *runtime.Context, v *string) (string, error) { return strings.ToUpper(*v), nil }, sink))
 		return err
 	}
 }

@@ -48,9 +48,9 @@ func wordCountBuild(input, shuffle, output string) runtime.BuildFunc {
 		if err != nil {
 			return err
 		}
-		byWord := runtime.KeyBy[string, string](func(w string) string { return w }, runtime.StringCodec{}, sink)
-		words := runtime.FlatMap[string, string](func(_ *runtime.Context, line string, emit *runtime.Emitter[string]) error {
-			for _, w := range strings.Fields(line) {
+		byWord := runtime.KeyBy[string, string](func(w *string) string { return *w }, runtime.StringCodec{}, sink)
+		words := runtime.FlatMap[string, string](func(_ *runtime.Context, line *string, emit *runtime.Emitter[string]) error {
+			for _, w := range strings.Fields(*line) {
 				if err := emit.Emit(w); err != nil {
 					return err
 				}

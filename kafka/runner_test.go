@@ -184,10 +184,10 @@ func newTestLogger(t testing.TB) *slog.Logger {
 
 type clickCount struct{}
 
-func (clickCount) CreateAccumulator() int64      { return 0 }
-func (clickCount) Add(_ string, acc int64) int64 { return acc + 1 }
-func (clickCount) Merge(a, b int64) int64        { return a + b }
-func (clickCount) Result(acc int64) int64        { return acc }
+func (clickCount) CreateAccumulator() int64       { return 0 }
+func (clickCount) Add(_ *string, acc int64) int64 { return acc + 1 }
+func (clickCount) Merge(a, b int64) int64         { return a + b }
+func (clickCount) Result(acc int64) int64         { return acc }
 
 const (
 	clickBase   = int64(1_704_067_200_000) // 2024-01-01T00:00:00Z
@@ -789,8 +789,8 @@ func TestProcessingErrorIsFatal(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		check := runtime.NodeFunc[string](func(c *runtime.Context, v string) error {
-			if v == "boom" {
+		check := runtime.NodeFunc[string](func(c *runtime.Context, v *string) error {
+			if *v == "boom" {
 				return errors.New("the user function failed")
 			}
 			return sink.Push(c, v)
@@ -909,7 +909,7 @@ func TestAdminChecks(t *testing.T) {
 // fires.
 type quiet struct{}
 
-func (quiet) ProcessElement(c *runtime.Context, _ string, _ *runtime.Emitter[string]) error {
+func (quiet) ProcessElement(c *runtime.Context, _ *string, _ *runtime.Emitter[string]) error {
 	return c.RegisterProcessingTimer(c.ProcessingTime() + 10_000)
 }
 

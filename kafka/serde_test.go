@@ -444,8 +444,8 @@ func TestConfluentDecodeErrorNamesRecord(t *testing.T) {
 			return reader.Read(nil, r.Topic, false, r.Value)
 		})
 		_, err := runtime.AddSource(task, runtime.SourceConfig[[]byte]{Topic: "users", Deserializer: de},
-			runtime.NodeFunc[[]byte](func(_ *runtime.Context, v []byte) error {
-				got = append(got, goavroDecode(t, userV1, v))
+			runtime.NodeFunc[[]byte](func(_ *runtime.Context, v *[]byte) error {
+				got = append(got, goavroDecode(t, userV1, *v))
 				return nil
 			}))
 		return err

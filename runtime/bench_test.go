@@ -10,10 +10,10 @@ import (
 // countInts counts int64 elements per window.
 type countInts struct{}
 
-func (countInts) CreateAccumulator() int64     { return 0 }
-func (countInts) Add(_ int64, acc int64) int64 { return acc + 1 }
-func (countInts) Merge(a, b int64) int64       { return a + b }
-func (countInts) Result(acc int64) int64       { return acc }
+func (countInts) CreateAccumulator() int64      { return 0 }
+func (countInts) Add(_ *int64, acc int64) int64 { return acc + 1 }
+func (countInts) Merge(a, b int64) int64        { return a + b }
+func (countInts) Result(acc int64) int64        { return acc }
 
 // benchTask builds source -> keyed tumbling count (1 s windows) -> a
 // counting node, on a real pebble store sized like production.
@@ -28,7 +28,7 @@ func benchTask(b *testing.B, dir string) (*Store, *Task, *Source[int64], *int) {
 		b.Fatal(err)
 	}
 	results := new(int)
-	count := NodeFunc[Windowed[int64]](func(*Context, Windowed[int64]) error { *results++; return nil })
+	count := NodeFunc[Windowed[int64]](func(*Context, *Windowed[int64]) error { *results++; return nil })
 	win, err := NewWindowAggregate[int64, int64, int64](task, "count", WindowSpec[int64]{Assigner: TumblingWindows(time.Second, 0)}, countInts{}, Int64Codec{}, count)
 	if err != nil {
 		b.Fatal(err)

@@ -24,23 +24,23 @@ type pipeline struct {
 
 type sumProc struct{ p *pipeline }
 
-func (s sumProc) ProcessElement(c *Context, v int64, out *Emitter[string]) error {
+func (s sumProc) ProcessElement(c *Context, v *int64, out *Emitter[string]) error {
 	p := s.p
 	cur, _, err := p.sum.Get(c)
 	if err != nil {
 		return err
 	}
-	if err := p.sum.Set(c, cur+v); err != nil {
+	if err := p.sum.Set(c, cur+*v); err != nil {
 		return err
 	}
-	if err := p.seen.Add(c, v); err != nil {
+	if err := p.seen.Add(c, *v); err != nil {
 		return err
 	}
-	n, _, err := p.hist.Get(c, v)
+	n, _, err := p.hist.Get(c, *v)
 	if err != nil {
 		return err
 	}
-	if err := p.hist.Put(c, v, n+1); err != nil {
+	if err := p.hist.Put(c, *v, n+1); err != nil {
 		return err
 	}
 	return c.RegisterEventTimer(c.Timestamp() + 10)

@@ -28,7 +28,7 @@ func pageViews(t *Task) error {
 		Assigner:        TumblingWindows(10*time.Millisecond, 0),
 		AllowedLateness: 5 * time.Millisecond,
 		LateData:        NewOutputTag[string]("late-views"),
-	}, countAgg{}, Int64Codec{}, NodeFunc[Windowed[int64]](func(c *Context, w Windowed[int64]) error {
+	}, countAgg{}, Int64Codec{}, NodeFunc[Windowed[int64]](func(c *Context, w *Windowed[int64]) error {
 		return c.Task().sink.Send(&OutRecord{
 			Topic: "views-per-user", Partition: AnyPartition, Key: append([]byte(nil), c.Key()...),
 			Value: fmt.Appendf(nil, "[%d,%d)=%d", w.Window.Start, w.Window.End, w.Value), Timestamp: c.Timestamp(),
@@ -46,10 +46,10 @@ func pageViews(t *Task) error {
 
 type countAgg struct{}
 
-func (countAgg) CreateAccumulator() int64      { return 0 }
-func (countAgg) Add(_ string, acc int64) int64 { return acc + 1 }
-func (countAgg) Merge(a, b int64) int64        { return a + b }
-func (countAgg) Result(acc int64) int64        { return acc }
+func (countAgg) CreateAccumulator() int64       { return 0 }
+func (countAgg) Add(_ *string, acc int64) int64 { return acc + 1 }
+func (countAgg) Merge(a, b int64) int64         { return a + b }
+func (countAgg) Result(acc int64) int64         { return acc }
 
 func render(rs []OutRecord) []string {
 	var out []string

@@ -14,10 +14,10 @@ import (
 // way.
 type clickCount struct{}
 
-func (clickCount) CreateAccumulator() int64      { return 0 }
-func (clickCount) Add(_ string, acc int64) int64 { return acc + 1 }
-func (clickCount) Merge(a, b int64) int64        { return a + b }
-func (clickCount) Result(acc int64) int64        { return acc }
+func (clickCount) CreateAccumulator() int64       { return 0 }
+func (clickCount) Add(_ *string, acc int64) int64 { return acc + 1 }
+func (clickCount) Merge(a, b int64) int64         { return a + b }
+func (clickCount) Result(acc int64) int64         { return acc }
 
 // alert emits a message when a user clicks ten seconds after their last
 // click, using value state and an event-time timer.
@@ -25,7 +25,7 @@ type alert struct {
 	last *runtime.ValueState[int64]
 }
 
-func (a *alert) ProcessElement(c *runtime.Context, page string, out *runtime.Emitter[string]) error {
+func (a *alert) ProcessElement(c *runtime.Context, page *string, out *runtime.Emitter[string]) error {
 	if err := a.last.Set(c, c.Timestamp()); err != nil {
 		return err
 	}

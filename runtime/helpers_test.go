@@ -57,8 +57,8 @@ type emitted[T any] struct {
 // collector is a Node that records what reaches it.
 type collector[T any] struct{ got []emitted[T] }
 
-func (c *collector[T]) Push(ctx *Context, v T) error {
-	c.got = append(c.got, emitted[T]{Key: append([]byte(nil), ctx.Key()...), TS: ctx.Timestamp(), V: v})
+func (c *collector[T]) Push(ctx *Context, v *T) error {
+	c.got = append(c.got, emitted[T]{Key: append([]byte(nil), ctx.Key()...), TS: ctx.Timestamp(), V: *v})
 	return nil
 }
 

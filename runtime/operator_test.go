@@ -13,11 +13,11 @@ func TestStatelessOperators(t *testing.T) {
 	s := testStore(t, StoreOptions{})
 	task := openTask(t, s, 0, TaskConfig{})
 	c := &task.ctx
-	double := func(_ *Context, v int64) (int64, error) { return 2 * v, nil }
-	even := func(_ *Context, v int64) (bool, error) { return v%2 == 0, nil }
-	repeat := func(_ *Context, v int64, out *Emitter[string]) error {
-		for i := int64(0); i < v; i++ {
-			if err := out.Emit(strconv.FormatInt(v, 10)); err != nil {
+	double := func(_ *Context, v *int64) (int64, error) { return 2 * *v, nil }
+	even := func(_ *Context, v *int64) (bool, error) { return *v%2 == 0, nil }
+	repeat := func(_ *Context, v *int64, out *Emitter[string]) error {
+		for i := int64(0); i < *v; i++ {
+			if err := out.Emit(strconv.FormatInt(*v, 10)); err != nil {
 				return err
 			}
 		}
@@ -30,7 +30,7 @@ func TestStatelessOperators(t *testing.T) {
 		want []string
 	}{
 		{"map", []int64{1, 2}, func(out *collector[string]) Node[int64] {
-			return Map(double, Map(func(_ *Context, v int64) (string, error) { return fmt.Sprint(v), nil }, Node[string](out)))
+			return Map(double, Map(func(_ *Context, v *int64) (string, error) { return fmt.Sprint(*v), nil }, Node[string](out)))
 		}, []string{"2", "4"}},
 		{"filter", []int64{1, 2, 3, 4}, func(out *collector[string]) Node[int64] {
 			return Filter(even, FlatMap(repeat, Node[string](out)))
@@ -41,9 +41,9 @@ func TestStatelessOperators(t *testing.T) {
 		{"fanout and union", []int64{1, 3}, func(out *collector[string]) Node[int64] {
 			u := Union[string](out)
 			toS := func(prefix string) Node[int64] {
-				return Map(func(_ *Context, v int64) (string, error) { return prefix + fmt.Sprint(v), nil }, u)
+				return Map(func(_ *Context, v *int64) (string, error) { return prefix + fmt.Sprint(*v), nil }, u)
 			}
-			return Fanout(toS("x"), Filter(func(_ *Context, v int64) (bool, error) { return v > 1, nil }, toS("y")))
+			return Fanout(toS("x"), Filter(func(_ *Context, v *int64) (bool, error) { return *v > 1, nil }, toS("y")))
 		}, []string{"x1", "x3", "y3"}},
 	}
 	for _, tc := range cases {
@@ -51,7 +51,7 @@ func TestStatelessOperators(t *testing.T) {
 			out := &collector[string]{}
 			n := tc.run(out)
 			for _, v := range tc.in {
-				ok(t, n.Push(c, v))
+				ok(t, n.Push(c, &v))
 			}
 			if got := out.values(); !reflect.DeepEqual(got, tc.want) {
 				t.Fatalf("got %v, want %v", got, tc.want)
@@ -59,8 +59,8 @@ func TestStatelessOperators(t *testing.T) {
 		})
 	}
 	boom := errors.New("boom")
-	failing := Map(func(*Context, int64) (int64, error) { return 0, boom }, Discard[int64]())
-	if err := failing.Push(c, 1); !errors.Is(err, boom) {
+	failing := Map(func(*Context, *int64) (int64, error) { return 0, boom }, Discard[int64]())
+	if err := failing.Push(c, new(int64(1))); !errors.Is(err, boom) {
 		t.Fatalf("map error not returned: %v", err)
 	}
 }
@@ -76,12 +76,12 @@ func TestKeyByScopesDownstreamAndRestoresKey(t *testing.T) {
 	byUser := &collector[word]{}
 	after := &collector[word]{}
 	chain := Fanout(
-		KeyBy(func(w word) string { return w.User }, Codec[string](StringCodec{}), Node[word](byUser)),
+		KeyBy(func(w *word) string { return w.User }, Codec[string](StringCodec{}), Node[word](byUser)),
 		Node[word](after),
 	)
 	c := &task.ctx
 	c.SetKey([]byte("record-key"))
-	ok(t, chain.Push(c, word{User: "ann"}))
+	ok(t, chain.Push(c, &word{User: "ann"}))
 	c.SetKey(nil)
 	c.keyed = false
 	if _, err := KeyAs(c, Codec[string](StringCodec{})); err != ErrNoKey {
@@ -103,7 +103,7 @@ func TestKeyByScopesDownstreamAndRestoresKey(t *testing.T) {
 // timer it emits "key expired".
 type counter struct{ count *ValueState[int64] }
 
-func (p *counter) ProcessElement(c *Context, v string, out *Emitter[string]) error {
+func (p *counter) ProcessElement(c *Context, v *string, out *Emitter[string]) error {
 	n, _, err := p.count.Get(c)
 	if err != nil {
 		return err
@@ -139,8 +139,8 @@ func TestProcessWithStateTimersAndSink(t *testing.T) {
 	_, err := AddSource(task, SourceConfig[string]{
 		Topic:        "words",
 		Deserializer: ValueDeserializer[string](StringCodec{}),
-		EventTime:    func(r *Record, v string) int64 { return r.Timestamp + int64(len(v)) },
-	}, KeyBy(func(v string) string { return strings.ToLower(v) }, Codec[string](StringCodec{}), proc))
+		EventTime:    func(r *Record, v *string) int64 { return r.Timestamp + int64(len(*v)) },
+	}, KeyBy(func(v *string) string { return strings.ToLower(*v) }, Codec[string](StringCodec{}), proc))
 	ok(t, err)
 	for i, w := range []string{"Go", "go", "Rust", "GO"} {
 		ok(t, task.Process(&Record{Topic: "words", Partition: 7, Offset: int64(i), Value: []byte(w), Timestamp: int64(10 * i)}))
@@ -175,7 +175,7 @@ func TestProcessWithStateTimersAndSink(t *testing.T) {
 // reentrant calls back into its own task from a timer and an element.
 type reentrant struct{}
 
-func (reentrant) ProcessElement(c *Context, v string, out *Emitter[string]) error {
+func (reentrant) ProcessElement(c *Context, v *string, out *Emitter[string]) error {
 	if err := c.Task().AdvanceWatermark(100); err != errReentrant {
 		return fmt.Errorf("AdvanceWatermark from an element: %v", err)
 	}
@@ -216,15 +216,15 @@ func TestSideOutputs(t *testing.T) {
 	if err := RouteSideOutput(task, odd, Node[int64](oddOut)); err == nil {
 		t.Fatal("routing a tag twice accepted")
 	}
-	split := FlatMap(func(c *Context, v int64, out *Emitter[int64]) error {
-		if v%2 == 1 {
-			return odd.Emit(c, v)
+	split := FlatMap(func(c *Context, v *int64, out *Emitter[int64]) error {
+		if *v%2 == 1 {
+			return odd.Emit(c, *v)
 		}
-		return out.Emit(v)
+		return out.Emit(*v)
 	}, Node[int64](main))
 	c := &task.ctx
 	for v := int64(1); v <= 5; v++ {
-		ok(t, split.Push(c, v))
+		ok(t, split.Push(c, &v))
 	}
 	if !reflect.DeepEqual(oddOut.values(), []int64{1, 3, 5}) || !reflect.DeepEqual(main.values(), []int64{2, 4}) {
 		t.Fatalf("odd %v main %v", oddOut.values(), main.values())
@@ -232,7 +232,7 @@ func TestSideOutputs(t *testing.T) {
 	ok(t, unrouted.Emit(c, "dropped"))
 	var hooked []any
 	task.OnUnroutedSideOutput(func(_ *Context, tag string, v any) error { hooked = append(hooked, tag, v); return nil })
-	ok(t, ToSideOutput(unrouted).Push(c, "seen"))
+	ok(t, ToSideOutput(unrouted).Push(c, new("seen")))
 	if !reflect.DeepEqual(hooked, []any{"unrouted", "seen"}) || task.Stats().SideOutputs != 2 {
 		t.Fatalf("unrouted hook got %v, stats %d", hooked, task.Stats().SideOutputs)
 	}

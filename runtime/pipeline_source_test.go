@@ -21,7 +21,7 @@ func TestAddSourceWithDeadLetterKeepsEachSourcesPolicy(t *testing.T) {
 		if err := AddSourceWithDeadLetter(task, SourceConfig[int64]{
 			Topic:        "lenient",
 			Deserializer: strictInt,
-			EventTime:    func(_ *Record, v int64) int64 { return v },
+			EventTime:    func(_ *Record, v *int64) int64 { return *v },
 		}, "lenient-dlq", good); err != nil {
 			return err
 		}
@@ -97,7 +97,7 @@ func TestDeadLetterIsInputActivity(t *testing.T) {
 				return AddSourceWithDeadLetter(task, SourceConfig[int64]{
 					Topic:        "in",
 					Deserializer: strictInt,
-					EventTime:    func(_ *Record, v int64) int64 { return v },
+					EventTime:    func(_ *Record, v *int64) int64 { return *v },
 					Watermark:    WatermarkStrategy{IdleTimeout: time.Second},
 				}, tc.sourceDLQ, Discard[int64]())
 			}

@@ -21,14 +21,14 @@ type repartitionSink[T any] struct {
 	buf   []byte
 }
 
-func (n *repartitionSink[T]) Push(c *Context, v T) error {
+func (n *repartitionSink[T]) Push(c *Context, v *T) error {
 	if !c.keyed {
 		return fmt.Errorf("runtime: repartition topic %s: the record has no key (a repartition sink follows a key_by)", n.topic)
 	}
 	if c.ts < 0 {
 		return fmt.Errorf("runtime: repartition topic %s: event time %d is before 1970 and cannot be a Kafka record timestamp", n.topic, c.ts)
 	}
-	buf, err := n.codec.Append(n.buf[:0], v)
+	buf, err := n.codec.Append(n.buf[:0], *v)
 	n.buf = buf
 	if err != nil {
 		return fmt.Errorf("runtime: encoding a record for repartition topic %s: %w", n.topic, err)
@@ -76,7 +76,7 @@ type repartitionSource struct{ source }
 // is empty or null: on a repartition topic the record key is the key.
 type rekeyNode[T any] struct{ next Node[T] }
 
-func (n *rekeyNode[T]) Push(c *Context, v T) error {
+func (n *rekeyNode[T]) Push(c *Context, v *T) error {
 	if r := c.Record(); r != nil {
 		c.key, c.keyed = r.Key, true
 	}

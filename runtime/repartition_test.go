@@ -16,7 +16,7 @@ const wordsTopic = "wc-by_word-repartition"
 func wordCount(t *Task) error {
 	counts, err := NewWindowAggregate[string, int64, int64](t, "counts", WindowSpec[string]{
 		Assigner: TumblingWindows(10*time.Millisecond, 0),
-	}, countAgg{}, Int64Codec{}, NodeFunc[Windowed[int64]](func(c *Context, w Windowed[int64]) error {
+	}, countAgg{}, Int64Codec{}, NodeFunc[Windowed[int64]](func(c *Context, w *Windowed[int64]) error {
 		return c.Task().sink.Send(&OutRecord{
 			Topic: "counts", Partition: AnyPartition, Key: append([]byte(nil), c.Key()...),
 			Value: fmt.Appendf(nil, "[%d,%d)=%d@task%d", w.Window.Start, w.Window.End, w.Value, c.TaskID()), Timestamp: c.Timestamp(),
@@ -33,9 +33,9 @@ func wordCount(t *Task) error {
 	if err != nil {
 		return err
 	}
-	byWord := KeyBy[string, string](func(w string) string { return w }, StringCodec{}, shuffle)
-	split := FlatMap[string, string](func(_ *Context, line string, out *Emitter[string]) error {
-		for _, w := range strings.Fields(line) {
+	byWord := KeyBy[string, string](func(w *string) string { return *w }, StringCodec{}, shuffle)
+	split := FlatMap[string, string](func(_ *Context, line *string, out *Emitter[string]) error {
+		for _, w := range strings.Fields(*line) {
 			if err := out.Emit(w); err != nil {
 				return err
 			}
@@ -100,7 +100,7 @@ func TestRepartitionChained(t *testing.T) {
 	build := func(t *Task) error {
 		counts, err := NewWindowAggregate[string, int64, int64](t, "letters", WindowSpec[string]{
 			Assigner: TumblingWindows(10*time.Millisecond, 0),
-		}, countAgg{}, Int64Codec{}, NodeFunc[Windowed[int64]](func(c *Context, w Windowed[int64]) error {
+		}, countAgg{}, Int64Codec{}, NodeFunc[Windowed[int64]](func(c *Context, w *Windowed[int64]) error {
 			return c.Task().sink.Send(&OutRecord{Topic: "letters", Key: append([]byte(nil), c.Key()...),
 				Value: fmt.Appendf(nil, "%d", w.Value), Timestamp: c.Timestamp()})
 		}))
@@ -114,12 +114,12 @@ func TestRepartitionChained(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		byLetter := KeyBy[string, string](func(w string) string { return w[:1] }, StringCodec{}, toLetters)
+		byLetter := KeyBy[string, string](func(w *string) string { return (*w)[:1] }, StringCodec{}, toLetters)
 		// Downstream of the first shuffle, a word must be in the task its
 		// key hashes to.
-		check := NodeFunc[string](func(c *Context, w string) error {
-			if want := KeyPartition([]byte(w), 3); TaskID(want) != c.TaskID() || string(c.Key()) != w {
-				return fmt.Errorf("word %q (key %q) in task %d, want %d", w, c.Key(), c.TaskID(), want)
+		check := NodeFunc[string](func(c *Context, w *string) error {
+			if want := KeyPartition([]byte(*w), 3); TaskID(want) != c.TaskID() || string(c.Key()) != *w {
+				return fmt.Errorf("word %q (key %q) in task %d, want %d", *w, c.Key(), c.TaskID(), want)
 			}
 			return byLetter.Push(c, w)
 		})
@@ -130,7 +130,7 @@ func TestRepartitionChained(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		byWord := KeyBy[string, string](func(w string) string { return w }, StringCodec{}, toWords)
+		byWord := KeyBy[string, string](func(w *string) string { return *w }, StringCodec{}, toWords)
 		_, err = AddSource(t, SourceConfig[string]{Topic: "words", Deserializer: ValueDeserializer[string](StringCodec{})}, byWord)
 		return err
 	}
@@ -248,9 +248,9 @@ func BenchmarkWordCountDriver(b *testing.B) {
 		if err != nil {
 			return err
 		}
-		byWord := KeyBy[string, string](func(w string) string { return w }, StringCodec{}, counts)
-		split := FlatMap[string, string](func(_ *Context, line string, out *Emitter[string]) error {
-			for _, w := range strings.Fields(line) {
+		byWord := KeyBy[string, string](func(w *string) string { return *w }, StringCodec{}, counts)
+		split := FlatMap[string, string](func(_ *Context, line *string, out *Emitter[string]) error {
+			for _, w := range strings.Fields(*line) {
 				if err := out.Emit(w); err != nil {
 					return err
 				}

@@ -104,9 +104,9 @@ type sinkNode[T any] struct {
 	ser   Serializer[T]
 }
 
-func (n *sinkNode[T]) Push(c *Context, v T) error {
+func (n *sinkNode[T]) Push(c *Context, v *T) error {
 	r := &OutRecord{Topic: n.topic, Partition: AnyPartition, Timestamp: c.ts}
-	if err := n.ser.Serialize(c, v, r); err != nil {
+	if err := n.ser.Serialize(c, *v, r); err != nil {
 		return fmt.Errorf("runtime: serializing for %s: %w", n.topic, err)
 	}
 	n.t.stats.Outputs++

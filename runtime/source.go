@@ -9,8 +9,8 @@ type SourceConfig[T any] struct {
 	// Deserializer decodes each record.
 	Deserializer Deserializer[T]
 	// EventTime extracts the event time (ms) from a decoded record; nil
-	// uses the record's timestamp.
-	EventTime func(r *Record, v T) int64
+	// uses the record's timestamp. It must not keep v or change *v.
+	EventTime func(r *Record, v *T) int64
 	// Watermark is the input's watermark strategy.
 	Watermark WatermarkStrategy
 }
@@ -24,6 +24,8 @@ type Source[T any] struct {
 	// dlq is the source's own dead-letter topic (AddSourceWithDeadLetter);
 	// empty: the task's.
 	dlq string
+	// v is the value being pushed: the chain gets its address.
+	v T
 }
 
 type source interface {
@@ -56,15 +58,15 @@ func AddSource[T any](t *Task, cfg SourceConfig[T], next Node[T]) (*Source[T], e
 func (s *Source[T]) topic() string { return s.cfg.Topic }
 
 func (s *Source[T]) process(r *Record) error {
-	v, err := s.cfg.Deserializer.Deserialize(r)
-	if err != nil {
+	var err error
+	if s.v, err = s.cfg.Deserializer.Deserialize(r); err != nil {
 		return s.deadLetter(r, err)
 	}
 	ts := r.Timestamp
 	if s.cfg.EventTime != nil {
-		ts = s.cfg.EventTime(r, v)
+		ts = s.cfg.EventTime(r, &s.v)
 	}
-	return s.push(r, r.Key, v, ts)
+	return s.push(r, r.Key, ts)
 }
 
 // deadLetter sends a record the deserializer rejected to the source's
@@ -97,10 +99,12 @@ func (s *Source[T]) Push(key []byte, v T, eventTime int64) error {
 		return err
 	}
 	defer s.t.leave()
-	return s.t.fail(s.push(nil, key, v, eventTime))
+	s.v = v
+	return s.t.fail(s.push(nil, key, eventTime))
 }
 
-func (s *Source[T]) push(r *Record, key []byte, v T, ts int64) error {
+// push runs s.v through the chain.
+func (s *Source[T]) push(r *Record, key []byte, ts int64) error {
 	t := s.t
 	c := &t.ctx
 	c.reset()
@@ -109,7 +113,7 @@ func (s *Source[T]) push(r *Record, key []byte, v T, ts int64) error {
 		c.key, c.keyed = key, true
 	}
 	t.stats.Records++
-	err := s.next.Push(c, v)
+	err := s.next.Push(c, &s.v)
 	c.reset()
 	if err != nil {
 		return err

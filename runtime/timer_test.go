@@ -18,7 +18,7 @@ type timerCmd struct {
 	Delete bool
 }
 
-func (p *timerProbe) ProcessElement(c *Context, v timerCmd, out *Emitter[string]) error {
+func (p *timerProbe) ProcessElement(c *Context, v *timerCmd, out *Emitter[string]) error {
 	switch {
 	case p.domain == ProcessingTime && v.Delete:
 		return c.DeleteProcessingTimer(v.At)

@@ -134,7 +134,8 @@ type WindowSpec[IN any] struct {
 // windows.
 type AggregateFunction[IN, ACC, OUT any] interface {
 	CreateAccumulator() ACC
-	Add(v IN, acc ACC) ACC
+	// Add must not keep v or change *v (see Node).
+	Add(v *IN, acc ACC) ACC
 	Merge(a, b ACC) ACC
 	Result(acc ACC) OUT
 }
@@ -151,7 +152,7 @@ type windowContents[IN any] interface {
 	// absent says the window is known to have no state for key, so a
 	// cache miss needs no read. hint, if not nil, is a cache hint for
 	// the state's entry (lruCache.getVia).
-	add(key, ns []byte, v IN, absent bool, hint **lruNode) (bool, error)
+	add(key, ns []byte, v *IN, absent bool, hint **lruNode) (bool, error)
 	// fire and clear take a cache hint for the state's entry too (nil:
 	// none).
 	fire(c *Context, w Window, ns []byte, hint **lruNode) error
@@ -226,7 +227,7 @@ func (op *windowOp[IN]) cleanupTime(w Window) int64 { return satAdd(w.MaxTimesta
 
 func (op *windowOp[IN]) isLate(w Window, wm int64) bool { return op.cleanupTime(w) <= wm }
 
-func (op *windowOp[IN]) Push(c *Context, v IN) error {
+func (op *windowOp[IN]) Push(c *Context, v *IN) error {
 	key, err := currentKey(c)
 	if err != nil {
 		return fmt.Errorf("runtime: window %q: %w", op.name, err)
@@ -289,9 +290,9 @@ func (op *windowOp[IN]) Push(c *Context, v IN) error {
 	return nil
 }
 
-func (op *windowOp[IN]) lateElement(c *Context, v IN) error {
+func (op *windowOp[IN]) lateElement(c *Context, v *IN) error {
 	if op.late.Valid() {
-		return op.late.Emit(c, v)
+		return op.late.Emit(c, *v)
 	}
 	op.t.stats.LateDropped++
 	return nil
@@ -540,7 +541,7 @@ type aggContents[IN, ACC, OUT any] struct {
 	out Emitter[Windowed[OUT]]
 }
 
-func (a *aggContents[IN, ACC, OUT]) add(key, ns []byte, v IN, absent bool, hint **lruNode) (bool, error) {
+func (a *aggContents[IN, ACC, OUT]) add(key, ns []byte, v *IN, absent bool, hint **lruNode) (bool, error) {
 	cur, ok, e, err := a.acc.lookupEntryVia(hint, key, ns, absent)
 	if err != nil {
 		return false, err
@@ -622,17 +623,18 @@ type reduceContents[T any] struct {
 	out    Emitter[Windowed[T]]
 }
 
-func (r *reduceContents[T]) add(key, ns []byte, v T, absent bool, hint **lruNode) (bool, error) {
+func (r *reduceContents[T]) add(key, ns []byte, v *T, absent bool, hint **lruNode) (bool, error) {
 	cur, ok, e, err := r.acc.lookupEntryVia(hint, key, ns, absent)
 	if err != nil {
 		return false, err
 	}
+	next := *v
 	if ok {
-		if v, err = r.reduce(cur, v); err != nil {
+		if next, err = r.reduce(cur, next); err != nil {
 			return false, err
 		}
 	}
-	return !ok, r.acc.update(e, key, ns, v)
+	return !ok, r.acc.update(e, key, ns, next)
 }
 
 func (r *reduceContents[T]) fire(c *Context, w Window, ns []byte, hint **lruNode) error {
@@ -709,15 +711,15 @@ type processContents[IN, OUT any] struct {
 	out  Emitter[OUT]
 }
 
-func (p *processContents[IN, OUT]) add(key, ns []byte, v IN, absent bool, _ **lruNode) (bool, error) {
+func (p *processContents[IN, OUT]) add(key, ns []byte, v *IN, absent bool, _ **lruNode) (bool, error) {
 	if absent {
-		return true, p.list.add(key, ns, v)
+		return true, p.list.add(key, ns, *v)
 	}
 	exists, err := p.list.exists(key, ns)
 	if err != nil {
 		return false, err
 	}
-	return !exists, p.list.add(key, ns, v)
+	return !exists, p.list.add(key, ns, *v)
 }
 
 func (p *processContents[IN, OUT]) fire(c *Context, w Window, ns []byte, _ **lruNode) error {

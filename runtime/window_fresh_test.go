@@ -18,13 +18,13 @@ func TestWindowKnownAbsentState(t *testing.T) {
 		build func(task *Task, out Node[string]) (Node[int64], error)
 	}{
 		{"aggregate", func(task *Task, out Node[string]) (Node[int64], error) {
-			render := Map[Windowed[int64], string](func(c *Context, w Windowed[int64]) (string, error) {
+			render := Map[Windowed[int64], string](func(c *Context, w *Windowed[int64]) (string, error) {
 				return string(c.Key()) + " " + itoa(w.Window.Start) + "=" + itoa(w.Value), nil
 			}, out)
 			return NewWindowAggregate[int64, int64, int64](task, "w", spec, sumAgg{}, Int64Codec{}, render)
 		}},
 		{"process", func(task *Task, out Node[string]) (Node[int64], error) {
-			render := Map[string, string](func(_ *Context, s string) (string, error) { return s, nil }, out)
+			render := Map[string, string](func(_ *Context, s *string) (string, error) { return *s, nil }, out)
 			return NewWindowProcess[int64, string](task, "w", spec, sumList{}, Int64Codec{}, render)
 		}},
 	}

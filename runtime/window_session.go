@@ -65,7 +65,7 @@ func (sessionsCodec) Decode(src []byte) ([]sessionWindow, error) {
 	return out, nil
 }
 
-func (op *windowOp[IN]) pushMerging(c *Context, key []byte, v IN) error {
+func (op *windowOp[IN]) pushMerging(c *Context, key []byte, v *IN) error {
 	wm := c.Watermark()
 	op.wins = op.assigner.AssignWindows(c.ts, op.wins[:0])
 	nw := op.wins[0]

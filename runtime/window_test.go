@@ -14,11 +14,11 @@ import (
 // sumAgg sums int64 elements.
 type sumAgg struct{}
 
-func (sumAgg) CreateAccumulator() int64   { return 0 }
-func (sumAgg) Add(v, acc int64) int64     { return acc + v }
-func (sumAgg) Merge(a, b int64) int64     { return a + b }
-func (sumAgg) Result(acc int64) int64     { return acc }
-func maxReduce(a, b int64) (int64, error) { return max(a, b), nil }
+func (sumAgg) CreateAccumulator() int64      { return 0 }
+func (sumAgg) Add(v *int64, acc int64) int64 { return acc + *v }
+func (sumAgg) Merge(a, b int64) int64        { return a + b }
+func (sumAgg) Result(acc int64) int64        { return acc }
+func maxReduce(a, b int64) (int64, error)    { return max(a, b), nil }
 
 // listWindow emits "[start,end) e1,e2,..." with elements sorted.
 type listWindow struct{}
@@ -294,7 +294,7 @@ func TestWindowSpecValidation(t *testing.T) {
 		}
 	}
 	w := must[Node[int64]](t)(NewWindowAggregate[int64, int64, int64](task, "ok", WindowSpec[int64]{Assigner: TumblingWindows(time.Second, 0)}, sumAgg{}, Int64Codec{}, Discard[Windowed[int64]]()))
-	if err := w.Push(&task.ctx, 1); err == nil {
+	if err := w.Push(&task.ctx, new(int64(1))); err == nil {
 		t.Error("window without a key accepted an element")
 	}
 }

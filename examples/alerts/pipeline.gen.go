@@ -159,9 +159,9 @@ type sgQuietProcess struct {
 }
 
 // ProcessElement implements runtime.ProcessFunction.
-func (a *sgQuietProcess) ProcessElement(c *runtime.Context, v Activity, out *runtime.Emitter[Alert]) error {
+func (a *sgQuietProcess) ProcessElement(c *runtime.Context, v *Activity, out *runtime.Emitter[Alert]) error {
 	a.ctx.Context, a.ctx.hasKey = c, false
-	return a.op.ProcessElement(&a.ctx, v, out)
+	return a.op.ProcessElement(&a.ctx, *v, out)
 }
 
 // OnTimer implements runtime.ProcessFunction.
@@ -232,11 +232,11 @@ func (s *sgAlertsOutSerializer) Serialize(c *runtime.Context, v Alert, out *runt
 
 // sgEventTimeActivity is the event time of a record of source activity: its
 // field ts, in ms since the epoch.
-func sgEventTimeActivity(_ *runtime.Record, v Activity) int64 {
+func sgEventTimeActivity(_ *runtime.Record, v *Activity) int64 {
 	return v.Ts.UnixMilli()
 }
 
 // sgKeyByUser is the key of operators.by_user: field user_id.
-func sgKeyByUser(v Activity) string {
+func sgKeyByUser(v *Activity) string {
 	return v.UserID
 }

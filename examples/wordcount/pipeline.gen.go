@@ -149,7 +149,9 @@ func (p *Pipeline) build(t *runtime.Task, inputs []runtime.InputSpec) error {
 	}
 	opByWord := runtime.KeyBy[string, string](sgKeyByWord, runtime.StringCodec{}, shuffleByWord)
 	// operators.words: flat_map.
-	opWords := runtime.FlatMap[string, string](p.ops.Words.FlatMap, opByWord)
+	opWords := runtime.FlatMap[string, string](func(c *runtime.Context, v *string, out *runtime.Emitter[string]) error {
+		return p.ops.Words.FlatMap(c, *v, out)
+	}, opByWord)
 	// sources.lines: one input per topic.
 	for _, topic := range inputs[0].Topics {
 		if _, err := runtime.AddSource[string](t, runtime.SourceConfig[string]{
@@ -178,8 +180,8 @@ func (a *sgCountsWindow) CreateAccumulator() int64 {
 }
 
 // Add implements runtime.AggregateFunction.
-func (a *sgCountsWindow) Add(v string, acc int64) int64 {
-	return a.op.Add(v, acc)
+func (a *sgCountsWindow) Add(v *string, acc int64) int64 {
+	return a.op.Add(*v, acc)
 }
 
 // Merge implements runtime.AggregateFunction.
@@ -193,7 +195,7 @@ func (a *sgCountsWindow) Result(acc int64) int64 {
 }
 
 // result turns a fired window's accumulator into the output, with the key.
-func (a *sgCountsWindow) result(c *runtime.Context, w runtime.Windowed[int64]) (string, error) {
+func (a *sgCountsWindow) result(c *runtime.Context, w *runtime.Windowed[int64]) (string, error) {
 	key, err := runtime.KeyAs(c, runtime.StringCodec{})
 	if err != nil {
 		var zero string
@@ -235,6 +237,6 @@ func (s *sgCountsOutSerializer) Serialize(c *runtime.Context, v string, out *run
 }
 
 // sgKeyByWord is the key of operators.by_word: the whole value.
-func sgKeyByWord(v string) string {
-	return v
+func sgKeyByWord(v *string) string {
+	return *v
 }

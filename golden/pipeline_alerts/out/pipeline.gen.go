@@ -196,9 +196,9 @@ type sgMonitorProcess struct {
 }
 
 // ProcessElement implements runtime.ProcessFunction.
-func (a *sgMonitorProcess) ProcessElement(c *runtime.Context, v Reading, out *runtime.Emitter[Alert]) error {
+func (a *sgMonitorProcess) ProcessElement(c *runtime.Context, v *Reading, out *runtime.Emitter[Alert]) error {
 	a.ctx.Context, a.ctx.hasKey = c, false
-	return a.op.ProcessElement(&a.ctx, v, out)
+	return a.op.ProcessElement(&a.ctx, *v, out)
 }
 
 // OnTimer implements runtime.ProcessFunction.
@@ -291,11 +291,11 @@ func (s *sgInvalidOutSerializer) Serialize(c *runtime.Context, v string, out *ru
 
 // sgEventTimeReadings is the event time of a record of source readings: its
 // field ts, in ms since the epoch.
-func sgEventTimeReadings(_ *runtime.Record, v Reading) int64 {
+func sgEventTimeReadings(_ *runtime.Record, v *Reading) int64 {
 	return v.Ts.UnixMilli()
 }
 
 // sgKeyBySensor is the key of operators.by_sensor: field sensor_id.
-func sgKeyBySensor(v Reading) string {
+func sgKeyBySensor(v *Reading) string {
 	return v.SensorID
 }

@@ -194,7 +194,9 @@ func (p *Pipeline) build(t *runtime.Task, inputs []runtime.InputSpec) error {
 	toByUser := runtime.Fanout[Click](opViews, opTrails)
 	opByUser := runtime.KeyBy[Click, string](sgKeyByUser, runtime.StringCodec{}, toByUser)
 	// operators.page_views: filter.
-	opPageViews := runtime.Filter[Click](p.ops.PageViews.Filter, opByUser)
+	opPageViews := runtime.Filter[Click](func(c *runtime.Context, v *Click) (bool, error) {
+		return p.ops.PageViews.Filter(c, *v)
+	}, opByUser)
 	// sources.clicks has object_reuse: the task decodes its records into this one value.
 	var sgReuseClicks Click
 	// sources.clicks: the task keeps the short strings it decoded for the next records.
@@ -231,8 +233,8 @@ func (a *sgViewsWindow) CreateAccumulator() ViewAcc {
 }
 
 // Add implements runtime.AggregateFunction.
-func (a *sgViewsWindow) Add(v Click, acc ViewAcc) ViewAcc {
-	return a.op.Add(v, acc)
+func (a *sgViewsWindow) Add(v *Click, acc ViewAcc) ViewAcc {
+	return a.op.Add(*v, acc)
 }
 
 // Merge implements runtime.AggregateFunction.
@@ -246,7 +248,7 @@ func (a *sgViewsWindow) Result(acc ViewAcc) ViewAcc {
 }
 
 // result turns a fired window's accumulator into the output, with the key.
-func (a *sgViewsWindow) result(c *runtime.Context, w runtime.Windowed[ViewAcc]) (UserViews, error) {
+func (a *sgViewsWindow) result(c *runtime.Context, w *runtime.Windowed[ViewAcc]) (UserViews, error) {
 	key, err := runtime.KeyAs(c, runtime.StringCodec{})
 	if err != nil {
 		var zero UserViews
@@ -478,11 +480,11 @@ func (s *sgLateOutSerializer) Serialize(c *runtime.Context, v Click, out *runtim
 
 // sgEventTimeClicks is the event time of a record of source clicks: its field
 // ts, in ms since the epoch.
-func sgEventTimeClicks(_ *runtime.Record, v Click) int64 {
+func sgEventTimeClicks(_ *runtime.Record, v *Click) int64 {
 	return v.Ts.UnixMilli()
 }
 
 // sgKeyByUser is the key of operators.by_user: field user_id.
-func sgKeyByUser(v Click) string {
+func sgKeyByUser(v *Click) string {
 	return v.UserID
 }

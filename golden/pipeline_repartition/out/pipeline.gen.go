@@ -232,8 +232,8 @@ func (a *sgPerUserWindow) CreateAccumulator() int64 {
 }
 
 // Add implements runtime.AggregateFunction.
-func (a *sgPerUserWindow) Add(v PageView, acc int64) int64 {
-	return a.op.Add(v, acc)
+func (a *sgPerUserWindow) Add(v *PageView, acc int64) int64 {
+	return a.op.Add(*v, acc)
 }
 
 // Merge implements runtime.AggregateFunction.
@@ -247,7 +247,7 @@ func (a *sgPerUserWindow) Result(acc int64) int64 {
 }
 
 // result turns a fired window's accumulator into the output, with the key.
-func (a *sgPerUserWindow) result(c *runtime.Context, w runtime.Windowed[int64]) (string, error) {
+func (a *sgPerUserWindow) result(c *runtime.Context, w *runtime.Windowed[int64]) (string, error) {
 	key, err := runtime.KeyAs(c, runtime.StringCodec{})
 	if err != nil {
 		var zero string
@@ -269,8 +269,8 @@ func (a *sgPerPageWindow) CreateAccumulator() int64 {
 }
 
 // Add implements runtime.AggregateFunction.
-func (a *sgPerPageWindow) Add(v PageView, acc int64) int64 {
-	return a.op.Add(v, acc)
+func (a *sgPerPageWindow) Add(v *PageView, acc int64) int64 {
+	return a.op.Add(*v, acc)
 }
 
 // Merge implements runtime.AggregateFunction.
@@ -284,7 +284,7 @@ func (a *sgPerPageWindow) Result(acc int64) int64 {
 }
 
 // result turns a fired window's accumulator into the output, with the key.
-func (a *sgPerPageWindow) result(c *runtime.Context, w runtime.Windowed[int64]) (string, error) {
+func (a *sgPerPageWindow) result(c *runtime.Context, w *runtime.Windowed[int64]) (string, error) {
 	key, err := runtime.KeyAs(c, runtime.StringCodec{})
 	if err != nil {
 		var zero string
@@ -391,22 +391,22 @@ func (s *sgPerPageOutSerializer) Serialize(c *runtime.Context, v string, out *ru
 
 // sgEventTimeWeb is the event time of a record of source web: its field ts, in
 // ms since the epoch.
-func sgEventTimeWeb(_ *runtime.Record, v PageView) int64 {
+func sgEventTimeWeb(_ *runtime.Record, v *PageView) int64 {
 	return v.Ts.UnixMilli()
 }
 
 // sgEventTimeApp is the event time of a record of source app: its field ts, in
 // ms since the epoch.
-func sgEventTimeApp(_ *runtime.Record, v PageView) int64 {
+func sgEventTimeApp(_ *runtime.Record, v *PageView) int64 {
 	return v.Ts.UnixMilli()
 }
 
 // sgKeyByUser is the key of operators.by_user: field user_id.
-func sgKeyByUser(v PageView) string {
+func sgKeyByUser(v *PageView) string {
 	return v.UserID
 }
 
 // sgKeyByPage is the key of operators.by_page: field page.
-func sgKeyByPage(v PageView) string {
+func sgKeyByPage(v *PageView) string {
 	return v.Page
 }

@@ -140,14 +140,18 @@ func (p *Pipeline) build(t *runtime.Task, inputs []runtime.InputSpec) error {
 		return fmt.Errorf("sinks.counts_out: %w", err)
 	}
 	// operators.formatted: map.
-	opFormatted := runtime.Map[int64, string](p.ops.Formatted.Map, sinkCountsOut)
+	opFormatted := runtime.Map[int64, string](func(c *runtime.Context, v *int64) (string, error) {
+		return p.ops.Formatted.Map(c, *v)
+	}, sinkCountsOut)
 	// operators.counts: tumbling 1m window, reduce.
 	opCounts, err := runtime.NewWindowReduce[int64](t, "counts", runtime.WindowSpec[int64]{Assigner: runtime.TumblingWindows(time.Minute, 0)}, p.ops.Counts.Reduce, runtime.Int64Codec{}, runtime.Map[runtime.Windowed[int64], int64](sgWindowValue[int64], opFormatted))
 	if err != nil {
 		return fmt.Errorf("operators.counts: %w", err)
 	}
 	// operators.ones: map.
-	opOnes := runtime.Map[string, int64](p.ops.Ones.Map, opCounts)
+	opOnes := runtime.Map[string, int64](func(c *runtime.Context, v *string) (int64, error) {
+		return p.ops.Ones.Map(c, *v)
+	}, opCounts)
 	// operators.by_word: key_by, through its repartition topic (inputs[1]).
 	if err := runtime.AddRepartitionSource[string](t, inputs[1].Topics[0], runtime.StringCodec{}, runtime.WatermarkStrategy{}, opOnes); err != nil {
 		return fmt.Errorf("operators.by_word: %w", err)
@@ -158,7 +162,9 @@ func (p *Pipeline) build(t *runtime.Task, inputs []runtime.InputSpec) error {
 	}
 	opByWord := runtime.KeyBy[string, string](sgKeyByWord, runtime.StringCodec{}, shuffleByWord)
 	// operators.words: flat_map.
-	opWords := runtime.FlatMap[string, string](p.ops.Words.FlatMap, opByWord)
+	opWords := runtime.FlatMap[string, string](func(c *runtime.Context, v *string, out *runtime.Emitter[string]) error {
+		return p.ops.Words.FlatMap(c, *v, out)
+	}, opByWord)
 	// sources.lines: one input per topic.
 	for _, topic := range inputs[0].Topics {
 		if _, err := runtime.AddSource[string](t, runtime.SourceConfig[string]{
@@ -175,7 +181,7 @@ func (p *Pipeline) build(t *runtime.Task, inputs []runtime.InputSpec) error {
 
 // sgWindowValue drops the window of a window result: the result's event time
 // (the window's last millisecond) stays in the context.
-func sgWindowValue[T any](_ *runtime.Context, w runtime.Windowed[T]) (T, error) {
+func sgWindowValue[T any](_ *runtime.Context, w *runtime.Windowed[T]) (T, error) {
 	return w.Value, nil
 }
 
@@ -212,6 +218,6 @@ func (s *sgCountsOutSerializer) Serialize(c *runtime.Context, v string, out *run
 }
 
 // sgKeyByWord is the key of operators.by_word: the whole value.
-func sgKeyByWord(v string) string {
-	return v
+func sgKeyByWord(v *string) string {
+	return *v
 }

@@ -165,11 +165,15 @@ func (p *Pipeline) build(t *runtime.Task, inputs []runtime.InputSpec) error {
 		return fmt.Errorf("operators.views: %w", err)
 	}
 	// operators.page_views: filter.
-	opPageViews := runtime.Filter[Click](p.ops.PageViews.Filter, opViews)
+	opPageViews := runtime.Filter[Click](func(c *runtime.Context, v *Click) (bool, error) {
+		return p.ops.PageViews.Filter(c, *v)
+	}, opViews)
 	// operators.by_user: key_by.
 	opByUser := runtime.KeyBy[Click, string](sgKeyByUser, runtime.StringCodec{}, opPageViews)
 	// operators.humans: filter.
-	opHumans := runtime.Filter[Click](p.ops.Humans.Filter, opByUser)
+	opHumans := runtime.Filter[Click](func(c *runtime.Context, v *Click) (bool, error) {
+		return p.ops.Humans.Filter(c, *v)
+	}, opByUser)
 	// sources.clicks has object_reuse: the task decodes its records into this one value.
 	var sgReuseClicks Click
 	// sources.clicks: the task keeps the short strings it decoded for the next records.
@@ -206,8 +210,8 @@ func (a *sgViewsWindow) CreateAccumulator() ViewAcc {
 }
 
 // Add implements runtime.AggregateFunction.
-func (a *sgViewsWindow) Add(v Click, acc ViewAcc) ViewAcc {
-	return a.op.Add(v, acc)
+func (a *sgViewsWindow) Add(v *Click, acc ViewAcc) ViewAcc {
+	return a.op.Add(*v, acc)
 }
 
 // Merge implements runtime.AggregateFunction.
@@ -221,7 +225,7 @@ func (a *sgViewsWindow) Result(acc ViewAcc) ViewAcc {
 }
 
 // result turns a fired window's accumulator into the output, with the key.
-func (a *sgViewsWindow) result(c *runtime.Context, w runtime.Windowed[ViewAcc]) (UserViews, error) {
+func (a *sgViewsWindow) result(c *runtime.Context, w *runtime.Windowed[ViewAcc]) (UserViews, error) {
 	key, err := runtime.KeyAs(c, runtime.StringCodec{})
 	if err != nil {
 		var zero UserViews
@@ -372,11 +376,11 @@ func (s *sgLateOutSerializer) Serialize(c *runtime.Context, v Click, out *runtim
 
 // sgEventTimeClicks is the event time of a record of source clicks: its field
 // ts, in ms since the epoch.
-func sgEventTimeClicks(_ *runtime.Record, v Click) int64 {
+func sgEventTimeClicks(_ *runtime.Record, v *Click) int64 {
 	return v.Ts.UnixMilli()
 }
 
 // sgKeyByUser is the key of operators.by_user: field user_id.
-func sgKeyByUser(v Click) string {
+func sgKeyByUser(v *Click) string {
 	return v.UserID
 }
