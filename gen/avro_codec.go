@@ -370,15 +370,7 @@ func (c *avroDecoder) decode(t *schema.Type, lv avroValue, d int, what string) [
 			item = append(item, c.decode(t.Values, avroLocalID(el), d+1, what+"{}")...)
 			item = append(item, jen.Id(m).Index(jen.Id(k)).Op("=").Id(el))
 		}
-		start := []jen.Code{jen.Var().Id(m).Add(c.g.goType(t))}
-		if c.reuse != nil {
-			// UnmarshalAvroReuse: decode into the map being replaced.
-			start = append(start, jen.If(c.reuse.Clone().Op("&&").Add(lv.val()).Op("!=").Nil()).Block(
-				jen.Id(m).Op("=").Add(lv.val()),
-				jen.Clear(jen.Id(m)),
-			))
-		}
-		return []jen.Code{jen.Block(append(start,
+		read := []jen.Code{
 			jen.For(
 				jen.Id(n).Op(":=").Add(avroRead("ReadBlockCount", jen.Lit(min))),
 				jen.Id(n).Op(">").Lit(0),
@@ -392,8 +384,33 @@ func (c *avroDecoder) decode(t *schema.Type, lv avroValue, d int, what string) [
 			jen.If(jen.Id(m).Op("==").Nil()).Block(
 				jen.Id(m).Op("=").Add(c.g.goType(t)).Values(),
 			),
-			lv.val().Op("=").Id(m),
-		)...)}
+		}
+		start := []jen.Code{jen.Var().Id(m).Add(c.g.goType(t))}
+		switch {
+		case c.reuse != nil && t.Values.Kind == schema.String && t.Values.Logical == nil:
+			// UnmarshalAvroReuse: read the entries into the map being
+			// replaced when it has the same keys
+			// (codec.ReadStringMapSameKeys), else clear it and read them
+			// as usual.
+			same := avroVar("same", d)
+			start = append(start,
+				jen.Id(same).Op(":=").False(),
+				jen.If(c.reuse.Clone().Op("&&").Add(lv.val()).Op("!=").Nil()).Block(
+					jen.Id(m).Op("=").Add(lv.val()),
+					jen.Id(same).Op("=").Qual(CodecImport, "ReadStringMapSameKeys").Call(jen.Id("r"), jen.Id(m)),
+					jen.If(jen.Op("!").Id(same)).Block(jen.Clear(jen.Id(m))),
+				),
+				jen.If(jen.Op("!").Id(same)).Block(read...),
+			)
+			return []jen.Code{jen.Block(append(start, lv.val().Op("=").Id(m))...)}
+		case c.reuse != nil:
+			// UnmarshalAvroReuse: decode into the map being replaced.
+			start = append(start, jen.If(c.reuse.Clone().Op("&&").Add(lv.val()).Op("!=").Nil()).Block(
+				jen.Id(m).Op("=").Add(lv.val()),
+				jen.Clear(jen.Id(m)),
+			))
+		}
+		return []jen.Code{jen.Block(append(append(start, read...), lv.val().Op("=").Id(m))...)}
 	case schema.Union:
 		if n, ok := avroNullableOf(t); ok {
 			u := avroVar("u", d)

@@ -136,21 +136,27 @@ func (x *ClickEvent) decodeAvro(r *codec.Reader, reuse bool) {
 	}
 	{
 		var m0 map[string]string
+		same0 := false
 		if reuse && x.Attrs != nil {
 			m0 = x.Attrs
-			clear(m0)
+			same0 = codec.ReadStringMapSameKeys(r, m0)
+			if !same0 {
+				clear(m0)
+			}
 		}
-		for n0 := r.ReadBlockCount(2); n0 > 0; n0 = r.ReadBlockCount(2) {
+		if !same0 {
+			for n0 := r.ReadBlockCount(2); n0 > 0; n0 = r.ReadBlockCount(2) {
+				if m0 == nil {
+					m0 = make(map[string]string, n0)
+				}
+				for ; n0 > 0; n0-- {
+					k0 := r.ReadString()
+					m0[k0] = r.ReadString()
+				}
+			}
 			if m0 == nil {
-				m0 = make(map[string]string, n0)
+				m0 = map[string]string{}
 			}
-			for ; n0 > 0; n0-- {
-				k0 := r.ReadString()
-				m0[k0] = r.ReadString()
-			}
-		}
-		if m0 == nil {
-			m0 = map[string]string{}
 		}
 		x.Attrs = m0
 	}

@@ -193,21 +193,27 @@ func (x *Event) decodeAvro(r *codec.Reader, reuse bool) {
 	case 0:
 		{
 			var m1 map[string]string
+			same1 := false
 			if reuse && x.Attrs != nil {
 				m1 = x.Attrs
-				clear(m1)
+				same1 = codec.ReadStringMapSameKeys(r, m1)
+				if !same1 {
+					clear(m1)
+				}
 			}
-			for n1 := r.ReadBlockCount(2); n1 > 0; n1 = r.ReadBlockCount(2) {
+			if !same1 {
+				for n1 := r.ReadBlockCount(2); n1 > 0; n1 = r.ReadBlockCount(2) {
+					if m1 == nil {
+						m1 = make(map[string]string, n1)
+					}
+					for ; n1 > 0; n1-- {
+						k1 := r.ReadString()
+						m1[k1] = r.ReadString()
+					}
+				}
 				if m1 == nil {
-					m1 = make(map[string]string, n1)
+					m1 = map[string]string{}
 				}
-				for ; n1 > 0; n1-- {
-					k1 := r.ReadString()
-					m1[k1] = r.ReadString()
-				}
-			}
-			if m1 == nil {
-				m1 = map[string]string{}
 			}
 			x.Attrs = m1
 		}
