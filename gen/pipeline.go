@@ -144,7 +144,7 @@ type plSource struct {
 	pipe   string // TestDriver method
 	dlRead string // TestDriver method reading dead letters, if any
 	evtime string // event-time extractor function, if any
-	reuse  string // with object_reuse: the build function's local decoded into
+	reuse  bool   // object_reuse: decode into the previous record's slices and maps
 	intern string // an Avro value: the build function's codec.Interner
 }
 
@@ -176,9 +176,10 @@ type plSerde struct {
 	decode string // Pipeline method: decode(topic string, data []byte) (T, error)
 	append string // Pipeline method: append(dst []byte, topic string, v *T) ([]byte, error)
 	// into, for an Avro format, is the Pipeline method decodeInto(v *T,
-	// reuse bool, in *codec.Interner, topic string, data []byte) (T,
-	// error), which decodes into *v (with reuse, into its slices and maps:
-	// object_reuse) taking in's short strings; decode calls it.
+	// reuse bool, in *codec.Interner, topic string, data []byte) error,
+	// which decodes into *v (with reuse, into its slices and maps:
+	// object_reuse) taking in's short strings; decode calls it, and a
+	// source decodes into its own value with it.
 	into string
 }
 
@@ -276,9 +277,7 @@ func newPipelineGen(s *spec.Spec, set *schema.Schema, opts Options) (*plGen, err
 		ps.value = g.serde(src.Value.Format, src.Value.Type, false, "sources."+src.Name+".value")
 		if ps.value.format.IsAvro() {
 			ps.intern = "sgIntern" + GoName(src.Name)
-			if src.ObjectReuse {
-				ps.reuse = "sgReuse" + GoName(src.Name)
-			}
+			ps.reuse = src.ObjectReuse
 		}
 		if f := src.EventTime.Field; f != nil {
 			ps.evtime = g.pkg.Name("sgEventTime" + GoName(src.Name))

@@ -46,9 +46,9 @@ func (g *plGen) avroResolver(t *schema.Type) jen.Code {
 	return jen.List(jen.Id("res"), jen.Err()).Op(":=").Id("p").Dot(g.resolverField(t)).Dot("Get").Call(jen.Id("w"))
 }
 
-// avroReturnOnErr is `if err != nil { return v, err }`.
-func (g *plGen) avroReturnOnErr(v *jen.Statement) jen.Code {
-	return jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(v.Clone(), jen.Err()))
+// avroReturnOnErr is `if err != nil { return err }`.
+func (g *plGen) avroReturnOnErr() jen.Code {
+	return jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err()))
 }
 
 func (g *plGen) emitSerdes(f *jen.File) {
@@ -67,7 +67,8 @@ func (g *plGen) emitSerdes(f *jen.File) {
 			// One decoding path: into a new value, without an Interner.
 			dec = []jen.Code{
 				jen.Var().Id("v").Add(typ.Clone()),
-				jen.Return(jen.Id("p").Dot(sd.into).Call(jen.Op("&").Id("v"), jen.False(), jen.Nil(), jen.Id("topic"), jen.Id("data"))),
+				jen.Err().Op(":=").Id("p").Dot(sd.into).Call(jen.Op("&").Id("v"), jen.False(), jen.Nil(), jen.Id("topic"), jen.Id("data")),
+				jen.Return(jen.Id("v"), jen.Err()),
 			}
 			enc = []jen.Code{
 				jen.List(jen.Id("dst"), jen.Err()).Op(":=").Add(framing.Clone()).Dot("Frame").Call(jen.Id("dst"), jen.Id("topic"), jen.Lit(sd.isKey), jen.Id("p").Dot(g.typeField(t))),
@@ -96,21 +97,19 @@ func (g *plGen) emitSerdes(f *jen.File) {
 		f.Line()
 		if sd.format.IsAvro() {
 			t := sd.ref.Schema
-			v := jen.Op("*").Id("v")
-			f.Comment(comment(fmt.Sprintf("%s decodes a record %s in format %s into *v, taking the short strings in holds (codec.Interner; nil: none), and returns a copy of *v; with reuse (object_reuse) it reuses *v's slices and maps, which the copy shares.", sd.into, what, serdeText(sd))))
-			f.Func().Params(recv.Clone()).Id(sd.into).Params(jen.Id("v").Op("*").Add(typ.Clone()), jen.Id("reuse").Bool(), jen.Id("in").Op("*").Qual(CodecImport, "Interner"), jen.Id("topic").String(), jen.Id("data").Index().Byte()).Params(typ.Clone(), jen.Error()).Block(
-				g.avroUnframe(sd), g.avroReturnOnErr(v),
+			f.Comment(comment(fmt.Sprintf("%s decodes a record %s in format %s into *v, taking the short strings in holds (codec.Interner; nil: none); with reuse (object_reuse) it reuses *v's slices and maps.", sd.into, what, serdeText(sd))))
+			f.Func().Params(recv.Clone()).Id(sd.into).Params(jen.Id("v").Op("*").Add(typ.Clone()), jen.Id("reuse").Bool(), jen.Id("in").Op("*").Qual(CodecImport, "Interner"), jen.Id("topic").String(), jen.Id("data").Index().Byte()).Error().Block(
+				g.avroUnframe(sd), g.avroReturnOnErr(),
 				jen.If(jen.Id("w").Op("!=").Nil().Op("&&").Id("w").Op("!=").Id("p").Dot(g.typeField(t))).Block(
 					jen.Comment("Written with another schema: resolve it to this one."),
-					g.avroResolver(t), g.avroReturnOnErr(v),
+					g.avroResolver(t), g.avroReturnOnErr(),
 					jen.If(jen.Op("!").Id("res").Dot("Identity").Call()).Block(
 						jen.If(jen.List(jen.Id("datum"), jen.Err()).Op("=").Id("res").Dot("Transcode").Call(jen.Nil(), jen.Id("datum")), jen.Err().Op("!=").Nil()).Block(
-							jen.Return(jen.Op("*").Id("v"), jen.Err()),
+							jen.Return(jen.Err()),
 						),
 					),
 				),
-				jen.Err().Op("=").Id("v").Dot("UnmarshalAvroWith").Call(jen.Id("datum"), jen.Id("reuse"), jen.Id("in")),
-				jen.Return(jen.Op("*").Id("v"), jen.Err()),
+				jen.Return(jen.Id("v").Dot("UnmarshalAvroWith").Call(jen.Id("datum"), jen.Id("reuse"), jen.Id("in"))),
 			)
 			f.Line()
 		}

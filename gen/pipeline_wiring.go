@@ -419,21 +419,20 @@ func (g *plGen) emitBuild(f *jen.File) {
 		st := g.stream(src.Name)
 		next := streamNode(st)
 		typ := g.goType(st.Type)
-		decodeCall := jen.Id("p").Dot(ps.value.decode).Call(jen.Id("r").Dot("Topic"), jen.Id("r").Dot("Value"))
-		var decodeInto []jen.Code
-		switch {
-		case ps.reuse != "":
-			decodeCall = jen.Id("p").Dot(ps.value.into).Call(jen.Op("&").Id(ps.reuse), jen.True(), jen.Op("&").Id(ps.intern), jen.Id("r").Dot("Topic"), jen.Id("r").Dot("Value"))
-		case ps.intern != "":
-			decodeInto = []jen.Code{jen.Var().Id("v").Add(typ.Clone())}
-			decodeCall = jen.Id("p").Dot(ps.value.into).Call(jen.Op("&").Id("v"), jen.False(), jen.Op("&").Id(ps.intern), jen.Id("r").Dot("Topic"), jen.Id("r").Dot("Value"))
+		// An Avro value decodes straight into the source's own value
+		// (runtime.IntoDeserializer), which holds the previous record:
+		// with object_reuse its slices and maps are reused.
+		deser := rtQual("DeserializerFunc").Types(typ.Clone()).Call(
+			jen.Func().Params(jen.Id("r").Op("*").Add(rtQual("Record"))).Params(typ.Clone(), jen.Error()).Block(
+				jen.Return(jen.Id("p").Dot(ps.value.decode).Call(jen.Id("r").Dot("Topic"), jen.Id("r").Dot("Value")))))
+		if ps.intern != "" {
+			deser = rtQual("DeserializerIntoFunc").Types(typ.Clone()).Call(
+				jen.Func().Params(jen.Id("r").Op("*").Add(rtQual("Record")), jen.Id("v").Op("*").Add(typ.Clone())).Error().Block(
+					jen.Return(jen.Id("p").Dot(ps.value.into).Call(jen.Id("v"), jen.Lit(ps.reuse), jen.Op("&").Id(ps.intern), jen.Id("r").Dot("Topic"), jen.Id("r").Dot("Value")))))
 		}
 		cfg := jen.Dict{
-			jen.Id("Topic"): jen.Id("topic"),
-			jen.Id("Deserializer"): rtQual("DeserializerFunc").Types(typ.Clone()).Call(
-				jen.Func().Params(jen.Id("r").Op("*").Add(rtQual("Record"))).Params(typ.Clone(), jen.Error()).Block(
-					append(decodeInto, jen.Return(decodeCall))...,
-				)),
+			jen.Id("Topic"):        jen.Id("topic"),
+			jen.Id("Deserializer"): deser,
 		}
 		if ps.evtime != "" {
 			cfg[jen.Id("EventTime")] = jen.Id(ps.evtime)
@@ -452,12 +451,6 @@ func (g *plGen) emitBuild(f *jen.File) {
 			attach = jen.If(jen.Err().Op(":=").Add(rtQual("AddSourceWithDeadLetter")).Types(typ.Clone()).Call(jen.Id("t"), conf, jen.Lit(src.DeadLetterTopic), next), jen.Err().Op("!=").Nil())
 		} else {
 			attach = jen.If(jen.List(jen.Id("_"), jen.Err()).Op(":=").Add(rtQual("AddSource")).Types(typ.Clone()).Call(jen.Id("t"), conf, next), jen.Err().Op("!=").Nil())
-		}
-		if ps.reuse != "" {
-			add(
-				jen.Comment(fmt.Sprintf("sources.%s has object_reuse: the task decodes its records into this one value.", src.Name)),
-				jen.Var().Id(ps.reuse).Add(typ.Clone()),
-			)
 		}
 		if ps.intern != "" {
 			add(

@@ -120,3 +120,45 @@ func TestDeadLetterIsInputActivity(t *testing.T) {
 		})
 	}
 }
+
+// TestIntoDeserializer checks that a source decodes an IntoDeserializer's
+// records into its own value, which holds the previous record (what
+// object reuse builds on), and that a failed decode goes to the
+// dead-letter topic like any other.
+func TestIntoDeserializer(t *testing.T) {
+	type rec struct {
+		n    int64
+		prev int64 // the value's n when the decode began
+	}
+	into := DeserializerIntoFunc[rec](func(r *Record, v *rec) error {
+		n, err := strconv.ParseInt(string(r.Value), 10, 64)
+		if err != nil {
+			return err
+		}
+		v.prev, v.n = v.n, n
+		return nil
+	})
+	if v, err := into.Deserialize(&Record{Value: []byte("7")}); err != nil || v != (rec{n: 7}) {
+		t.Fatalf("Deserialize = %+v, %v; want a new value {n: 7}", v, err)
+	}
+	var got *collector[rec]
+	build := func(task *Task) error {
+		got = &collector[rec]{}
+		return AddSourceWithDeadLetter(task, SourceConfig[rec]{Topic: "in", Deserializer: into}, "dlq", got)
+	}
+	d, err := NewDriver(DriverConfig{Dir: t.TempDir()}, build)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	for i, v := range []string{"1", "2", "x", "3"} {
+		ok(t, d.Pipe("in", nil, []byte(v), int64(i)))
+	}
+	want := []rec{{n: 1, prev: 0}, {n: 2, prev: 1}, {n: 3, prev: 2}}
+	if vs := got.values(); len(vs) != len(want) || vs[0] != want[0] || vs[1] != want[1] || vs[2] != want[2] {
+		t.Fatalf("values %+v, want %+v", vs, want)
+	}
+	if dl := d.Output("dlq"); len(dl) != 1 || string(dl[0].Value) != "x" {
+		t.Fatalf("dead letters %+v", dl)
+	}
+}

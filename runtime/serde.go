@@ -50,6 +50,30 @@ type DeserializerFunc[T any] func(r *Record) (T, error)
 // Deserialize implements Deserializer.
 func (f DeserializerFunc[T]) Deserialize(r *Record) (T, error) { return f(r) }
 
+// IntoDeserializer is a Deserializer that decodes into a value the caller
+// holds: a source decodes each record into its own value, which the chain
+// then gets the address of, instead of copying a returned one. *v holds
+// the source's previous record, so a deserializer may reuse its slices
+// and maps (object reuse) or must replace them (without).
+type IntoDeserializer[T any] interface {
+	Deserializer[T]
+	DeserializeInto(r *Record, v *T) error
+}
+
+// DeserializerIntoFunc adapts a function decoding into *v to
+// IntoDeserializer.
+type DeserializerIntoFunc[T any] func(r *Record, v *T) error
+
+// Deserialize implements Deserializer: it decodes into a new value.
+func (f DeserializerIntoFunc[T]) Deserialize(r *Record) (T, error) {
+	var v T
+	err := f(r, &v)
+	return v, err
+}
+
+// DeserializeInto implements IntoDeserializer.
+func (f DeserializerIntoFunc[T]) DeserializeInto(r *Record, v *T) error { return f(r, v) }
+
 // Serializer fills out (Key, Value, Headers, and optionally Partition or
 // Timestamp) from v. out arrives with Topic, Timestamp (the current event
 // time) and Partition (AnyPartition) set.

@@ -26,6 +26,8 @@ type Source[T any] struct {
 	dlq string
 	// v is the value being pushed: the chain gets its address.
 	v T
+	// into is cfg.Deserializer when it decodes into v.
+	into IntoDeserializer[T]
 }
 
 type source interface {
@@ -47,6 +49,7 @@ func AddSource[T any](t *Task, cfg SourceConfig[T], next Node[T]) (*Source[T], e
 		return nil, fmt.Errorf("runtime: task %d: topic %s added twice", t.id, cfg.Topic)
 	}
 	s := &Source[T]{t: t, cfg: cfg, next: next}
+	s.into, _ = cfg.Deserializer.(IntoDeserializer[T])
 	s.wm = t.wm.AddInput(cfg.Topic, cfg.Watermark, t.procTime)
 	if err := t.loadInputWatermark(s.wm, cfg.Topic); err != nil {
 		return nil, err
@@ -59,7 +62,12 @@ func (s *Source[T]) topic() string { return s.cfg.Topic }
 
 func (s *Source[T]) process(r *Record) error {
 	var err error
-	if s.v, err = s.cfg.Deserializer.Deserialize(r); err != nil {
+	if s.into != nil {
+		err = s.into.DeserializeInto(r, &s.v)
+	} else {
+		s.v, err = s.cfg.Deserializer.Deserialize(r)
+	}
+	if err != nil {
 		return s.deadLetter(r, err)
 	}
 	ts := r.Timestamp

@@ -197,15 +197,13 @@ func (p *Pipeline) build(t *runtime.Task, inputs []runtime.InputSpec) error {
 	opPageViews := runtime.Filter[Click](func(c *runtime.Context, v *Click) (bool, error) {
 		return p.ops.PageViews.Filter(c, *v)
 	}, opByUser)
-	// sources.clicks has object_reuse: the task decodes its records into this one value.
-	var sgReuseClicks Click
 	// sources.clicks: the task keeps the short strings it decoded for the next records.
 	var sgInternClicks codec.Interner
 	// sources.clicks: one input per topic.
 	for _, topic := range inputs[0].Topics {
 		if err := runtime.AddSourceWithDeadLetter[Click](t, runtime.SourceConfig[Click]{
-			Deserializer: runtime.DeserializerFunc[Click](func(r *runtime.Record) (Click, error) {
-				return p.decodeAvroConfluentClickInto(&sgReuseClicks, true, &sgInternClicks, r.Topic, r.Value)
+			Deserializer: runtime.DeserializerIntoFunc[Click](func(r *runtime.Record, v *Click) error {
+				return p.decodeAvroConfluentClickInto(v, true, &sgInternClicks, r.Topic, r.Value)
 			}),
 			EventTime: sgEventTimeClicks,
 			Topic:     topic,
@@ -286,32 +284,32 @@ func (p *Pipeline) appendString(dst []byte, topic string, v *string) ([]byte, er
 // com.example.Click. It does not keep data.
 func (p *Pipeline) decodeAvroConfluentClick(topic string, data []byte) (Click, error) {
 	var v Click
-	return p.decodeAvroConfluentClickInto(&v, false, nil, topic, data)
+	err := p.decodeAvroConfluentClickInto(&v, false, nil, topic, data)
+	return v, err
 }
 
 // decodeAvroConfluentClickInto decodes a record value in format avro-confluent
 // com.example.Click into *v, taking the short strings in holds
-// (codec.Interner; nil: none), and returns a copy of *v; with reuse
-// (object_reuse) it reuses *v's slices and maps, which the copy shares.
-func (p *Pipeline) decodeAvroConfluentClickInto(v *Click, reuse bool, in *codec.Interner, topic string, data []byte) (Click, error) {
+// (codec.Interner; nil: none); with reuse (object_reuse) it reuses *v's slices
+// and maps.
+func (p *Pipeline) decodeAvroConfluentClickInto(v *Click, reuse bool, in *codec.Interner, topic string, data []byte) error {
 	w, datum, err := p.framingAvroConfluent.Unframe(topic, false, data)
 	if err != nil {
-		return *v, err
+		return err
 	}
 	if w != nil && w != p.typeClick {
 		// Written with another schema: resolve it to this one.
 		res, err := p.resClick.Get(w)
 		if err != nil {
-			return *v, err
+			return err
 		}
 		if !res.Identity() {
 			if datum, err = res.Transcode(nil, datum); err != nil {
-				return *v, err
+				return err
 			}
 		}
 	}
-	err = v.UnmarshalAvroWith(datum, reuse, in)
-	return *v, err
+	return v.UnmarshalAvroWith(datum, reuse, in)
 }
 
 // appendAvroConfluentClick appends the encoding of a record value in format
@@ -328,32 +326,32 @@ func (p *Pipeline) appendAvroConfluentClick(dst []byte, topic string, v *Click) 
 // com.example.UserViews. It does not keep data.
 func (p *Pipeline) decodeAvroUserViews(topic string, data []byte) (UserViews, error) {
 	var v UserViews
-	return p.decodeAvroUserViewsInto(&v, false, nil, topic, data)
+	err := p.decodeAvroUserViewsInto(&v, false, nil, topic, data)
+	return v, err
 }
 
 // decodeAvroUserViewsInto decodes a record value in format avro
 // com.example.UserViews into *v, taking the short strings in holds
-// (codec.Interner; nil: none), and returns a copy of *v; with reuse
-// (object_reuse) it reuses *v's slices and maps, which the copy shares.
-func (p *Pipeline) decodeAvroUserViewsInto(v *UserViews, reuse bool, in *codec.Interner, topic string, data []byte) (UserViews, error) {
+// (codec.Interner; nil: none); with reuse (object_reuse) it reuses *v's slices
+// and maps.
+func (p *Pipeline) decodeAvroUserViewsInto(v *UserViews, reuse bool, in *codec.Interner, topic string, data []byte) error {
 	w, datum, err := p.framingAvro.Unframe(topic, false, data)
 	if err != nil {
-		return *v, err
+		return err
 	}
 	if w != nil && w != p.typeUserViews {
 		// Written with another schema: resolve it to this one.
 		res, err := p.resUserViews.Get(w)
 		if err != nil {
-			return *v, err
+			return err
 		}
 		if !res.Identity() {
 			if datum, err = res.Transcode(nil, datum); err != nil {
-				return *v, err
+				return err
 			}
 		}
 	}
-	err = v.UnmarshalAvroWith(datum, reuse, in)
-	return *v, err
+	return v.UnmarshalAvroWith(datum, reuse, in)
 }
 
 // appendAvroUserViews appends the encoding of a record value in format avro
@@ -370,32 +368,32 @@ func (p *Pipeline) appendAvroUserViews(dst []byte, topic string, v *UserViews) (
 // avro-single-object com.example.Click. It does not keep data.
 func (p *Pipeline) decodeAvroSingleObjectClick(topic string, data []byte) (Click, error) {
 	var v Click
-	return p.decodeAvroSingleObjectClickInto(&v, false, nil, topic, data)
+	err := p.decodeAvroSingleObjectClickInto(&v, false, nil, topic, data)
+	return v, err
 }
 
 // decodeAvroSingleObjectClickInto decodes a record value in format
 // avro-single-object com.example.Click into *v, taking the short strings in
-// holds (codec.Interner; nil: none), and returns a copy of *v; with reuse
-// (object_reuse) it reuses *v's slices and maps, which the copy shares.
-func (p *Pipeline) decodeAvroSingleObjectClickInto(v *Click, reuse bool, in *codec.Interner, topic string, data []byte) (Click, error) {
+// holds (codec.Interner; nil: none); with reuse (object_reuse) it reuses *v's
+// slices and maps.
+func (p *Pipeline) decodeAvroSingleObjectClickInto(v *Click, reuse bool, in *codec.Interner, topic string, data []byte) error {
 	w, datum, err := p.framingAvroSingleObject.Unframe(topic, false, data)
 	if err != nil {
-		return *v, err
+		return err
 	}
 	if w != nil && w != p.typeClick {
 		// Written with another schema: resolve it to this one.
 		res, err := p.resClick.Get(w)
 		if err != nil {
-			return *v, err
+			return err
 		}
 		if !res.Identity() {
 			if datum, err = res.Transcode(nil, datum); err != nil {
-				return *v, err
+				return err
 			}
 		}
 	}
-	err = v.UnmarshalAvroWith(datum, reuse, in)
-	return *v, err
+	return v.UnmarshalAvroWith(datum, reuse, in)
 }
 
 // appendAvroSingleObjectClick appends the encoding of a record value in format

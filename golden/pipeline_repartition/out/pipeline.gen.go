@@ -186,9 +186,8 @@ func (p *Pipeline) build(t *runtime.Task, inputs []runtime.InputSpec) error {
 	// sources.web: one input per topic.
 	for _, topic := range inputs[0].Topics {
 		if _, err := runtime.AddSource[PageView](t, runtime.SourceConfig[PageView]{
-			Deserializer: runtime.DeserializerFunc[PageView](func(r *runtime.Record) (PageView, error) {
-				var v PageView
-				return p.decodeAvroPageViewInto(&v, false, &sgInternWeb, r.Topic, r.Value)
+			Deserializer: runtime.DeserializerIntoFunc[PageView](func(r *runtime.Record, v *PageView) error {
+				return p.decodeAvroPageViewInto(v, false, &sgInternWeb, r.Topic, r.Value)
 			}),
 			EventTime: sgEventTimeWeb,
 			Topic:     topic,
@@ -205,9 +204,8 @@ func (p *Pipeline) build(t *runtime.Task, inputs []runtime.InputSpec) error {
 	// sources.app: one input per topic.
 	for _, topic := range inputs[1].Topics {
 		if _, err := runtime.AddSource[PageView](t, runtime.SourceConfig[PageView]{
-			Deserializer: runtime.DeserializerFunc[PageView](func(r *runtime.Record) (PageView, error) {
-				var v PageView
-				return p.decodeAvroPageViewInto(&v, false, &sgInternApp, r.Topic, r.Value)
+			Deserializer: runtime.DeserializerIntoFunc[PageView](func(r *runtime.Record, v *PageView) error {
+				return p.decodeAvroPageViewInto(v, false, &sgInternApp, r.Topic, r.Value)
 			}),
 			EventTime: sgEventTimeApp,
 			Topic:     topic,
@@ -307,32 +305,32 @@ func (p *Pipeline) appendString(dst []byte, topic string, v *string) ([]byte, er
 // com.example.views.PageView. It does not keep data.
 func (p *Pipeline) decodeAvroPageView(topic string, data []byte) (PageView, error) {
 	var v PageView
-	return p.decodeAvroPageViewInto(&v, false, nil, topic, data)
+	err := p.decodeAvroPageViewInto(&v, false, nil, topic, data)
+	return v, err
 }
 
 // decodeAvroPageViewInto decodes a record value in format avro
 // com.example.views.PageView into *v, taking the short strings in holds
-// (codec.Interner; nil: none), and returns a copy of *v; with reuse
-// (object_reuse) it reuses *v's slices and maps, which the copy shares.
-func (p *Pipeline) decodeAvroPageViewInto(v *PageView, reuse bool, in *codec.Interner, topic string, data []byte) (PageView, error) {
+// (codec.Interner; nil: none); with reuse (object_reuse) it reuses *v's slices
+// and maps.
+func (p *Pipeline) decodeAvroPageViewInto(v *PageView, reuse bool, in *codec.Interner, topic string, data []byte) error {
 	w, datum, err := p.framingAvro.Unframe(topic, false, data)
 	if err != nil {
-		return *v, err
+		return err
 	}
 	if w != nil && w != p.typePageView {
 		// Written with another schema: resolve it to this one.
 		res, err := p.resPageView.Get(w)
 		if err != nil {
-			return *v, err
+			return err
 		}
 		if !res.Identity() {
 			if datum, err = res.Transcode(nil, datum); err != nil {
-				return *v, err
+				return err
 			}
 		}
 	}
-	err = v.UnmarshalAvroWith(datum, reuse, in)
-	return *v, err
+	return v.UnmarshalAvroWith(datum, reuse, in)
 }
 
 // appendAvroPageView appends the encoding of a record value in format avro

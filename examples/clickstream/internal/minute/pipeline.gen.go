@@ -174,15 +174,13 @@ func (p *Pipeline) build(t *runtime.Task, inputs []runtime.InputSpec) error {
 	opHumans := runtime.Filter[Click](func(c *runtime.Context, v *Click) (bool, error) {
 		return p.ops.Humans.Filter(c, *v)
 	}, opByUser)
-	// sources.clicks has object_reuse: the task decodes its records into this one value.
-	var sgReuseClicks Click
 	// sources.clicks: the task keeps the short strings it decoded for the next records.
 	var sgInternClicks codec.Interner
 	// sources.clicks: one input per topic.
 	for _, topic := range inputs[0].Topics {
 		if err := runtime.AddSourceWithDeadLetter[Click](t, runtime.SourceConfig[Click]{
-			Deserializer: runtime.DeserializerFunc[Click](func(r *runtime.Record) (Click, error) {
-				return p.decodeAvroConfluentClickInto(&sgReuseClicks, true, &sgInternClicks, r.Topic, r.Value)
+			Deserializer: runtime.DeserializerIntoFunc[Click](func(r *runtime.Record, v *Click) error {
+				return p.decodeAvroConfluentClickInto(v, true, &sgInternClicks, r.Topic, r.Value)
 			}),
 			EventTime: sgEventTimeClicks,
 			Topic:     topic,
@@ -248,32 +246,32 @@ func (p *Pipeline) appendString(dst []byte, topic string, v *string) ([]byte, er
 // com.example.clickstream.Click. It does not keep data.
 func (p *Pipeline) decodeAvroConfluentClick(topic string, data []byte) (Click, error) {
 	var v Click
-	return p.decodeAvroConfluentClickInto(&v, false, nil, topic, data)
+	err := p.decodeAvroConfluentClickInto(&v, false, nil, topic, data)
+	return v, err
 }
 
 // decodeAvroConfluentClickInto decodes a record value in format avro-confluent
 // com.example.clickstream.Click into *v, taking the short strings in holds
-// (codec.Interner; nil: none), and returns a copy of *v; with reuse
-// (object_reuse) it reuses *v's slices and maps, which the copy shares.
-func (p *Pipeline) decodeAvroConfluentClickInto(v *Click, reuse bool, in *codec.Interner, topic string, data []byte) (Click, error) {
+// (codec.Interner; nil: none); with reuse (object_reuse) it reuses *v's slices
+// and maps.
+func (p *Pipeline) decodeAvroConfluentClickInto(v *Click, reuse bool, in *codec.Interner, topic string, data []byte) error {
 	w, datum, err := p.framingAvroConfluent.Unframe(topic, false, data)
 	if err != nil {
-		return *v, err
+		return err
 	}
 	if w != nil && w != p.typeClick {
 		// Written with another schema: resolve it to this one.
 		res, err := p.resClick.Get(w)
 		if err != nil {
-			return *v, err
+			return err
 		}
 		if !res.Identity() {
 			if datum, err = res.Transcode(nil, datum); err != nil {
-				return *v, err
+				return err
 			}
 		}
 	}
-	err = v.UnmarshalAvroWith(datum, reuse, in)
-	return *v, err
+	return v.UnmarshalAvroWith(datum, reuse, in)
 }
 
 // appendAvroConfluentClick appends the encoding of a record value in format
@@ -290,32 +288,32 @@ func (p *Pipeline) appendAvroConfluentClick(dst []byte, topic string, v *Click) 
 // com.example.clickstream.UserViews. It does not keep data.
 func (p *Pipeline) decodeAvroConfluentUserViews(topic string, data []byte) (UserViews, error) {
 	var v UserViews
-	return p.decodeAvroConfluentUserViewsInto(&v, false, nil, topic, data)
+	err := p.decodeAvroConfluentUserViewsInto(&v, false, nil, topic, data)
+	return v, err
 }
 
 // decodeAvroConfluentUserViewsInto decodes a record value in format
 // avro-confluent com.example.clickstream.UserViews into *v, taking the short
-// strings in holds (codec.Interner; nil: none), and returns a copy of *v; with
-// reuse (object_reuse) it reuses *v's slices and maps, which the copy shares.
-func (p *Pipeline) decodeAvroConfluentUserViewsInto(v *UserViews, reuse bool, in *codec.Interner, topic string, data []byte) (UserViews, error) {
+// strings in holds (codec.Interner; nil: none); with reuse (object_reuse) it
+// reuses *v's slices and maps.
+func (p *Pipeline) decodeAvroConfluentUserViewsInto(v *UserViews, reuse bool, in *codec.Interner, topic string, data []byte) error {
 	w, datum, err := p.framingAvroConfluent.Unframe(topic, false, data)
 	if err != nil {
-		return *v, err
+		return err
 	}
 	if w != nil && w != p.typeUserViews {
 		// Written with another schema: resolve it to this one.
 		res, err := p.resUserViews.Get(w)
 		if err != nil {
-			return *v, err
+			return err
 		}
 		if !res.Identity() {
 			if datum, err = res.Transcode(nil, datum); err != nil {
-				return *v, err
+				return err
 			}
 		}
 	}
-	err = v.UnmarshalAvroWith(datum, reuse, in)
-	return *v, err
+	return v.UnmarshalAvroWith(datum, reuse, in)
 }
 
 // appendAvroConfluentUserViews appends the encoding of a record value in
