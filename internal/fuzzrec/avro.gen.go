@@ -11,7 +11,7 @@ import (
 )
 
 // avroPackageSchemas holds every named type of this package's Avro schemas, each defined once, as the branches of one union.
-const avroPackageSchemas = "[{\"type\":\"record\",\"name\":\"Envelope\",\"namespace\":\"fuzz.rec\",\"doc\":\"A record that exercises every decoder path that reads a length, a count, an index or a nested record.\",\"fields\":[{\"name\":\"id\",\"type\":\"long\"},{\"name\":\"small\",\"type\":\"int\"},{\"name\":\"name\",\"type\":\"string\"},{\"name\":\"payload\",\"type\":\"bytes\"},{\"name\":\"ratio\",\"type\":\"float\"},{\"name\":\"score\",\"type\":\"double\"},{\"name\":\"flag\",\"type\":\"boolean\"},{\"name\":\"kind\",\"type\":{\"type\":\"enum\",\"name\":\"Kind\",\"symbols\":[\"UNKNOWN\",\"CLICK\",\"VIEW\",\"BUY\"],\"default\":\"UNKNOWN\"}},{\"name\":\"hash\",\"type\":{\"type\":\"fixed\",\"name\":\"Hash\",\"size\":16}},{\"name\":\"tags\",\"type\":{\"type\":\"array\",\"items\":\"string\"}},{\"name\":\"counts\",\"type\":{\"type\":\"map\",\"values\":\"long\"}},{\"name\":\"matrix\",\"type\":{\"type\":\"array\",\"items\":{\"type\":\"array\",\"items\":\"int\"}}},{\"name\":\"note\",\"type\":[\"null\",\"string\"],\"default\":null},{\"name\":\"parent\",\"type\":[\"fuzz.rec.Envelope\",\"null\"]},{\"name\":\"choice\",\"type\":[\"null\",\"int\",\"string\",\"fuzz.rec.Hash\",{\"type\":\"array\",\"items\":\"fuzz.rec.Kind\"},{\"type\":\"map\",\"values\":\"bytes\"}]},{\"name\":\"price\",\"type\":{\"type\":\"bytes\",\"logicalType\":\"decimal\",\"precision\":20,\"scale\":4}},{\"name\":\"amount\",\"type\":{\"type\":\"fixed\",\"name\":\"Amount\",\"size\":8,\"logicalType\":\"decimal\",\"precision\":18,\"scale\":2}},{\"name\":\"at\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-micros\"}},{\"name\":\"day\",\"type\":{\"type\":\"int\",\"logicalType\":\"date\"}},{\"name\":\"uid\",\"type\":{\"type\":\"string\",\"logicalType\":\"uuid\"}},{\"name\":\"lines\",\"type\":{\"type\":\"array\",\"items\":{\"type\":\"record\",\"name\":\"Line\",\"fields\":[{\"name\":\"sku\",\"type\":\"string\"},{\"name\":\"qty\",\"type\":\"int\"},{\"name\":\"children\",\"type\":{\"type\":\"array\",\"items\":\"fuzz.rec.Line\"}},{\"name\":\"extra\",\"type\":{\"type\":\"map\",\"values\":[\"null\",\"fuzz.rec.Line\"]}}]}}},{\"name\":\"nested\",\"type\":{\"type\":\"record\",\"name\":\"Nested\",\"fields\":[{\"name\":\"blob\",\"type\":[\"bytes\",\"null\"]},{\"name\":\"list\",\"type\":[\"null\",{\"type\":\"array\",\"items\":\"double\"}]}]}}]},\"fuzz.rec.Kind\",\"fuzz.rec.Hash\",\"fuzz.rec.Amount\",\"fuzz.rec.Line\",\"fuzz.rec.Nested\"]"
+const avroPackageSchemas = "[{\"type\":\"record\",\"name\":\"Envelope\",\"namespace\":\"fuzz.rec\",\"doc\":\"A record that exercises every decoder path that reads a length, a count, an index or a nested record.\",\"fields\":[{\"name\":\"id\",\"type\":\"long\"},{\"name\":\"small\",\"type\":\"int\"},{\"name\":\"name\",\"type\":\"string\"},{\"name\":\"payload\",\"type\":\"bytes\"},{\"name\":\"ratio\",\"type\":\"float\"},{\"name\":\"score\",\"type\":\"double\"},{\"name\":\"flag\",\"type\":\"boolean\"},{\"name\":\"kind\",\"type\":{\"type\":\"enum\",\"name\":\"Kind\",\"symbols\":[\"UNKNOWN\",\"CLICK\",\"VIEW\",\"BUY\"],\"default\":\"UNKNOWN\"}},{\"name\":\"hash\",\"type\":{\"type\":\"fixed\",\"name\":\"Hash\",\"size\":16}},{\"name\":\"tags\",\"type\":{\"type\":\"array\",\"items\":\"string\"}},{\"name\":\"counts\",\"type\":{\"type\":\"map\",\"values\":\"long\"}},{\"name\":\"labels\",\"type\":{\"type\":\"map\",\"values\":\"string\"}},{\"name\":\"matrix\",\"type\":{\"type\":\"array\",\"items\":{\"type\":\"array\",\"items\":\"int\"}}},{\"name\":\"note\",\"type\":[\"null\",\"string\"],\"default\":null},{\"name\":\"parent\",\"type\":[\"fuzz.rec.Envelope\",\"null\"]},{\"name\":\"choice\",\"type\":[\"null\",\"int\",\"string\",\"fuzz.rec.Hash\",{\"type\":\"array\",\"items\":\"fuzz.rec.Kind\"},{\"type\":\"map\",\"values\":\"bytes\"}]},{\"name\":\"price\",\"type\":{\"type\":\"bytes\",\"logicalType\":\"decimal\",\"precision\":20,\"scale\":4}},{\"name\":\"amount\",\"type\":{\"type\":\"fixed\",\"name\":\"Amount\",\"size\":8,\"logicalType\":\"decimal\",\"precision\":18,\"scale\":2}},{\"name\":\"at\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-micros\"}},{\"name\":\"day\",\"type\":{\"type\":\"int\",\"logicalType\":\"date\"}},{\"name\":\"uid\",\"type\":{\"type\":\"string\",\"logicalType\":\"uuid\"}},{\"name\":\"lines\",\"type\":{\"type\":\"array\",\"items\":{\"type\":\"record\",\"name\":\"Line\",\"fields\":[{\"name\":\"sku\",\"type\":\"string\"},{\"name\":\"qty\",\"type\":\"int\"},{\"name\":\"children\",\"type\":{\"type\":\"array\",\"items\":\"fuzz.rec.Line\"}},{\"name\":\"extra\",\"type\":{\"type\":\"map\",\"values\":[\"null\",\"fuzz.rec.Line\"]}}]}}},{\"name\":\"nested\",\"type\":{\"type\":\"record\",\"name\":\"Nested\",\"fields\":[{\"name\":\"blob\",\"type\":[\"bytes\",\"null\"]},{\"name\":\"list\",\"type\":[\"null\",{\"type\":\"array\",\"items\":\"double\"}]}]}}]},\"fuzz.rec.Kind\",\"fuzz.rec.Hash\",\"fuzz.rec.Amount\",\"fuzz.rec.Line\",\"fuzz.rec.Nested\"]"
 
 // avroPackageTypes parses avroPackageSchemas once, on first use: the branches are the named types, in definition order.
 var avroPackageTypes = sync.OnceValue(func() []*schema.Type {
@@ -74,6 +74,14 @@ func (x *Envelope) AppendAvro(dst []byte) ([]byte, error) {
 		for k0, e0 := range codec.MapEntries(x.Counts) {
 			dst = codec.AppendString(dst, k0)
 			dst = codec.AppendLong(dst, e0)
+		}
+	}
+	dst = append(dst, 0)
+	if n0 := len(x.Labels); n0 > 0 {
+		dst = codec.AppendLong(dst, int64(n0))
+		for k0, e0 := range codec.MapEntries(x.Labels) {
+			dst = codec.AppendString(dst, k0)
+			dst = codec.AppendString(dst, e0)
 		}
 	}
 	dst = append(dst, 0)
@@ -203,6 +211,32 @@ func (x *Envelope) decodeAvro(r *codec.Reader, reuse bool) {
 			m0 = map[string]int64{}
 		}
 		x.Counts = m0
+	}
+	{
+		var m0 map[string]string
+		same0 := false
+		if reuse && x.Labels != nil {
+			m0 = x.Labels
+			same0 = codec.ReadStringMapSameKeys(r, m0)
+			if !same0 {
+				clear(m0)
+			}
+		}
+		if !same0 {
+			for n0 := r.ReadBlockCount(2); n0 > 0; n0 = r.ReadBlockCount(2) {
+				if m0 == nil {
+					m0 = make(map[string]string, n0)
+				}
+				for ; n0 > 0; n0-- {
+					k0 := r.ReadString()
+					m0[k0] = r.ReadString()
+				}
+			}
+			if m0 == nil {
+				m0 = map[string]string{}
+			}
+		}
+		x.Labels = m0
 	}
 	{
 		a0 := [][]int32{}

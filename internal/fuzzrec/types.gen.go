@@ -13,28 +13,29 @@ import (
 //
 // A record that exercises every decoder path that reads a length, a count, an index or a nested record.
 type Envelope struct {
-	ID      int64            `avro:"id"`
-	Small   int32            `avro:"small"`
-	Name    string           `avro:"name"`
-	Payload []byte           `avro:"payload"`
-	Ratio   float32          `avro:"ratio"`
-	Score   float64          `avro:"score"`
-	Flag    bool             `avro:"flag"`
-	Kind    Kind             `avro:"kind"`
-	Hash    Hash             `avro:"hash"`
-	Tags    []string         `avro:"tags"`
-	Counts  map[string]int64 `avro:"counts"`
-	Matrix  [][]int32        `avro:"matrix"`
-	Note    *string          `avro:"note"`
-	Parent  *Envelope        `avro:"parent"`
-	Choice  EnvelopeChoice   `avro:"choice"`
-	Price   codec.Decimal    `avro:"price"`
-	Amount  codec.Decimal    `avro:"amount"`
-	At      time.Time        `avro:"at"`
-	Day     time.Time        `avro:"day"`
-	UID     codec.UUID       `avro:"uid"`
-	Lines   []Line           `avro:"lines"`
-	Nested  Nested           `avro:"nested"`
+	ID      int64             `avro:"id"`
+	Small   int32             `avro:"small"`
+	Name    string            `avro:"name"`
+	Payload []byte            `avro:"payload"`
+	Ratio   float32           `avro:"ratio"`
+	Score   float64           `avro:"score"`
+	Flag    bool              `avro:"flag"`
+	Kind    Kind              `avro:"kind"`
+	Hash    Hash              `avro:"hash"`
+	Tags    []string          `avro:"tags"`
+	Counts  map[string]int64  `avro:"counts"`
+	Labels  map[string]string `avro:"labels"`
+	Matrix  [][]int32         `avro:"matrix"`
+	Note    *string           `avro:"note"`
+	Parent  *Envelope         `avro:"parent"`
+	Choice  EnvelopeChoice    `avro:"choice"`
+	Price   codec.Decimal     `avro:"price"`
+	Amount  codec.Decimal     `avro:"amount"`
+	At      time.Time         `avro:"at"`
+	Day     time.Time         `avro:"day"`
+	UID     codec.UUID        `avro:"uid"`
+	Lines   []Line            `avro:"lines"`
+	Nested  Nested            `avro:"nested"`
 }
 
 // Kind is the Avro enum fuzz.rec.Kind, symbols "UNKNOWN", "CLICK", "VIEW", "BUY". A reader that meets a symbol it lacks uses "UNKNOWN".
