@@ -66,6 +66,7 @@ func minimalFields() [][]byte {
 		make([]byte, 16), // hash
 		{0},              // tags []
 		{0},              // counts {}
+		{0},              // labels {}
 		{0},              // matrix []
 		{0},              // note null
 		{2},              // parent: branch 1, null
@@ -88,14 +89,15 @@ const (
 	fHash    = 8
 	fTags    = 9
 	fCounts  = 10
-	fMatrix  = 11
-	fNote    = 12
-	fParent  = 13
-	fChoice  = 14
-	fPrice   = 15
-	fAmount  = 16
-	fUID     = 19
-	fLines   = 20
+	fLabels  = 11
+	fMatrix  = 12
+	fNote    = 13
+	fParent  = 14
+	fChoice  = 15
+	fPrice   = 16
+	fAmount  = 17
+	fUID     = 20
+	fLines   = 21
 )
 
 // withField returns the minimal encoding of the fields before field i,
@@ -140,6 +142,8 @@ func hostileSeeds() map[string][]byte {
 		"negative count, huge size":  withField(fTags, zigzag(-gig), zigzag(1<<40), []byte{0}),
 		"MinInt64 count":             withField(fTags, zigzag(math.MinInt64)),
 		"billion map entries":        withField(fCounts, zigzag(gig), []byte{2, 'k', 0}),
+		"billion label entries":      withField(fLabels, zigzag(gig), []byte{2, 'k', 2, 'v'}),
+		"label value cut short":      withField(fLabels, zigzag(1), []byte{2, 'k', 8, 'v'}),
 		"billion empty arrays":       withField(fMatrix, zigzag(gig), []byte{0, 0, 0}),
 		"nested billion ints":        withField(fMatrix, zigzag(1), zigzag(gig), []byte{0}),
 		"union index out of range":   withField(fNote, zigzag(gig)),
