@@ -328,6 +328,7 @@ func (c *lruCache) newerWithPrefix(prefix []byte, fn func(n *lruNode)) {
 // their writes in pending batch idx.
 func (c *lruCache) committed(idx int32) {
 	for i, n := range c.flushed {
+		prefetchNodeAt(c.flushed, i)
 		n.pend, n.prepared = pendRef{batch: idx, off: n.prep}, false
 		if !n.unpersisted {
 			n.unpersisted = true
@@ -341,7 +342,8 @@ func (c *lruCache) committed(idx int32) {
 // persisted clears the unpersisted marks after a checkpoint, and drops
 // the cleared entries whose deletion it wrote.
 func (c *lruCache) persisted() {
-	for _, n := range c.unpersisted {
+	for i, n := range c.unpersisted {
+		prefetchNodeAt(c.unpersisted, i)
 		n.unpersisted = false
 		if n.cleared && !n.dirty && !n.prepared && n.self != nil {
 			c.drop(n)
@@ -371,6 +373,7 @@ func (c *lruCache) drop(n *lruNode) {
 // checkpoint.
 func (c *lruCache) flushAll(t *Task) error {
 	for i, n := range c.dirty {
+		prefetchNodeAt(c.dirty, i)
 		if n.dirty && n.self != nil {
 			n.prep = uint32(t.commit.Len())
 			if err := n.self.flush(t); err != nil {

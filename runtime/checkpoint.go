@@ -153,7 +153,8 @@ func (t *Task) checkpoint() error {
 	for i, p := range t.pending {
 		reprs[i] = p.Repr()
 	}
-	for _, n := range nodes {
+	for i, n := range nodes {
+		prefetchNodeAt(nodes, i)
 		kind, k, v, err := pendingWrite(reprs, n.pend)
 		if err != nil {
 			return fmt.Errorf("runtime: task %d: checkpoint: %w", t.id, err)

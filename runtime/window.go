@@ -413,7 +413,8 @@ func (op *windowOp[IN]) onWindowTimer(c *Context, tm Timer, w Window) error {
 			spans[len(spans)-1].n = n
 		}
 		if nodes, ok := op.createdNodes(w); ok {
-			for _, n := range nodes {
+			for i, n := range nodes {
+				prefetchNodeAt(nodes, i)
 				if n.self != nil && n.newer() {
 					if !strings.HasPrefix(n.key, string(lo)) {
 						return fmt.Errorf("runtime: window %q: cache entry %q listed under window %v", op.name, n.key, w)
@@ -459,7 +460,10 @@ func (op *windowOp[IN]) onWindowTimer(c *Context, tm Timer, w Window) error {
 			return err
 		}
 	}
-	for _, span := range keys {
+	for i, span := range keys {
+		if j := i + prefetchAhead; j < len(keys) && keys[j].n != nil {
+			prefetchNode(keys[j].n)
+		}
 		key := arena[span.begin:span.end]
 		c.reset()
 		c.key, c.keyed, c.ts = key, true, tm.Time
