@@ -390,15 +390,14 @@ func (c *avroDecoder) decode(t *schema.Type, lv avroValue, d int, what string) [
 		case c.reuse != nil && t.Values.Kind == schema.String && t.Values.Logical == nil:
 			// UnmarshalAvroReuse: read the entries into the map being
 			// replaced when it has the same keys
-			// (codec.ReadStringMapSameKeys), else clear it and read them
-			// as usual.
+			// (codec.ReadStringMapSameKeys), else (it cleared the map)
+			// read them as usual.
 			same := avroVar("same", d)
 			start = append(start,
 				jen.Id(same).Op(":=").False(),
 				jen.If(c.reuse.Clone().Op("&&").Add(lv.val()).Op("!=").Nil()).Block(
 					jen.Id(m).Op("=").Add(lv.val()),
 					jen.Id(same).Op("=").Qual(CodecImport, "ReadStringMapSameKeys").Call(jen.Id("r"), jen.Id(m)),
-					jen.If(jen.Op("!").Id(same)).Block(jen.Clear(jen.Id(m))),
 				),
 				jen.If(jen.Op("!").Id(same)).Block(read...),
 			)
@@ -587,16 +586,12 @@ func (g *avroGen) emitRecordCodec(f *jen.File, rec *schema.Type) {
 	// UnmarshalAvro and decodeAvro.
 	f.Comment("UnmarshalAvro decodes the Avro binary encoding of one " + name + " from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.")
 	f.Func().Params(recv()).Id("UnmarshalAvro").Params(jen.Id("src").Index().Byte()).Error().Block(
-		jen.Id("r").Op(":=").Qual(CodecImport, "NewReader").Call(jen.Id("src")),
-		jen.Id("x").Dot("decodeAvro").Call(jen.Op("&").Id("r"), jen.False()),
-		jen.Return(jen.Id("r").Dot("Finish").Call(jen.Lit(full))),
+		jen.Return(jen.Id("x").Dot("UnmarshalAvroWith").Call(jen.Id("src"), jen.False(), jen.Nil())),
 	)
 	f.Line()
 	f.Comment("UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one " + name + ". The previous value's slices and maps are overwritten; strings are never reused.")
 	f.Func().Params(recv()).Id("UnmarshalAvroReuse").Params(jen.Id("src").Index().Byte()).Error().Block(
-		jen.Id("r").Op(":=").Qual(CodecImport, "NewReader").Call(jen.Id("src")),
-		jen.Id("x").Dot("decodeAvro").Call(jen.Op("&").Id("r"), jen.True()),
-		jen.Return(jen.Id("r").Dot("Finish").Call(jen.Lit(full))),
+		jen.Return(jen.Id("x").Dot("UnmarshalAvroWith").Call(jen.Id("src"), jen.True(), jen.Nil())),
 	)
 	f.Line()
 	f.Comment("UnmarshalAvroWith is UnmarshalAvro, or with reuse UnmarshalAvroReuse, that takes the short strings in holds instead of copying them again (codec.Interner; nil: none). in must not be shared between goroutines.")

@@ -82,16 +82,12 @@ func (x *ClickEvent) AppendAvro(dst []byte) ([]byte, error) {
 
 // UnmarshalAvro decodes the Avro binary encoding of one ClickEvent from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *ClickEvent) UnmarshalAvro(src []byte) error {
-	r := codec.NewReader(src)
-	x.decodeAvro(&r, false)
-	return r.Finish("com.example.clicks.ClickEvent")
+	return x.UnmarshalAvroWith(src, false, nil)
 }
 
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one ClickEvent. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *ClickEvent) UnmarshalAvroReuse(src []byte) error {
-	r := codec.NewReader(src)
-	x.decodeAvro(&r, true)
-	return r.Finish("com.example.clicks.ClickEvent")
+	return x.UnmarshalAvroWith(src, true, nil)
 }
 
 // UnmarshalAvroWith is UnmarshalAvro, or with reuse UnmarshalAvroReuse, that takes the short strings in holds instead of copying them again (codec.Interner; nil: none). in must not be shared between goroutines.
@@ -140,9 +136,6 @@ func (x *ClickEvent) decodeAvro(r *codec.Reader, reuse bool) {
 		if reuse && x.Attrs != nil {
 			m0 = x.Attrs
 			same0 = codec.ReadStringMapSameKeys(r, m0)
-			if !same0 {
-				clear(m0)
-			}
 		}
 		if !same0 {
 			for n0 := r.ReadBlockCount(2); n0 > 0; n0 = r.ReadBlockCount(2) {

@@ -143,16 +143,12 @@ func (x *Envelope) AppendAvro(dst []byte) ([]byte, error) {
 
 // UnmarshalAvro decodes the Avro binary encoding of one Envelope from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *Envelope) UnmarshalAvro(src []byte) error {
-	r := codec.NewReader(src)
-	x.decodeAvro(&r, false)
-	return r.Finish("fuzz.rec.Envelope")
+	return x.UnmarshalAvroWith(src, false, nil)
 }
 
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Envelope. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *Envelope) UnmarshalAvroReuse(src []byte) error {
-	r := codec.NewReader(src)
-	x.decodeAvro(&r, true)
-	return r.Finish("fuzz.rec.Envelope")
+	return x.UnmarshalAvroWith(src, true, nil)
 }
 
 // UnmarshalAvroWith is UnmarshalAvro, or with reuse UnmarshalAvroReuse, that takes the short strings in holds instead of copying them again (codec.Interner; nil: none). in must not be shared between goroutines.
@@ -218,9 +214,6 @@ func (x *Envelope) decodeAvro(r *codec.Reader, reuse bool) {
 		if reuse && x.Labels != nil {
 			m0 = x.Labels
 			same0 = codec.ReadStringMapSameKeys(r, m0)
-			if !same0 {
-				clear(m0)
-			}
 		}
 		if !same0 {
 			for n0 := r.ReadBlockCount(2); n0 > 0; n0 = r.ReadBlockCount(2) {
@@ -400,16 +393,12 @@ func (x *Line) AppendAvro(dst []byte) ([]byte, error) {
 
 // UnmarshalAvro decodes the Avro binary encoding of one Line from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *Line) UnmarshalAvro(src []byte) error {
-	r := codec.NewReader(src)
-	x.decodeAvro(&r, false)
-	return r.Finish("fuzz.rec.Line")
+	return x.UnmarshalAvroWith(src, false, nil)
 }
 
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Line. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *Line) UnmarshalAvroReuse(src []byte) error {
-	r := codec.NewReader(src)
-	x.decodeAvro(&r, true)
-	return r.Finish("fuzz.rec.Line")
+	return x.UnmarshalAvroWith(src, true, nil)
 }
 
 // UnmarshalAvroWith is UnmarshalAvro, or with reuse UnmarshalAvroReuse, that takes the short strings in holds instead of copying them again (codec.Interner; nil: none). in must not be shared between goroutines.
@@ -556,16 +545,12 @@ func (x *Nested) AppendAvro(dst []byte) ([]byte, error) {
 
 // UnmarshalAvro decodes the Avro binary encoding of one Nested from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *Nested) UnmarshalAvro(src []byte) error {
-	r := codec.NewReader(src)
-	x.decodeAvro(&r, false)
-	return r.Finish("fuzz.rec.Nested")
+	return x.UnmarshalAvroWith(src, false, nil)
 }
 
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Nested. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *Nested) UnmarshalAvroReuse(src []byte) error {
-	r := codec.NewReader(src)
-	x.decodeAvro(&r, true)
-	return r.Finish("fuzz.rec.Nested")
+	return x.UnmarshalAvroWith(src, true, nil)
 }
 
 // UnmarshalAvroWith is UnmarshalAvro, or with reuse UnmarshalAvroReuse, that takes the short strings in holds instead of copying them again (codec.Interner; nil: none). in must not be shared between goroutines.

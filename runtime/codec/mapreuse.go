@@ -17,11 +17,18 @@ const SameKeysMax = 8
 // ReadStringMapSameKeys reads an Avro map of strings into m, when the map
 // has exactly m's keys: it sets the values that changed and reports true.
 // Otherwise (other keys, more or fewer entries, a key twice, more than
-// SameKeysMax entries, or malformed input) it leaves r where it was and
-// reports false; m may then hold some of the new values, and the caller
-// clears it and reads the map as usual (which reports the error of
-// malformed input).
+// SameKeysMax entries, or malformed input) it clears m, leaves r where it
+// was and reports false: the caller reads the map into m as usual (which
+// reports the error of malformed input).
 func ReadStringMapSameKeys(r *Reader, m map[string]string) bool {
+	if !readStringMapSameKeys(r, m) {
+		clear(m)
+		return false
+	}
+	return true
+}
+
+func readStringMapSameKeys(r *Reader, m map[string]string) bool {
 	const minItemSize = 2 // two string lengths
 	l := len(m)
 	if l == 0 || l > SameKeysMax || r.fail != failNone {

@@ -85,8 +85,8 @@ func TestReadStringMapSameKeys(t *testing.T) {
 				t.Fatalf("ReadStringMapSameKeys = %v, want %v", inPlace, tc.inPlace)
 			}
 			if !inPlace {
-				if r.Offset() != 0 || r.Failed() {
-					t.Fatalf("after false: offset %d, failed %v; want the reader where it was", r.Offset(), r.Failed())
+				if r.Offset() != 0 || r.Failed() || len(got) != 0 {
+					t.Fatalf("after false: offset %d, failed %v, map %v; want the reader where it was and the map empty", r.Offset(), r.Failed(), got)
 				}
 				readMapPlain(&r, got)
 			}

@@ -117,16 +117,12 @@ func (x *Event) AppendAvro(dst []byte) ([]byte, error) {
 
 // UnmarshalAvro decodes the Avro binary encoding of one Event from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *Event) UnmarshalAvro(src []byte) error {
-	r := codec.NewReader(src)
-	x.decodeAvro(&r, false)
-	return r.Finish("golden.unions.Event")
+	return x.UnmarshalAvroWith(src, false, nil)
 }
 
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Event. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *Event) UnmarshalAvroReuse(src []byte) error {
-	r := codec.NewReader(src)
-	x.decodeAvro(&r, true)
-	return r.Finish("golden.unions.Event")
+	return x.UnmarshalAvroWith(src, true, nil)
 }
 
 // UnmarshalAvroWith is UnmarshalAvro, or with reuse UnmarshalAvroReuse, that takes the short strings in holds instead of copying them again (codec.Interner; nil: none). in must not be shared between goroutines.
@@ -197,9 +193,6 @@ func (x *Event) decodeAvro(r *codec.Reader, reuse bool) {
 			if reuse && x.Attrs != nil {
 				m1 = x.Attrs
 				same1 = codec.ReadStringMapSameKeys(r, m1)
-				if !same1 {
-					clear(m1)
-				}
 			}
 			if !same1 {
 				for n1 := r.ReadBlockCount(2); n1 > 0; n1 = r.ReadBlockCount(2) {
@@ -299,16 +292,12 @@ func (x *User) AppendAvro(dst []byte) ([]byte, error) {
 
 // UnmarshalAvro decodes the Avro binary encoding of one User from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *User) UnmarshalAvro(src []byte) error {
-	r := codec.NewReader(src)
-	x.decodeAvro(&r, false)
-	return r.Finish("golden.unions.User")
+	return x.UnmarshalAvroWith(src, false, nil)
 }
 
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one User. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *User) UnmarshalAvroReuse(src []byte) error {
-	r := codec.NewReader(src)
-	x.decodeAvro(&r, true)
-	return r.Finish("golden.unions.User")
+	return x.UnmarshalAvroWith(src, true, nil)
 }
 
 // UnmarshalAvroWith is UnmarshalAvro, or with reuse UnmarshalAvroReuse, that takes the short strings in holds instead of copying them again (codec.Interner; nil: none). in must not be shared between goroutines.

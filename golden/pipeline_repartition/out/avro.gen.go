@@ -56,16 +56,12 @@ func (x *PageView) AppendAvro(dst []byte) ([]byte, error) {
 
 // UnmarshalAvro decodes the Avro binary encoding of one PageView from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *PageView) UnmarshalAvro(src []byte) error {
-	r := codec.NewReader(src)
-	x.decodeAvro(&r, false)
-	return r.Finish("com.example.views.PageView")
+	return x.UnmarshalAvroWith(src, false, nil)
 }
 
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one PageView. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *PageView) UnmarshalAvroReuse(src []byte) error {
-	r := codec.NewReader(src)
-	x.decodeAvro(&r, true)
-	return r.Finish("com.example.views.PageView")
+	return x.UnmarshalAvroWith(src, true, nil)
 }
 
 // UnmarshalAvroWith is UnmarshalAvro, or with reuse UnmarshalAvroReuse, that takes the short strings in holds instead of copying them again (codec.Interner; nil: none). in must not be shared between goroutines.

@@ -86,16 +86,12 @@ func (x *Click) AppendAvro(dst []byte) ([]byte, error) {
 
 // UnmarshalAvro decodes the Avro binary encoding of one Click from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *Click) UnmarshalAvro(src []byte) error {
-	r := codec.NewReader(src)
-	x.decodeAvro(&r, false)
-	return r.Finish("com.example.clickstream.Click")
+	return x.UnmarshalAvroWith(src, false, nil)
 }
 
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one Click. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *Click) UnmarshalAvroReuse(src []byte) error {
-	r := codec.NewReader(src)
-	x.decodeAvro(&r, true)
-	return r.Finish("com.example.clickstream.Click")
+	return x.UnmarshalAvroWith(src, true, nil)
 }
 
 // UnmarshalAvroWith is UnmarshalAvro, or with reuse UnmarshalAvroReuse, that takes the short strings in holds instead of copying them again (codec.Interner; nil: none). in must not be shared between goroutines.
@@ -145,9 +141,6 @@ func (x *Click) decodeAvro(r *codec.Reader, reuse bool) {
 		if reuse && x.Attrs != nil {
 			m0 = x.Attrs
 			same0 = codec.ReadStringMapSameKeys(r, m0)
-			if !same0 {
-				clear(m0)
-			}
 		}
 		if !same0 {
 			for n0 := r.ReadBlockCount(2); n0 > 0; n0 = r.ReadBlockCount(2) {
@@ -239,16 +232,12 @@ func (x *ViewAcc) AppendAvro(dst []byte) ([]byte, error) {
 
 // UnmarshalAvro decodes the Avro binary encoding of one ViewAcc from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *ViewAcc) UnmarshalAvro(src []byte) error {
-	r := codec.NewReader(src)
-	x.decodeAvro(&r, false)
-	return r.Finish("com.example.clickstream.ViewAcc")
+	return x.UnmarshalAvroWith(src, false, nil)
 }
 
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one ViewAcc. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *ViewAcc) UnmarshalAvroReuse(src []byte) error {
-	r := codec.NewReader(src)
-	x.decodeAvro(&r, true)
-	return r.Finish("com.example.clickstream.ViewAcc")
+	return x.UnmarshalAvroWith(src, true, nil)
 }
 
 // UnmarshalAvroWith is UnmarshalAvro, or with reuse UnmarshalAvroReuse, that takes the short strings in holds instead of copying them again (codec.Interner; nil: none). in must not be shared between goroutines.
@@ -351,16 +340,12 @@ func (x *UserViews) AppendAvro(dst []byte) ([]byte, error) {
 
 // UnmarshalAvro decodes the Avro binary encoding of one UserViews from src into x, replacing all of its fields. src must hold exactly one value; what is decoded does not alias src, nor x's previous slices and maps.
 func (x *UserViews) UnmarshalAvro(src []byte) error {
-	r := codec.NewReader(src)
-	x.decodeAvro(&r, false)
-	return r.Finish("com.example.clickstream.UserViews")
+	return x.UnmarshalAvroWith(src, false, nil)
 }
 
 // UnmarshalAvroReuse is UnmarshalAvro that reuses x's slices and maps (and those of the records in them) instead of allocating new ones: for decoding many values one at a time into one UserViews. The previous value's slices and maps are overwritten; strings are never reused.
 func (x *UserViews) UnmarshalAvroReuse(src []byte) error {
-	r := codec.NewReader(src)
-	x.decodeAvro(&r, true)
-	return r.Finish("com.example.clickstream.UserViews")
+	return x.UnmarshalAvroWith(src, true, nil)
 }
 
 // UnmarshalAvroWith is UnmarshalAvro, or with reuse UnmarshalAvroReuse, that takes the short strings in holds instead of copying them again (codec.Interner; nil: none). in must not be shared between goroutines.
