@@ -40,6 +40,7 @@ type mainConfig struct {
 	stateDir       string
 	instanceID     string
 	metricsAddr    string
+	pprof          bool
 	logFormat      string
 	logLevel       slog.Level
 	dev            bool
@@ -80,6 +81,7 @@ func parseMainFlags(name string, args []string, getenv func(string) string, stde
 	stateDir := fs.String("state-dir", "", "directory of the local state store (required unless --dev)")
 	instanceID := fs.String("instance-id", "", "stable id of this instance: static group membership and a stable transactional id (each live instance needs its own)")
 	metricsAddr := fs.String("metrics-addr", DefaultMetricsAddr, "address to serve /metrics and /healthz on (empty: off)")
+	pprofOn := fs.Bool("pprof", false, "also serve Go's runtime profiles under /debug/pprof/ on --metrics-addr (a CPU profile of a real load, saved as default.pgo beside the main package, lets go build optimize for it); off by default: profiles show the program's internals")
 	logFormat := fs.String("log-format", "", "log format: json or text (default: text with --dev, json otherwise)")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	dev := fs.Bool("dev", false, "development mode: without --brokers start an embedded broker with the pipeline's topics; without --state-dir use a temporary directory; without --schema-registry start an in-memory registry; auto-register schemas")
@@ -105,6 +107,7 @@ func parseMainFlags(name string, args []string, getenv func(string) string, stde
 		stateDir:       *stateDir,
 		instanceID:     *instanceID,
 		metricsAddr:    *metricsAddr,
+		pprof:          *pprofOn,
 		logFormat:      *logFormat,
 		dev:            *dev,
 		schemaRegistry: splitList(*registry),
@@ -122,6 +125,9 @@ func parseMainFlags(name string, args []string, getenv func(string) string, stde
 	case "json", "text":
 	default:
 		return c, fmt.Errorf("--log-format %q: want json or text", c.logFormat)
+	}
+	if c.pprof && c.metricsAddr == "" {
+		return c, fmt.Errorf("--pprof serves on --metrics-addr, which is empty")
 	}
 	if *devPartitions <= 0 || *devPartitions > 1<<16 {
 		return c, fmt.Errorf("--dev-partitions %d: want a positive number", *devPartitions)
@@ -442,7 +448,11 @@ func runMain(ctx context.Context, p runtime.PipelineSpec, args []string, getenv 
 	metrics := NewMetrics(reg)
 	health := &mainHealth{metrics: metrics}
 	if mc.metricsAddr != "" {
-		srv, err := Serve(mc.metricsAddr, metrics, health.check)
+		var opts []ServeOpt
+		if mc.pprof {
+			opts = append(opts, WithProfiling())
+		}
+		srv, err := Serve(mc.metricsAddr, metrics, health.check, opts...)
 		if err != nil {
 			return err
 		}

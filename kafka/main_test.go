@@ -60,6 +60,8 @@ func TestParseMainFlags(t *testing.T) {
 		{"dev with json logs", []string{"--dev", "--log-format=json"}, nil,
 			with(func(c *mainConfig) { c.dev, c.autoRegister = true, true }), ""},
 		{"metrics off", []string{"--metrics-addr="}, nil, with(func(c *mainConfig) { c.metricsAddr = "" }), ""},
+		{"profiles", []string{"--pprof"}, nil, with(func(c *mainConfig) { c.pprof = true }), ""},
+		{"profiles without metrics", []string{"--pprof", "--metrics-addr="}, nil, mainConfig{}, "--pprof serves on --metrics-addr, which is empty"},
 		{"watermark drift", []string{"--max-watermark-drift", "90s"}, nil,
 			with(func(c *mainConfig) { c.maxDrift, c.maxDriftSet = 90*time.Second, true }), ""},
 		{"watermark drift from the environment", nil, map[string]string{"STREAMGEN_MAX_WATERMARK_DRIFT": "1m"},
@@ -291,7 +293,7 @@ func TestMainDev(t *testing.T) {
 	var stderr syncBuffer
 	done := make(chan error, 1)
 	go func() {
-		args := []string{"--dev", "--dev-partitions", "2", "--metrics-addr", "127.0.0.1:0", "--log-format", "json"}
+		args := []string{"--dev", "--dev-partitions", "2", "--metrics-addr", "127.0.0.1:0", "--pprof", "--log-format", "json"}
 		if cluster != "" {
 			args = append(args, "--brokers", cluster)
 		}
@@ -361,6 +363,9 @@ func TestMainDev(t *testing.T) {
 	}
 	if code, body := httpGet(t, "http://"+metricsAddr+"/healthz"); code != 200 {
 		t.Errorf("/healthz %d %q", code, body)
+	}
+	if code, body := httpGet(t, "http://"+metricsAddr+"/debug/pprof/goroutine?debug=1"); code != 200 || !strings.Contains(body, "goroutine profile") {
+		t.Errorf("--pprof: /debug/pprof/goroutine %d %.200q", code, body)
 	}
 
 	stop()

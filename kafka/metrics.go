@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"strconv"
 	"sync"
 	"time"
@@ -400,12 +401,33 @@ type Server struct {
 	closeErr  error
 }
 
+// ServeOpt configures Serve.
+type ServeOpt func(*serveConfig)
+
+type serveConfig struct {
+	profiling bool
+}
+
+// WithProfiling also serves Go's runtime profiles under /debug/pprof/
+// (net/http/pprof): CPU, heap, goroutines, mutex and block profiles and
+// execution traces. A CPU profile of a production instance
+// (/debug/pprof/profile?seconds=30) saved as default.pgo beside the
+// pipeline's main package makes `go build` optimize the binary for that
+// load (profile-guided optimization). Profiles show the program's
+// internals, so serve them only where the metrics address is private.
+// Default: off.
+func WithProfiling() ServeOpt { return func(c *serveConfig) { c.profiling = true } }
+
 // Serve listens on addr ("127.0.0.1:0" picks a free port) and serves, in
 // the background, the metrics of m on /metrics (Prometheus text or
 // OpenMetrics, as the scraper asks) and health on /healthz: 200 "ok" when
 // health returns nil, 503 with the error's text otherwise. A nil health
 // is always healthy; a nil m serves only /healthz.
-func Serve(addr string, m *Metrics, health func() error) (*Server, error) {
+func Serve(addr string, m *Metrics, health func() error, opts ...ServeOpt) (*Server, error) {
+	var cfg serveConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("kafka: metrics listener: %w", err)
@@ -426,6 +448,13 @@ func Serve(addr string, m *Metrics, health func() error) (*Server, error) {
 		}
 		_, _ = io.WriteString(w, "ok\n")
 	})
+	if cfg.profiling {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
 	s := &Server{
 		ln:  ln,
 		srv: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second},

@@ -344,3 +344,36 @@ func TestMetricsStateCache(t *testing.T) {
 		t.Fatalf("%d hit series after task 2 left, want 1", n)
 	}
 }
+
+// TestServeProfiling checks that /debug/pprof/ is served only with
+// WithProfiling, and that a CPU profile (what default.pgo is made of) comes
+// back from it.
+func TestServeProfiling(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		opts     []ServeOpt
+		wantCode int
+	}{{"off", nil, 404}, {"on", []ServeOpt{WithProfiling()}, 200}} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := Serve("127.0.0.1:0", nil, nil, tc.opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if code, body := httpGet(t, "http://"+s.Addr()+"/debug/pprof/"); code != tc.wantCode {
+				t.Fatalf("/debug/pprof/: %d, want %d: %.200s", code, tc.wantCode, body)
+			}
+			if tc.wantCode != 200 {
+				return
+			}
+			code, body := httpGet(t, "http://"+s.Addr()+"/debug/pprof/profile?seconds=1")
+			// A CPU profile is gzipped protobuf.
+			if code != 200 || !strings.HasPrefix(body, "\x1f\x8b") {
+				t.Fatalf("/debug/pprof/profile: %d, %d bytes, want a gzipped profile", code, len(body))
+			}
+			if code, _ := httpGet(t, "http://"+s.Addr()+"/healthz"); code != 200 {
+				t.Fatalf("/healthz: %d", code)
+			}
+		})
+	}
+}
