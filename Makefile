@@ -3,7 +3,7 @@ GO ?= go
 # Packages whose tests are slow to compile in parallel on 2 cores get -p 2.
 TESTFLAGS ?= -p 2 -timeout 20m
 
-.PHONY: demo test generate golden bench bench-codec bench-pipeline bench-kafka pgo lint build broker
+.PHONY: demo test generate golden bench bench-codec bench-pipeline bench-kafka lint build broker
 
 ## demo: the clickstream example end to end (see examples/clickstream/README.md): build
 ## streamgen, regenerate the example's code if its spec, schemas or the generator changed,
@@ -38,27 +38,14 @@ bench-codec:
 	cd bench && $(GO) test -run='^$$' -bench=. -benchmem -count=5 ./...
 	$(GO) test -run='^$$' -bench=. -benchmem ./runtime/...
 
-# PGO is the clickstream worker's profile (make pgo). `go build` of
-# examples/clickstream/cmd/clickstream applies it by itself; a test binary
-# is not a main package of the repository, so the pipeline and Kafka
-# benchmarks pass it to measure the code the worker ships as. BENCH_PGO=off
-# measures without it.
-PGO := $(CURDIR)/examples/clickstream/cmd/clickstream/default.pgo
-BENCH_PGO ?= $(PGO)
-
 bench-pipeline:
-	cd examples/clickstream && $(GO) test -pgo=$(BENCH_PGO) -run '^$$' -bench 'MinuteViews|Pipeline$$' -benchtime 2000000x -cpu 1 -count 2
-	cd examples/clickstream && $(GO) test -pgo=$(BENCH_PGO) -run '^$$' -bench DistinctUsers -benchtime 1000000x -cpu 1
+	cd examples/clickstream && $(GO) test -run '^$$' -bench 'MinuteViews|Pipeline$$' -benchtime 2000000x -cpu 1 -count 2
+	cd examples/clickstream && $(GO) test -run '^$$' -bench DistinctUsers -benchtime 1000000x -cpu 1
 
 bench-kafka:
-	$(GO) test -pgo=$(BENCH_PGO) ./kafka -run '^$$' -bench 'Ceiling|Runner|Clickstream' -benchtime 1x -count 2
-	STREAMGEN_TASK_PARALLELISM=2 $(GO) test -pgo=$(BENCH_PGO) ./kafka -run '^$$' -bench 'Clickstream|Runner' -benchtime 1x -count 2
-	$(GO) test -pgo=$(BENCH_PGO) ./kafka -run '^$$' -bench Restore -benchtime 1x
-
-## pgo: refresh the clickstream worker's profile-guided optimization profile
-## (examples/clickstream/cmd/clickstream/default.pgo) from its benchmarks (about 2 minutes).
-pgo:
-	scripts/pgo
+	$(GO) test ./kafka -run '^$$' -bench 'Ceiling|Runner|Clickstream' -benchtime 1x -count 2
+	STREAMGEN_TASK_PARALLELISM=2 $(GO) test ./kafka -run '^$$' -bench 'Clickstream|Runner' -benchtime 1x -count 2
+	$(GO) test ./kafka -run '^$$' -bench Restore -benchtime 1x
 
 ## lint: gofmt and go vet.
 lint:

@@ -229,11 +229,6 @@ func openBenchPipeline(b *testing.B, opts runtime.StoreOptions, reg runtime.Avro
 	return p
 }
 
-// process and commit are the measured work; they are not inlined, so a
-// profiler can count them alone (valgrind --toggle-collect, as in
-// BENCHMARKS.md), with or without PGO.
-//
-//go:noinline
 func (p *benchPipeline) process(b *testing.B, recs []runtime.Record) {
 	for i := range recs {
 		if err := p.task.Process(&recs[i]); err != nil {
@@ -242,7 +237,6 @@ func (p *benchPipeline) process(b *testing.B, recs []runtime.Record) {
 	}
 }
 
-//go:noinline
 func (p *benchPipeline) commit(b *testing.B) {
 	recs, err := p.task.Prepare()
 	if err != nil {
