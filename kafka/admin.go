@@ -66,11 +66,14 @@ func checkSpec(p *runtime.PipelineSpec, c *config) error {
 	if c.txnTimeout%time.Millisecond != 0 || c.txnTimeout > time.Duration(1<<31-1)*time.Millisecond {
 		return fmt.Errorf("kafka: transaction timeout %v is not a whole number of milliseconds that fits Kafka's int32", c.txnTimeout)
 	}
-	clog := changelogTopic(p.Name)
+	clog, wms := changelogTopic(p.Name), watermarksTopic(p.Name)
 	for _, in := range p.Inputs {
 		for _, t := range in.Topics {
 			if t == clog {
 				return fmt.Errorf("kafka: input %q reads the pipeline's own changelog topic %s", in.Name, clog)
+			}
+			if t == wms && c.maxDrift > 0 {
+				return fmt.Errorf("kafka: input %q reads the pipeline's own watermarks topic %s (watermark alignment)", in.Name, wms)
 			}
 		}
 	}
@@ -86,6 +89,9 @@ func checkSpec(p *runtime.PipelineSpec, c *config) error {
 		}
 		if o.Topic == clog {
 			return fmt.Errorf("kafka: output %q writes the pipeline's own changelog topic %s", o.Name, clog)
+		}
+		if o.Topic == wms && c.maxDrift > 0 {
+			return fmt.Errorf("kafka: output %q writes the pipeline's own watermarks topic %s (watermark alignment)", o.Name, wms)
 		}
 		if name, ok := repart[o.Topic]; ok {
 			return fmt.Errorf("kafka: output %q writes the repartition topic %s of %q", o.Name, o.Topic, name)
@@ -105,7 +111,8 @@ func changelogTopic(name string) string { return name + "-changelog" }
 // (they are created with cleanup.policy=delete when missing); the
 // changelog topic is compacted and has a partition per input partition
 // (it is created, or grown, when needed); the transaction timeout is at
-// most the brokers' transaction.max.timeout.ms.
+// most the brokers' transaction.max.timeout.ms; with watermark alignment,
+// the watermarks topic (align_group.go) is created when missing.
 func checkCluster(ctx context.Context, adm *kadm.Client, p *runtime.PipelineSpec, c *config, m *inputMatcher, twoPC map[string]bool) (*topology, error) {
 	topo := &topology{inputCounts: map[string]int32{}}
 	all, err := adm.ListTopics(ctx)
@@ -135,7 +142,7 @@ func checkCluster(ctx context.Context, adm *kadm.Client, p *runtime.PipelineSpec
 		if all[name].IsInternal || all[name].Err != nil {
 			continue
 		}
-		if _, listed := m.literal[name]; !listed && m.input(name) >= 0 && name != changelogTopic(p.Name) {
+		if _, listed := m.literal[name]; !listed && m.input(name) >= 0 && name != changelogTopic(p.Name) && name != watermarksTopic(p.Name) {
 			n, _ := count(name)
 			topo.inputCounts[name] = n
 		}
@@ -198,6 +205,12 @@ func checkCluster(ctx context.Context, adm *kadm.Client, p *runtime.PipelineSpec
 	topo.brokerMaxTxn = maxTxn
 	if c.txnTimeout > maxTxn {
 		return nil, fmt.Errorf("kafka: transaction timeout %v exceeds the brokers' transaction.max.timeout.ms (%v)", c.txnTimeout, maxTxn)
+	}
+	if c.maxDrift > 0 {
+		_, ok := count(watermarksTopic(p.Name))
+		if err := ensureWatermarksTopic(ctx, adm, watermarksTopic(p.Name), ok); err != nil {
+			return nil, err
+		}
 	}
 	for _, t := range createRepart {
 		resp, err := adm.CreateTopic(ctx, topo.partitions, -1, map[string]*string{"cleanup.policy": kadm.StringPtr("delete")}, t)

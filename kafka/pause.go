@@ -56,12 +56,17 @@ type pauseState struct {
 
 // MaxWatermarkDrift turns on watermark alignment: an input partition of
 // this instance whose watermark is more than d ahead of the lowest
-// watermark over the instance's input partitions is paused (no longer
-// fetched) until the lowest one catches up to within d, and for one
-// second at least unless it becomes the lowest itself, so that a
-// partition with a backlog far ahead in event time does not fill window
-// and join state while it waits for the others (Flink's watermark
-// alignment, per instance). Idle inputs and partitions whose input has
+// watermark over the input partitions of all the pipeline's instances is
+// paused (no longer fetched) until the lowest one catches up to within d,
+// and for one second at least unless it becomes the lowest itself, so
+// that a partition with a backlog far ahead in event time does not fill
+// window and join state while it waits for the others (Flink's watermark
+// alignment). The instances share their lowest watermarks through the
+// topic <pipeline name>-watermarks, created at start when missing (one
+// partition, cleanup.policy=delete), once a second each; an instance
+// learns the others' within a second of starting, and one that stops
+// reporting for five seconds no longer holds the others back
+// (align_group.go). Idle inputs and partitions whose input has
 // no watermark yet do not hold the others back; records already polled
 // are always processed; pauses end when a partition is revoked or lost.
 // A partition that stops receiving records without becoming idle (see
@@ -224,6 +229,17 @@ func (r *runner) align() {
 		}
 	}
 	r.alignBuf = cands
+	if r.group != nil {
+		// The lowest watermark of the whole pipeline: this instance's
+		// (none when it has no candidate) goes to the others, and theirs
+		// lower the bound here.
+		mine := minWM
+		if len(cands) == 0 {
+			mine = runtime.NoWatermark
+		}
+		r.group.publish(mine)
+		minWM = min(minWM, r.group.lowest())
+	}
 	limit := minWM
 	if d := r.cfg.maxDrift.Milliseconds(); limit <= math.MaxInt64-d {
 		limit += d

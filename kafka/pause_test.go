@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"sync"
 	"testing"
@@ -295,6 +296,119 @@ func TestWatermarkAlignment(t *testing.T) {
 	}
 }
 
+// TestWatermarkAlignmentAcrossInstances checks alignment across the
+// consumer group: two instances own one task each; the slow input has
+// records only on the second instance's partition and the fast input,
+// an hour ahead, only on the first's. Each instance alone sees one
+// partition with a watermark and would pause nothing; through the
+// watermarks topic the first learns the second's watermark and pauses
+// its fast partition until the slow one catches up. The results stay
+// exact.
+func TestWatermarkAlignmentAcrossInstances(t *testing.T) {
+	const (
+		parts = 2
+		step  = 100 // ms of event time between records
+		ahead = int(time.Hour / time.Millisecond / step)
+	)
+	e := newEOSEnv(t)
+	slow := e.topic("slow", parts, nil)
+	fast := e.topic("fast", parts, nil)
+	out := e.topic("counts", parts, nil)
+	name := e.name("galign")
+	spec := runtime.PipelineSpec{
+		Name: name,
+		Inputs: []runtime.InputSpec{
+			{Name: "slow", Topics: []string{slow}, Start: runtime.StartPosition{Mode: runtime.StartEarliest}},
+			{Name: "fast", Topics: []string{fast}, Start: runtime.StartPosition{Mode: runtime.StartEarliest}},
+		},
+		Outputs: []runtime.OutputSpec{{Name: "counts", Topic: out, Delivery: runtime.ExactlyOnce, Partitioner: runtime.KeyHash}},
+		Build:   alignBuild(slow, fast, out, 0),
+	}
+	slowGen, fastGen := newClicks(50, parts, step), newClicks(50, parts, step)
+	slowGen.prefix, fastGen.prefix = "s", "f"
+	fastGen.next = ahead
+	log := newTestLogger(t)
+	start := func(id string, obs Observer) *running {
+		return startRun(spec, Brokers(e.brokers...), StateDir(t.TempDir()), ObserverOpt(obs),
+			MaxWatermarkDrift(time.Minute), InstanceID(id), Logger(log.With("instance", id)),
+			ClientOpts(kgo.SessionTimeout(6*time.Second), kgo.FetchMaxPartitionBytes(1)))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	a, b := newPauseLog(), newPauseLog()
+	runA, runB := start("a", a), start("b", b)
+	defer func() {
+		for _, r := range []*running{runA, runB} {
+			if r != nil {
+				r.stop(t)
+			}
+		}
+	}()
+	waitUntil(ctx, t, "one task on each instance", func() bool {
+		return len(a.lastAssigned()) == 1 && len(b.lastAssigned()) == 1
+	})
+	pa, pb := a.lastAssigned()[0], b.lastAssigned()[0]
+
+	e.produce(slowGen.recordsOn(slow, pb, 50))
+	waitUntil(ctx, t, "the second instance reading the slow input", func() bool { return b.read(slow, pb) > 0 })
+	for i := 0; i < 40; i++ {
+		e.produce(fastGen.recordsOn(fast, pa, 50))
+	}
+	waitUntil(ctx, t, "the first instance pausing its fast partition for the second's watermark", func() bool {
+		_, now := a.alignmentPauses(fast)
+		return now[pa]
+	})
+	if n, _ := b.alignmentPauses(slow); len(n) > 0 {
+		t.Errorf("slow partitions paused for alignment: %v", n)
+	}
+
+	// The slow partition catches up past the fast backlog: the fast one
+	// resumes once the second instance reports it.
+	slowGen.next = fastGen.next - 100 // the fast backlog's end
+	e.produce(slowGen.recordsOn(slow, pb, 200))
+	waitUntil(ctx, t, "the fast partition resumed", func() bool {
+		_, now := a.alignmentPauses(fast)
+		return !now[pa]
+	})
+
+	e.produce(slowGen.flush(slow))
+	e.produce(fastGen.flush(fast))
+	if err := e.waitCaughtUp(ctx, name, slow, fast); err != nil {
+		t.Fatal(err)
+	}
+	runA.stop(t)
+	runB.stop(t)
+	runA, runB = nil, nil
+	recs, err := e.readCommitted(ctx, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := maps.Clone(slowGen.want)
+	maps.Copy(want, fastGen.want)
+	if err := checkCounts(want, recordLines(recs)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// recordsOn returns the next n of c's events whose keys fall on partition
+// p; the events it skips are not expected in the results.
+func (c *clicks) recordsOn(topic string, p int32, n int) []*kgo.Record {
+	var out []*kgo.Record
+	for len(out) < n {
+		r := c.records(topic, 1)[0]
+		if r.Partition == p {
+			out = append(out, r)
+			continue
+		}
+		ts := r.Timestamp.UnixMilli()
+		k := fmt.Sprintf("%s %d", r.Key, ts-ts%60_000)
+		if c.want[k]--; c.want[k] == 0 {
+			delete(c.want, k)
+		}
+	}
+	return out
+}
+
 func TestMetricsPartitionPaused(t *testing.T) {
 	m := NewMetrics(nil)
 	m.TasksAssigned([]int32{0, 1})
@@ -320,5 +434,45 @@ func TestMetricsPartitionPaused(t *testing.T) {
 	NewMetrics(reg).PartitionPaused("views", 3, true, PauseWatermarkAlignment)
 	if n, err := testutil.GatherAndCount(reg, "streamgen_partition_paused"); err != nil || n != 1 {
 		t.Errorf("gathered %d streamgen_partition_paused series (%v), want 1", n, err)
+	}
+}
+
+// TestGroupWatermarkReports checks the bookkeeping of the other
+// instances' reports: the lowest live one counts, a report older than
+// watermarkReportTTL or a NoWatermark report drops the instance, and the
+// report's encoding round-trips.
+func TestGroupWatermarkReports(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	g := &groupWatermarks{reports: map[string]watermarkReport{}, now: func() time.Time { return now }}
+	steps := []struct {
+		name     string
+		do       func()
+		want     int64
+		reported int
+	}{
+		{"none", func() {}, math.MaxInt64, 0},
+		{"one", func() { g.apply("b", 500) }, 500, 1},
+		{"a lower one", func() { g.apply("c", 200) }, 200, 2},
+		{"the lower one rises", func() { g.apply("c", 900) }, 500, 2},
+		{"b stops reporting", func() {
+			now = now.Add(watermarkReportTTL / 2)
+			g.apply("c", 950)
+			now = now.Add(watermarkReportTTL/2 + time.Millisecond)
+		}, 950, 1},
+		{"c has no watermark", func() { g.apply("c", runtime.NoWatermark) }, math.MaxInt64, 0},
+	}
+	for _, st := range steps {
+		st.do()
+		if got := g.lowest(); got != st.want || len(g.reports) != st.reported {
+			t.Fatalf("%s: lowest %d with %d reports, want %d with %d", st.name, got, len(g.reports), st.want, st.reported)
+		}
+	}
+	for _, wm := range []int64{0, -1, 1_700_000_000_123, runtime.NoWatermark, math.MaxInt64} {
+		if got, ok := decodeWatermarkReport(encodeWatermarkReport(wm)); !ok || got != wm {
+			t.Errorf("report %d decodes as %d, %v", wm, got, ok)
+		}
+	}
+	if _, ok := decodeWatermarkReport([]byte("short")); ok {
+		t.Error("a 5-byte report decodes")
 	}
 }

@@ -296,6 +296,9 @@ type runner struct {
 	// (pause.go), and alignBuf is align's scratch space.
 	paused   map[topicPart]pauseState
 	alignBuf []alignCand
+	// group shares watermarks with the pipeline's other instances for
+	// alignment (align_group.go); nil without MaxWatermarkDrift.
+	group *groupWatermarks
 }
 
 func newRunner(ctx context.Context, p runtime.PipelineSpec, c config) (*runner, error) {
@@ -402,10 +405,20 @@ func newRunner(ctx context.Context, p runtime.PipelineSpec, c config) (*runner, 
 		}
 		r.txnID = p.Name + "-" + hex.EncodeToString(b[:])
 	}
+	if c.maxDrift > 0 {
+		r.group, err = newGroupWatermarks(&r.cfg, watermarksTopic(p.Name), r.txnID, r.log)
+		if err != nil {
+			r.close()
+			return nil, err
+		}
+	}
 	return r, nil
 }
 
 func (r *runner) close() {
+	if r.group != nil {
+		r.group.close()
+	}
 	if r.alo != nil {
 		r.alo.Close()
 	}
