@@ -3,6 +3,7 @@ package kafka
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"maps"
 	"math"
 	"slices"
@@ -140,11 +141,7 @@ func alignBuild(slow, fast, output string, idle time.Duration) runtime.BuildFunc
 // or goes idle, or the partitions move to a second instance; every window
 // comes out exactly once.
 func TestWatermarkAlignment(t *testing.T) {
-	const (
-		parts = 2
-		step  = 100 // ms of event time between records
-		ahead = int(time.Hour / time.Millisecond / step)
-	)
+	const parts = alignParts
 	cases := []struct {
 		name    string
 		idle    time.Duration // the slow input's idle timeout
@@ -157,31 +154,9 @@ func TestWatermarkAlignment(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEOSEnv(t)
-			slow := e.topic("slow", parts, nil)
-			fast := e.topic("fast", parts, nil)
-			out := e.topic("counts", parts, nil)
-			name := e.name("align")
-			spec := runtime.PipelineSpec{
-				Name: name,
-				Inputs: []runtime.InputSpec{
-					{Name: "slow", Topics: []string{slow}, Start: runtime.StartPosition{Mode: runtime.StartEarliest}},
-					{Name: "fast", Topics: []string{fast}, Start: runtime.StartPosition{Mode: runtime.StartEarliest}},
-				},
-				Outputs: []runtime.OutputSpec{{Name: "counts", Topic: out, Delivery: runtime.ExactlyOnce, Partitioner: runtime.KeyHash}},
-				Build:   alignBuild(slow, fast, out, tc.idle),
-			}
-			slowGen, fastGen := newClicks(50, parts, step), newClicks(50, parts, step)
-			slowGen.prefix, fastGen.prefix = "s", "f"
-			fastGen.next = ahead
-			log := newTestLogger(t)
-			start := func(id string, obs Observer) *running {
-				return startRun(spec, Brokers(e.brokers...), StateDir(t.TempDir()), ObserverOpt(obs),
-					MaxWatermarkDrift(time.Minute), Logger(log.With("instance", id)),
-					// One record batch per partition per fetch: a pause
-					// leaves most of the fast backlog unread.
-					ClientOpts(kgo.SessionTimeout(6*time.Second), kgo.FetchMaxPartitionBytes(1)))
-			}
+			ae := newAlignEnv(t, "align", tc.idle)
+			e, slow, fast, slowGen, fastGen := ae.e, ae.slow, ae.fast, ae.slowGen, ae.fastGen
+			start := func(id string, obs Observer) *running { return ae.start(t, id, obs) }
 			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 			defer cancel()
 			a := newPauseLog()
@@ -261,7 +236,7 @@ func TestWatermarkAlignment(t *testing.T) {
 				})
 			}
 			if tc.catchUp {
-				slowGen.next = ahead + 1900 // the fast backlog ends at ahead+2000
+				slowGen.next = alignAhead + 1900 // the fast backlog ends at alignAhead+2000
 				e.produce(slowGen.records(slow, 200))
 			}
 			waitUntil(ctx, t, "the fast partitions resumed", func() bool {
@@ -276,22 +251,7 @@ func TestWatermarkAlignment(t *testing.T) {
 				return true
 			})
 
-			e.produce(slowGen.flush(slow))
-			e.produce(fastGen.flush(fast))
-			if err := e.waitCaughtUp(ctx, name, slow, fast); err != nil {
-				t.Fatal(err)
-			}
-			runA.stop(t)
-			runA = nil
-			recs, err := e.readCommitted(ctx, out)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := maps.Clone(slowGen.want)
-			maps.Copy(want, fastGen.want)
-			if err := checkCounts(want, recordLines(recs)); err != nil {
-				t.Fatal(err)
-			}
+			ae.finish(ctx, t, func() { runA.stop(t); runA = nil })
 		})
 	}
 }
@@ -305,34 +265,9 @@ func TestWatermarkAlignment(t *testing.T) {
 // its fast partition until the slow one catches up. The results stay
 // exact.
 func TestWatermarkAlignmentAcrossInstances(t *testing.T) {
-	const (
-		parts = 2
-		step  = 100 // ms of event time between records
-		ahead = int(time.Hour / time.Millisecond / step)
-	)
-	e := newEOSEnv(t)
-	slow := e.topic("slow", parts, nil)
-	fast := e.topic("fast", parts, nil)
-	out := e.topic("counts", parts, nil)
-	name := e.name("galign")
-	spec := runtime.PipelineSpec{
-		Name: name,
-		Inputs: []runtime.InputSpec{
-			{Name: "slow", Topics: []string{slow}, Start: runtime.StartPosition{Mode: runtime.StartEarliest}},
-			{Name: "fast", Topics: []string{fast}, Start: runtime.StartPosition{Mode: runtime.StartEarliest}},
-		},
-		Outputs: []runtime.OutputSpec{{Name: "counts", Topic: out, Delivery: runtime.ExactlyOnce, Partitioner: runtime.KeyHash}},
-		Build:   alignBuild(slow, fast, out, 0),
-	}
-	slowGen, fastGen := newClicks(50, parts, step), newClicks(50, parts, step)
-	slowGen.prefix, fastGen.prefix = "s", "f"
-	fastGen.next = ahead
-	log := newTestLogger(t)
-	start := func(id string, obs Observer) *running {
-		return startRun(spec, Brokers(e.brokers...), StateDir(t.TempDir()), ObserverOpt(obs),
-			MaxWatermarkDrift(time.Minute), InstanceID(id), Logger(log.With("instance", id)),
-			ClientOpts(kgo.SessionTimeout(6*time.Second), kgo.FetchMaxPartitionBytes(1)))
-	}
+	ae := newAlignEnv(t, "galign", 0)
+	e, slow, fast, slowGen, fastGen := ae.e, ae.slow, ae.fast, ae.slowGen, ae.fastGen
+	start := func(id string, obs Observer) *running { return ae.start(t, id, obs, InstanceID(id)) }
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	a, b := newPauseLog(), newPauseLog()
@@ -371,20 +306,78 @@ func TestWatermarkAlignmentAcrossInstances(t *testing.T) {
 		return !now[pa]
 	})
 
-	e.produce(slowGen.flush(slow))
-	e.produce(fastGen.flush(fast))
-	if err := e.waitCaughtUp(ctx, name, slow, fast); err != nil {
+	ae.finish(ctx, t, func() {
+		runA.stop(t)
+		runB.stop(t)
+		runA, runB = nil, nil
+	})
+}
+
+// alignEnv is the pipeline of the alignment tests: a slow and a fast
+// input of two partitions each, counted per key and minute exactly once;
+// the fast input's events start an hour of event time ahead.
+type alignEnv struct {
+	e                     *eosEnv
+	slow, fast, out, name string
+	spec                  runtime.PipelineSpec
+	slowGen, fastGen      *clicks
+	log                   *slog.Logger
+}
+
+const (
+	alignParts = 2   // partitions of each topic
+	alignStep  = 100 // ms of event time between events
+	// alignAhead is how far ahead the fast input starts, in events.
+	alignAhead = int(time.Hour / time.Millisecond / alignStep)
+)
+
+func newAlignEnv(t *testing.T, prefix string, idle time.Duration) *alignEnv {
+	const parts = alignParts
+	e := newEOSEnv(t)
+	ae := &alignEnv{e: e, slow: e.topic("slow", parts, nil), fast: e.topic("fast", parts, nil),
+		out: e.topic("counts", parts, nil), name: e.name(prefix), log: newTestLogger(t)}
+	ae.spec = runtime.PipelineSpec{
+		Name: ae.name,
+		Inputs: []runtime.InputSpec{
+			{Name: "slow", Topics: []string{ae.slow}, Start: runtime.StartPosition{Mode: runtime.StartEarliest}},
+			{Name: "fast", Topics: []string{ae.fast}, Start: runtime.StartPosition{Mode: runtime.StartEarliest}},
+		},
+		Outputs: []runtime.OutputSpec{{Name: "counts", Topic: ae.out, Delivery: runtime.ExactlyOnce, Partitioner: runtime.KeyHash}},
+		Build:   alignBuild(ae.slow, ae.fast, ae.out, idle),
+	}
+	ae.slowGen, ae.fastGen = newClicks(50, parts, alignStep), newClicks(50, parts, alignStep)
+	ae.slowGen.prefix, ae.fastGen.prefix = "s", "f"
+	ae.fastGen.next = alignAhead
+	return ae
+}
+
+// start runs an instance of the pipeline with a one-minute drift, its
+// pauses and reads logged to obs.
+func (ae *alignEnv) start(t *testing.T, id string, obs Observer, opts ...Opt) *running {
+	return startRun(ae.spec, append([]Opt{Brokers(ae.e.brokers...), StateDir(t.TempDir()), ObserverOpt(obs),
+		MaxWatermarkDrift(time.Minute), Logger(ae.log.With("instance", id)),
+		// One record batch per partition per fetch: a pause leaves
+		// most of the fast backlog unread.
+		ClientOpts(kgo.SessionTimeout(6*time.Second), kgo.FetchMaxPartitionBytes(1))}, opts...)...)
+}
+
+// finish moves every partition's watermark past all windows, waits
+// until the pipeline has read everything, stops it, and checks every
+// window's count is there exactly once.
+func (ae *alignEnv) finish(ctx context.Context, t *testing.T, stop func()) {
+	t.Helper()
+	ae.e.produce(ae.slowGen.flush(ae.slow))
+	ae.e.produce(ae.fastGen.flush(ae.fast))
+	if err := ae.e.waitCaughtUp(ctx, ae.name, ae.slow, ae.fast); err != nil {
 		t.Fatal(err)
 	}
-	runA.stop(t)
-	runB.stop(t)
-	runA, runB = nil, nil
-	recs, err := e.readCommitted(ctx, out)
+	stop()
+	recs, err := ae.e.readCommitted(ctx, ae.out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := maps.Clone(slowGen.want)
-	maps.Copy(want, fastGen.want)
+	want := maps.Clone(ae.slowGen.want)
+	maps.Copy(want, ae.fastGen.want)
 	if err := checkCounts(want, recordLines(recs)); err != nil {
 		t.Fatal(err)
 	}
