@@ -277,18 +277,22 @@ func (g *plGen) emitSpec(f *jen.File) {
 		doc += fmt.Sprintf(" After the sources come the repartition topics (Repartition set) of the repartitioning key_by operators, named after the pipeline: %s.", strings.Join(names, ", "))
 	}
 	f.Comment(comment(doc))
+	fields := jen.Dict{
+		jen.Id("Name"):             jen.Id("p").Dot("name"),
+		jen.Id("Inputs"):           jen.Id("inputs"),
+		jen.Id("Outputs"):          outSlice,
+		jen.Id("CommitInterval"):   jen.Id("p").Dot("commitInterval"),
+		jen.Id("CommitMaxRecords"): jen.Id("p").Dot("commitMaxRecords"),
+		jen.Id("Build"): jen.Func().Params(jen.Id("t").Op("*").Add(rtQual("Task"))).Error().Block(
+			jen.Return(jen.Id("p").Dot("build").Call(jen.Id("t"), jen.Id("inputs"))),
+		),
+	}
+	if d := g.s.MaxWatermarkDrift; d > 0 {
+		fields[jen.Id("MaxWatermarkDrift")] = durationCode(d)
+	}
 	f.Func().Params(jen.Id("p").Op("*").Id("Pipeline")).Id("Spec").Params().Add(rtQual("PipelineSpec")).Block(
 		jen.Id("inputs").Op(":=").Index().Add(rtQual("InputSpec")).Values(inputs...),
-		jen.Return(rtQual("PipelineSpec").Values(jen.Dict{
-			jen.Id("Name"):             jen.Id("p").Dot("name"),
-			jen.Id("Inputs"):           jen.Id("inputs"),
-			jen.Id("Outputs"):          outSlice,
-			jen.Id("CommitInterval"):   jen.Id("p").Dot("commitInterval"),
-			jen.Id("CommitMaxRecords"): jen.Id("p").Dot("commitMaxRecords"),
-			jen.Id("Build"): jen.Func().Params(jen.Id("t").Op("*").Add(rtQual("Task"))).Error().Block(
-				jen.Return(jen.Id("p").Dot("build").Call(jen.Id("t"), jen.Id("inputs"))),
-			),
-		})),
+		jen.Return(rtQual("PipelineSpec").Values(fields)),
 	)
 	f.Line()
 }

@@ -88,7 +88,7 @@ func parseMainFlags(name string, args []string, getenv func(string) string, stde
 	devPartitions := fs.Int("dev-partitions", DefaultBrokerPartitions, "partitions of the topics --dev creates")
 	registry := fs.String("schema-registry", getenv("SCHEMA_REGISTRY_URL"), "comma-separated Schema Registry URLs (env SCHEMA_REGISTRY_URL)")
 	autoRegister := fs.Bool("auto-register", false, "register output schemas the registry does not have yet (on with --dev)")
-	maxDrift := fs.String("max-watermark-drift", getenv("STREAMGEN_MAX_WATERMARK_DRIFT"), "watermark alignment: pause an input partition whose watermark is more than this duration (e.g. 30s) ahead of the lowest of all the pipeline's instances, until that one catches up; 0 or empty: off (env STREAMGEN_MAX_WATERMARK_DRIFT)")
+	maxDrift := fs.String("max-watermark-drift", getenv("STREAMGEN_MAX_WATERMARK_DRIFT"), "watermark alignment: pause an input partition whose watermark is more than this duration (e.g. 30s) ahead of the lowest of all the pipeline's instances, until that one catches up; 0: off; default: the spec's watermark_alignment.max_drift, off without one (env STREAMGEN_MAX_WATERMARK_DRIFT)")
 	parallelism := fs.String("task-parallelism", getenv("STREAMGEN_TASK_PARALLELISM"), "tasks that process their records of a poll at the same time, each on its own goroutine (default 1; env STREAMGEN_TASK_PARALLELISM)")
 	cacheEntries := fs.String("cache-entries", getenv("STREAMGEN_CACHE_ENTRIES"), "decoded state values the write-back caches of all this instance's tasks keep together, shared evenly among them (default 100000; size it to the keys the tasks keep live, such as window accumulators and session sets; negative: no cache) (env STREAMGEN_CACHE_ENTRIES)")
 	fs.Usage = func() {

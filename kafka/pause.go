@@ -75,9 +75,11 @@ type pauseState struct {
 // go quiet. Reading a backlog whose partitions are evenly spread in event
 // time, alignment costs throughput (BenchmarkRunner: 20-35% at a
 // 1-minute drift), because a paused partition's buffered fetch is dropped
-// and fetched again. Default 0: off.
+// and fetched again. Default: the spec's watermark_alignment.max_drift
+// (runtime.PipelineSpec.MaxWatermarkDrift), off when it has none; 0 turns
+// it off whatever the spec says.
 func MaxWatermarkDrift(d time.Duration) Opt {
-	return optFunc(func(c *config) { c.maxDrift = d })
+	return optFunc(func(c *config) { c.maxDrift, c.maxDriftSet = d, true })
 }
 
 // alignInterval is the least time a partition stays paused for watermark

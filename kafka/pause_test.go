@@ -266,6 +266,9 @@ func TestWatermarkAlignment(t *testing.T) {
 // exact.
 func TestWatermarkAlignmentAcrossInstances(t *testing.T) {
 	ae := newAlignEnv(t, "galign", 0)
+	// Alignment from the spec (watermark_alignment.max_drift), not an
+	// option.
+	ae.spec.MaxWatermarkDrift = time.Minute
 	e, slow, fast, slowGen, fastGen := ae.e, ae.slow, ae.fast, ae.slowGen, ae.fastGen
 	start := func(id string, obs Observer) *running { return ae.start(t, id, obs, InstanceID(id)) }
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -351,14 +354,41 @@ func newAlignEnv(t *testing.T, prefix string, idle time.Duration) *alignEnv {
 	return ae
 }
 
-// start runs an instance of the pipeline with a one-minute drift, its
-// pauses and reads logged to obs.
+// start runs an instance of the pipeline with a one-minute drift (the
+// spec's, or else an option), its pauses and reads logged to obs.
 func (ae *alignEnv) start(t *testing.T, id string, obs Observer, opts ...Opt) *running {
-	return startRun(ae.spec, append([]Opt{Brokers(ae.e.brokers...), StateDir(t.TempDir()), ObserverOpt(obs),
-		MaxWatermarkDrift(time.Minute), Logger(ae.log.With("instance", id)),
+	base := []Opt{Brokers(ae.e.brokers...), StateDir(t.TempDir()), ObserverOpt(obs), Logger(ae.log.With("instance", id)),
 		// One record batch per partition per fetch: a pause leaves
 		// most of the fast backlog unread.
-		ClientOpts(kgo.SessionTimeout(6*time.Second), kgo.FetchMaxPartitionBytes(1))}, opts...)...)
+		ClientOpts(kgo.SessionTimeout(6*time.Second), kgo.FetchMaxPartitionBytes(1))}
+	if ae.spec.MaxWatermarkDrift == 0 {
+		base = append(base, MaxWatermarkDrift(time.Minute))
+	}
+	return startRun(ae.spec, append(base, opts...)...)
+}
+
+// TestMaxWatermarkDriftFromSpec checks which drift a runner aligns with:
+// the spec's unless an option sets one, and 0 from an option turns it
+// off.
+func TestMaxWatermarkDriftFromSpec(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		spec      time.Duration
+		opts      []Opt
+		wantDrift time.Duration
+	}{
+		{"neither", 0, nil, 0},
+		{"spec", time.Minute, nil, time.Minute},
+		{"option", 0, []Opt{MaxWatermarkDrift(time.Second)}, time.Second},
+		{"option beats spec", time.Minute, []Opt{MaxWatermarkDrift(time.Second)}, time.Second},
+		{"option turns it off", time.Minute, []Opt{MaxWatermarkDrift(0)}, 0},
+	} {
+		c := newConfig(tc.opts)
+		c.fromSpec(&runtime.PipelineSpec{MaxWatermarkDrift: tc.spec})
+		if c.maxDrift != tc.wantDrift {
+			t.Errorf("%s: drift %v, want %v", tc.name, c.maxDrift, tc.wantDrift)
+		}
+	}
 }
 
 // finish moves every partition's watermark past all windows, waits

@@ -44,8 +44,10 @@ type config struct {
 	maxPoll    int
 	// parallelism bounds the tasks processed at once (GOMAXPROCS too).
 	parallelism int
-	// maxDrift turns watermark alignment on when positive.
-	maxDrift time.Duration
+	// maxDrift turns watermark alignment on when positive; maxDriftSet
+	// says an option set it (else the spec's MaxWatermarkDrift applies).
+	maxDrift    time.Duration
+	maxDriftSet bool
 }
 
 // Defaults of the options.
@@ -202,6 +204,14 @@ type fatalError struct{ err error }
 func (e *fatalError) Error() string { return e.err.Error() }
 func (e *fatalError) Unwrap() error { return e.err }
 
+// fromSpec takes the settings the options left to the spec: watermark
+// alignment.
+func (c *config) fromSpec(p *runtime.PipelineSpec) {
+	if !c.maxDriftSet {
+		c.maxDrift = p.MaxWatermarkDrift
+	}
+}
+
 // Run runs the pipeline until ctx is done or a fatal error (a config or
 // topic check failing, an error from the pipeline's own code). Task
 // migration (fencing, lost partitions) never returns an error: the
@@ -215,6 +225,7 @@ func (e *fatalError) Unwrap() error { return e.err }
 // ctx is done the records read so far are committed and Run returns nil.
 func Run(ctx context.Context, p runtime.PipelineSpec, opts ...Opt) error {
 	c := newConfig(opts)
+	c.fromSpec(&p)
 	if c.parallelism > 1 {
 		c.maxPoll = max(c.maxPoll, parallelPollPerWorker*c.parallelism)
 	}

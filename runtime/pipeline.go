@@ -22,6 +22,11 @@ type PipelineSpec struct {
 	// CommitMaxRecords, when positive, also commits after that many records
 	// in a task.
 	CommitMaxRecords int
+	// MaxWatermarkDrift, when positive, is the spec's watermark alignment
+	// (watermark_alignment.max_drift): the Kafka runner pauses an input
+	// partition whose watermark is more than this ahead of the lowest of
+	// the pipeline's, unless its options set kafka.MaxWatermarkDrift.
+	MaxWatermarkDrift time.Duration
 	// Build wires one task's operator chain.
 	Build BuildFunc
 }

@@ -37,8 +37,8 @@ sinks:
 	if s.Package != "clickstream" || s.Out != dir || s.Schemas != nil {
 		t.Errorf("package %q, out %q, schemas %q", s.Package, s.Out, s.Schemas)
 	}
-	if s.Commit.Interval != DefaultCommitInterval || s.Commit.MaxRecords != 0 {
-		t.Errorf("commit = %+v", s.Commit)
+	if s.Commit.Interval != DefaultCommitInterval || s.Commit.MaxRecords != 0 || s.MaxWatermarkDrift != 0 {
+		t.Errorf("commit = %+v, watermark alignment %v", s.Commit, s.MaxWatermarkDrift)
 	}
 	a := s.Sources[0]
 	if !reflect.DeepEqual(a.Topics, []string{"a"}) || a.Key.Format != FormatNone || a.Key.Type != nil {

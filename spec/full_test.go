@@ -67,8 +67,8 @@ func TestFullSpecTopLevel(t *testing.T) {
 	if !reflect.DeepEqual(s.Schemas, wantSchemas) {
 		t.Errorf("Schemas = %q, want %q", s.Schemas, wantSchemas)
 	}
-	if s.Commit.Interval != 100*time.Millisecond || s.Commit.MaxRecords != 0 {
-		t.Errorf("Commit = %+v", s.Commit)
+	if s.Commit.Interval != 100*time.Millisecond || s.Commit.MaxRecords != 0 || s.MaxWatermarkDrift != 2*time.Minute {
+		t.Errorf("Commit = %+v, MaxWatermarkDrift = %v", s.Commit, s.MaxWatermarkDrift)
 	}
 	var ops []string
 	for _, op := range s.Operators {

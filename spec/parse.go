@@ -21,29 +21,30 @@ import (
 // this table, and docs/streamgen.schema.json has a definition of the same
 // name with the same properties (a test walks both).
 var objectKeys = map[string][]string{
-	"spec":            {"version", "name", "package", "out", "schemas", "sources", "operators", "sinks", "commit"},
-	"source":          {"topics", "topic_pattern", "key", "value", "partitioned_by", "start", "event_time", "watermark", "on_error", "dead_letter_topic", "object_reuse"},
-	"serde":           {"format", "type"},
-	"sink_key":        {"format", "type", "field"},
-	"start":           {"committed", "timestamp", "offsets"},
-	"start_committed": {"fallback"},
-	"event_time":      {"field", "kafka_timestamp"},
-	"watermark":       {"out_of_orderness", "idleness"},
-	"operator":        {"input", "key_by", "map", "filter", "flat_map", "window", "process", "union"},
-	"map":             {"output"},
-	"filter":          {},
-	"flat_map":        {"output"},
-	"window":          {"tumbling", "sliding", "session", "offset", "allowed_lateness", "late_output", "aggregate", "reduce", "process"},
-	"sliding":         {"size", "slide"},
-	"session":         {"gap"},
-	"aggregate":       {"accumulator", "output"},
-	"reduce":          {},
-	"window_process":  {"output"},
-	"process":         {"output", "state", "timers", "side_outputs"},
-	"state":           {"value", "map", "list", "reducing", "ttl"},
-	"state_map":       {"key", "value"},
-	"sink":            {"input", "topic", "key", "value", "partitioner", "partition", "delivery"},
-	"commit":          {"interval", "max_records"},
+	"spec":                {"version", "name", "package", "out", "schemas", "sources", "operators", "sinks", "commit", "watermark_alignment"},
+	"source":              {"topics", "topic_pattern", "key", "value", "partitioned_by", "start", "event_time", "watermark", "on_error", "dead_letter_topic", "object_reuse"},
+	"serde":               {"format", "type"},
+	"sink_key":            {"format", "type", "field"},
+	"start":               {"committed", "timestamp", "offsets"},
+	"start_committed":     {"fallback"},
+	"event_time":          {"field", "kafka_timestamp"},
+	"watermark":           {"out_of_orderness", "idleness"},
+	"operator":            {"input", "key_by", "map", "filter", "flat_map", "window", "process", "union"},
+	"map":                 {"output"},
+	"filter":              {},
+	"flat_map":            {"output"},
+	"window":              {"tumbling", "sliding", "session", "offset", "allowed_lateness", "late_output", "aggregate", "reduce", "process"},
+	"sliding":             {"size", "slide"},
+	"session":             {"gap"},
+	"aggregate":           {"accumulator", "output"},
+	"reduce":              {},
+	"window_process":      {"output"},
+	"process":             {"output", "state", "timers", "side_outputs"},
+	"state":               {"value", "map", "list", "reducing", "ttl"},
+	"state_map":           {"key", "value"},
+	"sink":                {"input", "topic", "key", "value", "partitioner", "partition", "delivery"},
+	"commit":              {"interval", "max_records"},
+	"watermark_alignment": {"max_drift"},
 }
 
 // nullableKinds are the mappings that may be left empty as a YAML null
@@ -586,6 +587,15 @@ func (p *parser) parseSpec(s *Spec, n *yaml.Node) {
 			if m, _ := c.get("max_records"); m != nil {
 				if mr, ok := p.integer(m, "commit.max_records", 0, 1<<31-1); ok {
 					s.Commit.MaxRecords = int(mr)
+				}
+			}
+		}
+	}
+	if v, _ := o.get("watermark_alignment"); v != nil {
+		if a := p.object(v, "watermark_alignment", "watermark_alignment"); a != nil {
+			if d, _ := a.get("max_drift"); d != nil {
+				if md, ok := p.duration(d, "watermark_alignment.max_drift", positive); ok {
+					s.MaxWatermarkDrift = md
 				}
 			}
 		}

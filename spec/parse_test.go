@@ -56,7 +56,7 @@ func TestParseErrors(t *testing.T) {
 			"testdata/p.yaml:4:1: sorces: unknown key \"sorces\" (did you mean \"sources\"?)",
 		}},
 		{"unknown key far", head + "colour: red\nsources:\n  a: {topics: [a], value: {format: string}}\n", []string{
-			"testdata/p.yaml:4:1: colour: unknown key \"colour\" (known keys: version, name, package, out, schemas, sources, operators, sinks, commit)",
+			"testdata/p.yaml:4:1: colour: unknown key \"colour\" (known keys: version, name, package, out, schemas, sources, operators, sinks, commit, watermark_alignment)",
 		}},
 		{"unknown key in source", head + "sources:\n  a: {topic: [a], value: {format: string}}\n", []string{
 			"testdata/p.yaml:5:3: sources.a: missing topics or topic_pattern: a source reads a list of topics or the topics matching a pattern",
@@ -109,11 +109,12 @@ func TestParseErrors(t *testing.T) {
 			"testdata/p.yaml:7:74: sources.c.start.offsets.2: must not be negative, got -1",
 			"testdata/p.yaml:8:75: sources.d.start.committed.fallback: unknown fallback \"committed\" (want one of earliest, latest)",
 		}},
-		{"durations", head + "sources:\n  a:\n    topics: [a]\n    value: {format: string}\n    watermark: {out_of_orderness: -5s, idleness: 0s}\ncommit: {interval: 0s, max_records: -1}\n", []string{
+		{"durations", head + "sources:\n  a:\n    topics: [a]\n    value: {format: string}\n    watermark: {out_of_orderness: -5s, idleness: 0s}\ncommit: {interval: 0s, max_records: -1}\nwatermark_alignment: {max_drift: 0s}\n", []string{
 			"testdata/p.yaml:8:35: sources.a.watermark.out_of_orderness: duration -5s is negative",
 			"testdata/p.yaml:8:50: sources.a.watermark.idleness: duration must be positive, got 0s",
 			"testdata/p.yaml:9:20: commit.interval: duration must be positive, got 0s",
 			"testdata/p.yaml:9:37: commit.max_records: must not be negative, got -1",
+			"testdata/p.yaml:10:34: watermark_alignment.max_drift: duration must be positive, got 0s",
 		}},
 		{"event time", head + "sources:\n  a: {topics: [a], value: {format: string}, event_time: {field: ts, kafka_timestamp: true}}\n  b: {topics: [b], value: {format: string}, event_time: {kafka_timestamp: false}}\n  c: {topics: [c], value: {format: string}, event_time: {field: 'a..b'}}\n", []string{
 			"testdata/p.yaml:5:45: sources.a.event_time: give either field or kafka_timestamp: true, not both",

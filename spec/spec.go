@@ -51,6 +51,9 @@ type Spec struct {
 	Sinks     []*Sink
 	// Commit says how often the pipeline commits.
 	Commit Commit
+	// MaxWatermarkDrift turns on watermark alignment across all input
+	// partitions of all instances (watermark_alignment.max_drift; 0: off).
+	MaxWatermarkDrift time.Duration
 	// Pos is the start of the document.
 	Pos schema.Pos
 

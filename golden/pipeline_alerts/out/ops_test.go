@@ -99,6 +99,17 @@ func at(sec int) time.Time {
 	return time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC).Add(time.Duration(sec) * time.Second)
 }
 
+// The spec's watermark_alignment reaches the runner through Spec.
+func TestSpecCarriesWatermarkAlignment(t *testing.T) {
+	p, err := NewPipeline(ops())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := p.Spec().MaxWatermarkDrift; d != 10*time.Minute {
+		t.Fatalf("MaxWatermarkDrift = %v, want 10m", d)
+	}
+}
+
 func TestSpikesSilenceStateAndRestart(t *testing.T) {
 	d := NewTestDriver(t, ops(), runtime.WithStartTime(at(0)))
 	for i, v := range []float64{10, 12, 11, 40} {

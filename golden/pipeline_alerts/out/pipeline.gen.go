@@ -91,10 +91,11 @@ func (p *Pipeline) Spec() runtime.PipelineSpec {
 		Build: func(t *runtime.Task) error {
 			return p.build(t, inputs)
 		},
-		CommitInterval:   p.commitInterval,
-		CommitMaxRecords: p.commitMaxRecords,
-		Inputs:           inputs,
-		Name:             p.name,
+		CommitInterval:    p.commitInterval,
+		CommitMaxRecords:  p.commitMaxRecords,
+		Inputs:            inputs,
+		MaxWatermarkDrift: 10 * time.Minute,
+		Name:              p.name,
 		Outputs: []runtime.OutputSpec{{
 			Delivery:    runtime.ExactlyOnce,
 			Name:        "alerts_out",
