@@ -133,21 +133,24 @@ func (g *groupWatermarks) apply(instance string, wm int64) {
 	g.reports[instance] = watermarkReport{wm: wm, at: g.now()}
 }
 
-// lowest returns the lowest watermark the other live instances reported,
-// or math.MaxInt64 when none did within watermarkReportTTL.
-func (g *groupWatermarks) lowest() int64 {
+// lowest returns the lowest watermark the other live instances reported
+// and the instance that reported it, or math.MaxInt64 when none did
+// within watermarkReportTTL.
+func (g *groupWatermarks) lowest() (wm int64, instance string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	now := g.now()
-	low := int64(math.MaxInt64)
+	wm = math.MaxInt64
 	for id, r := range g.reports {
 		if now.Sub(r.at) > watermarkReportTTL {
 			delete(g.reports, id)
 			continue
 		}
-		low = min(low, r.wm)
+		if r.wm < wm || (r.wm == wm && id < instance) {
+			wm, instance = r.wm, id
+		}
 	}
-	return low
+	return wm, instance
 }
 
 // publish sends this instance's lowest watermark (NoWatermark: none to

@@ -231,6 +231,7 @@ func (r *runner) align() {
 		}
 	}
 	r.alignBuf = cands
+	aheadOf := "ahead"
 	if r.group != nil {
 		// The lowest watermark of the whole pipeline: this instance's
 		// (none when it has no candidate) goes to the others, and theirs
@@ -240,7 +241,9 @@ func (r *runner) align() {
 			mine = runtime.NoWatermark
 		}
 		r.group.publish(mine)
-		minWM = min(minWM, r.group.lowest())
+		if low, from := r.group.lowest(); low < minWM {
+			minWM, aheadOf = low, "ahead of instance "+from
+		}
 	}
 	limit := minWM
 	if d := r.cfg.maxDrift.Milliseconds(); limit <= math.MaxInt64-d {
@@ -262,7 +265,7 @@ func (r *runner) align() {
 		if on != (st.bits&pauseAhead != 0) {
 			why := "caught up"
 			if on {
-				why = "ahead"
+				why = aheadOf
 			}
 			r.setPause(c.tp, pauseAhead, on, c.wm, minWM, why)
 		}

@@ -471,23 +471,24 @@ func TestGroupWatermarkReports(t *testing.T) {
 		name     string
 		do       func()
 		want     int64
+		from     string
 		reported int
 	}{
-		{"none", func() {}, math.MaxInt64, 0},
-		{"one", func() { g.apply("b", 500) }, 500, 1},
-		{"a lower one", func() { g.apply("c", 200) }, 200, 2},
-		{"the lower one rises", func() { g.apply("c", 900) }, 500, 2},
+		{"none", func() {}, math.MaxInt64, "", 0},
+		{"one", func() { g.apply("b", 500) }, 500, "b", 1},
+		{"a lower one", func() { g.apply("c", 200) }, 200, "c", 2},
+		{"the lower one rises", func() { g.apply("c", 900) }, 500, "b", 2},
 		{"b stops reporting", func() {
 			now = now.Add(watermarkReportTTL / 2)
 			g.apply("c", 950)
 			now = now.Add(watermarkReportTTL/2 + time.Millisecond)
-		}, 950, 1},
-		{"c has no watermark", func() { g.apply("c", runtime.NoWatermark) }, math.MaxInt64, 0},
+		}, 950, "c", 1},
+		{"c has no watermark", func() { g.apply("c", runtime.NoWatermark) }, math.MaxInt64, "", 0},
 	}
 	for _, st := range steps {
 		st.do()
-		if got := g.lowest(); got != st.want || len(g.reports) != st.reported {
-			t.Fatalf("%s: lowest %d with %d reports, want %d with %d", st.name, got, len(g.reports), st.want, st.reported)
+		if got, from := g.lowest(); got != st.want || from != st.from || len(g.reports) != st.reported {
+			t.Fatalf("%s: lowest %d from %q with %d reports, want %d from %q with %d", st.name, got, from, len(g.reports), st.want, st.from, st.reported)
 		}
 	}
 	for _, wm := range []int64{0, -1, 1_700_000_000_123, runtime.NoWatermark, math.MaxInt64} {
