@@ -42,6 +42,7 @@ import (
 //	streamgen_dead_letter_records_total{topic}         counter (by dead-letter topic)
 //	streamgen_tasks_assigned                           gauge
 //	streamgen_partition_paused{topic,partition}        gauge, 1 while the runner holds the input partition's fetching paused
+//	streamgen_alignment_watermark_seconds              gauge, the lowest watermark of the pipeline's instances that alignment holds partitions to (absent when alignment is off or there is none)
 //
 // When tasks are revoked (TasksAssigned without them) their per-task and
 // per-partition series are removed, so dashboards do not show stale lag.
@@ -52,6 +53,7 @@ type Metrics struct {
 	recordsOut   *prometheus.CounterVec
 	lag          *prometheus.GaugeVec
 	watermark    *prometheus.GaugeVec
+	alignWM      *prometheus.GaugeVec // no labels: absent when deleted
 	commitDur    prometheus.Histogram
 	commitRecs   prometheus.Histogram
 	commitBytes  prometheus.Counter
@@ -159,6 +161,9 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		paused: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "streamgen_partition_paused", Help: "1 while the runner holds an input partition's fetching paused (watermark alignment, or its task not open yet), else 0.",
 		}, []string{"topic", "partition"}),
+		alignWM: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "streamgen_alignment_watermark_seconds", Help: "With watermark alignment on, the lowest watermark over the input partitions of all the pipeline's instances, which this instance's partitions may lead by at most the maximum drift; in seconds since the Unix epoch.",
+		}, nil),
 		lagSeries:    map[lagKey]bool{},
 		pausedSeries: map[lagKey]bool{},
 		assigned:     map[int32]bool{},
@@ -167,7 +172,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	}
 	reg.MustRegister(m.recordsIn, m.recordsOut, m.lag, m.watermark, m.commitDur, m.commitRecs,
 		m.commitBytes, m.commits, m.aborts, m.lastCommit, m.stateSize, m.cacheEntries, m.cacheHits, m.cacheMisses, m.storeReads,
-		m.cacheEvicted, m.deadLettered, m.tasks, m.paused)
+		m.cacheEvicted, m.deadLettered, m.tasks, m.paused, m.alignWM)
 	return m
 }
 
@@ -202,6 +207,16 @@ func (m *Metrics) Watermark(task int32, watermark int64) {
 		return
 	}
 	m.watermark.WithLabelValues(partitionLabel(task)).Set(float64(watermark) / 1000)
+}
+
+// AlignmentWatermark implements Observer. No watermark removes the
+// series.
+func (m *Metrics) AlignmentWatermark(watermark int64) {
+	if watermark == runtime.NoWatermark {
+		m.alignWM.DeleteLabelValues()
+		return
+	}
+	m.alignWM.WithLabelValues().Set(float64(watermark) / 1000)
 }
 
 // Committed implements Observer.
@@ -388,6 +403,12 @@ func (o multiObserver) TasksAssigned(tasks []int32) {
 func (o multiObserver) PartitionPaused(topic string, partition int32, paused bool, reason PauseReason) {
 	for _, x := range o {
 		x.PartitionPaused(topic, partition, paused, reason)
+	}
+}
+
+func (o multiObserver) AlignmentWatermark(watermark int64) {
+	for _, x := range o {
+		x.AlignmentWatermark(watermark)
 	}
 }
 

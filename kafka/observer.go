@@ -42,6 +42,11 @@ type Observer interface {
 	// started again (false) fetching an input partition, and why: the
 	// reason that began the pause, or the last one to end.
 	PartitionPaused(topic string, partition int32, paused bool, reason PauseReason)
+	// AlignmentWatermark reports, with watermark alignment on, the lowest
+	// watermark over the input partitions of all the pipeline's instances
+	// that this instance aligns to (ms since the epoch; NoWatermark when
+	// there is none), when it changes.
+	AlignmentWatermark(watermark int64)
 }
 
 // NopObserver is an Observer that ignores everything.
@@ -58,3 +63,4 @@ func (NopObserver) StateCache(int32, runtime.CacheStats)             {}
 func (NopObserver) DeadLettered(string)                              {}
 func (NopObserver) TasksAssigned([]int32)                            {}
 func (NopObserver) PartitionPaused(string, int32, bool, PauseReason) {}
+func (NopObserver) AlignmentWatermark(int64)                         {}

@@ -245,6 +245,13 @@ func (r *runner) align() {
 			minWM, aheadOf = low, "ahead of instance "+from
 		}
 	}
+	if report := minWM; report != r.alignWM {
+		r.alignWM = report
+		if report == math.MaxInt64 {
+			report = runtime.NoWatermark
+		}
+		r.obs.AlignmentWatermark(report)
+	}
 	limit := minWM
 	if d := r.cfg.maxDrift.Milliseconds(); limit <= math.MaxInt64-d {
 		limit += d

@@ -31,6 +31,7 @@ type pauseEvent struct {
 type pauseLog struct {
 	NopObserver
 	mu       sync.Mutex
+	alignWM  int64 // the last AlignmentWatermark
 	events   []pauseEvent
 	in       map[topicPart]int
 	assigned [][]int32
@@ -42,6 +43,18 @@ func (l *pauseLog) PartitionPaused(topic string, p int32, paused bool, reason Pa
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.events = append(l.events, pauseEvent{topic, p, paused, reason})
+}
+
+func (l *pauseLog) AlignmentWatermark(wm int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.alignWM = wm
+}
+
+func (l *pauseLog) alignmentWatermark() int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.alignWM
 }
 
 func (l *pauseLog) RecordsIn(topic string, p int32, n int) {
@@ -296,6 +309,11 @@ func TestWatermarkAlignmentAcrossInstances(t *testing.T) {
 		_, now := a.alignmentPauses(fast)
 		return now[pa]
 	})
+	// The first instance reports the second's watermark as the one it
+	// aligns to: within the slow input's events, an hour behind its own.
+	if wm, slowEnd := a.alignmentWatermark(), clickBase+int64(slowGen.next)*alignStep; wm < clickBase || wm > slowEnd {
+		t.Errorf("instance a aligns to %d, want the slow input's watermark in [%d, %d]", wm, clickBase, slowEnd)
+	}
 	if n, _ := b.alignmentPauses(slow); len(n) > 0 {
 		t.Errorf("slow partitions paused for alignment: %v", n)
 	}
@@ -457,6 +475,31 @@ func TestMetricsPartitionPaused(t *testing.T) {
 	NewMetrics(reg).PartitionPaused("views", 3, true, PauseWatermarkAlignment)
 	if n, err := testutil.GatherAndCount(reg, "streamgen_partition_paused"); err != nil || n != 1 {
 		t.Errorf("gathered %d streamgen_partition_paused series (%v), want 1", n, err)
+	}
+}
+
+// TestMetricsAlignmentWatermark checks the alignment gauge: set in
+// seconds, and absent when there is no watermark to align to.
+func TestMetricsAlignmentWatermark(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := NewMetrics(reg)
+	count := func() int {
+		n, err := testutil.GatherAndCount(reg, "streamgen_alignment_watermark_seconds")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := count(); n != 0 {
+		t.Fatalf("%d series before any report, want 0", n)
+	}
+	m.AlignmentWatermark(1_700_000_000_500)
+	if got := testutil.ToFloat64(m.alignWM.WithLabelValues()); got != 1_700_000_000.5 || count() != 1 {
+		t.Fatalf("gauge %v with %d series, want 1.7000000005e+09 with 1", got, count())
+	}
+	m.AlignmentWatermark(runtime.NoWatermark)
+	if n := count(); n != 0 {
+		t.Fatalf("%d series after NoWatermark, want 0", n)
 	}
 }
 

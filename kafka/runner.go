@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	goruntime "runtime"
 	"sort"
@@ -308,8 +309,11 @@ type runner struct {
 	paused   map[topicPart]pauseState
 	alignBuf []alignCand
 	// group shares watermarks with the pipeline's other instances for
-	// alignment (align_group.go); nil without MaxWatermarkDrift.
-	group *groupWatermarks
+	// alignment (align_group.go); nil without MaxWatermarkDrift. alignWM
+	// is the lowest watermark align last reported to the Observer
+	// (math.MaxInt64: none).
+	group   *groupWatermarks
+	alignWM int64
 }
 
 func newRunner(ctx context.Context, p runtime.PipelineSpec, c config) (*runner, error) {
@@ -324,6 +328,7 @@ func newRunner(ctx context.Context, p runtime.PipelineSpec, c config) (*runner, 
 		obs:         c.observer,
 		match:       m,
 		changelog:   changelogTopic(p.Name),
+		alignWM:     math.MaxInt64,
 		dlqs:        map[string]bool{},
 		repartition: map[string]bool{},
 		outputs:     map[string]outputInfo{},
