@@ -142,7 +142,7 @@ func checkCluster(ctx context.Context, adm *kadm.Client, p *runtime.PipelineSpec
 		if all[name].IsInternal || all[name].Err != nil {
 			continue
 		}
-		if _, listed := m.literal[name]; !listed && m.input(name) >= 0 && name != changelogTopic(p.Name) && name != watermarksTopic(p.Name) {
+		if _, listed := m.literal[name]; !listed && m.input(name) >= 0 {
 			n, _ := count(name)
 			topo.inputCounts[name] = n
 		}

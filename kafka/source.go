@@ -21,10 +21,20 @@ type inputMatcher struct {
 	patterns []*regexp.Regexp
 	patIdx   []int
 	inputs   []runtime.InputSpec
+	// internal holds the pipeline's own topics (changelog, watermarks):
+	// no pattern matches them, so a pattern that happens to cover them
+	// never reads the pipeline's state as input. (checkSpec refuses them
+	// as listed topics.)
+	internal map[string]bool
 }
 
-func newInputMatcher(inputs []runtime.InputSpec) (*inputMatcher, error) {
-	m := &inputMatcher{literal: map[string]int{}, inputs: inputs}
+// newInputMatcher returns the matcher of inputs; internal names the
+// pipeline's own topics, which patterns do not match.
+func newInputMatcher(inputs []runtime.InputSpec, internal ...string) (*inputMatcher, error) {
+	m := &inputMatcher{literal: map[string]int{}, inputs: inputs, internal: map[string]bool{}}
+	for _, t := range internal {
+		m.internal[t] = true
+	}
 	for i, in := range inputs {
 		if in.TopicPattern != "" {
 			re, err := regexp.Compile(in.TopicPattern)
@@ -50,6 +60,9 @@ func (m *inputMatcher) input(topic string) int {
 	if i, ok := m.literal[topic]; ok {
 		return i
 	}
+	if m.internal[topic] {
+		return -1
+	}
 	for k, re := range m.patterns {
 		if re.MatchString(topic) {
 			return m.patIdx[k]
@@ -74,7 +87,8 @@ func (m *inputMatcher) sourceTopic(topic string) string {
 
 // consumeOpts are the franz-go options that subscribe the group to the
 // pipeline's inputs: a topic list, or one regex list when any input uses a
-// pattern (listed topics then become anchored literal expressions).
+// pattern (listed topics then become anchored literal expressions, and
+// the pipeline's own topics are excluded).
 func (m *inputMatcher) consumeOpts() []kgo.Opt {
 	if len(m.patterns) == 0 {
 		topics := make([]string, 0, len(m.literal))
@@ -92,7 +106,18 @@ func (m *inputMatcher) consumeOpts() []kgo.Opt {
 		exprs = append(exprs, re.String())
 	}
 	sort.Strings(exprs)
-	return []kgo.Opt{kgo.ConsumeRegex(), kgo.ConsumeTopics(exprs...)}
+	opts := []kgo.Opt{kgo.ConsumeRegex(), kgo.ConsumeTopics(exprs...)}
+	var exclude []string
+	for t := range m.internal {
+		if _, listed := m.literal[t]; !listed {
+			exclude = append(exclude, "^"+regexp.QuoteMeta(t)+"$")
+		}
+	}
+	if len(exclude) > 0 {
+		sort.Strings(exclude)
+		opts = append(opts, kgo.ConsumeExcludeTopics(exclude...))
+	}
+	return opts
 }
 
 // startResolver turns the start position of partitions without a
