@@ -17,12 +17,18 @@ import "hash/maphash"
 // unique per record) is noticed after internProbe reads and skipped for
 // the next internBackoff, its table dropped, so it costs a counter.
 //
+// The strings it does not hold are copied into an arena of 1 KiB chunks
+// that all the records it decodes share, so a record of unique ids does
+// not allocate one chunk of its own. A string kept keeps its chunk alive,
+// at most 1 KiB.
+//
 // An Interner is not safe for concurrent use: give each decoding
 // goroutine (each task) its own. The zero value is ready to use.
 type Interner struct {
 	seed   maphash.Seed
 	seeded bool
 	tabs   [internSlots]internTable
+	strs   []byte // the string arena of the Readers that use it
 }
 
 // internTable is one position's strings and the statistics that decide

@@ -13,7 +13,8 @@ import (
 // with and without an Interner, and checks the strings are the same, that
 // none aliases the input, that repeated strings are shared once their
 // position is known to repeat, and that the unique position stops being
-// interned.
+// interned; and that the strings it copies share an arena across records
+// without one record's strings overwriting another's.
 func TestInterner(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	long := strings.Repeat("L", internMaxLen+1)
@@ -27,6 +28,7 @@ func TestInterner(t *testing.T) {
 	var in Interner
 	shared := map[string]unsafe.Pointer{} // last data pointer of each URL seen after warm-up
 	repeats, copies := 0, 0
+	var kept, keptWant []string // every record's strings, checked at the end
 	for i := range 3 * internProbe {
 		src := record(i)
 		plain, interned := NewReader(src), NewReader(src)
@@ -41,6 +43,10 @@ func TestInterner(t *testing.T) {
 		}
 		if err := interned.Finish("R"); err != nil {
 			t.Fatal(err)
+		}
+		kept = append(kept, got[:]...)
+		for f := range got {
+			keptWant = append(keptWant, strings.Clone(got[f]))
 		}
 		clear(src) // nothing read may alias the input
 		if !strings.HasPrefix(got[0], "https://shop.example.com/p/") || !strings.HasPrefix(got[1], "id-") || got[3] == "" {
@@ -68,6 +74,11 @@ func TestInterner(t *testing.T) {
 	if in.tabs[1].strs != nil || in.tabs[1].skip == 0 {
 		t.Error("the unique id's position is still interned")
 	}
+	for i := range kept {
+		if kept[i] != keptWant[i] {
+			t.Fatalf("string %d changed after later records: %q, want %q", i, kept[i], keptWant[i])
+		}
+	}
 	// The long strings' position never fills its table.
 	for _, s := range in.tabs[2].strs {
 		if len(s) > internMaxLen {
@@ -91,5 +102,23 @@ func TestInterner(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Errorf("reading interned strings allocated %v times", allocs)
+	}
+	// Strings it does not hold (unique ids) are copied into one arena
+	// across records: 64 records of a 12-byte id need one 1 KiB chunk.
+	in = Interner{}
+	ids := make([][]byte, 64)
+	for i := range ids {
+		ids[i] = AppendString(nil, fmt.Sprintf("user-%07d", i))
+	}
+	in.tabs[0].skip = internBackoff // as if found unique
+	allocs = testing.AllocsPerRun(10, func() {
+		for _, id := range ids {
+			r := NewReader(id)
+			r.Intern(&in)
+			r.ReadString()
+		}
+	})
+	if allocs > 1 {
+		t.Errorf("reading 64 ids through an Interner allocated %v times, want at most 1", allocs)
 	}
 }

@@ -299,7 +299,9 @@ func (r *Reader) readLenSlow(what string) int {
 // more than the input left, so decoding a record with several strings
 // allocates once instead of once per string. Keeping a string keeps its
 // chunk alive. With an Interner (Intern), a short string it holds is
-// returned without a copy. Invalid UTF-8 is kept as is.
+// returned without a copy, and the others go to the Interner's arena,
+// which the records it decodes share (1 KiB chunks), so most records
+// allocate nothing. Invalid UTF-8 is kept as is.
 func (r *Reader) ReadString() string {
 	n, ok := r.shortLen()
 	if !ok {
@@ -308,32 +310,34 @@ func (r *Reader) ReadString() string {
 	if n == 0 {
 		return ""
 	}
+	a, size := &r.strs, len(r.buf)-r.off
 	if r.in != nil {
 		if s, ok := r.internString(n); ok {
 			return s
 		}
+		// Across records: the Interner's arena outlives this Reader.
+		a, size = &r.in.strs, stringChunk
 	}
-	if n > cap(r.strs)-len(r.strs) {
-		r.newStringChunk(n)
+	if n > cap(*a)-len(*a) {
+		newStringChunk(a, n, size)
 	}
-	start := len(r.strs)
+	start := len(*a)
 	// Reslicing stores only the length: no pointer write, no write barrier.
-	r.strs = r.strs[:start+n]
-	copy(r.strs[start:], r.buf[r.off:r.off+n])
+	*a = (*a)[:start+n]
+	copy((*a)[start:], r.buf[r.off:r.off+n])
 	r.off += n
 	// The arena bytes of this string are never written again: later strings
 	// are appended after them, and a full chunk is replaced, not reused.
-	return unsafe.String(&r.strs[start], n)
+	return unsafe.String(&(*a)[start], n)
 }
 
-// newStringChunk replaces the string arena with one that has room for a
-// string of n bytes.
-func (r *Reader) newStringChunk(n int) {
-	size := len(r.buf) - r.off // every string still to come is in the input left
+// newStringChunk replaces the string arena *a with one that has room for
+// a string of n bytes: size bytes, at most stringChunk unless n is more.
+func newStringChunk(a *[]byte, n, size int) {
 	if size > stringChunk {
 		size = max(n, stringChunk)
 	}
-	r.strs = make([]byte, 0, size)
+	*a = make([]byte, 0, max(size, n))
 }
 
 // ReadBytes reads Avro bytes into a new slice (never nil, even when empty,
