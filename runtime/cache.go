@@ -10,8 +10,13 @@ import (
 // The write-back cache keeps decoded values of hot keys in front of the
 // indexed batch. It is per task (tasks are single-threaded, so no locks),
 // bounded in entries by the task's share of the store's budget
-// (StoreOptions.CacheEntries), and evicts the least recently used entry; a dirty
-// evicted entry is encoded into the batch, so eviction never loses a write.
+// (StoreOptions.CacheEntries), and evicts like CLOCK, an approximation of
+// least recently used that costs a hit one flag write instead of a move
+// in the list (whose neighbours are cache misses of their own): entries
+// queue in the order they were added, the oldest goes first, and one hit
+// (or added) since it last reached the end of the queue goes round again
+// instead. A dirty evicted entry is encoded into the batch, so eviction
+// never loses a write.
 // Nothing in the cache reaches the DB before it is committed: Prepare
 // flushes dirty entries into the commit batch, Committed keeps that batch
 // as pending, and a checkpoint applies it (checkpoint.go). An
@@ -32,7 +37,10 @@ type lruNode struct {
 	key        string
 	hash       uint64
 	dirty      bool
-	listed     bool // in lruCache.dirty
+	// ref: hit since the entry last reached the front of the list. An
+	// eviction gives such an entry a second chance (CLOCK).
+	ref    bool
+	listed bool // in lruCache.dirty
 	// unpersisted: the entry's committed value waits in one of the task's
 	// pending commit batches for a checkpoint (checkpoint.go).
 	unpersisted bool
@@ -94,7 +102,7 @@ type lruCache struct {
 	slots []slot
 	seed  maphash.Seed
 	mask  uint64  // all ones; tests clear bits to force collisions
-	head  lruNode // sentinel: head.next is the most recent entry
+	head  lruNode // sentinel: head.next is the newest entry, head.prev the next to consider for eviction
 	// dirty lists the entries made dirty since the last flushAll (some
 	// may be clean or evicted since), so a flush need not walk the cache.
 	dirty []*lruNode
@@ -144,7 +152,7 @@ func (c *lruCache) pushFront(n *lruNode) {
 	c.head.next = n
 }
 
-// find returns the entry for key, or nil, without touching the LRU order.
+// find returns the entry for key, or nil, without counting a hit.
 func (c *lruCache) find(key []byte) cached {
 	h := maphash.Bytes(c.seed, key) & c.mask
 	m := uint64(len(c.slots) - 1)
@@ -204,7 +212,7 @@ func (c *lruCache) unindex(n *lruNode) {
 	c.n--
 }
 
-// get returns the entry for key and marks it most recently used.
+// get returns the entry for key and marks it referenced (a hit).
 func (c *lruCache) get(key []byte) cached {
 	e := c.find(key)
 	if e == nil {
@@ -236,13 +244,11 @@ func (c *lruCache) getVia(hint **lruNode, key []byte) cached {
 	return e
 }
 
-// hit counts a hit on n and marks it most recently used.
+// hit counts a hit on n and marks it referenced, so an eviction passes
+// it over once.
 func (c *lruCache) hit(n *lruNode) {
 	c.stats.Hits++
-	if c.head.next != n {
-		c.unlink(n)
-		c.pushFront(n)
-	}
+	n.ref = true
 }
 
 // addVia is add that makes e's entry the hint (getVia); a nil hint is
@@ -254,8 +260,9 @@ func (c *lruCache) addVia(hint **lruNode, t *Task, key []byte, e cached) error {
 	return c.add(t, key, e)
 }
 
-// add inserts an entry that is not in the cache, evicting the least
-// recently used entries beyond the bound.
+// add inserts an entry that is not in the cache, evicting entries beyond
+// the bound. The new entry starts referenced, so the eviction it causes
+// takes another entry.
 func (c *lruCache) add(t *Task, key []byte, e cached) error {
 	n := e.node()
 	if len(key) <= len(n.inline) {
@@ -265,7 +272,7 @@ func (c *lruCache) add(t *Task, key []byte, e cached) error {
 		n.key = string(key)
 	}
 	n.hash = maphash.String(c.seed, n.key) & c.mask
-	n.self = e
+	n.self, n.ref = e, true
 	if n.dirty {
 		c.setDirty(n, true)
 	}
@@ -273,6 +280,12 @@ func (c *lruCache) add(t *Task, key []byte, e cached) error {
 	c.pushFront(n)
 	for c.n > c.bound() {
 		victim := c.head.prev
+		if victim.ref {
+			victim.ref = false
+			c.unlink(victim)
+			c.pushFront(victim)
+			continue
+		}
 		if victim.unpersisted {
 			// Its committed value must reach pebble before the
 			// cache forgets it. The checkpoint drops the cleared

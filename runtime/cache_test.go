@@ -158,8 +158,8 @@ func TestLRUCacheHint(t *testing.T) {
 	}
 }
 
-// TestLRUIndexRandom checks the cache's open-addressing index against a
-// map under random adds, removals and evictions, with hashes forced into
+// TestLRUIndexRandom checks the cache's open-addressing index and its
+// evictions against a model under random adds, removals and hits, with hashes forced into
 // few values so probe runs are long and wrap around the table's end, and
 // with a bound large enough that the table doubles several times.
 func TestLRUIndexRandom(t *testing.T) {
@@ -175,21 +175,28 @@ func TestLRUIndexRandom(t *testing.T) {
 			task := &Task{}
 			rng := rand.New(rand.NewPCG(1, mask))
 			model := map[string]int{}
-			order := []string{} // least recently used first
-			touch := func(k string) {
-				order = slices.DeleteFunc(order, func(o string) bool { return o == k })
-				order = append(order, k)
-			}
+			// The cache evicts like CLOCK: the oldest entry goes unless it
+			// was hit (or added) since it last came round, in which case
+			// it goes round again.
+			order := []string{} // oldest first
+			ref := map[string]bool{}
 			for step := range 5000 {
 				k := fmt.Sprintf("k%d", rng.IntN(tc.keys))
 				switch op := rng.IntN(3); {
 				case op == 0 && model[k] == 0:
 					ok(t, c.add(task, []byte(k), &testEntry{v: step + 1, flushed: &flushed}))
 					model[k] = step + 1
-					touch(k)
-					if len(order) > max {
-						delete(model, order[0])
+					order = append(order, k)
+					ref[k] = true
+					for len(order) > max {
+						old := order[0]
 						order = order[1:]
+						if ref[old] {
+							ref[old] = false
+							order = append(order, old)
+							continue
+						}
+						delete(model, old)
 					}
 				case op == 1:
 					c.remove([]byte(k))
@@ -200,7 +207,7 @@ func TestLRUIndexRandom(t *testing.T) {
 					got := -1
 					if e != nil {
 						got = e.(*testEntry).v
-						touch(k)
+						ref[k] = true
 					}
 					if want, in := model[k]; (in && got != want) || (!in && got != -1) {
 						t.Fatalf("step %d: %s = %d, want %d (cached %v)", step, k, got, want, in)
