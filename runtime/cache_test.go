@@ -56,8 +56,9 @@ func TestLRUCache(t *testing.T) {
 			if got := []int{val("a"), val("b"), val("c"), val("d"), val("x")}; !slices.Equal(got, []int{1, 2, 3, 4, -1}) {
 				t.Fatalf("values %v", got)
 			}
-			// a is now least recently used; a fifth entry evicts it and,
-			// as it is dirty, flushes it.
+			// Every entry has been hit; a fifth entry gives each its
+			// second chance, then evicts the oldest, a, and as it is
+			// dirty, flushes it.
 			add("e", 5, false)
 			if val("a") != -1 || !slices.Equal(flushed, []string{"a=1"}) {
 				t.Fatalf("after eviction: a=%d, flushed %v", val("a"), flushed)
