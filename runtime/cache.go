@@ -37,8 +37,8 @@ type lruNode struct {
 	key        string
 	hash       uint64
 	dirty      bool
-	// ref: hit since the entry last reached the front of the list. An
-	// eviction gives such an entry a second chance (CLOCK).
+	// ref: hit, or added, since an eviction last passed the entry
+	// over. An eviction gives such an entry a second chance (CLOCK).
 	ref    bool
 	listed bool // in lruCache.dirty
 	// unpersisted: the entry's committed value waits in one of the task's
