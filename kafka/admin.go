@@ -66,14 +66,11 @@ func checkSpec(p *runtime.PipelineSpec, c *config) error {
 	if c.txnTimeout%time.Millisecond != 0 || c.txnTimeout > time.Duration(1<<31-1)*time.Millisecond {
 		return fmt.Errorf("kafka: transaction timeout %v is not a whole number of milliseconds that fits Kafka's int32", c.txnTimeout)
 	}
-	clog, wms := changelogTopic(p.Name), watermarksTopic(p.Name)
+	internal := internalTopics(p.Name, c)
 	for _, in := range p.Inputs {
 		for _, t := range in.Topics {
-			if t == clog {
-				return fmt.Errorf("kafka: input %q reads the pipeline's own changelog topic %s", in.Name, clog)
-			}
-			if t == wms && c.maxDrift > 0 {
-				return fmt.Errorf("kafka: input %q reads the pipeline's own watermarks topic %s (watermark alignment)", in.Name, wms)
+			if what, ok := internal[t]; ok {
+				return fmt.Errorf("kafka: input %q reads the pipeline's own %s topic %s", in.Name, what, t)
 			}
 		}
 	}
@@ -87,11 +84,8 @@ func checkSpec(p *runtime.PipelineSpec, c *config) error {
 		if o.Topic == "" {
 			return fmt.Errorf("kafka: output %q has no topic", o.Name)
 		}
-		if o.Topic == clog {
-			return fmt.Errorf("kafka: output %q writes the pipeline's own changelog topic %s", o.Name, clog)
-		}
-		if o.Topic == wms && c.maxDrift > 0 {
-			return fmt.Errorf("kafka: output %q writes the pipeline's own watermarks topic %s (watermark alignment)", o.Name, wms)
+		if what, ok := internal[o.Topic]; ok {
+			return fmt.Errorf("kafka: output %q writes the pipeline's own %s topic %s", o.Name, what, o.Topic)
 		}
 		if name, ok := repart[o.Topic]; ok {
 			return fmt.Errorf("kafka: output %q writes the repartition topic %s of %q", o.Name, o.Topic, name)
@@ -102,6 +96,18 @@ func checkSpec(p *runtime.PipelineSpec, c *config) error {
 
 // changelogTopic is the name of a pipeline's changelog topic.
 func changelogTopic(name string) string { return name + "-changelog" }
+
+// internalTopics returns the topics the pipeline named name keeps for
+// itself, and what each is: the changelog, and with watermark alignment
+// the watermarks topic (align_group.go). No input or output may name
+// them, and no input pattern matches them.
+func internalTopics(name string, c *config) map[string]string {
+	t := map[string]string{changelogTopic(name): "changelog"}
+	if c.maxDrift > 0 {
+		t[watermarksTopic(name)] = "watermarks"
+	}
+	return t
+}
 
 // checkCluster runs the checks at start that need the cluster, each
 // violation a clear error returned before any record is read: input

@@ -317,7 +317,7 @@ type runner struct {
 }
 
 func newRunner(ctx context.Context, p runtime.PipelineSpec, c config) (*runner, error) {
-	m, err := newInputMatcher(p.Inputs, changelogTopic(p.Name), watermarksTopic(p.Name))
+	m, err := newInputMatcher(p.Inputs, internalTopics(p.Name, &c))
 	if err != nil {
 		return nil, err
 	}

@@ -864,6 +864,7 @@ func TestAdminChecks(t *testing.T) {
 		{"changelog not compacted", with(func(s *runtime.PipelineSpec) { s.Name = deleteChangelog }), nil,
 			fmt.Sprintf("changelog topic %s has cleanup.policy=delete; it must be compact", changelogTopic(deleteChangelog))},
 		{"output is the changelog", with(func(s *runtime.PipelineSpec) { s.Outputs[0].Topic = changelogTopic(name) }), nil, "writes the pipeline's own changelog topic"},
+		{"input is the changelog", with(func(s *runtime.PipelineSpec) { s.Inputs[0].Topics = []string{changelogTopic(name)} }), nil, "reads the pipeline's own changelog topic"},
 		{"output is the watermarks topic", with(func(s *runtime.PipelineSpec) { s.Outputs[0].Topic = watermarksTopic(name) }), []Opt{MaxWatermarkDrift(time.Minute)}, "writes the pipeline's own watermarks topic"},
 		{"input is the watermarks topic", with(func(s *runtime.PipelineSpec) { s.Inputs[0].Topics = []string{watermarksTopic(name)} }), []Opt{MaxWatermarkDrift(time.Minute)}, "reads the pipeline's own watermarks topic"},
 	}

@@ -21,20 +21,17 @@ type inputMatcher struct {
 	patterns []*regexp.Regexp
 	patIdx   []int
 	inputs   []runtime.InputSpec
-	// internal holds the pipeline's own topics (changelog, watermarks):
-	// no pattern matches them, so a pattern that happens to cover them
-	// never reads the pipeline's state as input. (checkSpec refuses them
-	// as listed topics.)
-	internal map[string]bool
+	// internal holds the pipeline's own topics (internalTopics): no
+	// pattern matches them, so a pattern that happens to cover them never
+	// reads the pipeline's state as input. (checkSpec refuses them as
+	// listed topics.)
+	internal map[string]string
 }
 
-// newInputMatcher returns the matcher of inputs; internal names the
-// pipeline's own topics, which patterns do not match.
-func newInputMatcher(inputs []runtime.InputSpec, internal ...string) (*inputMatcher, error) {
-	m := &inputMatcher{literal: map[string]int{}, inputs: inputs, internal: map[string]bool{}}
-	for _, t := range internal {
-		m.internal[t] = true
-	}
+// newInputMatcher returns the matcher of inputs; internal holds the
+// pipeline's own topics (internalTopics), which patterns do not match.
+func newInputMatcher(inputs []runtime.InputSpec, internal map[string]string) (*inputMatcher, error) {
+	m := &inputMatcher{literal: map[string]int{}, inputs: inputs, internal: internal}
 	for i, in := range inputs {
 		if in.TopicPattern != "" {
 			re, err := regexp.Compile(in.TopicPattern)
@@ -60,7 +57,7 @@ func (m *inputMatcher) input(topic string) int {
 	if i, ok := m.literal[topic]; ok {
 		return i
 	}
-	if m.internal[topic] {
+	if _, own := m.internal[topic]; own {
 		return -1
 	}
 	for k, re := range m.patterns {
