@@ -334,10 +334,7 @@ func (r *Reader) ReadString() string {
 // newStringChunk replaces the string arena *a with one that has room for
 // a string of n bytes: size bytes, at most stringChunk unless n is more.
 func newStringChunk(a *[]byte, n, size int) {
-	if size > stringChunk {
-		size = max(n, stringChunk)
-	}
-	*a = make([]byte, 0, max(size, n))
+	*a = make([]byte, 0, max(n, min(size, stringChunk)))
 }
 
 // ReadBytes reads Avro bytes into a new slice (never nil, even when empty,
