@@ -33,13 +33,15 @@ type task struct {
 	recovered bool // 2PC sinks recovered (or none configured)
 
 	// Work since the last commit.
-	records  int  // input records processed
-	consumed bool // input records processed (offsets to commit)
-	active   bool // sent records or changelog in the transaction
-	clogN    int
-	clogMax  atomic.Int64 // highest changelog offset of the transaction
-	outN     int
-	outBytes int64
+	records   int          // input records processed
+	consumed  bool         // input records processed (offsets to commit)
+	active    bool         // sent records or changelog in the transaction
+	prepared  bool         // stopped for the commit (Prepare) and changelog produced
+	clogN     int          // changelog records in the transaction
+	clogBytes int64        // and their bytes
+	clogMax   atomic.Int64 // highest changelog offset of the transaction
+	outN      int
+	outBytes  int64
 
 	// 2PC: open transactions of this commit, handles pre-committed in it,
 	// and handles of committed Kafka transactions the sink has not
@@ -55,8 +57,8 @@ type task struct {
 func (t *task) ready() bool { return t.built && t.recovered }
 
 func (t *task) resetWork() {
-	t.records, t.consumed, t.active = 0, false, false
-	t.clogN, t.outN, t.outBytes = 0, 0, 0
+	t.records, t.consumed, t.active, t.prepared = 0, false, false, false
+	t.clogN, t.clogBytes, t.outN, t.outBytes = 0, 0, 0, 0
 	t.clogMax.Store(-1)
 }
 
@@ -108,6 +110,45 @@ func (r *runner) endCtx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(r.prodCtx, r.cfg.txnTimeout+30*time.Second)
 }
 
+// prepare stops the task at a record boundary for the commit (Prepare)
+// and produces its changelog records into the transaction, begun first if
+// the task has anything to commit. It runs on the goroutine that processes
+// the task: at the end of the task's share of a poll when the commit is
+// already due (so tasks prepare in parallel, and their changelog is on the
+// wire while others still process), or in commit for the others.
+func (r *runner) prepare(t *task) error {
+	recs, err := t.rt.Prepare()
+	if err != nil {
+		return fmt.Errorf("kafka: task %d: preparing a commit: %w", t.id, err)
+	}
+	t.prepared = true
+	if len(recs) == 0 && !t.consumed {
+		return nil
+	}
+	// Begun already when called from process, which runs tasks in
+	// parallel: ensureBegun only reads then. Its error means the
+	// instance left the group, which r.failed turns into a rejoin.
+	if err := r.ensureBegun(); err != nil {
+		return err
+	}
+	if len(recs) == 0 {
+		return nil
+	}
+	t.active = true
+	// One allocation for the task's records of this commit; franz-go
+	// holds each until its promise.
+	krs := make([]kgo.Record, len(recs))
+	promise := t.changelogPromise(r)
+	for i := range recs {
+		kr := &krs[i]
+		kr.Topic, kr.Partition, kr.Key, kr.Value = r.changelog, t.id, recs[i].Key, recs[i].Value
+		t.clogBytes += int64(len(kr.Key) + len(kr.Value))
+		r.sess.Produce(r.prodCtx, kr, promise)
+	}
+	t.clogN += len(recs)
+	return nil
+}
+
 // commit runs the commit protocol: every task stops at a record boundary
 // (Prepare); its changelog records, the outputs its sinks received and the
 // input offsets go into one Kafka transaction, with the 2PC handles
@@ -129,29 +170,14 @@ func (r *runner) commit() error {
 		if !t.ready() {
 			continue
 		}
-		recs, err := t.rt.Prepare()
-		if err != nil {
-			return r.failed(fmt.Errorf("kafka: task %d: preparing a commit: %w", id, err))
+		if !t.prepared {
+			if err := r.prepare(t); err != nil {
+				return r.failed(err)
+			}
 		}
 		prepared = append(prepared, t)
-		if len(recs) > 0 || t.consumed {
-			if err := r.ensureBegun(); err != nil {
-				return r.abortPrepared(prepared, err)
-			}
-		}
-		if len(recs) > 0 {
-			if err := r.ensureBegun(); err != nil {
-				return r.abortPrepared(prepared, err)
-			}
-			t.active = true
-			for i := range recs {
-				kr := &kgo.Record{Topic: r.changelog, Partition: t.id, Key: recs[i].Key, Value: recs[i].Value}
-				bytes += int64(len(kr.Key) + len(kr.Value))
-				r.sess.Produce(r.prodCtx, kr, t.changelogPromise(r))
-			}
-			t.clogN += len(recs)
-			records += len(recs)
-		}
+		records += t.clogN
+		bytes += t.clogBytes
 		records += t.outN
 		bytes += t.outBytes
 		for name, txn := range t.txns {

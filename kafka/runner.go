@@ -960,6 +960,12 @@ func (r *runner) process(fetches kgo.Fetches) error {
 	if err := r.ensureBegun(); err != nil {
 		return err
 	}
+	// A commit follows this poll: each task prepares for it as soon as
+	// its share is processed.
+	prepare := r.commitDue()
+	for _, w := range work {
+		w.prepare = prepare
+	}
 	workers := min(len(work), goruntime.GOMAXPROCS(0), r.cfg.parallelism)
 	if workers <= 1 {
 		for _, w := range work {
@@ -994,9 +1000,10 @@ func (r *runner) process(fetches kgo.Fetches) error {
 
 // taskWork is one task's share of a poll.
 type taskWork struct {
-	t     *task
-	parts []kgo.FetchTopicPartition
-	err   error
+	t       *task
+	parts   []kgo.FetchTopicPartition
+	prepare bool // prepare the task for the commit after processing
+	err     error
 }
 
 func (r *runner) processTask(w *taskWork) {
@@ -1028,6 +1035,10 @@ func (r *runner) processTask(w *taskWork) {
 			}
 		}
 		t.records += len(fp.Records)
+	}
+	if w.prepare {
+		t.consumed = true
+		w.err = r.prepare(t)
 	}
 }
 
