@@ -33,13 +33,14 @@ type task struct {
 	recovered bool // 2PC sinks recovered (or none configured)
 
 	// Work since the last commit.
-	records   int          // input records processed
-	consumed  bool         // input records processed (offsets to commit)
-	active    bool         // sent records or changelog in the transaction
-	prepared  bool         // stopped for the commit (Prepare) and changelog produced
-	clogN     int          // changelog records in the transaction
-	clogBytes int64        // and their bytes
-	clogMax   atomic.Int64 // highest changelog offset of the transaction
+	records   int                       // input records processed
+	consumed  bool                      // input records processed (offsets to commit)
+	active    bool                      // sent records or changelog in the transaction
+	prepared  bool                      // stopped for the commit (Prepare)
+	clog      []runtime.ChangelogRecord // of the stop, until produced
+	clogN     int                       // changelog records in the transaction
+	clogBytes int64                     // and their bytes
+	clogMax   atomic.Int64              // highest changelog offset of the transaction
 	outN      int
 	outBytes  int64
 
@@ -57,7 +58,7 @@ type task struct {
 func (t *task) ready() bool { return t.built && t.recovered }
 
 func (t *task) resetWork() {
-	t.records, t.consumed, t.active, t.prepared = 0, false, false, false
+	t.records, t.consumed, t.active, t.prepared, t.clog = 0, false, false, false, nil
 	t.clogN, t.clogBytes, t.outN, t.outBytes = 0, 0, 0, 0
 	t.clogMax.Store(-1)
 }
@@ -110,29 +111,27 @@ func (r *runner) endCtx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(r.prodCtx, r.cfg.txnTimeout+30*time.Second)
 }
 
-// prepare stops the task at a record boundary for the commit (Prepare)
-// and produces its changelog records into the transaction, begun first if
-// the task has anything to commit. It runs on the goroutine that processes
-// the task: at the end of the task's share of a poll when the commit is
-// already due (so tasks prepare in parallel, and their changelog is on the
-// wire while others still process), or in commit for the others.
-func (r *runner) prepare(t *task) error {
+// stop stops the task at a record boundary for the commit (Prepare) and
+// keeps its changelog records for produceChangelog. Tasks stop in
+// parallel: on the goroutine that processed the task, when its share of a
+// poll ends after the commit is due (so its changelog is on the wire while
+// other tasks still process), or in commit for the others.
+func (t *task) stop() error {
 	recs, err := t.rt.Prepare()
 	if err != nil {
 		return fmt.Errorf("kafka: task %d: preparing a commit: %w", t.id, err)
 	}
-	t.prepared = true
-	if len(recs) == 0 && !t.consumed {
-		return nil
-	}
-	// Begun already when called from process, which runs tasks in
-	// parallel: ensureBegun only reads then. Its error means the
-	// instance left the group, which r.failed turns into a rejoin.
-	if err := r.ensureBegun(); err != nil {
-		return err
-	}
+	t.prepared, t.clog = true, recs
+	return nil
+}
+
+// produceChangelog produces the stopped task's changelog records into the
+// transaction, which must be begun.
+func (r *runner) produceChangelog(t *task) {
+	recs := t.clog
+	t.clog = nil
 	if len(recs) == 0 {
-		return nil
+		return
 	}
 	t.active = true
 	// One allocation for the task's records of this commit; franz-go
@@ -146,6 +145,34 @@ func (r *runner) prepare(t *task) error {
 		r.sess.Produce(r.prodCtx, kr, promise)
 	}
 	t.clogN += len(recs)
+}
+
+// prepareRest stops the ready tasks not stopped yet, in parallel, begins
+// the transaction if any of them has anything to commit, and produces
+// their changelogs.
+func (r *runner) prepareRest(ids []int32) error {
+	var todo []*task
+	for _, id := range ids {
+		if t := r.tasks[id]; t.ready() && !t.prepared {
+			todo = append(todo, t)
+		}
+	}
+	errs := make([]error, len(todo))
+	r.parallel(len(todo), func(i int) { errs[i] = todo[i].stop() })
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	begin := false
+	for _, t := range todo {
+		begin = begin || len(t.clog) > 0 || t.consumed
+	}
+	if !begin {
+		return nil
+	}
+	if err := r.ensureBegun(); err != nil {
+		return err
+	}
+	r.parallel(len(todo), func(i int) { r.produceChangelog(todo[i]) })
 	return nil
 }
 
@@ -163,17 +190,15 @@ func (r *runner) commit() error {
 		ids = append(ids, id)
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	if err := r.prepareRest(ids); err != nil {
+		return r.failed(err)
+	}
 	records := 0
 	var bytes int64
 	for _, id := range ids {
 		t := r.tasks[id]
 		if !t.ready() {
 			continue
-		}
-		if !t.prepared {
-			if err := r.prepare(t); err != nil {
-				return r.failed(err)
-			}
 		}
 		prepared = append(prepared, t)
 		records += t.clogN

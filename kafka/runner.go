@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -960,35 +961,13 @@ func (r *runner) process(fetches kgo.Fetches) error {
 	if err := r.ensureBegun(); err != nil {
 		return err
 	}
-	// A commit follows this poll: each task prepares for it as soon as
-	// its share is processed.
-	prepare := r.commitDue()
+	// A task whose share ends after the commit is due prepares for it
+	// right away: the commit follows this poll (commitDue is true then).
+	due := r.lastCommit.Add(r.spec.CommitInterval)
 	for _, w := range work {
-		w.prepare = prepare
+		w.due = due
 	}
-	workers := min(len(work), goruntime.GOMAXPROCS(0), r.cfg.parallelism)
-	if workers <= 1 {
-		for _, w := range work {
-			r.processTask(w)
-		}
-	} else {
-		var wg sync.WaitGroup
-		next := make(chan *taskWork, len(work))
-		for _, w := range work {
-			next <- w
-		}
-		close(next)
-		for i := 0; i < workers; i++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for w := range next {
-					r.processTask(w)
-				}
-			}()
-		}
-		wg.Wait()
-	}
+	r.parallel(len(work), func(i int) { r.processTask(work[i]) })
 	for _, w := range work {
 		if w.err != nil {
 			return w.err
@@ -998,12 +977,38 @@ func (r *runner) process(fetches kgo.Fetches) error {
 	return nil
 }
 
+// parallel runs fn(0) to fn(n-1) on up to TaskParallelism goroutines (at
+// most GOMAXPROCS), or on this one.
+func (r *runner) parallel(n int, fn func(i int)) {
+	workers := min(n, goruntime.GOMAXPROCS(0), r.cfg.parallelism)
+	if workers <= 1 {
+		for i := range n {
+			fn(i)
+		}
+		return
+	}
+	var (
+		wg   sync.WaitGroup
+		next atomic.Int64
+	)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				fn(i)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
 // taskWork is one task's share of a poll.
 type taskWork struct {
-	t       *task
-	parts   []kgo.FetchTopicPartition
-	prepare bool // prepare the task for the commit after processing
-	err     error
+	t     *task
+	parts []kgo.FetchTopicPartition
+	due   time.Time // prepare the task for the commit if processed after this
+	err   error
 }
 
 func (r *runner) processTask(w *taskWork) {
@@ -1036,9 +1041,11 @@ func (r *runner) processTask(w *taskWork) {
 		}
 		t.records += len(fp.Records)
 	}
-	if w.prepare {
+	if !time.Now().Before(w.due) {
 		t.consumed = true
-		w.err = r.prepare(t)
+		if w.err = t.stop(); w.err == nil {
+			r.produceChangelog(t)
+		}
 	}
 }
 
