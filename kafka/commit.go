@@ -275,12 +275,18 @@ func (r *runner) commit() error {
 		return nil
 	}
 	faultPoint("after-end")
-	for _, t := range prepared {
+	// The tasks apply their state to pebble in parallel.
+	applied := make([]error, len(prepared))
+	r.parallel(len(prepared), func(i int) {
+		t := prepared[i]
 		var offs []runtime.ChangelogOffset
 		if t.clogN > 0 {
 			offs = append(offs, runtime.ChangelogOffset{Topic: r.changelog, Offset: t.clogMax.Load() + 1})
 		}
-		if err := t.rt.Committed(offs...); err != nil {
+		applied[i] = t.rt.Committed(offs...)
+	})
+	for i, t := range prepared {
+		if err := applied[i]; err != nil {
 			if rerr := r.reopenAfterFailedApply(t, err); rerr != nil {
 				return rerr
 			}
