@@ -156,7 +156,8 @@ func Sinks2PC(sinks map[string]TwoPhaseSink) Opt {
 // producer); the tasks' parts of a commit (preparing, producing the
 // changelog, applying the state to pebble) run on the same goroutines.
 // One operator implementation serves all tasks, so above 1 it must be
-// safe for concurrent use (per-key data belongs in keyed state). Default 1: one goroutine drives all tasks. Above 1, a poll
+// safe for concurrent use (per-key data belongs in keyed state).
+// Default 1: one goroutine drives all tasks. Above 1, a poll
 // takes up to 25,000 records per worker instead of 10,000 (from a backlog
 // a smaller poll holds one or two partitions' fetches, too few tasks to
 // share), so the commit deadline is checked less often: at about 270,000
