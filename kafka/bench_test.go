@@ -448,8 +448,8 @@ func runUntilCaughtUp(brokers []string, spec runtime.PipelineSpec, state string,
 	ends.Each(func(lo kadm.ListedOffset) { total += lo.Offset })
 	log := slogStderr()
 	start := time.Now()
-	first := &firstRecord{}
-	opts = append(opts, ObserverOpt(first))
+	obs := &runObserver{}
+	opts = append(opts, ObserverOpt(obs))
 	done := make(chan error, 1)
 	go func() {
 		par, _ := strconv.Atoi(os.Getenv("STREAMGEN_TASK_PARALLELISM"))
@@ -481,14 +481,14 @@ func runUntilCaughtUp(brokers []string, spec runtime.PipelineSpec, state string,
 	// The run ends when the commit of the last offsets returns, as the
 	// ceiling's does; the check above sees it up to 20ms later.
 	end := time.Now()
-	if t := first.last.Load(); t != nil {
+	if t := obs.last.Load(); t != nil {
 		end = *t
 	}
 	rep := benchReport{Records: total, Seconds: end.Sub(start).Seconds()}
-	if t := first.at.Load(); t != nil {
+	if t := obs.at.Load(); t != nil {
 		rep.Seconds, rep.Startup = end.Sub(*t).Seconds(), t.Sub(start).Seconds()
 	}
-	rep.Commits, rep.CommitSeconds = first.n.Load(), time.Duration(first.commits.Load()).Seconds()
+	rep.Commits, rep.CommitSeconds = obs.n.Load(), time.Duration(obs.commits.Load()).Seconds()
 	if !crash {
 		cancel()
 		if err := <-done; err != nil {
@@ -498,9 +498,9 @@ func runUntilCaughtUp(brokers []string, spec runtime.PipelineSpec, state string,
 	return rep, nil
 }
 
-// firstRecord is an Observer that notes when the first record is read,
-// when the last commit returned, and how long the commits took.
-type firstRecord struct {
+// runObserver is the benchmark's Observer: it notes when the first record
+// is read, when the last commit returned, and how long the commits took.
+type runObserver struct {
 	NopObserver
 	at      atomic.Pointer[time.Time]
 	last    atomic.Pointer[time.Time]
@@ -508,14 +508,14 @@ type firstRecord struct {
 	n       atomic.Int64
 }
 
-func (f *firstRecord) Committed(d time.Duration, _ int, _ int64) {
+func (f *runObserver) Committed(d time.Duration, _ int, _ int64) {
 	now := time.Now()
 	f.last.Store(&now)
 	f.commits.Add(int64(d))
 	f.n.Add(1)
 }
 
-func (f *firstRecord) RecordsIn(string, int32, int) {
+func (f *runObserver) RecordsIn(string, int32, int) {
 	if f.at.Load() == nil {
 		now := time.Now()
 		f.at.CompareAndSwap(nil, &now)
