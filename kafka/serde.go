@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/sr"
@@ -159,6 +160,15 @@ type ConfluentFraming struct {
 	clMu sync.RWMutex
 	cl   *sr.Client
 
+	// last is the most recent schema ID that resolved, so that a stream
+	// of records written with one schema finds it with one atomic load
+	// instead of the mutex and the map below.
+	last atomic.Pointer[idEntry]
+	// lastFrame is the most recent schema SchemaID framed, for the same
+	// reason: a sink writing one type to one topic frames each record
+	// without building its subject name.
+	lastFrame atomic.Pointer[lastFrame]
+
 	mu      sync.Mutex
 	byID    map[int]*idEntry
 	byFrame map[frameKey]*frameEntry
@@ -166,11 +176,20 @@ type ConfluentFraming struct {
 }
 
 type idEntry struct {
+	id      int
 	done    chan struct{}
 	typ     sr.SchemaType
 	t       *schema.Type // parsed, for Avro schemas
 	err     error
 	expires time.Time // for not-found errors
+}
+
+// lastFrame remembers one answer of SchemaID.
+type lastFrame struct {
+	topic string
+	isKey bool
+	t     *schema.Type
+	id    uint32
 }
 
 type frameKey struct {
@@ -297,13 +316,16 @@ func (f *ConfluentFraming) checkID(id int, typ sr.SchemaType) error {
 
 // entry returns the cache entry of id once it is filled.
 func (f *ConfluentFraming) entry(id int) *idEntry {
+	if e := f.last.Load(); e != nil && e.id == id {
+		return e
+	}
 	f.mu.Lock()
 	e, ok := f.byID[id]
 	if ok && e.err != nil && !e.expires.IsZero() && time.Now().After(e.expires) {
 		ok = false
 	}
 	if !ok {
-		e = &idEntry{done: make(chan struct{})}
+		e = &idEntry{id: id, done: make(chan struct{})}
 		f.byID[id] = e
 		f.mu.Unlock()
 		typ, t, err := f.fetch(id)
@@ -319,10 +341,16 @@ func (f *ConfluentFraming) entry(id int) *idEntry {
 		}
 		f.mu.Unlock()
 		close(e.done)
+		if err == nil {
+			f.last.Store(e)
+		}
 		return e
 	}
 	f.mu.Unlock()
 	<-e.done
+	if e.err == nil {
+		f.last.Store(e)
+	}
 	return e
 }
 
@@ -406,6 +434,9 @@ func (f *ConfluentFraming) SchemaID(topic string, isKey bool, t *schema.Type) (u
 	if t == nil {
 		return 0, fmt.Errorf("confluent wire format: no schema to frame for topic %s", topic)
 	}
+	if l := f.lastFrame.Load(); l != nil && l.t == t && l.isKey == isKey && l.topic == topic {
+		return l.id, nil
+	}
 	subject, err := f.cfg.strategy.Subject(topic, isKey, t)
 	if err != nil {
 		return 0, fmt.Errorf("confluent wire format: topic %s: %w", topic, err)
@@ -426,6 +457,7 @@ func (f *ConfluentFraming) SchemaID(topic string, isKey bool, t *schema.Type) (u
 	if e.err != nil {
 		return 0, fmt.Errorf("confluent wire format: topic %s: %w", topic, e.err)
 	}
+	f.lastFrame.Store(&lastFrame{topic: topic, isKey: isKey, t: t, id: e.id})
 	return e.id, nil
 }
 
