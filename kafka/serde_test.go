@@ -714,3 +714,50 @@ func TestConfluentFramingConcurrent(t *testing.T) {
 		t.Errorf("%d registrations of one schema", n)
 	}
 }
+
+// TestConfluentFramingAlternates interleaves two schemas on two topics, so
+// each call misses the framing's most-recent-schema shortcut, and then
+// repeats each, so each hits it: every frame carries its own schema's id
+// and every unframe returns its own writer.
+func TestConfluentFramingAlternates(t *testing.T) {
+	tr := newTestRegistry(t)
+	v1, v2 := mustAvro(t, userV1), mustAvro(t, userV2)
+	producer := NewConfluentFraming(RegistryClient(tr.cl), AutoRegister(true))
+	consumer := NewConfluentFraming(RegistryClient(tr.cl))
+	type use struct {
+		topic string
+		t     *schema.Type
+	}
+	uses := []use{{"a", v1}, {"b", v2}}
+	ids := map[string]uint32{}
+	for _, u := range uses {
+		id, err := producer.SchemaID(u.topic, false, u.t)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[u.topic] = id
+	}
+	if ids["a"] == ids["b"] {
+		t.Fatalf("two schemas share id %d", ids["a"])
+	}
+	for _, i := range []int{0, 1, 0, 1, 1, 1, 0, 0, 1} {
+		u := uses[i]
+		framed, err := producer.Frame(nil, u.topic, false, u.t)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := binary.BigEndian.Uint32(framed[1:5]); got != ids[u.topic] {
+			t.Fatalf("topic %s framed with id %d, want %d", u.topic, got, ids[u.topic])
+		}
+		w, _, err := consumer.Unframe(u.topic, false, framed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w.CanonicalForm() != u.t.CanonicalForm() {
+			t.Fatalf("topic %s unframed writer %s, want %s", u.topic, w.CanonicalForm(), u.t.CanonicalForm())
+		}
+	}
+	if n := tr.count("GET /schemas/ids/"); n != 2 {
+		t.Errorf("%d schema-by-id requests for two ids, want 2", n)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/streamgen/streamgen/schema"
 )
@@ -46,9 +47,20 @@ const singleObjectHeaderLen = 10
 // given (and any it framed since); a fingerprint it does not know is an
 // error naming it. It is safe for concurrent use.
 type SingleObjectFraming struct {
+	// lastRead and lastWritten are the most recent fingerprint read and
+	// written: a stream of one schema finds it with one atomic load,
+	// without the lock that concurrent tasks would contend for.
+	lastRead, lastWritten atomic.Pointer[fpEntry]
+
 	mu     sync.RWMutex
 	byFP   map[uint64]*schema.Type
 	byType map[*schema.Type]uint64
+}
+
+// fpEntry pairs a schema and its fingerprint.
+type fpEntry struct {
+	fp uint64
+	t  *schema.Type
 }
 
 // NewSingleObjectFraming returns a framing that knows types (a generated
@@ -63,10 +75,14 @@ func NewSingleObjectFraming(types ...*schema.Type) *SingleObjectFraming {
 
 // fingerprint returns t's fingerprint, remembering t as a known writer.
 func (f *SingleObjectFraming) fingerprint(t *schema.Type) uint64 {
+	if l := f.lastWritten.Load(); l != nil && l.t == t {
+		return l.fp
+	}
 	f.mu.RLock()
 	fp, ok := f.byType[t]
 	f.mu.RUnlock()
 	if ok {
+		f.lastWritten.Store(&fpEntry{fp: fp, t: t})
 		return fp
 	}
 	fp = t.Fingerprint64()
@@ -88,12 +104,16 @@ func (f *SingleObjectFraming) Unframe(topic string, isKey bool, data []byte) (*s
 		return nil, nil, fmt.Errorf("avro single-object encoding: the record starts with % x, not the marker c3 01", data[:2])
 	}
 	fp := binary.LittleEndian.Uint64(data[2:singleObjectHeaderLen])
+	if l := f.lastRead.Load(); l != nil && l.fp == fp {
+		return l.t, data[singleObjectHeaderLen:], nil
+	}
 	f.mu.RLock()
 	t, ok := f.byFP[fp]
 	f.mu.RUnlock()
 	if !ok {
 		return nil, nil, fmt.Errorf("avro single-object encoding: unknown writer schema fingerprint %016x", fp)
 	}
+	f.lastRead.Store(&fpEntry{fp: fp, t: t})
 	return t, data[singleObjectHeaderLen:], nil
 }
 

@@ -59,6 +59,17 @@ func TestSingleObjectFraming(t *testing.T) {
 	if w, _, err := f.Unframe("t", false, framed2); err != nil || w != v2 {
 		t.Fatalf("Unframe of a framed writer = %v, %v", w, err)
 	}
+	// Alternating and repeating writers, past the most-recent shortcut
+	// and through it, each keeps its own fingerprint.
+	for _, w := range []*schema.Type{v1, v2, v1, v1, v2, v2, v1} {
+		fr, err := f.Frame(nil, "t", false, w)
+		if err != nil || binary.LittleEndian.Uint64(fr[2:]) != w.Fingerprint64() {
+			t.Fatalf("Frame(%s) = % x, %v", w.Name.Full(), fr, err)
+		}
+		if got, _, err := f.Unframe("t", false, fr); err != nil || got != w {
+			t.Fatalf("Unframe of %s's frame = %v, %v", w.Name.Full(), got, err)
+		}
+	}
 	for _, tc := range []struct {
 		name, data, want string
 	}{
