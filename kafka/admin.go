@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -48,6 +49,8 @@ func checkSpec(p *runtime.PipelineSpec, c *config) error {
 		return fmt.Errorf("kafka: pipeline %s: no brokers (use Brokers or set KAFKA_BROKERS)", p.Name)
 	case c.maxDrift < 0:
 		return fmt.Errorf("kafka: pipeline %s: MaxWatermarkDrift %v is negative (0 turns watermark alignment off)", p.Name, c.maxDrift)
+	case c.replication != -1 && (c.replication < 1 || c.replication > math.MaxInt16):
+		return fmt.Errorf("kafka: pipeline %s: InternalTopicReplication %d: want -1 (the brokers' default) or a replication factor from 1 to %d", p.Name, c.replication, math.MaxInt16)
 	}
 	for _, in := range p.Inputs {
 		if in.Repartition && (len(in.Topics) != 1 || in.TopicPattern != "" || in.DeadLetterTopic != "") {
@@ -214,17 +217,17 @@ func checkCluster(ctx context.Context, adm *kadm.Client, p *runtime.PipelineSpec
 	}
 	if c.maxDrift > 0 {
 		_, ok := count(watermarksTopic(p.Name))
-		if err := ensureWatermarksTopic(ctx, adm, watermarksTopic(p.Name), ok); err != nil {
+		if err := ensureWatermarksTopic(ctx, adm, watermarksTopic(p.Name), ok, c); err != nil {
 			return nil, err
 		}
 	}
 	for _, t := range createRepart {
-		resp, err := adm.CreateTopic(ctx, topo.partitions, -1, map[string]*string{"cleanup.policy": kadm.StringPtr("delete")}, t)
+		resp, err := adm.CreateTopic(ctx, topo.partitions, int16(c.replication), map[string]*string{"cleanup.policy": kadm.StringPtr("delete")}, t)
 		if errors.Is(err, kerr.TopicAlreadyExists) {
 			return checkClusterAgain(ctx, adm, p, c, m, twoPC)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("kafka: creating repartition topic %s: %w", t, errors.Join(err, errorMessage(resp.ErrMessage)))
+			return nil, fmt.Errorf("kafka: creating repartition topic %s%s: %w", t, replicationNote(c), errors.Join(err, errorMessage(resp.ErrMessage)))
 		}
 	}
 	clog := changelogTopic(p.Name)
@@ -241,9 +244,9 @@ func checkCluster(ctx context.Context, adm *kadm.Client, p *runtime.PipelineSpec
 			topo.changelogParts = topo.partitions
 		}
 	} else {
-		resp, err := adm.CreateTopic(ctx, want, -1, map[string]*string{"cleanup.policy": kadm.StringPtr("compact")}, clog)
+		resp, err := adm.CreateTopic(ctx, want, int16(c.replication), map[string]*string{"cleanup.policy": kadm.StringPtr("compact")}, clog)
 		if err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
-			return nil, fmt.Errorf("kafka: creating changelog topic %s: %w", clog, errors.Join(err, errorMessage(resp.ErrMessage)))
+			return nil, fmt.Errorf("kafka: creating changelog topic %s%s: %w", clog, replicationNote(c), errors.Join(err, errorMessage(resp.ErrMessage)))
 		}
 		topo.changelogParts = want
 		if errors.Is(err, kerr.TopicAlreadyExists) {
@@ -251,6 +254,15 @@ func checkCluster(ctx context.Context, adm *kadm.Client, p *runtime.PipelineSpec
 		}
 	}
 	return topo, nil
+}
+
+// replicationNote names the replication factor asked for in an error
+// creating an internal topic, when an option set it.
+func replicationNote(c *config) string {
+	if c.replication == -1 {
+		return ""
+	}
+	return fmt.Sprintf(" with replication factor %d (InternalTopicReplication)", c.replication)
 }
 
 // checkClusterAgain repeats the checks once after another instance

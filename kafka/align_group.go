@@ -40,16 +40,16 @@ const watermarkReportTTL = 5 * alignInterval
 // ensureWatermarksTopic creates the pipeline's watermarks topic when it is
 // missing: one partition (the reports are few and every instance reads
 // them all), deleted after an hour (only the latest reports matter).
-func ensureWatermarksTopic(ctx context.Context, adm *kadm.Client, name string, exists bool) error {
+func ensureWatermarksTopic(ctx context.Context, adm *kadm.Client, name string, exists bool, c *config) error {
 	if exists {
 		return checkNotCompacted(ctx, adm, name)
 	}
-	resp, err := adm.CreateTopic(ctx, 1, -1, map[string]*string{
+	resp, err := adm.CreateTopic(ctx, 1, int16(c.replication), map[string]*string{
 		"cleanup.policy": kadm.StringPtr("delete"),
 		"retention.ms":   kadm.StringPtr("3600000"),
 	}, name)
 	if err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
-		return fmt.Errorf("kafka: creating watermarks topic %s: %w", name, errors.Join(err, errorMessage(resp.ErrMessage)))
+		return fmt.Errorf("kafka: creating watermarks topic %s%s: %w", name, replicationNote(c), errors.Join(err, errorMessage(resp.ErrMessage)))
 	}
 	return nil
 }

@@ -57,6 +57,9 @@ type mainConfig struct {
 	// cacheEntries is StoreOptions.CacheEntries when cacheSet.
 	cacheEntries int
 	cacheSet     bool
+	// replication is InternalTopicReplication when not 0 (the flag or
+	// its environment variable was given).
+	replication int
 }
 
 // splitList splits a comma-separated list, dropping empty items.
@@ -72,7 +75,8 @@ func splitList(s string) []string {
 
 // parseMainFlags reads Main's command line. Environment variables
 // (KAFKA_BROKERS, SCHEMA_REGISTRY_URL, STREAMGEN_MAX_WATERMARK_DRIFT,
-// STREAMGEN_TASK_PARALLELISM, STREAMGEN_CACHE_ENTRIES) fill
+// STREAMGEN_TASK_PARALLELISM, STREAMGEN_CACHE_ENTRIES,
+// STREAMGEN_REPLICATION_FACTOR) fill
 // flags that are not given.
 func parseMainFlags(name string, args []string, getenv func(string) string, stderr io.Writer) (mainConfig, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
@@ -90,6 +94,7 @@ func parseMainFlags(name string, args []string, getenv func(string) string, stde
 	autoRegister := fs.Bool("auto-register", false, "register output schemas the registry does not have yet (on with --dev)")
 	maxDrift := fs.String("max-watermark-drift", getenv("STREAMGEN_MAX_WATERMARK_DRIFT"), "watermark alignment: pause an input partition whose watermark is more than this duration (e.g. 30s) ahead of the lowest of all the pipeline's instances, until that one catches up; 0: off; default: the spec's watermark_alignment.max_drift, off without one (env STREAMGEN_MAX_WATERMARK_DRIFT)")
 	parallelism := fs.String("task-parallelism", getenv("STREAMGEN_TASK_PARALLELISM"), "tasks that process their records of a poll at the same time, each on its own goroutine (default 1; env STREAMGEN_TASK_PARALLELISM)")
+	replication := fs.String("replication-factor", getenv("STREAMGEN_REPLICATION_FACTOR"), "replication factor of the internal topics the pipeline creates (changelog, repartition, watermarks); default -1: the brokers' default.replication.factor; use 3 on a production cluster (env STREAMGEN_REPLICATION_FACTOR)")
 	cacheEntries := fs.String("cache-entries", getenv("STREAMGEN_CACHE_ENTRIES"), "decoded state values the write-back caches of all this instance's tasks keep together, shared evenly among them (default 100000; size it to the keys the tasks keep live, such as window accumulators and session sets; negative: no cache) (env STREAMGEN_CACHE_ENTRIES)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: %s [flags]\n\nRuns the %s pipeline against Kafka until SIGINT or SIGTERM.\n\nFlags:\n", name, name)
@@ -154,6 +159,13 @@ func parseMainFlags(name string, args []string, getenv func(string) string, stde
 		}
 		c.cacheEntries, c.cacheSet = n, true
 	}
+	if *replication != "" {
+		n, err := strconv.Atoi(*replication)
+		if err != nil || n == 0 || n < -1 {
+			return c, fmt.Errorf("--replication-factor %q: want -1 (the brokers' default) or a positive number of replicas", *replication)
+		}
+		c.replication = n
+	}
 	return c, nil
 }
 
@@ -194,6 +206,9 @@ func (c *mainConfig) flagOpts() []Opt {
 	}
 	if c.parallelism > 0 {
 		opts = append(opts, TaskParallelism(c.parallelism))
+	}
+	if c.replication != 0 {
+		opts = append(opts, InternalTopicReplication(c.replication))
 	}
 	if c.cacheSet {
 		// Only the cache's size: the other store options given to Main

@@ -80,6 +80,10 @@ func TestParseMainFlags(t *testing.T) {
 		{"no cache from the environment", nil, map[string]string{"STREAMGEN_CACHE_ENTRIES": "-1"},
 			with(func(c *mainConfig) { c.cacheEntries, c.cacheSet = -1, true }), ""},
 		{"bad cache entries", []string{"--cache-entries", "lots"}, nil, mainConfig{}, `--cache-entries "lots"`},
+		{"replication factor", []string{"--replication-factor", "3"}, nil, with(func(c *mainConfig) { c.replication = 3 }), ""},
+		{"broker default replication from the environment", nil, map[string]string{"STREAMGEN_REPLICATION_FACTOR": "-1"},
+			with(func(c *mainConfig) { c.replication = -1 }), ""},
+		{"zero replication factor", []string{"--replication-factor", "0"}, nil, mainConfig{}, `--replication-factor "0"`},
 		{"bad log format", []string{"--log-format", "xml"}, nil, mainConfig{}, `--log-format "xml": want json or text`},
 		{"bad log level", []string{"--log-level", "loud"}, nil, mainConfig{}, `--log-level "loud"`},
 		{"bad partitions", []string{"--dev-partitions", "0"}, nil, mainConfig{}, "--dev-partitions 0"},
@@ -152,7 +156,7 @@ func TestMainConfigComplete(t *testing.T) {
 func TestMainFlagOpts(t *testing.T) {
 	given := []Opt{
 		StoreOptions(runtime.StoreOptions{CacheEntries: 5, BlockCacheSize: 1 << 20, CheckpointRecords: 7}),
-		TaskParallelism(3), InstanceID("given"),
+		TaskParallelism(3), InstanceID("given"), InternalTopicReplication(2),
 	}
 	tests := []struct {
 		name  string
@@ -160,8 +164,9 @@ func TestMainFlagOpts(t *testing.T) {
 		check func(c config) bool
 	}{
 		{"no flags", mainConfig{}, func(c config) bool {
-			return c.store.CacheEntries == 5 && c.parallelism == 3 && c.instanceID == "given" && c.maxDrift == 0
+			return c.store.CacheEntries == 5 && c.parallelism == 3 && c.instanceID == "given" && c.maxDrift == 0 && c.replication == 2
 		}},
+		{"replication factor", mainConfig{replication: 3}, func(c config) bool { return c.replication == 3 }},
 		{"cache entries", mainConfig{cacheEntries: 100_000, cacheSet: true}, func(c config) bool {
 			return c.store == runtime.StoreOptions{CacheEntries: 100_000, BlockCacheSize: 1 << 20, CheckpointRecords: 7}
 		}},

@@ -50,6 +50,9 @@ type config struct {
 	// says an option set it (else the spec's MaxWatermarkDrift applies).
 	maxDrift    time.Duration
 	maxDriftSet bool
+	// replication is the replication factor of the internal topics Run
+	// creates; -1: the brokers' default.
+	replication int
 }
 
 // Defaults of the options.
@@ -64,6 +67,11 @@ const (
 	// new partitions and topics unless PartitionDiscoveryInterval says
 	// otherwise.
 	DefaultPartitionDiscoveryInterval = 5 * time.Second
+	// DefaultInternalTopicReplication is the replication factor of the
+	// internal topics Run creates unless InternalTopicReplication says
+	// otherwise: -1, the brokers' default.replication.factor, as Kafka
+	// Streams' replication.factor.
+	DefaultInternalTopicReplication = -1
 	// DefaultCommitInterval applies when the spec's CommitInterval is 0.
 	DefaultCommitInterval = 100 * time.Millisecond
 	// defaultMaxPoll bounds the records handed to tasks between two
@@ -110,6 +118,20 @@ func TransactionTimeout(d time.Duration) Opt { return optFunc(func(c *config) { 
 // offset. Default DefaultPartitionDiscoveryInterval (5s).
 func PartitionDiscoveryInterval(d time.Duration) Opt {
 	return optFunc(func(c *config) { c.discovery = d })
+}
+
+// InternalTopicReplication sets the replication factor of the internal
+// topics Run creates: the changelog, repartition topics and the
+// watermarks topic of watermark alignment. Default
+// DefaultInternalTopicReplication (-1: the brokers'
+// default.replication.factor, which is 1 unless the cluster sets it). On
+// a production cluster use 3, as for any topic whose loss loses state: a
+// changelog on one broker is lost with it. Topics that exist already are
+// left as they are. Run checks n at start: -1, or 1 up to the number of
+// brokers (a topic that cannot be created is an error before any record
+// is read).
+func InternalTopicReplication(n int) Opt {
+	return optFunc(func(c *config) { c.replication = n })
 }
 
 // ObserverOpt sets the Observer told about records, commits, lag and
@@ -180,6 +202,7 @@ func newConfig(opts []Opt) config {
 		now:         time.Now,
 		maxPoll:     defaultMaxPoll,
 		parallelism: 1,
+		replication: DefaultInternalTopicReplication,
 	}
 	if env := os.Getenv("KAFKA_BROKERS"); env != "" {
 		for _, b := range strings.Split(env, ",") {
