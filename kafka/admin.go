@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -126,7 +128,7 @@ func checkCluster(ctx context.Context, adm *kadm.Client, p *runtime.PipelineSpec
 	topo := &topology{inputCounts: map[string]int32{}}
 	all, err := adm.ListTopics(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("kafka: listing topics: %w", err)
+		return nil, fmt.Errorf("kafka: listing topics: %w%s", err, closedHint(err))
 	}
 	count := func(t string) (int32, bool) {
 		d, ok := all[t]
@@ -254,6 +256,18 @@ func checkCluster(ctx context.Context, adm *kadm.Client, p *runtime.PipelineSpec
 		}
 	}
 	return topo, nil
+}
+
+// closedHint explains an error of the first request to the cluster whose
+// cause is a connection the broker closed: what a broker does with a
+// client whose TLS or SASL settings do not match its listener, or whose
+// SASL password is wrong (Kafka answers that with an error first, but
+// some brokers just hang up).
+func closedHint(err error) string {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) {
+		return " (the broker closed the connection: check that the TLS and SASL settings match its listener, and the SASL user and password)"
+	}
+	return ""
 }
 
 // replicationNote names the replication factor asked for in an error

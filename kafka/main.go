@@ -60,6 +60,8 @@ type mainConfig struct {
 	// replication is InternalTopicReplication when not 0 (the flag or
 	// its environment variable was given).
 	replication int
+	// security is how to reach a secured cluster and registry.
+	security securityConfig
 }
 
 // splitList splits a comma-separated list, dropping empty items.
@@ -76,8 +78,8 @@ func splitList(s string) []string {
 // parseMainFlags reads Main's command line. Environment variables
 // (KAFKA_BROKERS, SCHEMA_REGISTRY_URL, STREAMGEN_MAX_WATERMARK_DRIFT,
 // STREAMGEN_TASK_PARALLELISM, STREAMGEN_CACHE_ENTRIES,
-// STREAMGEN_REPLICATION_FACTOR) fill
-// flags that are not given.
+// STREAMGEN_REPLICATION_FACTOR, and the KAFKA_TLS* and KAFKA_SASL_*
+// variables of main_security.go) fill flags that are not given.
 func parseMainFlags(name string, args []string, getenv func(string) string, stderr io.Writer) (mainConfig, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -96,6 +98,7 @@ func parseMainFlags(name string, args []string, getenv func(string) string, stde
 	parallelism := fs.String("task-parallelism", getenv("STREAMGEN_TASK_PARALLELISM"), "tasks that process their records of a poll at the same time, each on its own goroutine (default 1; env STREAMGEN_TASK_PARALLELISM)")
 	replication := fs.String("replication-factor", getenv("STREAMGEN_REPLICATION_FACTOR"), "replication factor of the internal topics the pipeline creates (changelog, repartition, watermarks); default -1: the brokers' default.replication.factor; use 3 on a production cluster (env STREAMGEN_REPLICATION_FACTOR)")
 	cacheEntries := fs.String("cache-entries", getenv("STREAMGEN_CACHE_ENTRIES"), "decoded state values the write-back caches of all this instance's tasks keep together, shared evenly among them (default 100000; size it to the keys the tasks keep live, such as window accumulators and session sets; negative: no cache) (env STREAMGEN_CACHE_ENTRIES)")
+	security := securityFlags(fs, getenv)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: %s [flags]\n\nRuns the %s pipeline against Kafka until SIGINT or SIGTERM.\n\nFlags:\n", name, name)
 		fs.PrintDefaults()
@@ -118,6 +121,11 @@ func parseMainFlags(name string, args []string, getenv func(string) string, stde
 		schemaRegistry: splitList(*registry),
 		autoRegister:   *autoRegister || *dev,
 	}
+	sec, err := security()
+	if err != nil {
+		return c, err
+	}
+	c.security = sec
 	if err := c.logLevel.UnmarshalText([]byte(*logLevel)); err != nil {
 		return c, fmt.Errorf("--log-level %q: want debug, info, warn or error", *logLevel)
 	}
@@ -315,7 +323,7 @@ func createMissingTopics(ctx context.Context, brokers []string, topics []TopicCo
 	adm := kadm.NewClient(cl)
 	have, err := adm.ListTopics(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("listing topics: %w", err)
+		return nil, fmt.Errorf("listing topics: %w%s", err, closedHint(err))
 	}
 	var created []string
 	for _, t := range topics {
@@ -402,9 +410,17 @@ func runMain(ctx context.Context, p runtime.PipelineSpec, args []string, getenv 
 		}
 	}()
 
+	tlsCfg, err := mc.security.tlsConfig()
+	if err != nil {
+		return err
+	}
+	secured := mc.security.kafkaOpts(tlsCfg)
 	brokers := mc.brokers
 	if mc.dev {
 		topics := PipelineTopics(&p, mc.devPartitions)
+		if len(brokers) == 0 && mc.security.secured() {
+			return errors.New("--tls and --sasl-mechanism are for a cluster named by --brokers: the embedded broker of --dev speaks plaintext")
+		}
 		if len(brokers) == 0 {
 			b, err := StartBroker(BrokerConfig{Topics: topics, DefaultPartitions: mc.devPartitions, Logger: logger})
 			if err != nil {
@@ -415,7 +431,7 @@ func runMain(ctx context.Context, p runtime.PipelineSpec, args []string, getenv 
 			fmt.Fprintf(stdout, "dev: embedded Kafka broker on %s (export KAFKA_BROKERS=%s)\n", b.Addr(), b.Addr())
 		} else {
 			cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-			created, err := createMissingTopics(cctx, brokers, topics, given.clientOpts)
+			created, err := createMissingTopics(cctx, brokers, topics, append(slices.Clone(given.clientOpts), secured...))
 			cancel()
 			if err != nil {
 				return fmt.Errorf("dev: %w", err)
@@ -449,7 +465,7 @@ func runMain(ctx context.Context, p runtime.PipelineSpec, args []string, getenv 
 		if len(mc.schemaRegistry) == 0 {
 			return errors.New("the pipeline reads or writes the Confluent wire format: pass --schema-registry or set SCHEMA_REGISTRY_URL")
 		}
-		cl, err := sr.NewClient(sr.URLs(mc.schemaRegistry...))
+		cl, err := sr.NewClient(append([]sr.ClientOpt{sr.URLs(mc.schemaRegistry...)}, mc.security.registryOpts(tlsCfg)...)...)
 		if err != nil {
 			return fmt.Errorf("schema registry: %w", err)
 		}
@@ -479,7 +495,7 @@ func runMain(ctx context.Context, p runtime.PipelineSpec, args []string, getenv 
 	if _, nop := given.observer.(NopObserver); !nop && given.observer != nil {
 		observer = Observers(metrics, given.observer)
 	}
-	runOpts = append(runOpts, Brokers(brokers...), StateDir(mc.stateDir), Logger(logger), ObserverOpt(observer))
+	runOpts = append(runOpts, Brokers(brokers...), StateDir(mc.stateDir), Logger(logger), ObserverOpt(observer), ClientOpts(secured...))
 	runOpts = append(runOpts, mc.flagOpts()...)
 	logger.Info("pipeline starting", "pipeline", p.Name, "brokers", strings.Join(brokers, ","), "state_dir", mc.stateDir, "instance_id", mc.instanceID)
 	err = Run(ctx, p, runOpts...)

@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -84,6 +85,24 @@ func TestParseMainFlags(t *testing.T) {
 		{"broker default replication from the environment", nil, map[string]string{"STREAMGEN_REPLICATION_FACTOR": "-1"},
 			with(func(c *mainConfig) { c.replication = -1 }), ""},
 		{"zero replication factor", []string{"--replication-factor", "0"}, nil, mainConfig{}, `--replication-factor "0"`},
+		{"tls from the environment", nil, map[string]string{"KAFKA_TLS": "true"}, with(func(c *mainConfig) { c.security.tls = true }), ""},
+		{"a CA implies tls", []string{"--tls-ca", "/etc/ca.pem"}, nil,
+			with(func(c *mainConfig) { c.security.tls, c.security.caFile = true, "/etc/ca.pem" }), ""},
+		{"mutual tls", []string{"--tls-cert", "c.pem", "--tls-key", "k.pem"}, nil,
+			with(func(c *mainConfig) { c.security.tls, c.security.certFile, c.security.keyFile = true, "c.pem", "k.pem" }), ""},
+		{"sasl", []string{"--sasl-mechanism", "scram-sha-512", "--sasl-username", "u"}, map[string]string{"KAFKA_SASL_PASSWORD": "p", "SCHEMA_REGISTRY_BASIC_AUTH": "r:pw:x"},
+			with(func(c *mainConfig) {
+				c.security.saslMechanism, c.security.saslUser, c.security.saslPass = "SCRAM-SHA-512", "u", "p"
+				c.security.registryUser, c.security.registryPass = "r", "pw:x"
+			}), ""},
+		{"bad tls", []string{"--tls", "maybe"}, nil, mainConfig{}, `--tls "maybe": want true or false`},
+		{"certificate without key", []string{"--tls-cert", "c.pem"}, nil, mainConfig{}, "--tls-cert and --tls-key go together"},
+		{"unknown mechanism", []string{"--sasl-mechanism", "GSSAPI", "--sasl-username", "u"}, map[string]string{"KAFKA_SASL_PASSWORD": "p"},
+			mainConfig{}, `--sasl-mechanism "GSSAPI": want one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512`},
+		{"mechanism without password", []string{"--sasl-mechanism", "PLAIN", "--sasl-username", "u"}, nil,
+			mainConfig{}, "--sasl-mechanism PLAIN needs --sasl-username and the password in KAFKA_SASL_PASSWORD"},
+		{"user without mechanism", []string{"--sasl-username", "u"}, nil, mainConfig{}, "--sasl-username without --sasl-mechanism"},
+		{"bad registry auth", nil, map[string]string{"SCHEMA_REGISTRY_BASIC_AUTH": "token"}, mainConfig{}, "SCHEMA_REGISTRY_BASIC_AUTH: want user:password"},
 		{"bad log format", []string{"--log-format", "xml"}, nil, mainConfig{}, `--log-format "xml": want json or text`},
 		{"bad log level", []string{"--log-level", "loud"}, nil, mainConfig{}, `--log-level "loud"`},
 		{"bad partitions", []string{"--dev-partitions", "0"}, nil, mainConfig{}, "--dev-partitions 0"},
@@ -413,6 +432,10 @@ func TestMainErrors(t *testing.T) {
 	}
 	defer taken.Close()
 	dir := t.TempDir()
+	notPEM := filepath.Join(dir, "not.pem")
+	if err := os.WriteFile(notPEM, []byte("not a certificate\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name      string
 		args      []string
@@ -425,6 +448,9 @@ func TestMainErrors(t *testing.T) {
 		{"registry needed", []string{"--brokers", brokers, "--state-dir", dir, "--metrics-addr="}, []Opt{SchemaRegistryFramings(NewConfluentFraming())}, false, "pass --schema-registry or set SCHEMA_REGISTRY_URL"},
 		{"metrics address taken", []string{"--brokers", brokers, "--state-dir", dir, "--metrics-addr", taken.Addr().String()}, nil, false, "metrics listener"},
 		{"run fails", []string{"--brokers", brokers, "--state-dir", dir, "--metrics-addr="}, []Opt{StateDir("/ignored")}, false, `input topic "` + missing + `" of input "in" does not exist`},
+		{"dev broker with tls", []string{"--dev", "--tls", "true", "--metrics-addr="}, nil, false, "--tls and --sasl-mechanism are for a cluster named by --brokers: the embedded broker of --dev speaks plaintext"},
+		{"missing CA file", []string{"--brokers", brokers, "--state-dir", dir, "--metrics-addr=", "--tls-ca", filepath.Join(dir, "nope.pem")}, nil, false, "--tls-ca: open " + filepath.Join(dir, "nope.pem")},
+		{"CA file without a certificate", []string{"--brokers", brokers, "--state-dir", dir, "--metrics-addr=", "--tls-ca", notPEM}, nil, false, "--tls-ca " + notPEM + ": no PEM certificate in it"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
