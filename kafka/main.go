@@ -62,6 +62,8 @@ type mainConfig struct {
 	replication int
 	// security is how to reach a secured cluster and registry.
 	security securityConfig
+	// reset runs Reset instead of the pipeline.
+	reset bool
 }
 
 // splitList splits a comma-separated list, dropping empty items.
@@ -93,6 +95,7 @@ func parseMainFlags(name string, args []string, getenv func(string) string, stde
 	dev := fs.Bool("dev", false, "development mode: without --brokers start an embedded broker with the pipeline's topics; without --state-dir use a temporary directory; without --schema-registry start an in-memory registry; auto-register schemas")
 	devPartitions := fs.Int("dev-partitions", DefaultBrokerPartitions, "partitions of the topics --dev creates")
 	registry := fs.String("schema-registry", getenv("SCHEMA_REGISTRY_URL"), "comma-separated Schema Registry URLs (env SCHEMA_REGISTRY_URL)")
+	reset := fs.Bool("reset", false, "instead of running, make the pipeline start over on its next run, as Kafka Streams' application reset tool: delete its consumer group (committed input offsets), its internal topics (changelog, repartition, watermarks) and the local state in --state-dir, then exit; outputs are left alone. Stop every instance first, and reset each instance's --state-dir")
 	autoRegister := fs.Bool("auto-register", false, "register output schemas the registry does not have yet (on with --dev)")
 	maxDrift := fs.String("max-watermark-drift", getenv("STREAMGEN_MAX_WATERMARK_DRIFT"), "watermark alignment: pause an input partition whose watermark is more than this duration (e.g. 30s) ahead of the lowest of all the pipeline's instances, until that one catches up; 0: off; default: the spec's watermark_alignment.max_drift, off without one (env STREAMGEN_MAX_WATERMARK_DRIFT)")
 	parallelism := fs.String("task-parallelism", getenv("STREAMGEN_TASK_PARALLELISM"), "tasks that process their records of a poll at the same time, each on its own goroutine (default 1; env STREAMGEN_TASK_PARALLELISM)")
@@ -120,6 +123,7 @@ func parseMainFlags(name string, args []string, getenv func(string) string, stde
 		dev:            *dev,
 		schemaRegistry: splitList(*registry),
 		autoRegister:   *autoRegister || *dev,
+		reset:          *reset,
 	}
 	sec, err := security()
 	if err != nil {
@@ -342,6 +346,23 @@ func createMissingTopics(ctx context.Context, brokers []string, topics []TopicCo
 	return created, nil
 }
 
+// resetSummary is the line --reset prints.
+func resetSummary(name, stateDir string, rep ResetReport) string {
+	group := "no consumer group to delete"
+	if rep.Group {
+		group = "consumer group " + name + " deleted"
+	}
+	topics := "no internal topics to delete"
+	if len(rep.Topics) > 0 {
+		topics = "internal topics deleted: " + strings.Join(rep.Topics, ", ")
+	}
+	local := "no --state-dir: local state untouched"
+	if rep.Tasks >= 0 {
+		local = fmt.Sprintf("local state of %d task(s) cleared in %s", rep.Tasks, stateDir)
+	}
+	return fmt.Sprintf("reset %s: %s; %s; %s", name, group, topics, local)
+}
+
 // mainHealth is /healthz's view of a running Main.
 type mainHealth struct {
 	mu      sync.Mutex
@@ -416,6 +437,17 @@ func runMain(ctx context.Context, p runtime.PipelineSpec, args []string, getenv 
 	}
 	secured := mc.security.kafkaOpts(tlsCfg)
 	brokers := mc.brokers
+	if mc.reset {
+		if len(brokers) == 0 {
+			return errors.New("--reset resets the pipeline on a cluster: pass --brokers or set KAFKA_BROKERS")
+		}
+		rep, err := Reset(ctx, p, append(runOpts, Brokers(brokers...), StateDir(mc.stateDir), Logger(logger), ClientOpts(secured...))...)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, resetSummary(p.Name, mc.stateDir, rep))
+		return nil
+	}
 	if mc.dev {
 		topics := PipelineTopics(&p, mc.devPartitions)
 		if len(brokers) == 0 && mc.security.secured() {
