@@ -139,16 +139,7 @@ func TestMainSecured(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	producer := NewConfluentFraming(RegistryClient(regCl), AutoRegister(true))
-	userType := mustAvro(t, userV1)
-	var recs []*kgo.Record
-	for _, id := range []string{"a", "b", "c"} {
-		v, err := producer.Frame(nil, users, false, userType)
-		if err != nil {
-			t.Fatal(err)
-		}
-		recs = append(recs, &kgo.Record{Topic: users, Key: []byte(id), Value: append(v, goavroEncode(t, userV1, map[string]any{"id": id, "age": int32(1)})...)})
-	}
+	recs := framedUsers(t, NewConfluentFraming(RegistryClient(regCl), AutoRegister(true)), users, "a", "b", "c")
 	if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
 		t.Fatal(err)
 	}

@@ -355,15 +355,7 @@ func TestMainDev(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	user := mustAvro(t, userV1)
-	var recs []*kgo.Record
-	for _, id := range []string{"a", "b", "c"} {
-		v, err := producer.Frame(nil, users, false, user)
-		if err != nil {
-			t.Fatal(err)
-		}
-		recs = append(recs, &kgo.Record{Topic: users, Key: []byte(id), Value: append(v, goavroEncode(t, userV1, map[string]any{"id": id, "age": int32(1)})...)})
-	}
+	recs := framedUsers(t, producer, users, "a", "b", "c")
 	cl, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(addr, ",")...))
 	if err != nil {
 		t.Fatal(err)

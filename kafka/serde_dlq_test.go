@@ -50,6 +50,22 @@ func readTopicCommitted(ctx context.Context, t *testing.T, brokers []string, top
 func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 // userIDsBuild decodes Confluent-framed User records (userV1) and writes
+// framedUsers returns a userV1 record per id on topic, keyed by the id,
+// in the Confluent wire format of f (which registers the schema).
+func framedUsers(t *testing.T, f *ConfluentFraming, topic string, ids ...string) []*kgo.Record {
+	t.Helper()
+	user := mustAvro(t, userV1)
+	var recs []*kgo.Record
+	for _, id := range ids {
+		v, err := f.Frame(nil, topic, false, user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, &kgo.Record{Topic: topic, Key: []byte(id), Value: append(v, goavroEncode(t, userV1, map[string]any{"id": id, "age": int32(1)})...)})
+	}
+	return recs
+}
+
 // their ids to output; dlq chooses the dead-letter policy of the input.
 func userIDsBuild(f *ConfluentFraming, input, output, dlq string) runtime.BuildFunc {
 	reader := NewAvroReader(f, schema.MustParseAvroString(userV1))
