@@ -36,20 +36,23 @@ var saslMechanisms = []string{"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"}
 // securityFlags defines the TLS and SASL flags on fs; the function it
 // returns reads them, with the environment, once fs is parsed.
 func securityFlags(fs *flag.FlagSet, getenv func(string) string) func() (securityConfig, error) {
-	tlsOn := fs.String("tls", getenv("KAFKA_TLS"), "connect to the brokers over TLS, verifying them with the system's roots or --tls-ca: true or false (env KAFKA_TLS)")
+	var envErr error
+	envTLS := false
+	if v := getenv("KAFKA_TLS"); v != "" {
+		if envTLS, envErr = strconv.ParseBool(v); envErr != nil {
+			envErr = fmt.Errorf("KAFKA_TLS %q: want true or false", v)
+		}
+	}
+	tlsOn := fs.Bool("tls", envTLS, "connect to the brokers over TLS, verifying them with the system's roots or --tls-ca (env KAFKA_TLS=true)")
 	ca := fs.String("tls-ca", getenv("KAFKA_TLS_CA"), "PEM file of the certificate authorities that sign the brokers' certificates (and an https Schema Registry's); implies --tls (env KAFKA_TLS_CA)")
 	cert := fs.String("tls-cert", getenv("KAFKA_TLS_CERT"), "PEM file of this client's certificate, for brokers that authenticate clients by certificate (mutual TLS), with --tls-key; implies --tls (env KAFKA_TLS_CERT)")
 	key := fs.String("tls-key", getenv("KAFKA_TLS_KEY"), "PEM file of the private key of --tls-cert (env KAFKA_TLS_KEY)")
 	mech := fs.String("sasl-mechanism", getenv("KAFKA_SASL_MECHANISM"), "SASL authentication with the brokers: "+strings.Join(saslMechanisms, ", ")+"; the user is --sasl-username, the password is read from the environment variable KAFKA_SASL_PASSWORD only (env KAFKA_SASL_MECHANISM)")
 	user := fs.String("sasl-username", getenv("KAFKA_SASL_USERNAME"), "SASL user name (env KAFKA_SASL_USERNAME)")
 	return func() (securityConfig, error) {
-		s := securityConfig{caFile: *ca, certFile: *cert, keyFile: *key, saslUser: *user, saslPass: getenv("KAFKA_SASL_PASSWORD")}
-		if *tlsOn != "" {
-			on, err := strconv.ParseBool(*tlsOn)
-			if err != nil {
-				return s, fmt.Errorf("--tls %q: want true or false", *tlsOn)
-			}
-			s.tls = on
+		s := securityConfig{tls: *tlsOn, caFile: *ca, certFile: *cert, keyFile: *key, saslUser: *user, saslPass: getenv("KAFKA_SASL_PASSWORD")}
+		if envErr != nil {
+			return s, envErr
 		}
 		s.tls = s.tls || s.caFile != "" || s.certFile != "" || s.keyFile != ""
 		if (s.certFile == "") != (s.keyFile == "") {

@@ -96,7 +96,8 @@ func TestParseMainFlags(t *testing.T) {
 				c.security.saslMechanism, c.security.saslUser, c.security.saslPass = "SCRAM-SHA-512", "u", "p"
 				c.security.registryUser, c.security.registryPass = "r", "pw:x"
 			}), ""},
-		{"bad tls", []string{"--tls", "maybe"}, nil, mainConfig{}, `--tls "maybe": want true or false`},
+		{"tls", []string{"--tls"}, nil, with(func(c *mainConfig) { c.security.tls = true }), ""},
+		{"bad tls in the environment", nil, map[string]string{"KAFKA_TLS": "maybe"}, mainConfig{}, `KAFKA_TLS "maybe": want true or false`},
 		{"certificate without key", []string{"--tls-cert", "c.pem"}, nil, mainConfig{}, "--tls-cert and --tls-key go together"},
 		{"unknown mechanism", []string{"--sasl-mechanism", "GSSAPI", "--sasl-username", "u"}, map[string]string{"KAFKA_SASL_PASSWORD": "p"},
 			mainConfig{}, `--sasl-mechanism "GSSAPI": want one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512`},
@@ -442,7 +443,7 @@ func TestMainErrors(t *testing.T) {
 		{"metrics address taken", []string{"--brokers", brokers, "--state-dir", dir, "--metrics-addr", taken.Addr().String()}, nil, false, "metrics listener"},
 		{"run fails", []string{"--brokers", brokers, "--state-dir", dir, "--metrics-addr="}, []Opt{StateDir("/ignored")}, false, `input topic "` + missing + `" of input "in" does not exist`},
 		{"reset without a cluster", []string{"--dev", "--reset", "--metrics-addr="}, nil, false, "--reset resets the pipeline on a cluster: pass --brokers or set KAFKA_BROKERS"},
-		{"dev broker with tls", []string{"--dev", "--tls", "true", "--metrics-addr="}, nil, false, "--tls and --sasl-mechanism are for a cluster named by --brokers: the embedded broker of --dev speaks plaintext"},
+		{"dev broker with tls", []string{"--dev", "--tls", "--metrics-addr="}, nil, false, "--tls and --sasl-mechanism are for a cluster named by --brokers: the embedded broker of --dev speaks plaintext"},
 		{"missing CA file", []string{"--brokers", brokers, "--state-dir", dir, "--metrics-addr=", "--tls-ca", filepath.Join(dir, "nope.pem")}, nil, false, "--tls-ca: open " + filepath.Join(dir, "nope.pem")},
 		{"CA file without a certificate", []string{"--brokers", brokers, "--state-dir", dir, "--metrics-addr=", "--tls-ca", notPEM}, nil, false, "--tls-ca " + notPEM + ": no PEM certificate in it"},
 	}
