@@ -2,6 +2,7 @@ package kafka
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -64,6 +65,9 @@ type mainConfig struct {
 	security securityConfig
 	// reset runs Reset instead of the pipeline.
 	reset bool
+	// rack is the client's rack (kgo.Rack), for fetching from the
+	// closest replica.
+	rack string
 }
 
 // splitList splits a comma-separated list, dropping empty items.
@@ -95,6 +99,7 @@ func parseMainFlags(name string, args []string, getenv func(string) string, stde
 	dev := fs.Bool("dev", false, "development mode: without --brokers start an embedded broker with the pipeline's topics; without --state-dir use a temporary directory; without --schema-registry start an in-memory registry; auto-register schemas")
 	devPartitions := fs.Int("dev-partitions", DefaultBrokerPartitions, "partitions of the topics --dev creates")
 	registry := fs.String("schema-registry", getenv("SCHEMA_REGISTRY_URL"), "comma-separated Schema Registry URLs (env SCHEMA_REGISTRY_URL)")
+	rack := fs.String("rack", getenv("KAFKA_RACK"), "the rack (availability zone) this instance runs in, Kafka's client.rack: brokers with a rack-aware replica selector then serve its fetches from a replica in the same rack, which saves cross-zone traffic (env KAFKA_RACK)")
 	reset := fs.Bool("reset", false, "instead of running, make the pipeline start over on its next run, as Kafka Streams' application reset tool: delete its consumer group (committed input offsets), its internal topics (changelog, repartition, watermarks) and the local state in --state-dir, then exit; outputs are left alone. Stop every instance first, and reset each instance's --state-dir")
 	autoRegister := fs.Bool("auto-register", false, "register output schemas the registry does not have yet (on with --dev)")
 	maxDrift := fs.String("max-watermark-drift", getenv("STREAMGEN_MAX_WATERMARK_DRIFT"), "watermark alignment: pause an input partition whose watermark is more than this duration (e.g. 30s) ahead of the lowest of all the pipeline's instances, until that one catches up; 0: off; default: the spec's watermark_alignment.max_drift, off without one (env STREAMGEN_MAX_WATERMARK_DRIFT)")
@@ -124,6 +129,7 @@ func parseMainFlags(name string, args []string, getenv func(string) string, stde
 		schemaRegistry: splitList(*registry),
 		autoRegister:   *autoRegister || *dev,
 		reset:          *reset,
+		rack:           *rack,
 	}
 	sec, err := security()
 	if err != nil {
@@ -346,6 +352,16 @@ func createMissingTopics(ctx context.Context, brokers []string, topics []TopicCo
 	return created, nil
 }
 
+// clientOpts are the franz-go options the flags ask of every client:
+// TLS, SASL and the rack.
+func (c *mainConfig) clientOpts(tlsCfg *tls.Config) []kgo.Opt {
+	opts := c.security.kafkaOpts(tlsCfg)
+	if c.rack != "" {
+		opts = append(opts, kgo.Rack(c.rack))
+	}
+	return opts
+}
+
 // resetSummary is the line --reset prints.
 func resetSummary(name, stateDir string, rep ResetReport) string {
 	group := "no consumer group to delete"
@@ -435,13 +451,13 @@ func runMain(ctx context.Context, p runtime.PipelineSpec, args []string, getenv 
 	if err != nil {
 		return err
 	}
-	secured := mc.security.kafkaOpts(tlsCfg)
+	clientOpts := mc.clientOpts(tlsCfg)
 	brokers := mc.brokers
 	if mc.reset {
 		if len(brokers) == 0 {
 			return errors.New("--reset resets the pipeline on a cluster: pass --brokers or set KAFKA_BROKERS")
 		}
-		rep, err := Reset(ctx, p, append(runOpts, Brokers(brokers...), StateDir(mc.stateDir), Logger(logger), ClientOpts(secured...))...)
+		rep, err := Reset(ctx, p, append(runOpts, Brokers(brokers...), StateDir(mc.stateDir), Logger(logger), ClientOpts(clientOpts...))...)
 		if err != nil {
 			return err
 		}
@@ -463,7 +479,7 @@ func runMain(ctx context.Context, p runtime.PipelineSpec, args []string, getenv 
 			fmt.Fprintf(stdout, "dev: embedded Kafka broker on %s (export KAFKA_BROKERS=%s)\n", b.Addr(), b.Addr())
 		} else {
 			cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-			created, err := createMissingTopics(cctx, brokers, topics, append(slices.Clone(given.clientOpts), secured...))
+			created, err := createMissingTopics(cctx, brokers, topics, append(slices.Clone(given.clientOpts), clientOpts...))
 			cancel()
 			if err != nil {
 				return fmt.Errorf("dev: %w", err)
@@ -527,7 +543,7 @@ func runMain(ctx context.Context, p runtime.PipelineSpec, args []string, getenv 
 	if _, nop := given.observer.(NopObserver); !nop && given.observer != nil {
 		observer = Observers(metrics, given.observer)
 	}
-	runOpts = append(runOpts, Brokers(brokers...), StateDir(mc.stateDir), Logger(logger), ObserverOpt(observer), ClientOpts(secured...))
+	runOpts = append(runOpts, Brokers(brokers...), StateDir(mc.stateDir), Logger(logger), ObserverOpt(observer), ClientOpts(clientOpts...))
 	runOpts = append(runOpts, mc.flagOpts()...)
 	logger.Info("pipeline starting", "pipeline", p.Name, "brokers", strings.Join(brokers, ","), "state_dir", mc.stateDir, "instance_id", mc.instanceID)
 	err = Run(ctx, p, runOpts...)

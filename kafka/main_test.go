@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sasl"
 
 	"github.com/streamgen/streamgen/runtime"
 )
@@ -86,6 +87,7 @@ func TestParseMainFlags(t *testing.T) {
 			with(func(c *mainConfig) { c.replication = -1 }), ""},
 		{"zero replication factor", []string{"--replication-factor", "0"}, nil, mainConfig{}, `--replication-factor "0"`},
 		{"reset", []string{"--reset"}, nil, with(func(c *mainConfig) { c.reset = true }), ""},
+		{"rack from the environment", nil, map[string]string{"KAFKA_RACK": "use1-az2"}, with(func(c *mainConfig) { c.rack = "use1-az2" }), ""},
 		{"tls from the environment", nil, map[string]string{"KAFKA_TLS": "true"}, with(func(c *mainConfig) { c.security.tls = true }), ""},
 		{"a CA implies tls", []string{"--tls-ca", "/etc/ca.pem"}, nil,
 			with(func(c *mainConfig) { c.security.tls, c.security.caFile = true, "/etc/ca.pem" }), ""},
@@ -199,6 +201,36 @@ func TestMainFlagOpts(t *testing.T) {
 	for _, tc := range tests {
 		if c := newConfig(append(slices.Clone(given), tc.flags.flagOpts()...)); !tc.check(c) {
 			t.Errorf("%s: config %+v", tc.name, c)
+		}
+	}
+}
+
+// TestMainClientOpts checks that the client flags reach franz-go's
+// configuration of a client built with them.
+func TestMainClientOpts(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		mc   mainConfig
+		rack string
+		sasl int
+	}{
+		{"none", mainConfig{}, "", 0},
+		{"rack", mainConfig{rack: "use1-az2"}, "use1-az2", 0},
+		{"sasl and rack", mainConfig{rack: "r1", security: securityConfig{saslMechanism: "PLAIN", saslUser: "u", saslPass: "p"}}, "r1", 1},
+	} {
+		cl, err := kgo.NewClient(tc.mc.clientOpts(nil)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rack, _ := cl.OptValue(kgo.Rack).(string)
+		nsasl := 0
+		if v := cl.OptValues(kgo.SASL); len(v) == 1 {
+			ms, _ := v[0].([]sasl.Mechanism)
+			nsasl = len(ms)
+		}
+		cl.Close()
+		if rack != tc.rack || nsasl != tc.sasl {
+			t.Errorf("%s: rack %q and %d SASL mechanisms, want %q and %d", tc.name, rack, nsasl, tc.rack, tc.sasl)
 		}
 	}
 }
