@@ -31,7 +31,9 @@ type ResetReport struct {
 // application reset tool followed by KafkaStreams.cleanUp does: it deletes
 // the pipeline's consumer group (its committed input offsets, so the next
 // Run reads each input from its spec's start position as on a first run,
-// and with them the pending handles of two-phase-commit sinks), its
+// and with them the pending handles of two-phase-commit sinks, whose
+// transactions a crash left pending are then aborted by the next Run:
+// their records are written again from the start), its
 // internal topics (the changelog, repartition topics and the watermarks
 // topic; Reset waits until the brokers no longer list them), and the
 // state of every task in the local store of StateDir. Output topics are
