@@ -44,7 +44,7 @@ bench-pipeline:
 
 bench-kafka:
 	$(GO) test ./kafka -run '^$$' -bench 'Ceiling|Runner|Clickstream' -benchtime 1x -count 2
-	STREAMGEN_TASK_PARALLELISM=2 $(GO) test ./kafka -run '^$$' -bench 'Clickstream|Runner' -benchtime 1x -count 2
+	STREAMGEN_TASK_PARALLELISM=1 $(GO) test ./kafka -run '^$$' -bench 'Clickstream|Runner' -benchtime 1x -count 2
 	$(GO) test ./kafka -run '^$$' -bench Restore -benchtime 1x
 
 ## lint: gofmt and go vet.

@@ -33,7 +33,7 @@ import (
 //	go test ./kafka -run '^$' -bench 'Restore' -benchtime 1x
 //
 // (-short: 100k records and keys instead of 1M; STREAMGEN_TASK_PARALLELISM=n
-// runs BenchmarkRunner with TaskParallelism(n), and
+// runs the pipelines with TaskParallelism(n) instead of the default, and
 // STREAMGEN_MAX_WATERMARK_DRIFT=d with MaxWatermarkDrift(d).)
 
 // benchReport is what a benchmark worker prints on its last line.
@@ -452,11 +452,13 @@ func runUntilCaughtUp(brokers []string, spec runtime.PipelineSpec, state string,
 	opts = append(opts, ObserverOpt(obs))
 	done := make(chan error, 1)
 	go func() {
-		par, _ := strconv.Atoi(os.Getenv("STREAMGEN_TASK_PARALLELISM"))
 		drift, _ := time.ParseDuration(os.Getenv("STREAMGEN_MAX_WATERMARK_DRIFT"))
-		done <- Run(ctx, spec, append([]Opt{Brokers(brokers...), StateDir(filepath.Clean(state)), InstanceID("bench"), Logger(log),
-			TaskParallelism(par), MaxWatermarkDrift(drift),
-			ClientOpts(kgo.SessionTimeout(6*time.Second), kgo.RebalanceTimeout(5*time.Second))}, opts...)...)
+		base := []Opt{Brokers(brokers...), StateDir(filepath.Clean(state)), InstanceID("bench"), Logger(log),
+			MaxWatermarkDrift(drift), ClientOpts(kgo.SessionTimeout(6*time.Second), kgo.RebalanceTimeout(5*time.Second))}
+		if par, _ := strconv.Atoi(os.Getenv("STREAMGEN_TASK_PARALLELISM")); par > 0 {
+			base = append(base, TaskParallelism(par))
+		}
+		done <- Run(ctx, spec, append(base, opts...)...)
 	}()
 	for {
 		select {

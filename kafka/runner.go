@@ -44,7 +44,8 @@ type config struct {
 	now        func() time.Time
 	sinks2PC   map[string]TwoPhaseSink
 	maxPoll    int
-	// parallelism bounds the tasks processed at once (GOMAXPROCS too).
+	// parallelism bounds the tasks processed at once (GOMAXPROCS too;
+	// GOMAXPROCS by default).
 	parallelism int
 	// maxDrift turns watermark alignment on when positive; maxDriftSet
 	// says an option set it (else the spec's MaxWatermarkDrift applies).
@@ -177,18 +178,20 @@ func Sinks2PC(sinks map[string]TwoPhaseSink) Opt {
 // the same time, each task on one goroutine (tasks share nothing but the
 // producer); the tasks' parts of a commit (preparing, producing the
 // changelog, applying the state to pebble) run on the same goroutines.
-// One operator implementation serves all tasks, so above 1 it must be
-// safe for concurrent use (per-key data belongs in keyed state).
-// Default 1: one goroutine drives all tasks. Above 1, a poll
-// takes up to 25,000 records per worker instead of 10,000 (from a backlog
-// a smaller poll holds one or two partitions' fetches, too few tasks to
-// share), so the commit deadline is checked less often: at about 270,000
-// records/s per worker a poll lasts about 90ms per worker, and commits
-// come that much later than the commit interval. On the 2-core reference
-// machine, with the broker on the same machine, BenchmarkClickstream went
-// from 261k to 374k-395k records/s with 2 (BENCHMARKS.md), while a
-// pipeline with little work per record gains little; more cores and a
-// remote broker are where it pays more.
+// One operator implementation serves all tasks, so it must be safe for
+// concurrent use, as the generated code's contract says (per-key data
+// belongs in keyed state); so must an Observer. Default: GOMAXPROCS when
+// Run starts, the cores the process may use (never more workers than the
+// tasks of a poll). 1: one goroutine drives all tasks, for operators that
+// are not safe for concurrent use. Above 1, a poll takes up to 25,000
+// records per worker instead of 10,000 (from a backlog a smaller poll
+// holds one or two partitions' fetches, too few tasks to share), so the
+// commit deadline is checked less often: at about 270,000 records/s per
+// worker a poll lasts about 90ms, and commits come that much later than
+// the commit interval. On the 2-core reference machine, with the broker
+// on the same machine, two workers against one (medians, BENCHMARKS.md):
+// BenchmarkClickstream 659k against 479k records/s, BenchmarkRunner,
+// with little work per record, 556k against 455k.
 func TaskParallelism(n int) Opt {
 	return optFunc(func(c *config) { c.parallelism = max(n, 1) })
 }
@@ -201,7 +204,7 @@ func newConfig(opts []Opt) config {
 		logger:      slog.Default(),
 		now:         time.Now,
 		maxPoll:     defaultMaxPoll,
-		parallelism: 1,
+		parallelism: goruntime.GOMAXPROCS(0),
 		replication: DefaultInternalTopicReplication,
 	}
 	if env := os.Getenv("KAFKA_BROKERS"); env != "" {

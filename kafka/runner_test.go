@@ -456,8 +456,10 @@ func runWorker(ctx context.Context, w workerConfig, log *slog.Logger, extra ...O
 	opts := []Opt{
 		Brokers(strings.Split(w.Brokers, ",")...),
 		StateDir(w.StateDir),
-		// The crash tests cover parallel task processing; the other
-		// tests the default, one goroutine.
+		// More workers than cores: the crash tests cover tasks that
+		// process and commit at the same time even on one core. (The
+		// other tests run with the default, a worker per core;
+		// TestRunnerRestoreAcrossRestarts with one goroutine.)
 		TaskParallelism(4),
 		TransactionTimeout(w.TxnTimeout),
 		Logger(log),
@@ -585,7 +587,9 @@ func TestRunnerRestoreAcrossRestarts(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	opts := func(dir string) []Opt {
-		return []Opt{Brokers(e.brokers...), StateDir(dir), InstanceID("i0"), Logger(log),
+		// One goroutine drives the tasks: the other tests run with the
+		// default, a worker per core.
+		return []Opt{Brokers(e.brokers...), StateDir(dir), InstanceID("i0"), Logger(log), TaskParallelism(1),
 			ClientOpts(kgo.SessionTimeout(6 * time.Second))}
 	}
 	for round, dir := range []string{stateDir, stateDir, t.TempDir()} {
