@@ -2,6 +2,7 @@ package kafka
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -31,6 +32,9 @@ type topology struct {
 	partitions int32
 	// changelogParts is the changelog topic's partition count.
 	changelogParts int32
+	// changelogID is the changelog topic's ID (zero from brokers
+	// before Kafka 2.8, which have none).
+	changelogID kadm.TopicID
 	// brokerMaxTxn is the smallest transaction.max.timeout.ms reported.
 	brokerMaxTxn time.Duration
 }
@@ -101,6 +105,18 @@ func checkSpec(p *runtime.PipelineSpec, c *config) error {
 
 // changelogTopic is the name of a pipeline's changelog topic.
 func changelogTopic(name string) string { return name + "-changelog" }
+
+// changelogStateKey names a changelog in the local store's changelog
+// offsets: the topic and its ID, so that state restored from a changelog
+// that was deleted since (Reset, or by hand) and created again under the
+// same name is not taken for state of the new one, whose offsets start
+// over. A broker without topic IDs gives the name alone.
+func changelogStateKey(topic string, id kadm.TopicID) string {
+	if id == (kadm.TopicID{}) {
+		return topic
+	}
+	return topic + "@" + hex.EncodeToString(id[:])
+}
 
 // internalTopics returns the topics the pipeline named name keeps for
 // itself, and what each is: the changelog, and with watermark alignment
@@ -238,7 +254,7 @@ func checkCluster(ctx context.Context, adm *kadm.Client, p *runtime.PipelineSpec
 		if err := checkCompacted(ctx, adm, clog); err != nil {
 			return nil, err
 		}
-		topo.changelogParts = n
+		topo.changelogParts, topo.changelogID = n, all[clog].ID
 		if n < topo.partitions {
 			if err := growTopic(ctx, adm, clog, topo.partitions); err != nil {
 				return nil, err
@@ -250,7 +266,7 @@ func checkCluster(ctx context.Context, adm *kadm.Client, p *runtime.PipelineSpec
 		if err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
 			return nil, fmt.Errorf("kafka: creating changelog topic %s%s: %w", clog, replicationNote(c), errors.Join(err, errorMessage(resp.ErrMessage)))
 		}
-		topo.changelogParts = want
+		topo.changelogParts, topo.changelogID = want, resp.ID
 		if errors.Is(err, kerr.TopicAlreadyExists) {
 			return checkClusterAgain(ctx, adm, p, c, m, twoPC)
 		}

@@ -281,7 +281,7 @@ func (r *runner) commit() error {
 		t := prepared[i]
 		var offs []runtime.ChangelogOffset
 		if t.clogN > 0 {
-			offs = append(offs, runtime.ChangelogOffset{Topic: r.changelog, Offset: t.clogMax.Load() + 1})
+			offs = append(offs, runtime.ChangelogOffset{Topic: r.clogKey, Offset: t.clogMax.Load() + 1})
 		}
 		applied[i] = t.rt.Committed(offs...)
 	})

@@ -45,7 +45,11 @@ type ResetReport struct {
 // another process holds the store of StateDir. Each instance has its own
 // StateDir: reset each one (on the second and later, the group and topics
 // are gone already and only the local state is cleared). Without a
-// StateDir only the cluster's part is reset. Brokers, StateDir,
+// StateDir only the cluster's part is reset. A StateDir left out is not
+// wrong, only slow and big: the changelog the next Run creates has a new
+// topic ID, and a task whose local state was restored from the old one
+// drops it and restores from the new changelog (brokers before Kafka 2.8
+// have no topic IDs; there it takes the offsets' check alone). Brokers, StateDir,
 // StoreOptions, ClientOpts and Logger apply; other options are ignored.
 func Reset(ctx context.Context, p runtime.PipelineSpec, opts ...Opt) (ResetReport, error) {
 	c := newConfig(opts)

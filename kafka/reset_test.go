@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
 	"github.com/streamgen/streamgen/runtime"
 )
 
@@ -106,5 +109,76 @@ func TestReset(t *testing.T) {
 	}
 	if rep, err := Reset(ctx, spec, opts...); err != nil || rep.Group || len(rep.Topics) != 0 || rep.Tasks != 0 {
 		t.Fatalf("reset of a reset pipeline: %+v, %v", rep, err)
+	}
+}
+
+// TestRecreatedChangelog resets only the cluster's part of a pipeline, so
+// that one instance's state directory still holds state restored from the
+// changelog before it was deleted, and lets another instance write the
+// new changelog past that state's offsets. When the first instance comes
+// back, its state is not taken for the new changelog's (the offsets are
+// kept under the changelog's topic ID): the windows it counted before the
+// reset never fire, and the new ones have their exact counts.
+func TestRecreatedChangelog(t *testing.T) {
+	e := newEOSEnv(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	in := e.topic("clicks", 1, nil)
+	out := e.topic("counts", 1, nil)
+	name := e.name("recreated")
+	spec := clickSpec(name, in, out, "")
+	// Reading from the end: after the reset the old clicks stay unread.
+	spec.Inputs[0].Start = runtime.StartPosition{Mode: runtime.StartCommitted, Fallback: runtime.StartLatest}
+	opts := func(dir string) []Opt {
+		return []Opt{Brokers(e.brokers...), StateDir(dir), Logger(newTestLogger(t))}
+	}
+	phase := func(dir string, recs []*kgo.Record) {
+		t.Helper()
+		r := startRun(spec, opts(dir)...)
+		waitAssigned(t, ctx, e, name)
+		e.produce(recs)
+		if err := e.waitCaughtUp(ctx, name, in); err != nil {
+			t.Fatal(err)
+		}
+		r.stop(t)
+	}
+	stale, fresh := t.TempDir(), t.TempDir()
+	old := newClicks(20, 1, 1_000)
+	old.prefix = "old"
+	phase(stale, old.records(in, 200)) // some windows fire, the last stay open in stale's state
+	before, err := e.readCommitted(ctx, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	topics, err := e.adm.ListTopics(ctx, changelogTopic(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if topics[changelogTopic(name)].ID == (kadm.TopicID{}) {
+		t.Fatal("the broker reports no topic IDs (Kafka before 2.8): a recreated changelog cannot be told apart")
+	}
+	if _, err := Reset(ctx, spec, Brokers(e.brokers...), Logger(newTestLogger(t))); err != nil {
+		t.Fatal(err)
+	}
+	gen := newClicks(20, 1, 1_000)
+	gen.prefix = "new"
+	phase(fresh, gen.records(in, 2_000)) // the new changelog, longer than the old
+	phase(stale, gen.flush(in))          // the stale directory's instance fires every window
+	// The outputs since the reset (one partition: in order) are the new
+	// windows, each once with its count.
+	for {
+		recs, err := e.readCommitted(ctx, out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := recordLines(recs[len(before):])
+		err = checkCounts(gen.want, lines)
+		if err == nil {
+			return
+		}
+		if len(lines) >= len(gen.want) || ctx.Err() != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }

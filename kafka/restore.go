@@ -156,14 +156,18 @@ func (r *runner) restore(ctx context.Context, tasks []*task) (int, error) {
 		}
 		start, have := int64(-1), false
 		for _, o := range offs {
-			if o.Topic == r.changelog {
+			if o.Topic == r.clogKey {
 				start, have = o.Offset, true
 			}
 		}
 		end := hwm[t.id]
-		if have && (start > end || start < logStart[t.id]) {
+		// Local state of another changelog (one deleted since and
+		// created again, or another pipeline's) is dropped like state
+		// that does not fit this one's offsets.
+		if (have && (start > end || start < logStart[t.id])) || (!have && len(offs) > 0) {
 			r.log.Warn("local state does not match the changelog; restoring it in full",
-				"task", t.id, "state_offset", start, "changelog_start", logStart[t.id], "changelog_end", end)
+				"task", t.id, "state_offset", start, "state_changelog", offs[0].Topic, "changelog", r.clogKey,
+				"changelog_start", logStart[t.id], "changelog_end", end)
 			t.rt.Close()
 			if err := r.store.DeleteTask(runtime.TaskID(t.id)); err != nil {
 				return 0, err
@@ -213,7 +217,7 @@ func (r *runner) restore(ctx context.Context, tasks []*task) (int, error) {
 		reader := &chanReader{ctx: rctx, ch: j.ch}
 		go func() {
 			defer wg.Done()
-			j.n, j.err = j.t.rt.Restore(r.changelog, reader)
+			j.n, j.err = j.t.rt.Restore(r.clogKey, reader)
 			if j.err != nil {
 				cancel()
 			}

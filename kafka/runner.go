@@ -293,7 +293,10 @@ type runner struct {
 	match     *inputMatcher
 	topo      *topology
 	changelog string
-	dlqs      map[string]bool
+	// clogKey names the changelog in the tasks' local offsets
+	// (changelogStateKey).
+	clogKey string
+	dlqs    map[string]bool
 	// repartition holds the pipeline's repartition topics: inputs it
 	// also produces to, exactly once, hashed by key.
 	repartition map[string]bool
@@ -423,6 +426,7 @@ func newRunner(ctx context.Context, p runtime.PipelineSpec, c config) (*runner, 
 		r.admCl.Close()
 		return nil, err
 	}
+	r.clogKey = changelogStateKey(r.changelog, r.topo.changelogID)
 	for _, o := range p.Outputs {
 		if o.Delivery != runtime.ExactlyOnce && !twoPCTopics[o.Topic] && r.alo == nil {
 			r.alo, err = kgo.NewClient(append([]kgo.Opt{
