@@ -270,6 +270,16 @@ func checkCluster(ctx context.Context, adm *kadm.Client, p *runtime.PipelineSpec
 		if errors.Is(err, kerr.TopicAlreadyExists) {
 			return checkClusterAgain(ctx, adm, p, c, m, twoPC)
 		}
+		if topo.changelogID == (kadm.TopicID{}) {
+			// A CreateTopics answer older than the broker's metadata
+			// may lack the ID: take it from the listing, as the next
+			// start will.
+			listed, err := adm.ListTopics(ctx, clog)
+			if err != nil {
+				return nil, fmt.Errorf("kafka: listing changelog topic %s: %w", clog, err)
+			}
+			topo.changelogID = listed[clog].ID
+		}
 	}
 	return topo, nil
 }
