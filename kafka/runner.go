@@ -296,7 +296,9 @@ type runner struct {
 	// clogKey names the changelog in the tasks' local offsets
 	// (changelogStateKey).
 	clogKey string
-	dlqs    map[string]bool
+	// fetchErrs logs the polls' fetch errors and finds deleted inputs.
+	fetchErrs fetchErrors
+	dlqs      map[string]bool
 	// repartition holds the pipeline's repartition topics: inputs it
 	// also produces to, exactly once, hashed by key.
 	repartition map[string]bool
@@ -714,11 +716,25 @@ func (r *runner) session(ctx context.Context) (err error) {
 			if fetches.IsClientClosed() {
 				return nil
 			}
-			fetches.EachError(func(topic string, p int32, err error) {
-				if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
-					r.log.Warn("fetch error", "topic", topic, "partition", p, "err", err)
+			now := time.Now()
+			unknown, errs := r.fetchErrs.note(r.log, fetches, now)
+			if now.Sub(r.fetchErrs.checked) >= r.cfg.discovery {
+				// Also every discovery interval: a consumer may stop
+				// fetching a deleted topic without an error.
+				r.fetchErrs.checked = now
+				for t := range r.match.literal {
+					unknown = append(unknown, t)
 				}
-			})
+			}
+			if err := r.missingInputs(ctx, unknown); err != nil {
+				return r.failed(err)
+			}
+			if errs && fetches.NumRecords() == 0 {
+				select {
+				case <-ctx.Done():
+				case <-time.After(fetchErrBackoff):
+				}
+			}
 			aborts := r.aborts
 			if err := r.handleEvents(ctx, gen, &fetches); err != nil {
 				return err
