@@ -35,27 +35,29 @@ func readStringMapSameKeys(r *Reader, m map[string]string) bool {
 		return false
 	}
 	start := r.mark()
-	var seen [SameKeysMax]string
+	// The keys are read in place, not interned: each is one of m's keys,
+	// which a small map finds by comparing bytes, and a value is
+	// interned only when it changed.
+	var seen [SameKeysMax][]byte
 	n := 0
 	for c := r.ReadBlockCount(minItemSize); c > 0; c = r.ReadBlockCount(minItemSize) {
 		for ; c > 0; c-- {
-			k := r.ReadString()
-			v := r.ReadString()
-			old, ok := m[k]
+			k := r.readStringInPlace()
+			old, ok := m[string(k)]
 			if !ok || n == l || r.fail != failNone {
 				r.rewind(start)
 				return false
 			}
 			for _, s := range seen[:n] {
-				if s == k {
+				if string(s) == string(k) {
 					r.rewind(start)
 					return false
 				}
 			}
 			seen[n] = k
 			n++
-			if old != v {
-				m[k] = v
+			if v, same := r.readStringSame(old); !same && r.fail == failNone {
+				setExisting(m, k, v)
 			}
 		}
 	}
@@ -64,6 +66,53 @@ func readStringMapSameKeys(r *Reader, m map[string]string) bool {
 		return false
 	}
 	return true
+}
+
+// setExisting sets the value of m's key equal to k, keeping m's own key
+// string (an assignment through string(k) would store a new copy of it).
+func setExisting(m map[string]string, k []byte, v string) {
+	for key := range m {
+		if key == string(k) {
+			m[key] = v
+			return
+		}
+	}
+}
+
+// readStringInPlace reads an Avro string and returns its bytes in r's
+// input, without a copy; it takes the string's Interner position as
+// ReadString does.
+func (r *Reader) readStringInPlace() []byte {
+	n, ok := r.shortLen()
+	if !ok {
+		n = r.readLenSlow("string")
+	}
+	if n == 0 {
+		return nil
+	}
+	b := r.buf[r.off : r.off+n : r.off+n]
+	r.off += n
+	r.nstr++
+	return b
+}
+
+// readStringSame reads an Avro string as ReadString does, except that a
+// string equal to cur returns cur (and same) without interning or copying.
+func (r *Reader) readStringSame(cur string) (s string, same bool) {
+	at := r.off
+	n, ok := r.shortLen()
+	if !ok {
+		n = r.readLenSlow("string")
+	}
+	if n == len(cur) && string(r.buf[r.off:r.off+n]) == cur {
+		r.off += n
+		if n > 0 {
+			r.nstr++
+		}
+		return cur, true
+	}
+	r.off = at
+	return r.ReadString(), false
 }
 
 // readerMark is where a Reader was: see mark and rewind.
