@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
@@ -80,10 +81,16 @@ func (r *runner) ensureBegun() error {
 	return nil
 }
 
-func (r *runner) setProduceErr(err error) {
+// setProduceErr keeps the first failed produce of the transaction, naming
+// the record's topic and partition (an unknown topic or partition there
+// means it was deleted under the running pipeline).
+func (r *runner) setProduceErr(kr *kgo.Record, err error) {
 	r.errMu.Lock()
 	if r.produceErr == nil {
-		r.produceErr = err
+		r.produceErr = fmt.Errorf("%s[%d]: %w", kr.Topic, kr.Partition, err)
+		if errors.Is(err, kerr.UnknownTopicOrPartition) || errors.Is(err, kerr.UnknownTopicID) {
+			r.produceErr = fmt.Errorf("%w (was the topic deleted?)", r.produceErr)
+		}
 	}
 	r.errMu.Unlock()
 }
@@ -100,9 +107,9 @@ func (r *runner) clearProduceErr() { r.takeProduceErr() }
 
 // txnPromise records the first failed transactional produce: such a
 // transaction must not commit (franz-go would commit what succeeded).
-func (r *runner) txnPromise(_ *kgo.Record, err error) {
+func (r *runner) txnPromise(kr *kgo.Record, err error) {
 	if err != nil {
-		r.setProduceErr(err)
+		r.setProduceErr(kr, err)
 	}
 }
 
@@ -248,7 +255,7 @@ func (r *runner) commit() error {
 		r.sess.Client().ForceMetadataRefresh()
 		if isFatalKafkaErr(err) || r.produceFailures >= maxProduceFailures {
 			r.abortPrepared(prepared, err)
-			return &fatalError{fmt.Errorf("kafka: producing failed %d commits in a row: %w", r.produceFailures, err)}
+			return &fatalError{fmt.Errorf("kafka: producing failed %d commits in a row: producing to %w", r.produceFailures, err)}
 		}
 		return r.abortPrepared(prepared, fmt.Errorf("producing: %w", err))
 	}
@@ -330,7 +337,7 @@ func (r *runner) reportStateSize(t *task) {
 func (t *task) changelogPromise(r *runner) func(*kgo.Record, error) {
 	return func(kr *kgo.Record, err error) {
 		if err != nil {
-			r.setProduceErr(err)
+			r.setProduceErr(kr, err)
 			return
 		}
 		for {

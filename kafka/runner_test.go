@@ -1100,8 +1100,8 @@ func TestPersistentProduceErrorIsFatal(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	err := Run(ctx, spec, Brokers(e.brokers...), StateDir(t.TempDir()), Logger(newTestLogger(t)))
-	if err == nil || !strings.Contains(err.Error(), "producing failed 5 commits in a row") {
-		t.Fatalf("Run returned %v", err)
+	if want := "producing failed 5 commits in a row: producing to " + out + "[7]: "; err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("Run returned %v\nwant an error containing %q", err, want)
 	}
 	if got, err := e.readCommitted(ctx, out); err != nil || len(got) != 0 {
 		t.Fatalf("output %v %v", recordLines(got), err)
