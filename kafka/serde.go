@@ -354,6 +354,14 @@ func (f *ConfluentFraming) entry(id int) *idEntry {
 	return e
 }
 
+// registryAttempts is how many times a schema lookup is tried before the
+// registry counts as unavailable; registryBackoff is the wait after the
+// first failure, doubled after each.
+const (
+	registryAttempts = 3
+	registryBackoff  = 200 * time.Millisecond
+)
+
 func isNotFound(err error) bool {
 	var re *sr.ResponseError
 	return errors.As(err, &re) && re.StatusCode == http.StatusNotFound
@@ -364,17 +372,28 @@ func isNotFound(err error) bool {
 func (f *ConfluentFraming) fetch(id int) (sr.SchemaType, *schema.Type, error) {
 	cl, _, err := f.client()
 	if err != nil {
-		return 0, nil, fmt.Errorf("schema id %d: %w", id, err)
+		return 0, nil, fmt.Errorf("schema id %d: %w: %w", id, runtime.ErrUnavailable, err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), f.cfg.timeout)
-	defer cancel()
-	s, err := cl.SchemaByID(ctx, id)
+	var s sr.Schema
+	for attempt := 1; ; attempt++ {
+		ctx, cancel := context.WithTimeout(context.Background(), f.cfg.timeout)
+		s, err = cl.SchemaByID(ctx, id)
+		cancel()
+		if err == nil || isNotFound(err) || attempt == registryAttempts {
+			break
+		}
+		time.Sleep(registryBackoff << (attempt - 1))
+	}
 	if err != nil {
 		if isNotFound(err) {
 			return 0, nil, fmt.Errorf("schema id %d is not in the registry: %w", id, err)
 		}
-		return 0, nil, fmt.Errorf("fetching schema id %d: %w", id, err)
+		// Not the record's fault: the record is no dead letter
+		// (runtime.ErrUnavailable), the pipeline stops instead.
+		return 0, nil, fmt.Errorf("fetching schema id %d (%d attempts): %w: %w", id, registryAttempts, runtime.ErrUnavailable, err)
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), f.cfg.timeout)
+	defer cancel()
 	if s.Type != sr.TypeAvro {
 		return s.Type, nil, nil
 	}

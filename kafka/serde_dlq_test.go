@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"reflect"
 	"sort"
 	"strconv"
@@ -15,6 +16,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sr"
+	"github.com/twmb/franz-go/pkg/sr/srfake"
 
 	"github.com/streamgen/streamgen/runtime"
 	"github.com/streamgen/streamgen/schema"
@@ -227,5 +230,74 @@ func TestDeadLetterEndToEnd(t *testing.T) {
 	}
 	if o, ok := offs.Lookup(users, part); ok && o.At > 1 {
 		t.Fatalf("the strict run committed %s[%d] up to %d, past the poison record at 1", users, part, o.At)
+	}
+}
+
+// TestRegistryUnavailable runs a Confluent-framed pipeline whose Schema
+// Registry does not answer: its records are no poison, so none goes to
+// the dead-letter topic; Run stops with an error naming the first record
+// and the registry, and nothing is written. Run again with the registry
+// answering, the pipeline reads the same records and writes each once.
+func TestRegistryUnavailable(t *testing.T) {
+	e := newEOSEnv(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	users, ids, dlq := e.topic("users", 1, nil), e.topic("ids", 1, nil), e.topic("users-dlq", 1, nil)
+	reg := srfake.New()
+	defer reg.Close()
+	good, err := sr.NewClient(sr.URLs(reg.URL()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.produce(framedUsers(t, NewConfluentFraming(RegistryClient(good), AutoRegister(true)), users, "a", "b", "c"))
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadURL := "http://" + l.Addr().String()
+	l.Close() // nothing answers there
+	dead, err := sr.NewClient(sr.URLs(deadURL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	name, state := e.name("registry"), t.TempDir()
+	run := func(cl *sr.Client) *running {
+		f := NewConfluentFraming(RegistryClient(cl))
+		return startRun(runtime.PipelineSpec{
+			Name:    name,
+			Inputs:  []runtime.InputSpec{{Name: "users", Topics: []string{users}, Start: runtime.StartPosition{Mode: runtime.StartEarliest}, DeadLetterTopic: dlq}},
+			Outputs: []runtime.OutputSpec{{Name: "ids", Topic: ids}},
+			Build:   userIDsBuild(f, users, ids, dlq),
+		}, Brokers(e.brokers...), StateDir(state), Logger(newTestLogger(t)))
+	}
+
+	r := run(dead)
+	select {
+	case err := <-r.done:
+		for _, want := range []string{"decoding record " + users + "[0]@0: ", "fetching schema id 1 (3 attempts)", "connection refused"} {
+			if err == nil || !strings.Contains(err.Error(), want) || !errors.Is(err, runtime.ErrUnavailable) {
+				t.Fatalf("Run with the registry down: %v\nwant runtime.ErrUnavailable and %q", err, want)
+			}
+		}
+	case <-ctx.Done():
+		r.cancel()
+		t.Fatal("Run went on with the registry down")
+	}
+	for _, topic := range []string{dlq, ids} {
+		if got, err := e.readCommitted(ctx, topic); err != nil || len(got) != 0 {
+			t.Fatalf("%s holds %v (%v), want nothing", topic, recordLines(got), err)
+		}
+	}
+
+	r = run(good)
+	got := readTopicCommitted(ctx, t, e.brokers, ids, 3)
+	r.stop(t)
+	lines := recordLines(got)
+	sort.Strings(lines)
+	if strings.Join(lines, ",") != "a,b,c" {
+		t.Fatalf("outputs %v, want a, b and c once each", lines)
+	}
+	if got, err := e.readCommitted(ctx, dlq); err != nil || len(got) != 0 {
+		t.Fatalf("dead letters %v (%v), want none", recordLines(got), err)
 	}
 }

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 )
@@ -156,6 +157,16 @@ const (
 	HeaderDLQPartition = "streamgen.partition"
 	HeaderDLQOffset    = "streamgen.offset"
 )
+
+// ErrUnavailable marks a Deserializer error whose cause is not the record
+// but a service decoding needs that did not answer (a Schema Registry that
+// is down, refuses the credentials, or times out). Such a record is no
+// poison: it is never dead-lettered, and processing stops with a
+// DecodeError naming it, whatever the source's error policy; the
+// transaction aborts, so a restart once the service is back reads the
+// record again. Wrap it with fmt.Errorf("...: %w", ErrUnavailable) or
+// errors.Join.
+var ErrUnavailable = errors.New("a service the decoding needs is unavailable")
 
 // DecodeError is a record that its Deserializer rejected.
 type DecodeError struct {

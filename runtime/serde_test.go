@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -12,13 +13,16 @@ func TestDecodeErrorPolicy(t *testing.T) {
 		Headers: []Header{{Key: "trace", Value: []byte("t1")}}, Timestamp: 55,
 	}
 	cases := []struct {
-		name    string
-		dlq     string
-		wantErr string
-		wantDLQ bool
+		name        string
+		dlq         string
+		unavailable bool // the deserializer's error wraps ErrUnavailable
+		wantErr     string
+		wantDLQ     bool
 	}{
 		{name: "stop", wantErr: "orders[4]@77"},
 		{name: "dead letter", dlq: "orders.dlq", wantDLQ: true},
+		// A service decoding needs is down: no poison, no dead letter.
+		{name: "unavailable", dlq: "orders.dlq", unavailable: true, wantErr: "orders[4]@77: registry down: a service the decoding needs is unavailable"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -26,13 +30,22 @@ func TestDecodeErrorPolicy(t *testing.T) {
 			var sent []*OutRecord
 			task := openTask(t, s, 4, TaskConfig{DeadLetterTopic: tc.dlq, Sink: SinkFunc(func(r *OutRecord) error { sent = append(sent, r); return nil })})
 			out := &collector[int64]{}
-			_, err := AddSource(task, SourceConfig[int64]{Topic: "orders", Deserializer: ValueDeserializer[int64](Int64Codec{})}, Node[int64](out))
+			var de Deserializer[int64] = ValueDeserializer[int64](Int64Codec{})
+			if tc.unavailable {
+				de = DeserializerFunc[int64](func(*Record) (int64, error) {
+					return 0, fmt.Errorf("registry down: %w", ErrUnavailable)
+				})
+			}
+			_, err := AddSource(task, SourceConfig[int64]{Topic: "orders", Deserializer: de}, Node[int64](out))
 			ok(t, err)
 			err = task.Process(poison)
 			if tc.wantErr != "" {
 				var derr *DecodeError
 				if !errors.As(err, &derr) || !strings.Contains(err.Error(), tc.wantErr) || derr.Unwrap() == nil {
 					t.Fatalf("error %v, want a DecodeError naming %s", err, tc.wantErr)
+				}
+				if len(sent) != 0 {
+					t.Fatalf("%d records dead-lettered", len(sent))
 				}
 				return
 			}

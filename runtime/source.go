@@ -1,6 +1,9 @@
 package runtime
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // SourceConfig describes one input topic of a task.
 type SourceConfig[T any] struct {
@@ -68,6 +71,9 @@ func (s *Source[T]) process(r *Record) error {
 		s.v, err = s.cfg.Deserializer.Deserialize(r)
 	}
 	if err != nil {
+		if errors.Is(err, ErrUnavailable) {
+			return &DecodeError{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Err: err}
+		}
 		return s.deadLetter(r, err)
 	}
 	ts := r.Timestamp
