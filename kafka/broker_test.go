@@ -183,15 +183,23 @@ func TestBrokerConfigErrors(t *testing.T) {
 	}
 }
 
-func TestRunBroker(t *testing.T) {
-	// Reserve a free port, release it, and run the broker there in the
-	// foreground until the context is cancelled.
+// freePort returns a loopback port that was free a moment ago: the
+// kernel's choice, released for a server that must know its port before
+// it starts (or start twice on the same one).
+func freePort(t *testing.T) int {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+func TestRunBroker(t *testing.T) {
+	// Run the broker on a free port in the foreground until the context
+	// is cancelled.
+	port := freePort(t)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()

@@ -2,7 +2,6 @@ package kafka
 
 import (
 	"context"
-	"net"
 	"testing"
 	"time"
 
@@ -16,12 +15,7 @@ import (
 // the rest of the input arrives. It makes a broker of its own, also when
 // KAFKA_BROKERS names a cluster: that one it cannot restart.
 func TestBrokerRestart(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
+	port := freePort(t)
 	opts := []kfake.Opt{kfake.NumBrokers(1), kfake.Ports(port), kfake.DataDir(t.TempDir())}
 	c, err := kfake.NewCluster(opts...)
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net"
 	"reflect"
 	"sort"
 	"strconv"
@@ -250,13 +249,8 @@ func TestRegistryUnavailable(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.produce(framedUsers(t, NewConfluentFraming(RegistryClient(good), AutoRegister(true)), users, "a", "b", "c"))
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	deadURL := "http://" + l.Addr().String()
-	l.Close() // nothing answers there
-	dead, err := sr.NewClient(sr.URLs(deadURL))
+	// Nothing answers on a port that was free a moment ago.
+	dead, err := sr.NewClient(sr.URLs("http://127.0.0.1:" + strconv.Itoa(freePort(t))))
 	if err != nil {
 		t.Fatal(err)
 	}
