@@ -362,6 +362,26 @@ const (
 	registryBackoff  = 200 * time.Millisecond
 )
 
+// ask runs one registry lookup, what, each try bounded by the registry
+// timeout: it returns nil, a 404 as it is (the record names a schema the
+// registry lacks: the record's fault), or, after registryAttempts tries,
+// any other failure wrapped with runtime.ErrUnavailable: the registry's
+// fault, so the record is no dead letter and the pipeline stops instead.
+func (f *ConfluentFraming) ask(what string, req func(ctx context.Context) error) error {
+	for attempt := 1; ; attempt++ {
+		ctx, cancel := context.WithTimeout(context.Background(), f.cfg.timeout)
+		err := req(ctx)
+		cancel()
+		switch {
+		case err == nil || isNotFound(err):
+			return err
+		case attempt == registryAttempts:
+			return fmt.Errorf("%s (%d attempts): %w: %w", what, registryAttempts, runtime.ErrUnavailable, err)
+		}
+		time.Sleep(registryBackoff << (attempt - 1))
+	}
+}
+
 func isNotFound(err error) bool {
 	var re *sr.ResponseError
 	return errors.As(err, &re) && re.StatusCode == http.StatusNotFound
@@ -375,31 +395,22 @@ func (f *ConfluentFraming) fetch(id int) (sr.SchemaType, *schema.Type, error) {
 		return 0, nil, fmt.Errorf("schema id %d: %w: %w", id, runtime.ErrUnavailable, err)
 	}
 	var s sr.Schema
-	for attempt := 1; ; attempt++ {
-		ctx, cancel := context.WithTimeout(context.Background(), f.cfg.timeout)
+	err = f.ask(fmt.Sprintf("fetching schema id %d", id), func(ctx context.Context) (err error) {
 		s, err = cl.SchemaByID(ctx, id)
-		cancel()
-		if err == nil || isNotFound(err) || attempt == registryAttempts {
-			break
-		}
-		time.Sleep(registryBackoff << (attempt - 1))
+		return err
+	})
+	if isNotFound(err) {
+		return 0, nil, fmt.Errorf("schema id %d is not in the registry: %w", id, err)
 	}
 	if err != nil {
-		if isNotFound(err) {
-			return 0, nil, fmt.Errorf("schema id %d is not in the registry: %w", id, err)
-		}
-		// Not the record's fault: the record is no dead letter
-		// (runtime.ErrUnavailable), the pipeline stops instead.
-		return 0, nil, fmt.Errorf("fetching schema id %d (%d attempts): %w: %w", id, registryAttempts, runtime.ErrUnavailable, err)
+		return 0, nil, err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), f.cfg.timeout)
-	defer cancel()
 	if s.Type != sr.TypeAvro {
 		return s.Type, nil, nil
 	}
 	var srcs []schema.Source
 	seen := map[string]bool{}
-	if err := f.references(ctx, cl, s.References, seen, &srcs, 0); err != nil {
+	if err := f.references(cl, s.References, seen, &srcs, 0); err != nil {
 		return 0, nil, fmt.Errorf("schema id %d: %w", id, err)
 	}
 	srcs = append(srcs, schema.Source{Name: fmt.Sprintf("<schema id %d>", id), Data: []byte(s.Schema)})
@@ -415,7 +426,7 @@ const maxReferenceDepth = 32
 
 // references appends the schemas refs name (depth first, each subject
 // version once) to srcs, dependencies before their dependents.
-func (f *ConfluentFraming) references(ctx context.Context, cl *sr.Client, refs []sr.SchemaReference, seen map[string]bool, srcs *[]schema.Source, depth int) error {
+func (f *ConfluentFraming) references(cl *sr.Client, refs []sr.SchemaReference, seen map[string]bool, srcs *[]schema.Source, depth int) error {
 	if len(refs) > 0 && depth >= maxReferenceDepth {
 		return fmt.Errorf("schema references nest deeper than %d", maxReferenceDepth)
 	}
@@ -425,11 +436,18 @@ func (f *ConfluentFraming) references(ctx context.Context, cl *sr.Client, refs [
 			continue
 		}
 		seen[key] = true
-		ss, err := cl.SchemaByVersion(ctx, ref.Subject, ref.Version)
-		if err != nil {
+		var ss sr.SubjectSchema
+		err := f.ask(fmt.Sprintf("reference %s (subject %s version %d)", ref.Name, ref.Subject, ref.Version), func(ctx context.Context) (err error) {
+			ss, err = cl.SchemaByVersion(ctx, ref.Subject, ref.Version)
+			return err
+		})
+		if isNotFound(err) {
 			return fmt.Errorf("reference %s (subject %s version %d): %w", ref.Name, ref.Subject, ref.Version, err)
 		}
-		if err := f.references(ctx, cl, ss.References, seen, srcs, depth+1); err != nil {
+		if err != nil {
+			return err
+		}
+		if err := f.references(cl, ss.References, seen, srcs, depth+1); err != nil {
 			return err
 		}
 		*srcs = append(*srcs, schema.Source{Name: fmt.Sprintf("<subject %s version %d>", ref.Subject, ref.Version), Data: []byte(ss.Schema.Schema)})
