@@ -11,9 +11,10 @@ import (
 )
 
 // Observer receives what the runner does, for metrics and logs. Methods are
-// called from the runner's goroutines, several at once with TaskParallelism
-// above 1 (the default on more than one core), and must not block. The Prometheus
-// implementation is NewMetrics; NopObserver ignores everything.
+// called from the runner's goroutines, several at once with
+// TaskParallelism above 1 (the default on more than one core), and must
+// not block. The Prometheus implementation is NewMetrics; NopObserver
+// ignores everything.
 type Observer interface {
 	// RecordsIn counts records read from an input partition.
 	RecordsIn(topic string, partition int32, n int)

@@ -49,8 +49,10 @@ type ResetReport struct {
 // wrong, only slow and big: the changelog the next Run creates has a new
 // topic ID, and a task whose local state was restored from the old one
 // drops it and restores from the new changelog (brokers before Kafka 2.8
-// have no topic IDs; there it takes the offsets' check alone). Brokers, StateDir,
-// StoreOptions, ClientOpts and Logger apply; other options are ignored.
+// have no topic IDs; there it takes the offsets' check alone).
+//
+// Brokers, StateDir, StoreOptions, ClientOpts and Logger apply; other
+// options are ignored.
 func Reset(ctx context.Context, p runtime.PipelineSpec, opts ...Opt) (ResetReport, error) {
 	c := newConfig(opts)
 	rep := ResetReport{Tasks: -1}
