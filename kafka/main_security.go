@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -60,12 +61,8 @@ func securityFlags(fs *flag.FlagSet, getenv func(string) string) func() (securit
 		}
 		if *mech != "" {
 			s.saslMechanism = strings.ToUpper(*mech)
-			known := false
-			for _, m := range saslMechanisms {
-				known = known || m == s.saslMechanism
-			}
 			switch {
-			case !known:
+			case !slices.Contains(saslMechanisms, s.saslMechanism):
 				return s, fmt.Errorf("--sasl-mechanism %q: want one of %s", *mech, strings.Join(saslMechanisms, ", "))
 			case s.saslUser == "" || s.saslPass == "":
 				return s, fmt.Errorf("--sasl-mechanism %s needs --sasl-username and the password in KAFKA_SASL_PASSWORD", s.saslMechanism)
