@@ -29,7 +29,7 @@ import (
 	"github.com/streamgen/streamgen/runtime"
 )
 
-// DefaultMetricsAddr is where Main serves /metrics and /healthz unless
+// DefaultMetricsAddr is where Main serves /metrics, /healthz and /readyz unless
 // --metrics-addr says otherwise: every interface, port 9090 (the port
 // Prometheus examples scrape; pick another when Prometheus itself runs on
 // the same host).
@@ -92,7 +92,7 @@ func parseMainFlags(name string, args []string, getenv func(string) string, stde
 	brokers := fs.String("brokers", getenv("KAFKA_BROKERS"), "comma-separated seed brokers (env KAFKA_BROKERS)")
 	stateDir := fs.String("state-dir", "", "directory of the local state store (required unless --dev)")
 	instanceID := fs.String("instance-id", "", "stable id of this instance: static group membership and a stable transactional id (each live instance needs its own)")
-	metricsAddr := fs.String("metrics-addr", DefaultMetricsAddr, "address to serve /metrics and /healthz on (empty: off)")
+	metricsAddr := fs.String("metrics-addr", DefaultMetricsAddr, "address to serve /metrics, /healthz and /readyz on (empty: off)")
 	pprofOn := fs.Bool("pprof", false, "also serve Go's runtime profiles under /debug/pprof/ on --metrics-addr (a CPU profile of a real load, saved as default.pgo beside the main package, lets go build optimize for it); off by default: profiles show the program's internals")
 	logFormat := fs.String("log-format", "", "log format: json or text (default: text with --dev, json otherwise)")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
@@ -255,8 +255,11 @@ func SchemaRegistryFramings(fs ...*ConfluentFraming) Opt { return mainOpt{framin
 // Main runs a pipeline as a program: what a generated pipeline's main
 // calls. It reads the command line (run with -h for the flags), sets up
 // logging (log/slog, JSON or text), metrics and health on --metrics-addr
-// (/metrics, and /healthz: 200 while the pipeline runs and commits go
-// through, 503 with the reason otherwise), and runs Run until SIGINT or
+// (/metrics; /healthz, the liveness probe: 200 while the pipeline runs
+// and commits go through, 503 with the reason otherwise; /readyz, the
+// readiness probe: 200 while the instance is Running, 503 naming its
+// state while it starts, joins the group, restores state or stops), and
+// runs Run until SIGINT or
 // SIGTERM, which commit what was read and stop; a second signal kills
 // the process. opts are passed to Run, before the options the flags
 // imply, so flags win. It exits the process: 0 after a clean stop, 2 for
@@ -536,7 +539,7 @@ func runMain(ctx context.Context, p runtime.PipelineSpec, args []string, getenv 
 			return err
 		}
 		cleanups = append(cleanups, func() { srv.Close() })
-		fmt.Fprintf(stdout, "metrics on http://%s/metrics, health on http://%s/healthz\n", srv.Addr(), srv.Addr())
+		fmt.Fprintf(stdout, "metrics on http://%s/metrics, health on http://%s/healthz, readiness on http://%s/readyz\n", srv.Addr(), srv.Addr(), srv.Addr())
 	}
 
 	var observer Observer = metrics

@@ -414,6 +414,9 @@ func TestMainDev(t *testing.T) {
 	if code, body := httpGet(t, "http://"+metricsAddr+"/healthz"); code != 200 {
 		t.Errorf("/healthz %d %q", code, body)
 	}
+	if code, body := httpGet(t, "http://"+metricsAddr+"/readyz"); code != 200 {
+		t.Errorf("/readyz %d %q", code, body)
+	}
 	if code, body := httpGet(t, "http://"+metricsAddr+"/debug/pprof/goroutine?debug=1"); code != 200 || !strings.Contains(body, "goroutine profile") {
 		t.Errorf("--pprof: /debug/pprof/goroutine %d %.200q", code, body)
 	}
@@ -541,10 +544,13 @@ func TestMainSignals(t *testing.T) {
 			}
 			out := newLineReader(pr)
 			metrics := strings.TrimSuffix(strings.TrimPrefix(field(t, out.waitFor(ctx, t, "metrics on "), "metrics on "), "http://"), "/metrics,")
-			// Wait until the pipeline runs its tasks (one per partition of
-			// the dev topic), past its start.
+			// Wait until the pipeline is ready: it runs its tasks (one per
+			// partition of the dev topic), past its start.
 			for {
-				if _, body := httpGet(t, "http://"+metrics+"/metrics"); strings.Contains(body, "streamgen_tasks_assigned 4\n") {
+				if code, body := httpGet(t, "http://"+metrics+"/readyz"); code == 200 {
+					if _, m := httpGet(t, "http://"+metrics+"/metrics"); !strings.Contains(m, "streamgen_tasks_assigned 4\n") {
+						t.Fatalf("/readyz %q, but the instance does not run its 4 tasks:\n%s", body, m)
+					}
 					break
 				}
 				select {

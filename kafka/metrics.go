@@ -43,6 +43,7 @@ import (
 //	streamgen_tasks_assigned                           gauge
 //	streamgen_partition_paused{topic,partition}        gauge, 1 while the runner holds the input partition's fetching paused
 //	streamgen_alignment_watermark_seconds              gauge, the lowest watermark of the pipeline's instances that alignment holds partitions to (absent when alignment is off or there is none)
+//	streamgen_state{state}                             gauge, 1 for the instance's RunState (starting, rebalancing, running, stopping, stopped, failed), 0 for the others
 //
 // When tasks are revoked (TasksAssigned without them) their per-task and
 // per-partition series are removed, so dashboards do not show stale lag.
@@ -69,8 +70,10 @@ type Metrics struct {
 	deadLettered *prometheus.CounterVec
 	tasks        prometheus.Gauge
 	paused       *prometheus.GaugeVec
+	state        *prometheus.GaugeVec
 
 	mu           sync.Mutex
+	runState     RunState // the last StateChanged; Starting before any
 	lagSeries    map[lagKey]bool
 	pausedSeries map[lagKey]bool
 	assigned     map[int32]bool
@@ -164,6 +167,9 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		alignWM: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "streamgen_alignment_watermark_seconds", Help: "With watermark alignment on, the lowest watermark over the input partitions of all the pipeline's instances, which this instance's partitions may lead by at most the maximum drift; in seconds since the Unix epoch.",
 		}, nil),
+		state: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "streamgen_state", Help: "1 for the state this instance is in (starting, rebalancing, running, stopping, stopped, failed), 0 for the others; /readyz answers 200 only while running.",
+		}, []string{"state"}),
 		lagSeries:    map[lagKey]bool{},
 		pausedSeries: map[lagKey]bool{},
 		assigned:     map[int32]bool{},
@@ -172,8 +178,41 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	}
 	reg.MustRegister(m.recordsIn, m.recordsOut, m.lag, m.watermark, m.commitDur, m.commitRecs,
 		m.commitBytes, m.commits, m.aborts, m.lastCommit, m.stateSize, m.cacheEntries, m.cacheHits, m.cacheMisses, m.storeReads,
-		m.cacheEvicted, m.deadLettered, m.tasks, m.paused, m.alignWM)
+		m.cacheEvicted, m.deadLettered, m.tasks, m.paused, m.alignWM, m.state)
+	m.setStateGauge(StateStarting)
 	return m
+}
+
+// StateChanged sets streamgen_state and what Ready answers.
+func (m *Metrics) StateChanged(s RunState) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.runState = s
+	m.setStateGauge(s)
+}
+
+func (m *Metrics) setStateGauge(s RunState) {
+	for _, x := range runStates {
+		v := 0.0
+		if x == s {
+			v = 1
+		}
+		m.state.WithLabelValues(x.String()).Set(v)
+	}
+}
+
+// Ready returns nil while the instance is Running (StateChanged), and
+// otherwise an error naming its state: what /readyz answers, so that a
+// load balancer or Kubernetes sends no traffic to, and a rolling update
+// does not move on from, an instance that is still joining the group or
+// restoring its state.
+func (m *Metrics) Ready() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.runState != StateRunning {
+		return fmt.Errorf("not ready: %s", m.runState)
+	}
+	return nil
 }
 
 // Gatherer returns where /metrics reads from.
@@ -412,6 +451,12 @@ func (o multiObserver) AlignmentWatermark(watermark int64) {
 	}
 }
 
+func (o multiObserver) StateChanged(state RunState) {
+	for _, x := range o {
+		x.StateChanged(state)
+	}
+}
+
 // Server serves /metrics and /healthz; Serve starts one.
 type Server struct {
 	ln  net.Listener
@@ -441,9 +486,12 @@ func WithProfiling() ServeOpt { return func(c *serveConfig) { c.profiling = true
 
 // Serve listens on addr ("127.0.0.1:0" picks a free port) and serves, in
 // the background, the metrics of m on /metrics (Prometheus text or
-// OpenMetrics, as the scraper asks) and health on /healthz: 200 "ok" when
-// health returns nil, 503 with the error's text otherwise. A nil health
-// is always healthy; a nil m serves only /healthz.
+// OpenMetrics, as the scraper asks), health on /healthz: 200 "ok" when
+// health returns nil, 503 with the error's text otherwise, and readiness
+// on /readyz: 200 "ok" while m's instance is Running (Metrics.Ready), 503
+// naming its state otherwise. Use /healthz as a liveness probe (a long
+// restore is not a failure) and /readyz as a readiness probe. A nil
+// health is always healthy; a nil m serves only /healthz.
 func Serve(addr string, m *Metrics, health func() error, opts ...ServeOpt) (*Server, error) {
 	var cfg serveConfig
 	for _, o := range opts {
@@ -457,18 +505,10 @@ func Serve(addr string, m *Metrics, health func() error, opts ...ServeOpt) (*Ser
 	if m != nil {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(m.gatherer, promhttp.HandlerOpts{EnableOpenMetrics: true}))
 	}
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-store")
-		if health != nil {
-			if err := health(); err != nil {
-				w.WriteHeader(http.StatusServiceUnavailable)
-				_, _ = io.WriteString(w, err.Error()+"\n")
-				return
-			}
-		}
-		_, _ = io.WriteString(w, "ok\n")
-	})
+	mux.HandleFunc("GET /healthz", checkHandler(health))
+	if m != nil {
+		mux.HandleFunc("GET /readyz", checkHandler(m.Ready))
+	}
 	if cfg.profiling {
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
 		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
@@ -489,6 +529,23 @@ func Serve(addr string, m *Metrics, health func() error, opts ...ServeOpt) (*Ser
 		s.err <- err
 	}()
 	return s, nil
+}
+
+// checkHandler answers 200 "ok" when check returns nil (or is nil), and
+// 503 with the error's text otherwise.
+func checkHandler(check func() error) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		if check != nil {
+			if err := check(); err != nil {
+				w.WriteHeader(http.StatusServiceUnavailable)
+				_, _ = io.WriteString(w, err.Error()+"\n")
+				return
+			}
+		}
+		_, _ = io.WriteString(w, "ok\n")
+	}
 }
 
 // Addr returns the address the server listens on.

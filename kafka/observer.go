@@ -49,6 +49,10 @@ type Observer interface {
 	// that this instance aligns to (ms since the epoch; NoWatermark when
 	// there is none), when it changes.
 	AlignmentWatermark(watermark int64)
+	// StateChanged reports the instance's new state: Starting when Run
+	// begins, Rebalancing while it joins the group or restores tasks,
+	// Running, Stopping, and Stopped or Failed when Run returns.
+	StateChanged(state RunState)
 }
 
 // NopObserver is an Observer that ignores everything.
@@ -66,3 +70,4 @@ func (NopObserver) DeadLettered(string)                              {}
 func (NopObserver) TasksAssigned([]int32)                            {}
 func (NopObserver) PartitionPaused(string, int32, bool, PauseReason) {}
 func (NopObserver) AlignmentWatermark(int64)                         {}
+func (NopObserver) StateChanged(RunState)                            {}

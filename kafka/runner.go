@@ -268,15 +268,24 @@ func Run(ctx context.Context, p runtime.PipelineSpec, opts ...Opt) error {
 		// A poll never takes a task past its commit size.
 		c.maxPoll = p.CommitMaxRecords
 	}
+	c.observer.StateChanged(StateStarting)
 	if err := checkSpec(&p, &c); err != nil {
+		c.observer.StateChanged(StateFailed)
 		return err
 	}
 	r, err := newRunner(ctx, p, c)
 	if err != nil {
+		c.observer.StateChanged(StateFailed)
 		return err
 	}
-	defer r.close()
-	return r.run(ctx)
+	err = r.run(ctx)
+	r.close()
+	if err != nil {
+		r.setState(StateFailed)
+	} else {
+		r.setState(StateStopped)
+	}
+	return err
 }
 
 type outputInfo struct {
@@ -286,10 +295,13 @@ type outputInfo struct {
 }
 
 type runner struct {
-	spec      runtime.PipelineSpec
-	cfg       config
-	log       *slog.Logger
-	obs       Observer
+	spec  runtime.PipelineSpec
+	cfg   config
+	log   *slog.Logger
+	obs   Observer
+	state RunState // reported to obs (setState)
+	// joined: the session's group membership has had its assignment.
+	joined    bool
 	match     *inputMatcher
 	topo      *topology
 	changelog string
@@ -510,6 +522,7 @@ func (r *runner) run(ctx context.Context) error {
 			return fatal.err
 		case err != nil:
 			r.log.Warn("tasks migrated; rejoining the group", "err", err)
+			r.setState(StateRebalancing)
 			select {
 			case <-ctx.Done():
 				return nil
@@ -662,6 +675,8 @@ func (r *runner) session(ctx context.Context) (err error) {
 	}
 	r.sess = sess
 	r.txnBegun = false
+	r.joined = false
+	r.setState(StateRebalancing)
 	r.pendingRecover = map[int32]map[string][]Handle{}
 	r.clearProduceErr()
 	defer func() {
@@ -777,6 +792,7 @@ func (r *runner) failed(err error) error {
 
 // shutdown commits what was processed and ends the session.
 func (r *runner) shutdown() error {
+	r.setState(StateStopping)
 	if err := r.commit(); err != nil {
 		r.log.Warn("final commit failed", "err", err)
 	}
@@ -820,6 +836,7 @@ func (r *runner) handleEvents(ctx context.Context, gen int, inHand *kgo.Fetches)
 		}
 		switch ev.kind {
 		case evAssigned:
+			r.joined = true
 			for topic, ps := range ev.parts {
 				if r.owned[topic] == nil {
 					r.owned[topic] = map[int32]bool{}
@@ -896,6 +913,7 @@ func (r *runner) handleEvents(ctx context.Context, gen int, inHand *kgo.Fetches)
 	}
 	if len(open) > 0 {
 		sort.Slice(open, func(i, j int) bool { return open[i] < open[j] })
+		r.setState(StateRebalancing) // while the new tasks restore
 		if err := r.openTasks(ctx, open); err != nil {
 			return err
 		}
@@ -926,6 +944,7 @@ func (r *runner) handleEvents(ctx context.Context, gen int, inHand *kgo.Fetches)
 		sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 		r.obs.TasksAssigned(ids)
 		r.log.Info("tasks assigned", "tasks", ids)
+		r.settle()
 	}
 	return nil
 }

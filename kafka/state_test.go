@@ -1,0 +1,192 @@
+package kafka
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// stateLog is an Observer that records the instance's states and its
+// task assignments, in order.
+type stateLog struct {
+	NopObserver
+	mu     sync.Mutex
+	events []string
+}
+
+func (l *stateLog) add(ev string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.events = append(l.events, ev)
+}
+
+func (l *stateLog) StateChanged(s RunState)     { l.add(s.String()) }
+func (l *stateLog) TasksAssigned(tasks []int32) { l.add(fmt.Sprint("tasks", tasks)) }
+
+// since returns the events from the i-th on.
+func (l *stateLog) since(i int) []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.events[min(i, len(l.events)):])
+}
+
+// waitFor waits until ok holds for the events from the i-th on.
+func (l *stateLog) waitFor(ctx context.Context, t *testing.T, i int, what string, ok func(evs []string) bool) []string {
+	t.Helper()
+	for {
+		evs := l.since(i)
+		if ok(evs) {
+			return evs
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("events %q: %s never happened", evs, what)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// waitUntil waits until the events from the i-th on end with want.
+func (l *stateLog) waitUntil(ctx context.Context, t *testing.T, i int, want ...string) {
+	t.Helper()
+	l.waitFor(ctx, t, i, fmt.Sprintf("ending with %q", want), func(evs []string) bool {
+		return len(evs) >= len(want) && slices.Equal(evs[len(evs)-len(want):], want)
+	})
+}
+
+// runningWithTasks: the instance runs tasks.
+func runningWithTasks(evs []string) bool {
+	n := len(evs)
+	return n >= 2 && evs[n-1] == "running" && strings.HasPrefix(evs[n-2], "tasks[") && evs[n-2] != "tasks[]"
+}
+
+// An instance reports Starting, then Rebalancing until its tasks are open
+// and restored, then Running; a second instance taking some of its tasks
+// does not take it out of Running; taking tasks over from a stopped one
+// does, while they restore; a stop goes through Stopping to Stopped. /readyz
+// follows: 503 until Running.
+func TestRunStates(t *testing.T) {
+	e := newEOSEnv(t)
+	in := e.topic("clicks", 4, nil)
+	out := e.topic("counts", 4, nil)
+	name := e.name("states")
+	gen := newClicks(40, 4, 500)
+	e.produce(gen.records(in, 2000))
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	log := newTestLogger(t)
+
+	metrics := NewMetrics(nil)
+	srv, err := Serve("127.0.0.1:0", metrics, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	readyz := "http://" + srv.Addr() + "/readyz"
+	if code, body := httpGet(t, readyz); code != 503 || body != "not ready: starting\n" {
+		t.Errorf("/readyz before Run: %d %q", code, body)
+	}
+
+	a, b := &stateLog{}, &stateLog{}
+	// Dynamic membership: a stopped instance leaves the group, and its
+	// tasks move at once.
+	opts := func(obs Observer, id string) []Opt {
+		return []Opt{Brokers(e.brokers...), StateDir(t.TempDir()), ObserverOpt(obs), Logger(log.With("instance", id)),
+			ClientOpts(kgo.SessionTimeout(6 * time.Second))}
+	}
+	runA := startRun(clickSpec(name, in, out, ""), opts(Observers(metrics, a), "a")...)
+	// (The runner may report its assignment before the tasks open, as
+	// "tasks[]", when it had fetched records in hand.)
+	got := slices.DeleteFunc(a.waitFor(ctx, t, 0, "a running its tasks", runningWithTasks), func(ev string) bool { return ev == "tasks[]" })
+	if want := []string{"starting", "rebalancing", "tasks[0 1 2 3]", "running"}; !slices.Equal(got, want) {
+		t.Errorf("a alone: %q, want %q", got, want)
+	}
+	if code, body := httpGet(t, readyz); code != 200 || body != "ok\n" {
+		t.Errorf("/readyz while running: %d %q", code, body)
+	}
+	if _, body := httpGet(t, "http://"+srv.Addr()+"/metrics"); !strings.Contains(body, `streamgen_state{state="running"} 1`) ||
+		!strings.Contains(body, `streamgen_state{state="rebalancing"} 0`) {
+		t.Errorf("/metrics lacks the state gauge:\n%s", body)
+	}
+
+	// b joins and takes two of a's tasks: b restores them (Rebalancing),
+	// while a goes on with the other two without leaving Running. (A
+	// cooperative rebalance gives b its tasks in a second step, once a has
+	// given them up: b may run with none for a moment before that.)
+	mark := len(a.since(0))
+	runB := startRun(clickSpec(name, in, out, ""), opts(b, "b")...)
+	gotB := b.waitFor(ctx, t, 0, "b running its tasks", runningWithTasks)
+	if !slices.Equal(gotB[:2], []string{"starting", "rebalancing"}) {
+		t.Errorf("b: %q, want it to begin with starting, rebalancing", gotB)
+	}
+	for i := len(gotB) - 3; i >= 0; i-- {
+		if !strings.HasPrefix(gotB[i], "tasks[") {
+			if gotB[i] != "rebalancing" {
+				t.Errorf("b: %q, want it to take its tasks while rebalancing", gotB)
+			}
+			break
+		}
+	}
+	for {
+		evs := a.since(mark)
+		if len(evs) > 0 && evs[len(evs)-1] == "tasks[0 1 2 3]" {
+			t.Fatalf("a kept all its tasks: %q", evs)
+		}
+		if slices.ContainsFunc(evs, func(ev string) bool { return strings.HasPrefix(ev, "tasks") }) {
+			if slices.Contains(evs, "rebalancing") {
+				t.Errorf("a left Running when it gave tasks up: %q", evs)
+			}
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("a gave no task up: %q", evs)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	e.produce(gen.records(in, 2000))
+
+	// b stops: a takes its tasks back and restores them.
+	mark = len(a.since(0))
+	runB.stop(t)
+	if got := b.since(len(gotB)); !slices.Equal(got, []string{"stopping", "stopped"}) {
+		t.Errorf("b after its stop: %q, want stopping, stopped", got)
+	}
+	a.waitUntil(ctx, t, mark, "rebalancing", "tasks[0 1 2 3]", "running")
+	if code, _ := httpGet(t, readyz); code != 200 {
+		t.Errorf("/readyz after a took the tasks back: %d", code)
+	}
+
+	e.produce(gen.flush(in))
+	if err := e.waitCaughtUp(ctx, name, in); err != nil {
+		t.Fatal(err)
+	}
+	runA.stop(t)
+	a.waitUntil(ctx, t, mark, "stopping", "stopped")
+	if code, body := httpGet(t, readyz); code != 503 || body != "not ready: stopped\n" {
+		t.Errorf("/readyz after the stop: %d %q", code, body)
+	}
+	recs, err := e.readCommitted(ctx, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := checkCounts(gen.want, recordLines(recs)); err != nil {
+		t.Fatal(err)
+	}
+
+	// A run that cannot start fails from Starting.
+	c := &stateLog{}
+	spec := clickSpec(e.name("nostart"), "no-such-topic-"+e.prefix, out, "")
+	if err := Run(ctx, spec, opts(c, "c")...); err == nil {
+		t.Fatal("Run over a missing input topic returned nil")
+	}
+	if got, want := c.since(0), []string{"starting", "failed"}; !slices.Equal(got, want) {
+		t.Errorf("a run that cannot start: %q, want %q", got, want)
+	}
+}
