@@ -43,6 +43,8 @@ import (
 //	streamgen_tasks_assigned                           gauge
 //	streamgen_partition_paused{topic,partition}        gauge, 1 while the runner holds the input partition's fetching paused
 //	streamgen_alignment_watermark_seconds              gauge, the lowest watermark of the pipeline's instances that alignment holds partitions to (absent when alignment is off or there is none)
+//	streamgen_restore_records_total                    counter, changelog records replayed to restore tasks opened here
+//	streamgen_restore_duration_seconds                 histogram, time to restore the tasks opened at once (before they process)
 //	streamgen_state{state}                             gauge, 1 for the instance's RunState (starting, rebalancing, running, stopping, stopped, failed), 0 for the others
 //
 // When tasks are revoked (TasksAssigned without them) their per-task and
@@ -71,6 +73,8 @@ type Metrics struct {
 	tasks        prometheus.Gauge
 	paused       *prometheus.GaugeVec
 	state        *prometheus.GaugeVec
+	restoreRecs  prometheus.Counter
+	restoreDur   prometheus.Histogram
 
 	mu           sync.Mutex
 	runState     RunState // the last StateChanged; Starting before any
@@ -170,6 +174,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		state: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "streamgen_state", Help: "1 for the state this instance is in (starting, rebalancing, running, stopping, stopped, failed), 0 for the others; /readyz answers 200 only while running.",
 		}, []string{"state"}),
+		restoreRecs: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "streamgen_restore_records_total", Help: "Changelog records replayed to restore the state of tasks opened on this instance.",
+		}),
+		restoreDur: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "streamgen_restore_duration_seconds", Help: "Time to restore the tasks opened at once from the changelog, before they process.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 4, 10),
+		}),
 		lagSeries:    map[lagKey]bool{},
 		pausedSeries: map[lagKey]bool{},
 		assigned:     map[int32]bool{},
@@ -178,9 +189,15 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	}
 	reg.MustRegister(m.recordsIn, m.recordsOut, m.lag, m.watermark, m.commitDur, m.commitRecs,
 		m.commitBytes, m.commits, m.aborts, m.lastCommit, m.stateSize, m.cacheEntries, m.cacheHits, m.cacheMisses, m.storeReads,
-		m.cacheEvicted, m.deadLettered, m.tasks, m.paused, m.alignWM, m.state)
+		m.cacheEvicted, m.deadLettered, m.tasks, m.paused, m.alignWM, m.state, m.restoreRecs, m.restoreDur)
 	m.setStateGauge(StateStarting)
 	return m
+}
+
+// Restored counts a restore.
+func (m *Metrics) Restored(_ []int32, records int, took time.Duration) {
+	m.restoreRecs.Add(float64(records))
+	m.restoreDur.Observe(took.Seconds())
 }
 
 // StateChanged sets streamgen_state and what Ready answers.
@@ -448,6 +465,12 @@ func (o multiObserver) PartitionPaused(topic string, partition int32, paused boo
 func (o multiObserver) AlignmentWatermark(watermark int64) {
 	for _, x := range o {
 		x.AlignmentWatermark(watermark)
+	}
+}
+
+func (o multiObserver) Restored(tasks []int32, records int, took time.Duration) {
+	for _, x := range o {
+		x.Restored(tasks, records, took)
 	}
 }
 

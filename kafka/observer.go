@@ -49,6 +49,10 @@ type Observer interface {
 	// that this instance aligns to (ms since the epoch; NoWatermark when
 	// there is none), when it changes.
 	AlignmentWatermark(watermark int64)
+	// Restored reports that tasks opened on this instance were restored
+	// from the changelog: the changelog records replayed (0 when local
+	// state was current) and the time it took, before the tasks process.
+	Restored(tasks []int32, records int, took time.Duration)
 	// StateChanged reports the instance's new state: Starting when Run
 	// begins, Rebalancing while it joins the group or restores tasks,
 	// Running, Stopping, and Stopped or Failed when Run returns.
@@ -70,4 +74,5 @@ func (NopObserver) DeadLettered(string)                              {}
 func (NopObserver) TasksAssigned([]int32)                            {}
 func (NopObserver) PartitionPaused(string, int32, bool, PauseReason) {}
 func (NopObserver) AlignmentWatermark(int64)                         {}
+func (NopObserver) Restored([]int32, int, time.Duration)             {}
 func (NopObserver) StateChanged(RunState)                            {}

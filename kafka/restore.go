@@ -64,7 +64,9 @@ func (r *runner) openTasks(ctx context.Context, ids []int32) error {
 		t.built = true
 		r.tasks[t.id] = t
 	}
-	r.log.Info("tasks restored", "tasks", ids, "changelog_records", n, "took", time.Since(start))
+	took := time.Since(start)
+	r.log.Info("tasks restored", "tasks", ids, "changelog_records", n, "took", took)
+	r.obs.Restored(ids, n, took)
 	return nil
 }
 
@@ -111,9 +113,12 @@ func (r *runner) reopenAfterFailedApply(t *task, cause error) error {
 	}
 	ctx, cancel := context.WithTimeout(r.prodCtx, 10*time.Minute)
 	defer cancel()
-	if _, err := r.restore(ctx, []*task{t}); err != nil {
+	start := time.Now()
+	n, err := r.restore(ctx, []*task{t})
+	if err != nil {
 		return &fatalError{err}
 	}
+	r.obs.Restored([]int32{t.id}, n, time.Since(start))
 	if err := r.spec.Build(t.rt); err != nil {
 		return &fatalError{fmt.Errorf("kafka: building task %d: %w", t.id, err)}
 	}

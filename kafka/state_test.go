@@ -150,7 +150,11 @@ func TestRunStates(t *testing.T) {
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
+	// Both process more clicks: b writes its tasks' changelog.
 	e.produce(gen.records(in, 2000))
+	if err := e.waitCaughtUp(ctx, name, in); err != nil {
+		t.Fatal(err)
+	}
 
 	// b stops: a takes its tasks back and restores them.
 	mark = len(a.since(0))
@@ -161,6 +165,12 @@ func TestRunStates(t *testing.T) {
 	a.waitUntil(ctx, t, mark, "rebalancing", "tasks[0 1 2 3]", "running")
 	if code, _ := httpGet(t, readyz); code != 200 {
 		t.Errorf("/readyz after a took the tasks back: %d", code)
+	}
+	// It restored what b had written to their changelog: two restores in
+	// all (a's first, from an empty changelog, and this one).
+	_, body := httpGet(t, "http://"+srv.Addr()+"/metrics")
+	if !strings.Contains(body, "streamgen_restore_duration_seconds_count 2\n") || strings.Contains(body, "streamgen_restore_records_total 0\n") {
+		t.Errorf("/metrics after the restore:\n%s", grepLines(body, "streamgen_restore"))
 	}
 
 	e.produce(gen.flush(in))
@@ -189,4 +199,15 @@ func TestRunStates(t *testing.T) {
 	if got, want := c.since(0), []string{"starting", "failed"}; !slices.Equal(got, want) {
 		t.Errorf("a run that cannot start: %q, want %q", got, want)
 	}
+}
+
+// grepLines returns the lines of s that contain substr.
+func grepLines(s, substr string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, substr) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
