@@ -1,0 +1,82 @@
+package runtime
+
+import (
+	"context"
+	"slices"
+	"testing"
+)
+
+// queryBuild registers one state of each kind in every task.
+func queryBuild(t *Task) error {
+	if _, err := NewValueState(t, "op.bytes", BytesCodec{}, 0); err != nil {
+		return err
+	}
+	if _, err := NewReducingState(t, "op.sum", Int64Codec{}, func(a, b int64) (int64, error) { return a + b, nil }, 0); err != nil {
+		return err
+	}
+	if _, err := NewListState(t, "op.list", StringCodec{}, 0); err != nil {
+		return err
+	}
+	_, err := NewMapState(t, "op.map", StringCodec{}, BytesCodec{}, 0)
+	return err
+}
+
+// Queries find a key's state in whichever task holds it, return copies,
+// and tell a missing key or state from a found one.
+func TestQueryState(t *testing.T) {
+	d, err := NewDriver(DriverConfig{Dir: t.TempDir(), Partitions: 3}, queryBuild)
+	ok(t, err)
+	task := d.Task(2)
+	c := task.ContextFor([]byte("k"))
+	ok(t, must[*ValueState[[]byte]](t)(StateHandle[*ValueState[[]byte]](task, "op.bytes")).Set(c, []byte("abc")))
+	sum := must[*ReducingState[int64]](t)(StateHandle[*ReducingState[int64]](task, "op.sum"))
+	ok(t, sum.Add(c, 2))
+	ok(t, sum.Add(c, 3))
+	ok(t, must[*ListState[string]](t)(StateHandle[*ListState[string]](task, "op.list")).Add(c, "x", "y"))
+	m := must[*MapState[string, []byte]](t)(StateHandle[*MapState[string, []byte]](task, "op.map"))
+	ok(t, m.Put(c, "b", []byte("2")))
+	ok(t, m.Put(c, "a", []byte("1")))
+	ctx := context.Background()
+
+	b, found, err := QueryValue[[]byte](ctx, d, "op.bytes", []byte("k"))
+	if err != nil || !found || string(b) != "abc" {
+		t.Fatalf("QueryValue(op.bytes) = %q %v %v", b, found, err)
+	}
+	b[0] = 'X' // a copy: the state does not change
+	if b, _, _ := QueryValue[[]byte](ctx, d, "op.bytes", []byte("k")); string(b) != "abc" {
+		t.Errorf("the state changed with the returned value: %q", b)
+	}
+	if v, found, err := QueryValue[int64](ctx, d, "op.sum", []byte("k")); err != nil || !found || v != 5 {
+		t.Errorf("QueryValue(op.sum) = %d %v %v", v, found, err)
+	}
+	if v, found, err := QueryValue[int64](ctx, d, "op.sum", []byte("other")); err != nil || found || v != 0 {
+		t.Errorf("QueryValue of a missing key = %d %v %v", v, found, err)
+	}
+	if vs, err := QueryList[string](ctx, d, "op.list", []byte("k")); err != nil || !slices.Equal(vs, []string{"x", "y"}) {
+		t.Errorf("QueryList = %q %v", vs, err)
+	}
+	if vs, err := QueryList[string](ctx, d, "op.list", []byte("other")); err != nil || vs != nil {
+		t.Errorf("QueryList of a missing key = %q %v", vs, err)
+	}
+	var entries []string
+	found, err = QueryMap(ctx, d, "op.map", []byte("k"), func(k string, v []byte) { entries = append(entries, k+"="+string(v)) })
+	if err != nil || !found || !slices.Equal(entries, []string{"a=1", "b=2"}) {
+		t.Errorf("QueryMap = %q %v %v", entries, found, err)
+	}
+
+	// A state that is not there, or not of the asked type, is an error.
+	if _, _, err := QueryValue[int64](ctx, d, "op.nothing", []byte("k")); err == nil {
+		t.Error("QueryValue of an unknown state: no error")
+	}
+	if _, _, err := QueryValue[string](ctx, d, "op.sum", []byte("k")); err == nil {
+		t.Error("QueryValue with the wrong type: no error")
+	}
+	if _, err := QueryList[int64](ctx, d, "op.list", []byte("k")); err == nil {
+		t.Error("QueryList with the wrong type: no error")
+	}
+	canceled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, _, err := QueryValue[int64](canceled, d, "op.sum", []byte("k")); err == nil {
+		t.Error("QueryValue with a canceled context: no error")
+	}
+}
