@@ -328,32 +328,12 @@ func (g *plGen) emitDriverSides(f *jen.File, method func(string, string, []jen.C
 	}
 }
 
-// stateKeyBytes returns the statements encoding key (the operator's key
-// type) into kb.
-func (g *plGen) stateKeyBytes(o *plOp, name string) []jen.Code {
-	return []jen.Code{
-		jen.List(jen.Id("kb"), jen.Err()).Op(":=").Add(g.keyCodecOf(o)).Dot("Append").Call(jen.Nil(), jen.Id("key")),
-		ifErrFatal(name),
-	}
-}
-
 func (g *plGen) emitDriverState(f *jen.File, method func(string, string, []jen.Code, []jen.Code, ...jen.Code)) {
 	for _, in := range g.inspects {
 		o, st := in.o, in.st
-		name := stateName(o.op, st)
-		handle := rtQual("StateHandle").Types(g.stateHandleType(st))
-		key := g.goType(o.in.Key)
 		v := g.goType(st.Value)
+		call := jen.Id(queryName(in)).Call(jen.Qual("context", "Background").Call(), jen.Id("d").Dot("d"), jen.Id("key"))
 		body := []jen.Code{jen.Id("d").Dot("t").Dot("Helper").Call()}
-		body = append(body, g.stateKeyBytes(o, in.method)...)
-		loopHead := []jen.Code{
-			jen.Id("task").Op(":=").Id("d").Dot("d").Dot("Task").Call(jen.Id("i")),
-			jen.List(jen.Id("s"), jen.Err()).Op(":=").Add(handle).Call(jen.Id("task"), jen.Lit(name)),
-			ifErrFatal(in.method),
-		}
-		forTasks := func(inner ...jen.Code) *jen.Statement {
-			return jen.For(jen.Id("i").Op(":=").Int32().Call(jen.Lit(0)), jen.Id("d").Dot("d").Dot("Task").Call(jen.Id("i")).Op("!=").Nil(), jen.Id("i").Op("++")).Block(append(loopHead, inner...)...)
-		}
 		var results []jen.Code
 		var doc string
 		switch st.Kind {
@@ -361,51 +341,32 @@ func (g *plGen) emitDriverState(f *jen.File, method func(string, string, []jen.C
 			results = []jen.Code{v.Clone(), jen.Bool()}
 			doc = fmt.Sprintf("%s returns the value of key in %s of operator %s, and whether there is one.", in.method, stateKindText(st), o.op.Name)
 			body = append(body,
-				forTasks(
-					jen.List(jen.Id("v"), jen.Id("ok"), jen.Err()).Op(":=").Id("s").Dot("Get").Call(jen.Id("task").Dot("ContextFor").Call(jen.Id("kb"))),
-					ifErrFatal(in.method),
-					jen.If(jen.Id("ok")).Block(jen.Return(jen.Id("v"), jen.True())),
-				),
-				jen.Var().Id("zero").Add(v.Clone()),
-				jen.Return(jen.Id("zero"), jen.False()),
-			)
+				jen.List(jen.Id("v"), jen.Id("ok"), jen.Err()).Op(":=").Add(call),
+				ifErrFatal(in.method),
+				jen.Return(jen.Id("v"), jen.Id("ok")))
 		case spec.StateList:
 			results = []jen.Code{jen.Index().Add(v.Clone())}
 			doc = fmt.Sprintf("%s returns the list of key in %s of operator %s (nil when empty).", in.method, stateKindText(st), o.op.Name)
 			body = append(body,
-				forTasks(
-					jen.List(jen.Id("vs"), jen.Err()).Op(":=").Id("s").Dot("Get").Call(jen.Id("task").Dot("ContextFor").Call(jen.Id("kb"))),
-					ifErrFatal(in.method),
-					jen.If(jen.Len(jen.Id("vs")).Op(">").Lit(0)).Block(jen.Return(jen.Id("vs"))),
-				),
-				jen.Return(jen.Nil()),
-			)
+				jen.List(jen.Id("vs"), jen.Err()).Op(":=").Add(call),
+				ifErrFatal(in.method),
+				jen.Return(jen.Id("vs")))
 		case spec.StateMap:
 			mk := g.goType(st.Key)
-			mkey := jen.Id("k")
 			if st.Key.Builtin == spec.BuiltinBytes {
 				mk = jen.String()
-				mkey = jen.String().Call(jen.Id("k"))
 			}
-			results = []jen.Code{jen.Map(mk.Clone()).Add(v.Clone())}
+			results = []jen.Code{jen.Map(mk).Add(v.Clone())}
 			doc = fmt.Sprintf("%s returns the map of key in %s of operator %s, as a Go map (empty when there is none).", in.method, stateKindText(st), o.op.Name)
 			if st.Key.Builtin == spec.BuiltinBytes {
 				doc += " Map keys are the bytes as strings."
 			}
 			body = append(body,
-				jen.Id("out").Op(":=").Map(mk.Clone()).Add(v.Clone()).Values(),
-				forTasks(
-					jen.Err().Op("=").Id("s").Dot("Range").Call(jen.Id("task").Dot("ContextFor").Call(jen.Id("kb")),
-						jen.Func().Params(jen.Id("k").Add(g.goType(st.Key)), jen.Id("v").Add(v.Clone())).Bool().Block(
-							jen.Id("out").Index(mkey).Op("=").Id("v"),
-							jen.Return(jen.True()),
-						)),
-					ifErrFatal(in.method),
-				),
-				jen.Return(jen.Id("out")),
-			)
+				jen.List(jen.Id("m"), jen.Err()).Op(":=").Add(call),
+				ifErrFatal(in.method),
+				jen.Return(jen.Id("m")))
 		}
-		method(doc, in.method, []jen.Code{jen.Id("key").Add(key)}, results, body...)
+		method(doc+fmt.Sprintf(" It is %s over the driver.", queryName(in)), in.method, []jen.Code{jen.Id("key").Add(g.goType(o.in.Key))}, results, body...)
 	}
 }
 

@@ -26,6 +26,7 @@ func (g *plGen) pipelineFile(f *jen.File) {
 	g.emitPipelineType(f)
 	g.emitNewPipeline(f)
 	g.emitSpec(f)
+	g.emitQueries(f)
 	g.emitBuild(f)
 	g.emitAdapters(f)
 	g.emitSerdes(f)

@@ -3,6 +3,7 @@
 package alerts
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"github.com/streamgen/streamgen/runtime"
@@ -130,55 +131,27 @@ func (d *TestDriver) readAlertsOut() ([]runtime.Output[string, Alert], error) {
 }
 
 // QuietLastSeen returns the value of key in the value state last_seen of
-// operator quiet, and whether there is one.
+// operator quiet, and whether there is one. It is QueryQuietLastSeen over the
+// driver.
 func (d *TestDriver) QuietLastSeen(key string) (Activity, bool) {
 	d.t.Helper()
-	kb, err := runtime.StringCodec{}.Append(nil, key)
+	v, ok, err := QueryQuietLastSeen(context.Background(), d.d, key)
 	if err != nil {
 		d.t.Fatalf("QuietLastSeen: %v", err)
 	}
-	for i := int32(0); d.d.Task(i) != nil; i++ {
-		task := d.d.Task(i)
-		s, err := runtime.StateHandle[*runtime.ValueState[Activity]](task, "quiet.last_seen")
-		if err != nil {
-			d.t.Fatalf("QuietLastSeen: %v", err)
-		}
-		v, ok, err := s.Get(task.ContextFor(kb))
-		if err != nil {
-			d.t.Fatalf("QuietLastSeen: %v", err)
-		}
-		if ok {
-			return v, true
-		}
-	}
-	var zero Activity
-	return zero, false
+	return v, ok
 }
 
 // QuietLastArrival returns the value of key in the value state last_arrival of
-// operator quiet, and whether there is one.
+// operator quiet, and whether there is one. It is QueryQuietLastArrival over
+// the driver.
 func (d *TestDriver) QuietLastArrival(key string) (int64, bool) {
 	d.t.Helper()
-	kb, err := runtime.StringCodec{}.Append(nil, key)
+	v, ok, err := QueryQuietLastArrival(context.Background(), d.d, key)
 	if err != nil {
 		d.t.Fatalf("QuietLastArrival: %v", err)
 	}
-	for i := int32(0); d.d.Task(i) != nil; i++ {
-		task := d.d.Task(i)
-		s, err := runtime.StateHandle[*runtime.ValueState[int64]](task, "quiet.last_arrival")
-		if err != nil {
-			d.t.Fatalf("QuietLastArrival: %v", err)
-		}
-		v, ok, err := s.Get(task.ContextFor(kb))
-		if err != nil {
-			d.t.Fatalf("QuietLastArrival: %v", err)
-		}
-		if ok {
-			return v, true
-		}
-	}
-	var zero int64
-	return zero, false
+	return v, ok
 }
 
 // Golden pipes the fixture records of inputsPath (JSON lines, see

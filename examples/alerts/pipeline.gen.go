@@ -4,6 +4,7 @@ package alerts
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"github.com/streamgen/streamgen/runtime"
 	"slices"
@@ -102,6 +103,32 @@ func (p *Pipeline) Spec() runtime.PipelineSpec {
 			Topic:       "user-alerts",
 		}},
 	}
+}
+
+// QueryQuietLastSeen returns the value of key in the value state last_seen of
+// operator quiet, and whether there is one. q reads the committed state of a
+// running pipeline's local tasks (kafka.Queries) or a TestDriver's state; the
+// result is a copy the caller may keep.
+func QueryQuietLastSeen(ctx context.Context, q runtime.StateQuerier, key string) (Activity, bool, error) {
+	kb, err := runtime.StringCodec{}.Append(nil, key)
+	if err != nil {
+		var zero Activity
+		return zero, false, fmt.Errorf("QueryQuietLastSeen: key: %w", err)
+	}
+	return runtime.QueryValue[Activity](ctx, q, "quiet.last_seen", kb)
+}
+
+// QueryQuietLastArrival returns the value of key in the value state
+// last_arrival of operator quiet, and whether there is one. q reads the
+// committed state of a running pipeline's local tasks (kafka.Queries) or a
+// TestDriver's state; the result is a copy the caller may keep.
+func QueryQuietLastArrival(ctx context.Context, q runtime.StateQuerier, key string) (int64, bool, error) {
+	kb, err := runtime.StringCodec{}.Append(nil, key)
+	if err != nil {
+		var zero int64
+		return zero, false, fmt.Errorf("QueryQuietLastArrival: key: %w", err)
+	}
+	return runtime.QueryValue[int64](ctx, q, "quiet.last_arrival", kb)
 }
 
 // build wires one task: the sinks first, then the operators from the last to

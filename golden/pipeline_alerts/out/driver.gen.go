@@ -3,6 +3,7 @@
 package pipeline_alerts
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"github.com/streamgen/streamgen/runtime"
@@ -202,132 +203,59 @@ func (d *TestDriver) ReadMonitorDebug() []string {
 }
 
 // MonitorLast returns the value of key in the value state last of operator
-// monitor, and whether there is one.
+// monitor, and whether there is one. It is QueryMonitorLast over the driver.
 func (d *TestDriver) MonitorLast(key string) (Reading, bool) {
 	d.t.Helper()
-	kb, err := runtime.StringCodec{}.Append(nil, key)
+	v, ok, err := QueryMonitorLast(context.Background(), d.d, key)
 	if err != nil {
 		d.t.Fatalf("MonitorLast: %v", err)
 	}
-	for i := int32(0); d.d.Task(i) != nil; i++ {
-		task := d.d.Task(i)
-		s, err := runtime.StateHandle[*runtime.ValueState[Reading]](task, "monitor.last")
-		if err != nil {
-			d.t.Fatalf("MonitorLast: %v", err)
-		}
-		v, ok, err := s.Get(task.ContextFor(kb))
-		if err != nil {
-			d.t.Fatalf("MonitorLast: %v", err)
-		}
-		if ok {
-			return v, true
-		}
-	}
-	var zero Reading
-	return zero, false
+	return v, ok
 }
 
 // MonitorCount returns the value of key in the value state count of operator
-// monitor, and whether there is one.
+// monitor, and whether there is one. It is QueryMonitorCount over the driver.
 func (d *TestDriver) MonitorCount(key string) (int64, bool) {
 	d.t.Helper()
-	kb, err := runtime.StringCodec{}.Append(nil, key)
+	v, ok, err := QueryMonitorCount(context.Background(), d.d, key)
 	if err != nil {
 		d.t.Fatalf("MonitorCount: %v", err)
 	}
-	for i := int32(0); d.d.Task(i) != nil; i++ {
-		task := d.d.Task(i)
-		s, err := runtime.StateHandle[*runtime.ValueState[int64]](task, "monitor.count")
-		if err != nil {
-			d.t.Fatalf("MonitorCount: %v", err)
-		}
-		v, ok, err := s.Get(task.ContextFor(kb))
-		if err != nil {
-			d.t.Fatalf("MonitorCount: %v", err)
-		}
-		if ok {
-			return v, true
-		}
-	}
-	var zero int64
-	return zero, false
+	return v, ok
 }
 
 // MonitorRecent returns the list of key in the list state recent of operator
-// monitor (nil when empty).
+// monitor (nil when empty). It is QueryMonitorRecent over the driver.
 func (d *TestDriver) MonitorRecent(key string) []float64 {
 	d.t.Helper()
-	kb, err := runtime.StringCodec{}.Append(nil, key)
+	vs, err := QueryMonitorRecent(context.Background(), d.d, key)
 	if err != nil {
 		d.t.Fatalf("MonitorRecent: %v", err)
 	}
-	for i := int32(0); d.d.Task(i) != nil; i++ {
-		task := d.d.Task(i)
-		s, err := runtime.StateHandle[*runtime.ListState[float64]](task, "monitor.recent")
-		if err != nil {
-			d.t.Fatalf("MonitorRecent: %v", err)
-		}
-		vs, err := s.Get(task.ContextFor(kb))
-		if err != nil {
-			d.t.Fatalf("MonitorRecent: %v", err)
-		}
-		if len(vs) > 0 {
-			return vs
-		}
-	}
-	return nil
+	return vs
 }
 
 // MonitorPeak returns the value of key in the reducing state peak of operator
-// monitor, and whether there is one.
+// monitor, and whether there is one. It is QueryMonitorPeak over the driver.
 func (d *TestDriver) MonitorPeak(key string) (float64, bool) {
 	d.t.Helper()
-	kb, err := runtime.StringCodec{}.Append(nil, key)
+	v, ok, err := QueryMonitorPeak(context.Background(), d.d, key)
 	if err != nil {
 		d.t.Fatalf("MonitorPeak: %v", err)
 	}
-	for i := int32(0); d.d.Task(i) != nil; i++ {
-		task := d.d.Task(i)
-		s, err := runtime.StateHandle[*runtime.ReducingState[float64]](task, "monitor.peak")
-		if err != nil {
-			d.t.Fatalf("MonitorPeak: %v", err)
-		}
-		v, ok, err := s.Get(task.ContextFor(kb))
-		if err != nil {
-			d.t.Fatalf("MonitorPeak: %v", err)
-		}
-		if ok {
-			return v, true
-		}
-	}
-	var zero float64
-	return zero, false
+	return v, ok
 }
 
 // MonitorKinds returns the map of key in the map state kinds of operator
-// monitor, as a Go map (empty when there is none).
+// monitor, as a Go map (empty when there is none). It is QueryMonitorKinds
+// over the driver.
 func (d *TestDriver) MonitorKinds(key string) map[AlertKind]int64 {
 	d.t.Helper()
-	kb, err := runtime.StringCodec{}.Append(nil, key)
+	m, err := QueryMonitorKinds(context.Background(), d.d, key)
 	if err != nil {
 		d.t.Fatalf("MonitorKinds: %v", err)
 	}
-	out := map[AlertKind]int64{}
-	for i := int32(0); d.d.Task(i) != nil; i++ {
-		task := d.d.Task(i)
-		s, err := runtime.StateHandle[*runtime.MapState[AlertKind, int64]](task, "monitor.kinds")
-		if err != nil {
-			d.t.Fatalf("MonitorKinds: %v", err)
-		}
-		err = s.Range(task.ContextFor(kb), func(k AlertKind, v int64) bool {
-			out[k] = v
-			return true
-		})
-		if err != nil {
-			d.t.Fatalf("MonitorKinds: %v", err)
-		}
-	}
-	return out
+	return m
 }
 
 // Golden pipes the fixture records of inputsPath (JSON lines, see

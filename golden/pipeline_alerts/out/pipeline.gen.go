@@ -4,6 +4,7 @@ package pipeline_alerts
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"github.com/streamgen/streamgen/runtime"
 	"slices"
@@ -108,6 +109,73 @@ func (p *Pipeline) Spec() runtime.PipelineSpec {
 			Topic:       "invalid-readings",
 		}},
 	}
+}
+
+// QueryMonitorLast returns the value of key in the value state last of
+// operator monitor, and whether there is one. q reads the committed state of a
+// running pipeline's local tasks (kafka.Queries) or a TestDriver's state; the
+// result is a copy the caller may keep.
+func QueryMonitorLast(ctx context.Context, q runtime.StateQuerier, key string) (Reading, bool, error) {
+	kb, err := runtime.StringCodec{}.Append(nil, key)
+	if err != nil {
+		var zero Reading
+		return zero, false, fmt.Errorf("QueryMonitorLast: key: %w", err)
+	}
+	return runtime.QueryValue[Reading](ctx, q, "monitor.last", kb)
+}
+
+// QueryMonitorCount returns the value of key in the value state count of
+// operator monitor, and whether there is one. q reads the committed state of a
+// running pipeline's local tasks (kafka.Queries) or a TestDriver's state; the
+// result is a copy the caller may keep.
+func QueryMonitorCount(ctx context.Context, q runtime.StateQuerier, key string) (int64, bool, error) {
+	kb, err := runtime.StringCodec{}.Append(nil, key)
+	if err != nil {
+		var zero int64
+		return zero, false, fmt.Errorf("QueryMonitorCount: key: %w", err)
+	}
+	return runtime.QueryValue[int64](ctx, q, "monitor.count", kb)
+}
+
+// QueryMonitorRecent returns the list of key in the list state recent of
+// operator monitor (nil when empty). q reads the committed state of a running
+// pipeline's local tasks (kafka.Queries) or a TestDriver's state; the result
+// is a copy the caller may keep.
+func QueryMonitorRecent(ctx context.Context, q runtime.StateQuerier, key string) ([]float64, error) {
+	kb, err := runtime.StringCodec{}.Append(nil, key)
+	if err != nil {
+		return nil, fmt.Errorf("QueryMonitorRecent: key: %w", err)
+	}
+	return runtime.QueryList[float64](ctx, q, "monitor.recent", kb)
+}
+
+// QueryMonitorPeak returns the value of key in the reducing state peak of
+// operator monitor, and whether there is one. q reads the committed state of a
+// running pipeline's local tasks (kafka.Queries) or a TestDriver's state; the
+// result is a copy the caller may keep.
+func QueryMonitorPeak(ctx context.Context, q runtime.StateQuerier, key string) (float64, bool, error) {
+	kb, err := runtime.StringCodec{}.Append(nil, key)
+	if err != nil {
+		var zero float64
+		return zero, false, fmt.Errorf("QueryMonitorPeak: key: %w", err)
+	}
+	return runtime.QueryValue[float64](ctx, q, "monitor.peak", kb)
+}
+
+// QueryMonitorKinds returns the map of key in the map state kinds of operator
+// monitor, as a Go map (empty when there is none). q reads the committed state
+// of a running pipeline's local tasks (kafka.Queries) or a TestDriver's state;
+// the result is a copy the caller may keep.
+func QueryMonitorKinds(ctx context.Context, q runtime.StateQuerier, key string) (map[AlertKind]int64, error) {
+	kb, err := runtime.StringCodec{}.Append(nil, key)
+	if err != nil {
+		return nil, fmt.Errorf("QueryMonitorKinds: key: %w", err)
+	}
+	out := map[AlertKind]int64{}
+	_, err = runtime.QueryMap[AlertKind, int64](ctx, q, "monitor.kinds", kb, func(k AlertKind, v int64) {
+		out[k] = v
+	})
+	return out, err
 }
 
 // build wires one task: the sinks first, then the operators from the last to
