@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
 	"slices"
@@ -238,7 +239,15 @@ func (c *mainConfig) flagOpts() []Opt {
 }
 
 // mainOpt is an Opt for Main only; Run ignores it.
-type mainOpt struct{ framings []*ConfluentFraming }
+type mainOpt struct {
+	framings []*ConfluentFraming
+	handlers []httpHandler
+}
+
+type httpHandler struct {
+	pattern string
+	h       http.Handler
+}
 
 func (mainOpt) apply(*config) {}
 
@@ -251,6 +260,15 @@ func (mainOpt) apply(*config) {}
 //	p := mypipeline.NewPipeline(ops, runtime.WithFraming(runtime.FormatAvroConfluent, f))
 //	kafka.Main(p.Spec(), kafka.SchemaRegistryFramings(f))
 func SchemaRegistryFramings(fs ...*ConfluentFraming) Opt { return mainOpt{framings: fs} }
+
+// HTTPHandler is an option of Main: it serves h at pattern (as
+// http.ServeMux reads it, "GET /last-seen") beside /metrics on
+// --metrics-addr, for example the pipeline's interactive queries
+// (Queries, QueryOpt). Run ignores it; Main without a metrics address
+// serves nothing. Default: none.
+func HTTPHandler(pattern string, h http.Handler) Opt {
+	return mainOpt{handlers: []httpHandler{{pattern, h}}}
+}
 
 // Main runs a pipeline as a program: what a generated pipeline's main
 // calls. It reads the command line (run with -h for the flags), sets up
@@ -413,10 +431,12 @@ func runMain(ctx context.Context, p runtime.PipelineSpec, args []string, getenv 
 	}
 	// What the caller's options already say (the same package reads them).
 	var framings []*ConfluentFraming
+	var handlers []httpHandler
 	var runOpts []Opt
 	for _, o := range opts {
 		if m, ok := o.(mainOpt); ok {
 			framings = append(framings, m.framings...)
+			handlers = append(handlers, m.handlers...)
 			continue
 		}
 		runOpts = append(runOpts, o)
@@ -533,6 +553,9 @@ func runMain(ctx context.Context, p runtime.PipelineSpec, args []string, getenv 
 		var opts []ServeOpt
 		if mc.pprof {
 			opts = append(opts, WithProfiling())
+		}
+		for _, h := range handlers {
+			opts = append(opts, WithHandler(h.pattern, h.h))
 		}
 		srv, err := Serve(mc.metricsAddr, metrics, health.check, opts...)
 		if err != nil {

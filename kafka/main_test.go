@@ -7,9 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -345,6 +347,16 @@ func TestMainDev(t *testing.T) {
 		Outputs: []runtime.OutputSpec{{Name: "ids", Topic: ids}},
 		Build:   userIDsBuild(f, users, ids, usersDLQ),
 	}
+	// An HTTP handler beside the metrics that runs a query on every task.
+	queries := NewQueries()
+	tasksHandler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := 0
+		if _, err := queries.QueryState(r.Context(), func(*runtime.Task) (bool, error) { n++; return false, nil }); err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintf(w, "%d tasks\n", n)
+	})
 	cluster := os.Getenv("KAFKA_BROKERS")
 	pr, pw := io.Pipe()
 	out := newLineReader(pr)
@@ -355,7 +367,7 @@ func TestMainDev(t *testing.T) {
 		if cluster != "" {
 			args = append(args, "--brokers", cluster)
 		}
-		done <- runMain(runCtx, spec, args, envOf(nil), pw, &stderr, []Opt{SchemaRegistryFramings(f)})
+		done <- runMain(runCtx, spec, args, envOf(nil), pw, &stderr, []Opt{SchemaRegistryFramings(f), QueryOpt(queries), HTTPHandler("GET /tasks", tasksHandler)})
 		pw.Close()
 	}()
 
@@ -416,6 +428,9 @@ func TestMainDev(t *testing.T) {
 	}
 	if code, body := httpGet(t, "http://"+metricsAddr+"/readyz"); code != 200 {
 		t.Errorf("/readyz %d %q", code, body)
+	}
+	if code, body := httpGet(t, "http://"+metricsAddr+"/tasks"); code != 200 || body != "2 tasks\n" {
+		t.Errorf("/tasks (HTTPHandler, a query of every task) %d %q", code, body)
 	}
 	if code, body := httpGet(t, "http://"+metricsAddr+"/debug/pprof/goroutine?debug=1"); code != 200 || !strings.Contains(body, "goroutine profile") {
 		t.Errorf("--pprof: /debug/pprof/goroutine %d %.200q", code, body)

@@ -495,6 +495,14 @@ type ServeOpt func(*serveConfig)
 
 type serveConfig struct {
 	profiling bool
+	handlers  []httpHandler
+}
+
+// WithHandler also serves h at pattern (http.ServeMux syntax, for example
+// "GET /last-seen"). Serve panics, as http.ServeMux does, when pattern
+// clashes with another. Default: none.
+func WithHandler(pattern string, h http.Handler) ServeOpt {
+	return func(c *serveConfig) { c.handlers = append(c.handlers, httpHandler{pattern, h}) }
 }
 
 // WithProfiling also serves Go's runtime profiles under /debug/pprof/
@@ -531,6 +539,9 @@ func Serve(addr string, m *Metrics, health func() error, opts ...ServeOpt) (*Ser
 	mux.HandleFunc("GET /healthz", checkHandler(health))
 	if m != nil {
 		mux.HandleFunc("GET /readyz", checkHandler(m.Ready))
+	}
+	for _, h := range cfg.handlers {
+		mux.Handle(h.pattern, h.h)
 	}
 	if cfg.profiling {
 		mux.HandleFunc("/debug/pprof/", pprof.Index)

@@ -54,6 +54,7 @@ type config struct {
 	// replication is the replication factor of the internal topics Run
 	// creates; -1: the brokers' default.
 	replication int
+	queries     *Queries // nil: none
 }
 
 // Defaults of the options.
@@ -269,6 +270,10 @@ func Run(ctx context.Context, p runtime.PipelineSpec, opts ...Opt) error {
 		c.maxPoll = p.CommitMaxRecords
 	}
 	c.observer.StateChanged(StateStarting)
+	if c.queries != nil {
+		c.queries.start()
+		defer c.queries.stop()
+	}
 	if err := checkSpec(&p, &c); err != nil {
 		c.observer.StateChanged(StateFailed)
 		return err
@@ -723,6 +728,8 @@ func (r *runner) session(ctx context.Context) (err error) {
 				select {
 				case <-r.evNotify:
 					cancel()
+				case <-r.queryWake():
+					cancel()
 				case <-pctx.Done():
 				}
 			}()
@@ -773,6 +780,7 @@ func (r *runner) session(ctx context.Context) (err error) {
 				return err
 			}
 		}
+		r.serveQueries()
 		r.align()
 	}
 }

@@ -199,6 +199,14 @@ func (t *Task) Committed(offsets ...ChangelogOffset) error {
 	return err
 }
 
+// Uncommitted reports whether the task's state holds writes no commit
+// has carried yet: while it does not, its state is that of its last
+// commit (or restore). Conservative: a write of the value a key already
+// had counts.
+func (t *Task) Uncommitted() bool {
+	return (t.cache != nil && len(t.cache.dirty) > 0) || (t.batch != nil && !t.batch.Empty())
+}
+
 // Abort discards every change since the last commit: the batch, the whole
 // write-back cache, and the watermarks advanced since. Committed state
 // waiting for a checkpoint is applied first. The caller replays input from

@@ -80,3 +80,33 @@ func TestQueryState(t *testing.T) {
 		t.Error("QueryValue with a canceled context: no error")
 	}
 }
+
+// Uncommitted tells a task whose state is its last commit's from one with
+// writes since, cached or in the batch.
+func TestUncommitted(t *testing.T) {
+	for _, entries := range []int{-1, 10} {
+		s := testStore(t, StoreOptions{CacheEntries: entries})
+		task := openTask(t, s, 0, TaskConfig{})
+		v := must[*ValueState[int64]](t)(NewValueState(task, "v", Int64Codec{}, 0))
+		l := must[*ListState[int64]](t)(NewListState(task, "l", Int64Codec{}, 0))
+		c := task.ContextFor([]byte("k"))
+		steps := []struct {
+			name string
+			do   func() error
+			want bool
+		}{
+			{"opened", func() error { return nil }, false},
+			{"value set", func() error { return v.Set(c, 1) }, true},
+			{"committed", func() error { commit(t, task); return nil }, false},
+			{"read", func() error { _, _, err := v.Get(c); return err }, false},
+			{"list added", func() error { return l.Add(c, 2) }, true},
+			{"aborted", task.Abort, false},
+		}
+		for _, st := range steps {
+			ok(t, st.do())
+			if got := task.Uncommitted(); got != st.want {
+				t.Errorf("cache %d, %s: Uncommitted() = %v, want %v", entries, st.name, got, st.want)
+			}
+		}
+	}
+}
