@@ -3,6 +3,8 @@ package alerts
 import (
 	"flag"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -192,5 +194,29 @@ func TestGeneratedCodeIsCurrent(t *testing.T) {
 	}
 	if diff != "" {
 		t.Fatalf("the committed generated code is stale; run go generate ./examples/alerts\n%s", diff)
+	}
+}
+
+// The last-seen endpoint answers from the pipeline's state, through the
+// same generated query a running pipeline serves with kafka.Queries.
+func TestLastSeenHandler(t *testing.T) {
+	d := newDriver(t)
+	act(d, "ann", "login", "00:00")
+	act(d, "ann", "view", "00:30")
+	mux := http.NewServeMux()
+	mux.Handle("GET /users/{id}/last-seen", LastSeenHandler(d.Runtime()))
+	for _, c := range []struct {
+		user string
+		code int
+		body string
+	}{
+		{"ann", 200, `{"user_id":"ann","ts":"2026-03-01T10:00:30Z","action":"view"}`},
+		{"bob", 404, "no activity of this user here"},
+	} {
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, httptest.NewRequest("GET", "/users/"+c.user+"/last-seen", nil))
+		if rec.Code != c.code || strings.TrimSpace(rec.Body.String()) != c.body {
+			t.Errorf("%s: %d %q, want %d %q", c.user, rec.Code, rec.Body.String(), c.code, c.body)
+		}
 	}
 }

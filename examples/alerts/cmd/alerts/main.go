@@ -1,8 +1,11 @@
 // Command alerts runs the quiet-user alerts pipeline against Kafka:
 // activity from user-activity in, alerts to user-alerts, invalid records
-// to user-activity-dlq, exactly once.
+// to user-activity-dlq, exactly once. Beside the metrics (--metrics-addr,
+// :9090) it answers GET /users/{id}/last-seen from the pipeline's state
+// (an interactive query of what this instance has committed).
 //
 //	go run ./examples/alerts/cmd/alerts --dev
+//	curl localhost:9090/users/ann/last-seen
 //
 // Run with -h for every flag.
 package main
@@ -21,5 +24,6 @@ func main() {
 		fmt.Fprintln(os.Stderr, "alerts:", err)
 		os.Exit(1)
 	}
-	kafka.Main(p.Spec())
+	q := kafka.NewQueries()
+	kafka.Main(p.Spec(), kafka.QueryOpt(q), kafka.HTTPHandler("GET /users/{id}/last-seen", alerts.LastSeenHandler(q)))
 }
