@@ -45,7 +45,7 @@ import (
 //	streamgen_alignment_watermark_seconds              gauge, the lowest watermark of the pipeline's instances that alignment holds partitions to (absent when alignment is off or there is none)
 //	streamgen_restore_records_total                    counter, changelog records replayed to restore tasks opened here
 //	streamgen_restore_duration_seconds                 histogram, time to restore the tasks opened at once (before they process)
-//	streamgen_state{state}                             gauge, 1 for the instance's RunState (starting, rebalancing, running, stopping, stopped, failed), 0 for the others
+//	streamgen_instance_state{state}                    gauge, 1 for the instance's RunState (starting, rebalancing, running, stopping, stopped, failed), 0 for the others
 //
 // When tasks are revoked (TasksAssigned without them) their per-task and
 // per-partition series are removed, so dashboards do not show stale lag.
@@ -172,7 +172,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "streamgen_alignment_watermark_seconds", Help: "With watermark alignment on, the lowest watermark over the input partitions of all the pipeline's instances, which this instance's partitions may lead by at most the maximum drift; in seconds since the Unix epoch.",
 		}, nil),
 		state: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "streamgen_state", Help: "1 for the state this instance is in (starting, rebalancing, running, stopping, stopped, failed), 0 for the others; /readyz answers 200 only while running.",
+			Name: "streamgen_instance_state", Help: "1 for the state this instance is in (starting, rebalancing, running, stopping, stopped, failed), 0 for the others; /readyz answers 200 only while running.",
 		}, []string{"state"}),
 		restoreRecs: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "streamgen_restore_records_total", Help: "Changelog records replayed to restore the state of tasks opened on this instance.",
@@ -200,7 +200,7 @@ func (m *Metrics) Restored(_ []int32, records int, took time.Duration) {
 	m.restoreDur.Observe(took.Seconds())
 }
 
-// StateChanged sets streamgen_state and what Ready answers.
+// StateChanged sets streamgen_instance_state and what Ready answers.
 func (m *Metrics) StateChanged(s RunState) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

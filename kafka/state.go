@@ -2,8 +2,8 @@ package kafka
 
 // RunState is where a running pipeline instance is in its life, as Kafka
 // Streams' KafkaStreams.State. The runner reports each change to the
-// Observer (StateChanged); Metrics turns it into the streamgen_state gauge
-// and the /readyz answer.
+// Observer (StateChanged); Metrics turns it into the
+// streamgen_instance_state gauge and the /readyz answer.
 //
 //	Starting ─▶ Rebalancing ◀─▶ Running ─▶ Stopping ─▶ Stopped
 //	     └───────────┴─────────────┴──────────────────▶ Failed

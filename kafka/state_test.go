@@ -110,8 +110,8 @@ func TestRunStates(t *testing.T) {
 	if code, body := httpGet(t, readyz); code != 200 || body != "ok\n" {
 		t.Errorf("/readyz while running: %d %q", code, body)
 	}
-	if _, body := httpGet(t, "http://"+srv.Addr()+"/metrics"); !strings.Contains(body, `streamgen_state{state="running"} 1`) ||
-		!strings.Contains(body, `streamgen_state{state="rebalancing"} 0`) {
+	if _, body := httpGet(t, "http://"+srv.Addr()+"/metrics"); !strings.Contains(body, `streamgen_instance_state{state="running"} 1`) ||
+		!strings.Contains(body, `streamgen_instance_state{state="rebalancing"} 0`) {
 		t.Errorf("/metrics lacks the state gauge:\n%s", body)
 	}
 
