@@ -120,6 +120,13 @@ func (q *Queries) stop() {
 	}
 }
 
+// waiting reports whether a query waits.
+func (q *Queries) waiting() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.pending) > 0
+}
+
 // take returns the waiting queries, marked as taken.
 func (q *Queries) take() []*queryReq {
 	q.mu.Lock()
@@ -149,7 +156,7 @@ func (r *runner) queryWake() <-chan struct{} {
 // its loop, with no records in hand.
 func (r *runner) serveQueries() {
 	q := r.cfg.queries
-	if q == nil || r.state != StateRunning {
+	if q == nil || r.state != StateRunning || !q.waiting() {
 		return
 	}
 	ids := make([]int32, 0, len(r.tasks))
