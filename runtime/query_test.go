@@ -2,8 +2,10 @@ package runtime
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
+	"time"
 )
 
 // queryBuild registers one state of each kind in every task.
@@ -108,5 +110,93 @@ func TestUncommitted(t *testing.T) {
 				t.Errorf("cache %d, %s: Uncommitted() = %v, want %v", entries, st.name, got, st.want)
 			}
 		}
+	}
+}
+
+type elemsDiscard struct{}
+
+func (elemsDiscard) Process(*Context, Window, []string, *Emitter[string]) error { return nil }
+
+// windowsBuild reads "clicks" (value: a page) into a tumbling 10ms count
+// with 5ms of lateness, a session (gap 10ms) that concatenates pages, and
+// a tumbling 10ms process window that keeps them.
+func windowsBuild(t *Task) error {
+	counts, err := NewWindowAggregate[string, int64, int64](t, "counts", WindowSpec[string]{
+		Assigner: TumblingWindows(10*time.Millisecond, 0), AllowedLateness: 5 * time.Millisecond,
+	}, countAgg{}, Int64Codec{}, Discard[Windowed[int64]]())
+	if err != nil {
+		return err
+	}
+	sessions, err := NewWindowReduce(t, "sessions", WindowSpec[string]{Assigner: SessionWindows(10 * time.Millisecond)},
+		func(a, b string) (string, error) { return a + b, nil }, StringCodec{}, Discard[Windowed[string]]())
+	if err != nil {
+		return err
+	}
+	elems, err := NewWindowProcess[string, string](t, "elems", WindowSpec[string]{Assigner: TumblingWindows(10*time.Millisecond, 0)},
+		elemsDiscard{}, StringCodec{}, Discard[string]())
+	if err != nil {
+		return err
+	}
+	_, err = AddSource(t, SourceConfig[string]{Topic: "clicks", Deserializer: ValueDeserializer[string](StringCodec{}),
+		Watermark: WatermarkStrategy{OutOfOrderness: time.Second}}, // the test moves the watermark
+		Fanout(counts, sessions, elems))
+	return err
+}
+
+// A window query finds the windows an operator still holds for a key,
+// fired ones within their lateness too, each with its contents.
+func TestQueryWindows(t *testing.T) {
+	d, err := NewDriver(DriverConfig{Dir: t.TempDir(), Partitions: 2}, windowsBuild)
+	ok(t, err)
+	for _, r := range []struct {
+		key, page string
+		ts        int64
+	}{{"u", "a", 1}, {"u", "b", 3}, {"v", "c", 4}, {"u", "d", 12}, {"u", "e", 40}} {
+		ok(t, d.Pipe("clicks", []byte(r.key), []byte(r.page), r.ts))
+	}
+	ctx := context.Background()
+	render := func(name string, ws any, err error) string {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		return fmt.Sprint(ws)
+	}
+	check := func(what, got, want string) {
+		t.Helper()
+		if got != want {
+			t.Errorf("%s: %s, want %s", what, got, want)
+		}
+	}
+	counts := func(key string) string {
+		ws, err := QueryWindows[int64](ctx, d, "counts", []byte(key))
+		return render("counts", ws, err)
+	}
+	check("counts of u", counts("u"), "[{{0 10} 2} {{10 20} 1} {{40 50} 1}]")
+	check("counts of v", counts("v"), "[{{0 10} 1}]")
+	check("counts of nobody", counts("nobody"), "[]")
+	ws, err := QueryWindows[string](ctx, d, "sessions", []byte("u"))
+	check("sessions of u", render("sessions", ws, err), "[{{1 22} abd} {{40 50} e}]")
+	es, err := QueryWindows[[]string](ctx, d, "elems", []byte("u"))
+	check("elements of u", render("elems", es, err), "[{{0 10} [a b]} {{10 20} [d]} {{40 50} [e]}]")
+
+	// [0,10) fired at 12 and stays until 9+5 < the watermark.
+	ok(t, d.AdvanceWatermark(12))
+	check("counts of u, fired within its lateness", counts("u"), "[{{0 10} 2} {{10 20} 1} {{40 50} 1}]")
+	ok(t, d.AdvanceWatermark(15))
+	check("counts of u, cleaned", counts("u"), "[{{10 20} 1} {{40 50} 1}]")
+	check("counts of v, cleaned", counts("v"), "[]")
+	// From pebble, after a restart: the windows come from the stored
+	// timers, the contents from the stored state.
+	ok(t, d.Reopen())
+	check("counts of u after a reopen", counts("u"), "[{{10 20} 1} {{40 50} 1}]")
+	ws, err = QueryWindows[string](ctx, d, "sessions", []byte("u"))
+	check("sessions of u after a reopen", render("sessions", ws, err), "[{{1 22} abd} {{40 50} e}]")
+
+	if _, err := QueryWindows[string](ctx, d, "counts", []byte("u")); err == nil {
+		t.Error("QueryWindows with the wrong type: no error")
+	}
+	if _, err := QueryWindows[int64](ctx, d, "nothing", []byte("u")); err == nil {
+		t.Error("QueryWindows of an unknown operator: no error")
 	}
 }
