@@ -114,6 +114,7 @@ type plGen struct {
 	needTopics bool              // sgSourceTopics is used
 	sides      []*plSide         // side and late outputs, for the test driver
 	inspects   []*plInspect      // process states, for the test driver
+	winQueries []*plWindowQuery  // window operators, for interactive queries
 	keyFunc    map[string]string // key_by operator -> its key function
 
 	err error
@@ -303,6 +304,7 @@ func newPipelineGen(s *spec.Spec, set *schema.Schema, opts Options) (*plGen, err
 	}
 	g.nameSerdes()
 	g.nameDriverMethods()
+	g.nameQueries()
 	return g, g.err
 }
 

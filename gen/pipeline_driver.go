@@ -26,6 +26,7 @@ type plInspect struct {
 	o      *plOp
 	st     *spec.State
 	method string
+	query  string // the package's Query function (pipeline_queries.go)
 }
 
 // stateKindText names a state for comments ("the value state last_seen").
@@ -332,7 +333,7 @@ func (g *plGen) emitDriverState(f *jen.File, method func(string, string, []jen.C
 	for _, in := range g.inspects {
 		o, st := in.o, in.st
 		v := g.goType(st.Value)
-		call := jen.Id(queryName(in)).Call(jen.Qual("context", "Background").Call(), jen.Id("d").Dot("d"), jen.Id("key"))
+		call := jen.Id(in.query).Call(jen.Qual("context", "Background").Call(), jen.Id("d").Dot("d"), jen.Id("key"))
 		body := []jen.Code{jen.Id("d").Dot("t").Dot("Helper").Call()}
 		var results []jen.Code
 		var doc string
@@ -366,7 +367,7 @@ func (g *plGen) emitDriverState(f *jen.File, method func(string, string, []jen.C
 				ifErrFatal(in.method),
 				jen.Return(jen.Id("m")))
 		}
-		method(doc+fmt.Sprintf(" It is %s over the driver.", queryName(in)), in.method, []jen.Code{jen.Id("key").Add(g.goType(o.in.Key))}, results, body...)
+		method(doc+fmt.Sprintf(" It is %s over the driver.", in.query), in.method, []jen.Code{jen.Id("key").Add(g.goType(o.in.Key))}, results, body...)
 	}
 }
 

@@ -9,18 +9,71 @@ import (
 )
 
 // This file emits the typed interactive queries of pipeline.gen.go: one
-// function per process state, reading a key's value through a
-// runtime.StateQuerier (a running pipeline's kafka.Queries, or the test
-// driver, whose state methods call them).
+// function per process state and per window operator, reading a key's
+// state through a runtime.StateQuerier (a running pipeline's
+// kafka.Queries, or the test driver, whose state methods call them).
 
-// queryName is the Query function of a state the driver reads with
-// in.method.
-func queryName(in *plInspect) string { return "Query" + in.method }
+// plWindowQuery is the Query function of a window operator.
+type plWindowQuery struct {
+	o    *plOp
+	name string
+}
+
+// nameQueries names the Query functions: Query<Op><State> for a process
+// state (the driver's method name after Query), Query<Op> for a window.
+func (g *plGen) nameQueries() {
+	m := NewNamer()
+	for _, in := range g.inspects {
+		in.query = m.Name("Query" + in.method)
+	}
+	for _, o := range g.ops {
+		if o.op.Kind == spec.KindWindow {
+			g.winQueries = append(g.winQueries, &plWindowQuery{o: o, name: m.Name("Query" + GoName(o.op.Name))})
+		}
+	}
+}
+
+// querySource ends every Query function's doc comment.
+const querySource = " q reads the committed state of a running pipeline's local tasks (kafka.Queries) or a TestDriver's (TestDriver.Runtime()); the result is a copy the caller may keep."
 
 func (g *plGen) emitQueries(f *jen.File) {
+	g.emitStateQueries(f)
+	g.emitWindowQueries(f)
+}
+
+func (g *plGen) emitWindowQueries(f *jen.File) {
+	for _, wq := range g.winQueries {
+		o, w := wq.o, wq.o.op.Window
+		var v jen.Code
+		var what string
+		switch w.Func {
+		case spec.WindowAggregate:
+			v, what = g.goType(w.Accumulator), "its accumulator"
+		case spec.WindowReduce:
+			v, what = g.goType(o.in.Type), "the value reduced so far"
+		default:
+			v, what = jen.Index().Add(g.goType(o.in.Type)), "the elements kept so far"
+		}
+		result := jen.Index().Add(rtQual("Windowed").Types(v))
+		doc := fmt.Sprintf("%s returns the windows of key that window %s holds, oldest first, each with %s. A window is held from its first element until the watermark passes its end plus the allowed lateness (fired windows within their lateness are there too).", wq.name, o.op.Name, what)
+		f.Comment(comment(doc + querySource))
+		f.Func().Id(wq.name).Params(
+			jen.Id("ctx").Qual("context", "Context"),
+			jen.Id("q").Add(rtQual("StateQuerier")),
+			jen.Id("key").Add(g.goType(o.in.Key)),
+		).Parens(jen.List(result, jen.Error())).Block(
+			jen.List(jen.Id("kb"), jen.Err()).Op(":=").Add(g.keyCodecOf(o)).Dot("Append").Call(jen.Nil(), jen.Id("key")),
+			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Qual("fmt", "Errorf").Call(jen.Lit(wq.name+": key: %w"), jen.Err()))),
+			jen.Return(rtQual("QueryWindows").Types(v).Call(jen.Id("ctx"), jen.Id("q"), jen.Lit(o.op.Name), jen.Id("kb"))),
+		)
+		f.Line()
+	}
+}
+
+func (g *plGen) emitStateQueries(f *jen.File) {
 	for _, in := range g.inspects {
 		o, st := in.o, in.st
-		name := queryName(in)
+		name := in.query
 		stateName := stateName(o.op, st)
 		v := g.goType(st.Value)
 		params := []jen.Code{
@@ -36,7 +89,6 @@ func (g *plGen) emitQueries(f *jen.File) {
 		}
 		keyErr := jen.Qual("fmt", "Errorf").Call(jen.Lit(name+": key: %w"), jen.Err())
 		what := fmt.Sprintf("%s of operator %s", stateKindText(st), o.op.Name)
-		const source = " q reads the committed state of a running pipeline's local tasks (kafka.Queries) or a TestDriver's state; the result is a copy the caller may keep."
 		var doc string
 		var results []jen.Code
 		var body []jen.Code
@@ -68,7 +120,7 @@ func (g *plGen) emitQueries(f *jen.File) {
 					)),
 				jen.Return(jen.Id("out"), jen.Err()))
 		}
-		f.Comment(comment(doc + source))
+		f.Comment(comment(doc + querySource))
 		f.Func().Id(name).Params(params...).Parens(jen.List(results...)).Block(body...)
 		f.Line()
 	}

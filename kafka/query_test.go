@@ -112,3 +112,47 @@ func TestQueries(t *testing.T) {
 		t.Errorf("a query after Run returned: %v, want ErrQueriesStopped", err)
 	}
 }
+
+// A window query on Kafka: a user's open window and its count, from the
+// cached, committed state of a running pipeline; a window is gone once
+// the watermark has passed it.
+func TestQueryWindowsOnKafka(t *testing.T) {
+	e := newEOSEnv(t)
+	in := e.topic("clicks", 2, nil)
+	out := e.topic("counts", 2, nil)
+	name := e.name("qwin")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	click := func(user string, ts int64) *kgo.Record {
+		return &kgo.Record{Topic: in, Partition: KeyPartition([]byte(user), 2), Key: []byte(user), Value: []byte("/"), Timestamp: time.UnixMilli(ts)}
+	}
+	var recs []*kgo.Record
+	for i := range 300 {
+		recs = append(recs, click(fmt.Sprintf("u%d", i%30), clickBase+int64(i)*100))
+	}
+	e.produce(recs)
+	q := NewQueries()
+	run := startRun(clickSpec(name, in, out, ""), Brokers(e.brokers...), StateDir(t.TempDir()), Logger(newTestLogger(t)), QueryOpt(q))
+	defer run.stop(t)
+	if err := e.waitCaughtUp(ctx, name, in); err != nil {
+		t.Fatal(err)
+	}
+	first := runtime.Window{Start: clickBase, End: clickBase + 60_000}
+	for _, user := range []string{"u0", "u17", "u29"} {
+		ws, err := runtime.QueryWindows[int64](ctx, q, "clicks", []byte(user))
+		if err != nil || len(ws) != 1 || ws[0].Window != first || ws[0].Value != 10 {
+			t.Errorf("windows of %s: %+v %v, want 10 clicks in %v", user, ws, err, first)
+		}
+	}
+	// A click two minutes on moves u0's partition's watermark past the
+	// first window: it fires and is cleaned there.
+	late := click("u0", clickBase+120_000)
+	e.produce([]*kgo.Record{late})
+	if err := e.waitCaughtUp(ctx, name, in); err != nil {
+		t.Fatal(err)
+	}
+	ws, err := runtime.QueryWindows[int64](ctx, q, "clicks", []byte("u0"))
+	if want := (runtime.Window{Start: clickBase + 120_000, End: clickBase + 180_000}); err != nil || len(ws) != 1 || ws[0].Window != want || ws[0].Value != 1 {
+		t.Errorf("windows of u0 after its partition moved on: %+v %v, want 1 click in %v", ws, err, want)
+	}
+}

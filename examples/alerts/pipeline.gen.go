@@ -107,8 +107,8 @@ func (p *Pipeline) Spec() runtime.PipelineSpec {
 
 // QueryQuietLastSeen returns the value of key in the value state last_seen of
 // operator quiet, and whether there is one. q reads the committed state of a
-// running pipeline's local tasks (kafka.Queries) or a TestDriver's state; the
-// result is a copy the caller may keep.
+// running pipeline's local tasks (kafka.Queries) or a TestDriver's
+// (TestDriver.Runtime()); the result is a copy the caller may keep.
 func QueryQuietLastSeen(ctx context.Context, q runtime.StateQuerier, key string) (Activity, bool, error) {
 	kb, err := runtime.StringCodec{}.Append(nil, key)
 	if err != nil {
@@ -121,7 +121,8 @@ func QueryQuietLastSeen(ctx context.Context, q runtime.StateQuerier, key string)
 // QueryQuietLastArrival returns the value of key in the value state
 // last_arrival of operator quiet, and whether there is one. q reads the
 // committed state of a running pipeline's local tasks (kafka.Queries) or a
-// TestDriver's state; the result is a copy the caller may keep.
+// TestDriver's (TestDriver.Runtime()); the result is a copy the caller may
+// keep.
 func QueryQuietLastArrival(ctx context.Context, q runtime.StateQuerier, key string) (int64, bool, error) {
 	kb, err := runtime.StringCodec{}.Append(nil, key)
 	if err != nil {

@@ -1,6 +1,7 @@
 package clickstream
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strconv"
@@ -404,4 +405,39 @@ func TestClicksOfTheFirstTrackerStillCount(t *testing.T) {
 	d.AdvanceWatermark(at("12:00:00"))
 	checkLines(t, "user-views", showViews(d.ReadViewsOut()), []string{"ann 10:00-10:01 views=1 urls=1"})
 	checkLines(t, "user-engagement", showSessions(d.ReadEngagementOut()), []string{"ann 10:00:00-10:00:30 events=2 views=1 bounce=true"})
+}
+
+// The generated window queries read a user's windows from the driver: the
+// minutes whose views the pipeline still holds (the last fired one until
+// its 30s of lateness pass) and the open session.
+func TestQueryWindows(t *testing.T) {
+	d := newDriver(t)
+	pipe(d,
+		view("ann", "/home", "10:00:05"),
+		view("ann", "/docs", "10:00:20"),
+		event(ClickKindScroll, "ann", "/docs", "10:00:30"),
+		view("ann", "/docs", "10:01:10"),
+		view("bob", "/home", "10:01:12"), // the first minute has fired
+	)
+	ctx := context.Background()
+	views, err := QueryViews(ctx, d.Runtime(), "ann")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, w := range views {
+		got = append(got, fmt.Sprintf("%s-%s views=%d urls=%d", time.UnixMilli(w.Window.Start).UTC().Format("15:04"),
+			time.UnixMilli(w.Window.End).UTC().Format("15:04"), w.Value.Views, len(w.Value.Urls)))
+	}
+	checkLines(t, "views of ann", got, []string{"10:00-10:01 views=2 urls=2", "10:01-10:02 views=1 urls=1"})
+	sessions, err := QuerySessions(ctx, d.Runtime(), "ann")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sessions) != 1 || sessions[0].Value.Events != 4 || sessions[0].Value.PageViews != 3 || !sessions[0].Value.First.Equal(at("10:00:05")) {
+		t.Errorf("sessions of ann: %+v", sessions)
+	}
+	if views, err := QueryViews(ctx, d.Runtime(), "nobody"); err != nil || views != nil {
+		t.Errorf("views of nobody: %v %v", views, err)
+	}
 }

@@ -4,6 +4,7 @@ package clickstream
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"github.com/streamgen/streamgen/runtime"
@@ -142,6 +143,34 @@ func (p *Pipeline) Spec() runtime.PipelineSpec {
 			Topic:       "late-views",
 		}},
 	}
+}
+
+// QueryViews returns the windows of key that window views holds, oldest first,
+// each with its accumulator. A window is held from its first element until the
+// watermark passes its end plus the allowed lateness (fired windows within
+// their lateness are there too). q reads the committed state of a running
+// pipeline's local tasks (kafka.Queries) or a TestDriver's
+// (TestDriver.Runtime()); the result is a copy the caller may keep.
+func QueryViews(ctx context.Context, q runtime.StateQuerier, key string) ([]runtime.Windowed[ViewAcc], error) {
+	kb, err := runtime.StringCodec{}.Append(nil, key)
+	if err != nil {
+		return nil, fmt.Errorf("QueryViews: key: %w", err)
+	}
+	return runtime.QueryWindows[ViewAcc](ctx, q, "views", kb)
+}
+
+// QuerySessions returns the windows of key that window sessions holds, oldest
+// first, each with its accumulator. A window is held from its first element
+// until the watermark passes its end plus the allowed lateness (fired windows
+// within their lateness are there too). q reads the committed state of a
+// running pipeline's local tasks (kafka.Queries) or a TestDriver's
+// (TestDriver.Runtime()); the result is a copy the caller may keep.
+func QuerySessions(ctx context.Context, q runtime.StateQuerier, key string) ([]runtime.Windowed[SessionAcc], error) {
+	kb, err := runtime.StringCodec{}.Append(nil, key)
+	if err != nil {
+		return nil, fmt.Errorf("QuerySessions: key: %w", err)
+	}
+	return runtime.QueryWindows[SessionAcc](ctx, q, "sessions", kb)
 }
 
 // build wires one task: the sinks first, then the operators from the last to

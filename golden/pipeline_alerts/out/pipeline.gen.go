@@ -113,8 +113,8 @@ func (p *Pipeline) Spec() runtime.PipelineSpec {
 
 // QueryMonitorLast returns the value of key in the value state last of
 // operator monitor, and whether there is one. q reads the committed state of a
-// running pipeline's local tasks (kafka.Queries) or a TestDriver's state; the
-// result is a copy the caller may keep.
+// running pipeline's local tasks (kafka.Queries) or a TestDriver's
+// (TestDriver.Runtime()); the result is a copy the caller may keep.
 func QueryMonitorLast(ctx context.Context, q runtime.StateQuerier, key string) (Reading, bool, error) {
 	kb, err := runtime.StringCodec{}.Append(nil, key)
 	if err != nil {
@@ -126,8 +126,8 @@ func QueryMonitorLast(ctx context.Context, q runtime.StateQuerier, key string) (
 
 // QueryMonitorCount returns the value of key in the value state count of
 // operator monitor, and whether there is one. q reads the committed state of a
-// running pipeline's local tasks (kafka.Queries) or a TestDriver's state; the
-// result is a copy the caller may keep.
+// running pipeline's local tasks (kafka.Queries) or a TestDriver's
+// (TestDriver.Runtime()); the result is a copy the caller may keep.
 func QueryMonitorCount(ctx context.Context, q runtime.StateQuerier, key string) (int64, bool, error) {
 	kb, err := runtime.StringCodec{}.Append(nil, key)
 	if err != nil {
@@ -139,8 +139,8 @@ func QueryMonitorCount(ctx context.Context, q runtime.StateQuerier, key string) 
 
 // QueryMonitorRecent returns the list of key in the list state recent of
 // operator monitor (nil when empty). q reads the committed state of a running
-// pipeline's local tasks (kafka.Queries) or a TestDriver's state; the result
-// is a copy the caller may keep.
+// pipeline's local tasks (kafka.Queries) or a TestDriver's
+// (TestDriver.Runtime()); the result is a copy the caller may keep.
 func QueryMonitorRecent(ctx context.Context, q runtime.StateQuerier, key string) ([]float64, error) {
 	kb, err := runtime.StringCodec{}.Append(nil, key)
 	if err != nil {
@@ -151,8 +151,8 @@ func QueryMonitorRecent(ctx context.Context, q runtime.StateQuerier, key string)
 
 // QueryMonitorPeak returns the value of key in the reducing state peak of
 // operator monitor, and whether there is one. q reads the committed state of a
-// running pipeline's local tasks (kafka.Queries) or a TestDriver's state; the
-// result is a copy the caller may keep.
+// running pipeline's local tasks (kafka.Queries) or a TestDriver's
+// (TestDriver.Runtime()); the result is a copy the caller may keep.
 func QueryMonitorPeak(ctx context.Context, q runtime.StateQuerier, key string) (float64, bool, error) {
 	kb, err := runtime.StringCodec{}.Append(nil, key)
 	if err != nil {
@@ -164,8 +164,8 @@ func QueryMonitorPeak(ctx context.Context, q runtime.StateQuerier, key string) (
 
 // QueryMonitorKinds returns the map of key in the map state kinds of operator
 // monitor, as a Go map (empty when there is none). q reads the committed state
-// of a running pipeline's local tasks (kafka.Queries) or a TestDriver's state;
-// the result is a copy the caller may keep.
+// of a running pipeline's local tasks (kafka.Queries) or a TestDriver's
+// (TestDriver.Runtime()); the result is a copy the caller may keep.
 func QueryMonitorKinds(ctx context.Context, q runtime.StateQuerier, key string) (map[AlertKind]int64, error) {
 	kb, err := runtime.StringCodec{}.Append(nil, key)
 	if err != nil {

@@ -4,6 +4,7 @@ package pipeline_repartition
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"github.com/streamgen/streamgen/runtime"
 	"github.com/streamgen/streamgen/runtime/codec"
@@ -139,6 +140,34 @@ func (p *Pipeline) Spec() runtime.PipelineSpec {
 			Topic:       "views-per-page",
 		}},
 	}
+}
+
+// QueryPerUser returns the windows of key that window per_user holds, oldest
+// first, each with its accumulator. A window is held from its first element
+// until the watermark passes its end plus the allowed lateness (fired windows
+// within their lateness are there too). q reads the committed state of a
+// running pipeline's local tasks (kafka.Queries) or a TestDriver's
+// (TestDriver.Runtime()); the result is a copy the caller may keep.
+func QueryPerUser(ctx context.Context, q runtime.StateQuerier, key string) ([]runtime.Windowed[int64], error) {
+	kb, err := runtime.StringCodec{}.Append(nil, key)
+	if err != nil {
+		return nil, fmt.Errorf("QueryPerUser: key: %w", err)
+	}
+	return runtime.QueryWindows[int64](ctx, q, "per_user", kb)
+}
+
+// QueryPerPage returns the windows of key that window per_page holds, oldest
+// first, each with its accumulator. A window is held from its first element
+// until the watermark passes its end plus the allowed lateness (fired windows
+// within their lateness are there too). q reads the committed state of a
+// running pipeline's local tasks (kafka.Queries) or a TestDriver's
+// (TestDriver.Runtime()); the result is a copy the caller may keep.
+func QueryPerPage(ctx context.Context, q runtime.StateQuerier, key string) ([]runtime.Windowed[int64], error) {
+	kb, err := runtime.StringCodec{}.Append(nil, key)
+	if err != nil {
+		return nil, fmt.Errorf("QueryPerPage: key: %w", err)
+	}
+	return runtime.QueryWindows[int64](ctx, q, "per_page", kb)
 }
 
 // build wires one task: the sinks first, then the operators from the last to

@@ -4,6 +4,7 @@ package pipeline_wordcount
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"github.com/streamgen/streamgen/runtime"
 	"github.com/streamgen/streamgen/runtime/codec"
@@ -128,6 +129,20 @@ func (p *Pipeline) Spec() runtime.PipelineSpec {
 			Topic:       "word-counts",
 		}},
 	}
+}
+
+// QueryCounts returns the windows of key that window counts holds, oldest
+// first, each with the value reduced so far. A window is held from its first
+// element until the watermark passes its end plus the allowed lateness (fired
+// windows within their lateness are there too). q reads the committed state of
+// a running pipeline's local tasks (kafka.Queries) or a TestDriver's
+// (TestDriver.Runtime()); the result is a copy the caller may keep.
+func QueryCounts(ctx context.Context, q runtime.StateQuerier, key string) ([]runtime.Windowed[int64], error) {
+	kb, err := runtime.StringCodec{}.Append(nil, key)
+	if err != nil {
+		return nil, fmt.Errorf("QueryCounts: key: %w", err)
+	}
+	return runtime.QueryWindows[int64](ctx, q, "counts", kb)
 }
 
 // build wires one task: the sinks first, then the operators from the last to
