@@ -3,6 +3,8 @@ package clickstream
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
@@ -439,5 +441,23 @@ func TestQueryWindows(t *testing.T) {
 	}
 	if views, err := QueryViews(ctx, d.Runtime(), "nobody"); err != nil || views != nil {
 		t.Errorf("views of nobody: %v %v", views, err)
+	}
+}
+
+// The views endpoint answers from the views window's state.
+func TestViewsHandler(t *testing.T) {
+	d := newDriver(t)
+	pipe(d, view("ann", "/home", "10:00:05"), view("ann", "/docs", "10:00:20"), view("ann", "/docs", "10:00:40"))
+	mux := http.NewServeMux()
+	mux.Handle("GET /users/{id}/views", ViewsHandler(d.Runtime()))
+	for _, c := range []struct{ user, body string }{
+		{"ann", `[{"start":"2026-01-02T10:00:00Z","end":"2026-01-02T10:01:00Z","views":3,"distinct_urls":2}]`},
+		{"bob", `[]`},
+	} {
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, httptest.NewRequest("GET", "/users/"+c.user+"/views", nil))
+		if rec.Code != 200 || strings.TrimSpace(rec.Body.String()) != c.body {
+			t.Errorf("%s: %d %q, want %q", c.user, rec.Code, rec.Body.String(), c.body)
+		}
 	}
 }

@@ -13,6 +13,11 @@
 //	clickstream --brokers kafka-1:9092 --schema-registry http://registry:8081 \
 //		--state-dir /var/lib/clickstream --instance-id "$HOSTNAME"
 //
+// Beside the metrics (--metrics-addr, :9090) it answers GET
+// /users/{id}/views with the user's recent minutes of page views, read
+// from the pipeline's window state (an interactive query of what this
+// instance has committed).
+//
 // Run with -h for every flag.
 package main
 
@@ -36,8 +41,11 @@ func main() {
 		fmt.Fprintln(os.Stderr, "clickstream:", err)
 		os.Exit(1)
 	}
+	queries := kafka.NewQueries()
 	kafka.Main(p.Spec(),
 		kafka.SchemaRegistryFramings(registry),
+		kafka.QueryOpt(queries),
+		kafka.HTTPHandler("GET /users/{id}/views", clickstream.ViewsHandler(queries)),
 		// The tasks (input partitions) cache the decoded window state of
 		// their active users: a views accumulator for this minute and the
 		// last, a session set and a session accumulator per user. The
