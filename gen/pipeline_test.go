@@ -153,6 +153,10 @@ func TestPipelineOutput(t *testing.T) {
 					`"clicks-dlq"`,
 					"AllowedLateness: 10 * time.Second",
 					"runtime.SessionWindows(5 * time.Minute)",
+					"EmitOnClose:     true",
+					"func QueryViews(ctx context.Context, q runtime.StateQuerier, key string) ([]runtime.Windowed[int64], error)",
+					"func QueryPages(ctx context.Context, q runtime.StateQuerier, key string) ([]runtime.Windowed[[]Click], error)",
+					"func QueryQuietCounts(ctx context.Context, q runtime.StateQuerier, key string) (map[string]int64, error)",
 				},
 				"driver.gen.go": {
 					"func NewTestDriver(t testing.TB, ops Operators, opts ...TestDriverOption) *TestDriver",

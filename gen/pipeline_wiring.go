@@ -494,6 +494,9 @@ func (g *plGen) windowSpec(w *spec.Window, in *spec.Stream, lateTag string) *jen
 	if lateTag != "" {
 		d[jen.Id("LateData")] = jen.Id(lateTag)
 	}
+	if w.Emit == spec.EmitOnClose {
+		d[jen.Id("EmitOnClose")] = jen.True()
+	}
 	return rtQual("WindowSpec").Types(g.goType(in.Type)).Values(d)
 }
 

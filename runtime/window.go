@@ -127,6 +127,14 @@ type WindowSpec[IN any] struct {
 	// LateData receives elements later than that; without it they are
 	// dropped and counted in TaskStats.LateDropped.
 	LateData OutputTag[IN]
+	// EmitOnClose fires each window once, when it closes: when the
+	// watermark passes MaxTimestamp + AllowedLateness, with every element
+	// up to then, as Kafka Streams' EmitStrategy.onWindowClose (or
+	// suppress untilWindowCloses). Default false: the window fires when
+	// the watermark passes its MaxTimestamp and again for each late
+	// element within AllowedLateness, as Flink's event-time trigger. The
+	// same with no AllowedLateness.
+	EmitOnClose bool
 }
 
 // AggregateFunction folds elements into an accumulator per window (Flink
@@ -170,6 +178,7 @@ type windowOp[IN any] struct {
 	assigner WindowAssigner
 	lateness int64
 	late     OutputTag[IN]
+	onClose  bool // WindowSpec.EmitOnClose
 	contents windowContents[IN]
 	timers   *TimerService
 	sessions *valueCore[[]sessionWindow]
@@ -201,7 +210,7 @@ func newWindowOp[IN any](t *Task, name string, spec WindowSpec[IN]) (*windowOp[I
 	if spec.AllowedLateness < 0 {
 		return nil, fmt.Errorf("runtime: window %q: negative allowed lateness", name)
 	}
-	op := &windowOp[IN]{t: t, name: name, assigner: spec.Assigner, lateness: spec.AllowedLateness.Milliseconds(), late: spec.LateData}
+	op := &windowOp[IN]{t: t, name: name, assigner: spec.Assigner, lateness: spec.AllowedLateness.Milliseconds(), late: spec.LateData, onClose: spec.EmitOnClose}
 	ts, err := t.RegisterTimerHandler(name, op)
 	if err != nil {
 		return nil, err
@@ -224,6 +233,15 @@ func (op *windowOp[IN]) setContents() {
 }
 
 func (op *windowOp[IN]) cleanupTime(w Window) int64 { return satAdd(w.MaxTimestamp(), op.lateness) }
+
+// fireTime is when the watermark fires w (first): its MaxTimestamp, or
+// its cleanup time when it fires on close only.
+func (op *windowOp[IN]) fireTime(w Window) int64 {
+	if op.onClose {
+		return op.cleanupTime(w)
+	}
+	return w.MaxTimestamp()
+}
 
 func (op *windowOp[IN]) isLate(w Window, wm int64) bool { return op.cleanupTime(w) <= wm }
 
@@ -274,7 +292,7 @@ func (op *windowOp[IN]) Push(c *Context, v *IN) error {
 				return err
 			}
 		}
-		if w.MaxTimestamp() <= wm {
+		if op.fireTime(w) <= wm {
 			if err := op.fire(c, w, op.ns, hint); err != nil {
 				return err
 			}
@@ -298,16 +316,18 @@ func (op *windowOp[IN]) lateElement(c *Context, v *IN) error {
 	return nil
 }
 
-// registerTimers sets the window's trigger timer (at MaxTimestamp, unless
+// registerTimers sets the window's trigger timer (at its fireTime, unless
 // the watermark already passed it) and its cleanup timer (at MaxTimestamp
-// + lateness; the same timer when lateness is 0).
+// + lateness; the same timer when lateness is 0 or the window fires on
+// close).
 func (op *windowOp[IN]) registerTimers(key, ns []byte, w Window, wm int64) error {
-	if w.MaxTimestamp() > wm {
-		if err := op.timers.Register(EventTime, key, ns, w.MaxTimestamp()); err != nil {
+	at := op.fireTime(w)
+	if at > wm {
+		if err := op.timers.Register(EventTime, key, ns, at); err != nil {
 			return err
 		}
 	}
-	if ct := op.cleanupTime(w); ct != w.MaxTimestamp() || w.MaxTimestamp() <= wm {
+	if ct := op.cleanupTime(w); ct != at || at <= wm {
 		return op.timers.Register(EventTime, key, ns, ct)
 	}
 	return nil
@@ -448,7 +468,7 @@ func (op *windowOp[IN]) onWindowTimer(c *Context, tm Timer, w Window) error {
 		keys = append(keys, keySpan{begin: sp.end - len(key), end: sp.end, n: sp.n})
 	}
 	op.fireKeys, op.fireArena = spans, arena
-	fire, clean := tm.Time == w.MaxTimestamp(), tm.Time == op.cleanupTime(w)
+	fire, clean := tm.Time == op.fireTime(w), tm.Time == op.cleanupTime(w)
 	// Keys found only in the cache need no prefetch (the usual case: a
 	// window's contents rarely reach pebble before it fires).
 	if pc, ok := op.contents.(prefetchContents); ok && fire && stored > 0 {
@@ -532,7 +552,7 @@ func (op *windowOp[IN]) prefetch(tms []Timer) error {
 		if err != nil {
 			return err
 		}
-		if tm.Time == w.MaxTimestamp() && len(tm.Key) > 0 {
+		if tm.Time == op.fireTime(w) && len(tm.Key) > 0 {
 			keys, nss = append(keys, tm.Key), append(nss, tm.Namespace)
 		}
 	}

@@ -13,8 +13,9 @@ import (
 // the earliest one's state window, so contents never move more than once.
 //
 // Each session has one pending timer, under its state window, at or
-// before its next due time (the trigger at MaxTimestamp, then the cleanup
-// at MaxTimestamp + lateness). A session grows with nearly every element,
+// before its next due time (the trigger at its fire time, MaxTimestamp or
+// with EmitOnClose the cleanup time, then the cleanup at MaxTimestamp +
+// lateness). A session grows with nearly every element,
 // so its timer is not moved when it grows: a timer that fires before its
 // session is due sets itself again at the due time. That costs one timer
 // write per gap of inactivity instead of a delete and a register per
@@ -98,7 +99,7 @@ func (op *windowOp[IN]) pushMerging(c *Context, key []byte, v *IN) error {
 			return err
 		}
 		op.ns = appendWindowNamespace(op.ns[:0], nw)
-		at := nw.MaxTimestamp()
+		at := op.fireTime(nw)
 		if at <= wm {
 			at = op.cleanupTime(nw)
 		}
@@ -130,7 +131,7 @@ func (op *windowOp[IN]) pushMerging(c *Context, key []byte, v *IN) error {
 		// The surviving session's timer stays where it is, unless the
 		// session had passed its trigger (its timer is the cleanup one)
 		// and now ends after the watermark: then it needs a trigger again.
-		fired := set[members[0]].W.MaxTimestamp() <= wm
+		fired := op.fireTime(set[members[0]].W) <= wm
 		var next []sessionWindow
 		if len(members) == 1 {
 			// It only grew: rewrite it in place.
@@ -148,8 +149,8 @@ func (op *windowOp[IN]) pushMerging(c *Context, key []byte, v *IN) error {
 		if err := op.saveSessions(entry, key, next); err != nil {
 			return err
 		}
-		if fired && merged.MaxTimestamp() > wm {
-			if err := op.timers.Register(EventTime, key, arena[:16], merged.MaxTimestamp()); err != nil {
+		if fired && op.fireTime(merged) > wm {
+			if err := op.timers.Register(EventTime, key, arena[:16], op.fireTime(merged)); err != nil {
 				return err
 			}
 		}
@@ -172,7 +173,7 @@ func (op *windowOp[IN]) pushMerging(c *Context, key []byte, v *IN) error {
 	if hint != nil {
 		c.prev = *hint
 	}
-	if merged.MaxTimestamp() <= wm {
+	if op.fireTime(merged) <= wm {
 		return op.fire(c, merged, op.ns, hint)
 	}
 	return nil
@@ -180,7 +181,7 @@ func (op *windowOp[IN]) pushMerging(c *Context, key []byte, v *IN) error {
 
 // onSessionTimer handles the pending timer of the session whose state
 // window is state: it sets itself again if the session grew past it,
-// fires the session at its MaxTimestamp, and cleans it at its cleanup
+// fires the session at its fire time, and cleans it at its cleanup
 // time.
 func (op *windowOp[IN]) onSessionTimer(c *Context, tm Timer, state Window) error {
 	set, _, err := op.sessions.get(tm.Key, nil)
@@ -192,7 +193,7 @@ func (op *windowOp[IN]) onSessionTimer(c *Context, tm Timer, state Window) error
 		return nil // merged into another session, which has its own timer
 	}
 	w := set[idx].W
-	fireAt, cleanAt := w.MaxTimestamp(), op.cleanupTime(w)
+	fireAt, cleanAt := op.fireTime(w), op.cleanupTime(w)
 	switch {
 	case tm.Time < fireAt:
 		return op.timers.Register(EventTime, tm.Key, tm.Namespace, fireAt)

@@ -591,3 +591,84 @@ func TestWindowAggregateRandom(t *testing.T) {
 		}
 	}
 }
+
+// emitBuild counts clicks per key in tumbling 10ms windows and in
+// sessions (gap 10ms), both with 5ms of allowed lateness, firing on close
+// or not, to "tumbling" and "sessions" as "key [start,end)=count".
+func emitBuild(onClose bool) BuildFunc {
+	return func(t *Task) error {
+		out := func(topic string) Node[Windowed[int64]] {
+			return NodeFunc[Windowed[int64]](func(c *Context, w *Windowed[int64]) error {
+				return c.Task().sink.Send(&OutRecord{Topic: topic, Partition: AnyPartition, Key: append([]byte(nil), c.Key()...),
+					Value: fmt.Appendf(nil, "[%d,%d)=%d", w.Window.Start, w.Window.End, w.Value), Timestamp: c.Timestamp()})
+			})
+		}
+		tumbling, err := NewWindowAggregate[string, int64, int64](t, "tumbling", WindowSpec[string]{
+			Assigner: TumblingWindows(10*time.Millisecond, 0), AllowedLateness: 5 * time.Millisecond, EmitOnClose: onClose,
+		}, countAgg{}, Int64Codec{}, out("tumbling"))
+		if err != nil {
+			return err
+		}
+		sessions, err := NewWindowAggregate[string, int64, int64](t, "sessions", WindowSpec[string]{
+			Assigner: SessionWindows(10 * time.Millisecond), AllowedLateness: 5 * time.Millisecond, EmitOnClose: onClose,
+		}, countAgg{}, Int64Codec{}, out("sessions"))
+		if err != nil {
+			return err
+		}
+		_, err = AddSource(t, SourceConfig[string]{Topic: "clicks", Deserializer: ValueDeserializer[string](StringCodec{}),
+			Watermark: WatermarkStrategy{OutOfOrderness: time.Second}}, // the test moves the watermark
+			Fanout(tumbling, sessions))
+		return err
+	}
+}
+
+// A window that fires on close fires once, when the watermark passes its
+// end plus the allowed lateness, with the late elements within it; by
+// default it fires at its end and again for each of them.
+func TestWindowEmitOnClose(t *testing.T) {
+	type step struct {
+		ts int64 // an element at ts, or
+		wm int64 // the watermark advanced to wm
+	}
+	steps := []step{
+		{ts: 1}, {ts: 3}, {wm: 10}, // [0,10) is due at 9; the session [1,13) is not
+		{ts: 5},  // late for [0,10), within its lateness; grows the session to [1,15)
+		{wm: 17}, // [0,10) closes (9+5); the session is due at 14
+		{ts: 9},  // too late for [0,10); grows the session to [1,19), which is due again at 18
+		{wm: 30}, // the session closes (18+5)
+		{ts: 2},  // too late for both
+	}
+	cases := []struct {
+		onClose            bool
+		tumbling, sessions []string
+	}{
+		{false,
+			[]string{"u [0,10)=2@9", "u [0,10)=3@9"},
+			[]string{"u [1,15)=3@14", "u [1,19)=4@18"}},
+		{true,
+			[]string{"u [0,10)=3@9"},
+			[]string{"u [1,19)=4@18"}},
+	}
+	for _, c := range cases {
+		t.Run(fmt.Sprintf("on close %v", c.onClose), func(t *testing.T) {
+			d, err := NewDriver(DriverConfig{Dir: t.TempDir()}, emitBuild(c.onClose))
+			ok(t, err)
+			for _, s := range steps {
+				if s.wm != 0 {
+					ok(t, d.AdvanceWatermark(s.wm))
+				} else {
+					ok(t, d.Pipe("clicks", []byte("u"), []byte("/"), s.ts))
+				}
+			}
+			if got := render(d.Output("tumbling")); !reflect.DeepEqual(got, c.tumbling) {
+				t.Errorf("tumbling: %q, want %q", got, c.tumbling)
+			}
+			if got := render(d.Output("sessions")); !reflect.DeepEqual(got, c.sessions) {
+				t.Errorf("sessions: %q, want %q", got, c.sessions)
+			}
+			if n := d.Task(0).Stats().LateDropped; n != 3 {
+				t.Errorf("%d late elements dropped, want 3 (ts 9 by the tumbling window, ts 2 by both)", n)
+			}
+		})
+	}
+}

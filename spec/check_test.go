@@ -240,7 +240,7 @@ func TestLoadReportsParseAndCheckProblems(t *testing.T) {
 	}{
 		{"a bad operator beside a bad key_by", head + "sources:\n" + clickSource + "operators:\n  k: {input: clicks, key_by: usr_id}\n  ok: {input: clicks, key_by: user_id}\n  w: {input: ok, window: {tumbling: 1m, reduce: {}, late_output: late, bogus: 1}}\nsinks:\n  s: {input: k, topic: s, value: {format: avro, type: com.acme.Click}}\n  s2: {input: w, topic: s, value: {format: avro, type: com.acme.Click}}\n  s3: {input: late, topic: s, value: {format: avro, type: com.acme.Click}}\n", []string{
 			"testdata/p.yaml:7:30: operators.k.key_by: unknown field \"usr_id\" in record com.acme.Click (did you mean user_id?)",
-			"testdata/p.yaml:9:72: operators.w.window.bogus: unknown key \"bogus\" (known keys: tumbling, sliding, session, offset, allowed_lateness, late_output, aggregate, reduce, process)",
+			"testdata/p.yaml:9:72: operators.w.window.bogus: unknown key \"bogus\" (known keys: tumbling, sliding, session, offset, allowed_lateness, late_output, emit, aggregate, reduce, process)",
 		}},
 		{"a bad sink beside a bad sink type", head + "sources:\n" + clickSource + "sinks:\n  s: {input: clicks, topic: s, value: {format: string}}\n  t: {input: clicks, topic: t, partitioner: sideways, value: {format: avro, type: com.acme.Click}}\n  u: {input: clikcs, topic: u, value: {format: avro, type: com.acme.Click}}\n", []string{
 			"testdata/p.yaml:7:32: sinks.s.value: stream \"clicks\" carries record com.acme.Click, which format string cannot write: it writes string values",

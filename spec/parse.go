@@ -33,7 +33,7 @@ var objectKeys = map[string][]string{
 	"map":                 {"output"},
 	"filter":              {},
 	"flat_map":            {"output"},
-	"window":              {"tumbling", "sliding", "session", "offset", "allowed_lateness", "late_output", "aggregate", "reduce", "process"},
+	"window":              {"tumbling", "sliding", "session", "offset", "allowed_lateness", "late_output", "emit", "aggregate", "reduce", "process"},
 	"sliding":             {"size", "slide"},
 	"session":             {"gap"},
 	"aggregate":           {"accumulator", "output"},
@@ -61,6 +61,7 @@ var enumValues = map[string][]string{
 	"builtin":     Builtins,
 	"partitioner": {string(PartitionKeyHash), string(PartitionRoundRobin), string(PartitionFixed)},
 	"delivery":    {string(DeliveryExactlyOnce), string(DeliveryAtLeastOnce), string(DeliveryNone)},
+	"emit":        {string(EmitOnEnd), string(EmitOnClose)},
 }
 
 func formatStrings() []string {
@@ -1093,6 +1094,12 @@ func (p *parser) parseWindow(n, k *yaml.Node, path string) *Window {
 		if name, ok := p.name(v, join(path, "late_output"), "stream"); ok {
 			w.LateOutput = name
 			w.LateOutputPos = p.pos(v)
+		}
+	}
+	w.Emit = EmitOnEnd
+	if v, _ := o.get("emit"); v != nil {
+		if e, ok := p.enum(v, join(path, "emit"), "emit mode", enumValues["emit"]); ok {
+			w.Emit = WindowEmit(e)
 		}
 	}
 	funcs := o.present(windowFuncs...)

@@ -270,6 +270,21 @@ type Watermark struct {
 	Pos      schema.Pos
 }
 
+// WindowEmit is when a window fires.
+type WindowEmit string
+
+// The emit modes of a window.
+const (
+	// EmitOnEnd fires a window when the watermark passes its end, and
+	// again for each late record within allowed_lateness (Flink's
+	// event-time trigger).
+	EmitOnEnd WindowEmit = "on_end"
+	// EmitOnClose fires a window once, when the watermark passes its end
+	// plus allowed_lateness (Kafka Streams' onWindowClose, or suppress
+	// untilWindowCloses).
+	EmitOnClose WindowEmit = "on_close"
+)
+
 // ErrorPolicy is what a source does with a record it cannot decode.
 type ErrorPolicy string
 
@@ -369,6 +384,8 @@ type Window struct {
 	// that; empty means late records are dropped.
 	LateOutput    string
 	LateOutputPos schema.Pos
+	// Emit is when the window fires: EmitOnEnd (default) or EmitOnClose.
+	Emit WindowEmit
 	// Func is the window function.
 	Func WindowFunc
 	// Accumulator is the accumulator type (aggregate).
