@@ -25,8 +25,8 @@ import (
 // Running (it starts, joins the group or restores tasks) a query waits.
 // A key lives in the task of one partition: with several instances, the
 // one that runs that partition finds it and the others answer "not
-// found"; ask each (Kafka Streams leaves that routing to the application
-// too). Once Run returns, queries fail with ErrQueriesStopped until Run
+// found". Owner and Partition tell which instance that is, and
+// RouteByKey sends an HTTP query there (query_owner.go). Once Run returns, queries fail with ErrQueriesStopped until Run
 // starts again with the same Queries.
 //
 // A Queries is safe for concurrent use; queries are answered one after
@@ -37,7 +37,8 @@ type Queries struct {
 	running bool
 	// wake asks the runner to look at the queries now, not at its next
 	// commit (an instance without tasks commits rarely).
-	wake chan struct{}
+	wake  chan struct{}
+	owner ownerView // query_owner.go
 }
 
 // ErrQueriesStopped is a query's error while no Run uses its Queries.
@@ -111,6 +112,7 @@ func (q *Queries) start() {
 }
 
 func (q *Queries) stop() {
+	q.detach()
 	q.mu.Lock()
 	reqs := q.pending
 	q.pending, q.running = nil, false

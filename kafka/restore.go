@@ -25,6 +25,9 @@ func (r *runner) openTasks(ctx context.Context, ids []int32) error {
 			return &fatalError{err}
 		}
 		r.topo.changelogParts = need
+		if q := r.cfg.queries; q != nil {
+			q.setPartitions(need)
+		}
 		// The producer must see the new changelog partitions before the
 		// new tasks write to them.
 		if r.sess != nil {

@@ -283,6 +283,9 @@ func Run(ctx context.Context, p runtime.PipelineSpec, opts ...Opt) error {
 		c.observer.StateChanged(StateFailed)
 		return err
 	}
+	if c.queries != nil {
+		c.queries.attach(r.adm, p.Name, r.topo.partitions)
+	}
 	err = r.run(ctx)
 	r.close()
 	if err != nil {
@@ -679,6 +682,10 @@ func (r *runner) session(ctx context.Context) (err error) {
 		return &fatalError{fmt.Errorf("kafka: creating the group client: %w", err)}
 	}
 	r.sess = sess
+	if q := r.cfg.queries; q != nil {
+		q.setClient(sess.Client())
+		defer q.setClient(nil)
+	}
 	r.txnBegun = false
 	r.joined = false
 	r.setState(StateRebalancing)
@@ -953,6 +960,9 @@ func (r *runner) handleEvents(ctx context.Context, gen int, inHand *kgo.Fetches)
 		r.obs.TasksAssigned(ids)
 		r.log.Info("tasks assigned", "tasks", ids)
 		r.settle()
+		if q := r.cfg.queries; q != nil {
+			q.forgetOwners()
+		}
 	}
 	return nil
 }

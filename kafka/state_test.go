@@ -2,7 +2,11 @@ package kafka
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -100,7 +104,8 @@ func TestRunStates(t *testing.T) {
 		return []Opt{Brokers(e.brokers...), StateDir(t.TempDir()), ObserverOpt(obs), Logger(log.With("instance", id)),
 			ClientOpts(kgo.SessionTimeout(6 * time.Second))}
 	}
-	runA := startRun(clickSpec(name, in, out, ""), opts(Observers(metrics, a), "a")...)
+	qa, qb := NewQueries(), NewQueries()
+	runA := startRun(clickSpec(name, in, out, ""), append(opts(Observers(metrics, a), "a"), QueryOpt(qa))...)
 	// (The runner may report its assignment before the tasks open, as
 	// "tasks[]", when it had fetched records in hand.)
 	got := slices.DeleteFunc(a.waitFor(ctx, t, 0, "a running its tasks", runningWithTasks), func(ev string) bool { return ev == "tasks[]" })
@@ -120,7 +125,7 @@ func TestRunStates(t *testing.T) {
 	// cooperative rebalance gives b its tasks in a second step, once a has
 	// given them up: b may run with none for a moment before that.)
 	mark := len(a.since(0))
-	runB := startRun(clickSpec(name, in, out, ""), opts(b, "b")...)
+	runB := startRun(clickSpec(name, in, out, ""), append(opts(b, "b"), QueryOpt(qb))...)
 	gotB := b.waitFor(ctx, t, 0, "b running its tasks", runningWithTasks)
 	if !slices.Equal(gotB[:2], []string{"starting", "rebalancing"}) {
 		t.Errorf("b: %q, want it to begin with starting, rebalancing", gotB)
@@ -150,6 +155,64 @@ func TestRunStates(t *testing.T) {
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
+	// The group tells each instance who runs every partition: the
+	// instances agree, and each finds itself where it runs the task.
+	if p := qa.Partition([]byte("u7")); p != KeyPartition([]byte("u7"), 4) {
+		t.Errorf("Partition(u7) = %d, want %d", p, KeyPartition([]byte("u7"), 4))
+	}
+	for {
+		var local [2]int
+		agree := true
+		for p := int32(0); p < 4; p++ {
+			oa, erra := qa.Owner(ctx, p)
+			ob, errb := qb.Owner(ctx, p)
+			if erra != nil || errb != nil || oa.MemberID != ob.MemberID || oa.Local == ob.Local || oa.Host == "" {
+				agree = false
+				break
+			}
+			if oa.Local {
+				local[0]++
+			} else {
+				local[1]++
+			}
+		}
+		if agree && local == [2]int{2, 2} {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the instances never agreed on two partitions each: %v", local)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+
+	// RouteByKey serves a's keys on a and sends b's to b.
+	route := RouteByKey(qa, func(r *http.Request) []byte { return []byte(r.PathValue("key")) },
+		http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "a") }))
+	mux := http.NewServeMux()
+	mux.Handle("GET /k/{key}", route)
+	seen := map[int]bool{}
+	for i := 0; len(seen) < 2; i++ {
+		if i == 1000 {
+			t.Fatalf("1000 keys, answers %v: not both served and sent on", seen)
+		}
+		key := fmt.Sprintf("k%d", i)
+		o, err := qa.Owner(ctx, qa.Partition([]byte(key)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, httptest.NewRequest("GET", "/k/"+key, nil))
+		want := "a"
+		if !o.Local {
+			want = fmt.Sprintf(`{"partition":%d,"host":"%s"}`, o.Partition, o.Host)
+		}
+		if got := strings.TrimSpace(rec.Body.String()); got != want || (rec.Code == 200) != o.Local {
+			t.Errorf("%s (on a: %v): %d %s, want %s", key, o.Local, rec.Code, got, want)
+		}
+		seen[rec.Code] = true
+	}
+
 	// Both process more clicks: b writes its tasks' changelog.
 	e.produce(gen.records(in, 2000))
 	if err := e.waitCaughtUp(ctx, name, in); err != nil {
@@ -179,6 +242,9 @@ func TestRunStates(t *testing.T) {
 	}
 	runA.stop(t)
 	a.waitUntil(ctx, t, mark, "stopping", "stopped")
+	if _, err := qa.Owner(ctx, 0); !errors.Is(err, ErrQueriesStopped) {
+		t.Errorf("Owner after Run returned: %v, want ErrQueriesStopped", err)
+	}
 	if code, body := httpGet(t, readyz); code != 503 || body != "not ready: stopped\n" {
 		t.Errorf("/readyz after the stop: %d %q", code, body)
 	}

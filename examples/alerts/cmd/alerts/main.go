@@ -12,6 +12,7 @@ package main
 
 import (
 	"fmt"
+	"net/http"
 	"os"
 
 	"github.com/streamgen/streamgen/examples/alerts"
@@ -25,5 +26,10 @@ func main() {
 		os.Exit(1)
 	}
 	q := kafka.NewQueries()
-	kafka.Main(p.Spec(), kafka.QueryOpt(q), kafka.HTTPHandler("GET /users/{id}/last-seen", alerts.LastSeenHandler(q)))
+	// A user's state is on the instance that runs the partition of its
+	// activity (keyed by user id): the others answer 421 with that
+	// instance's address.
+	userKey := func(r *http.Request) []byte { return []byte(r.PathValue("id")) }
+	kafka.Main(p.Spec(), kafka.QueryOpt(q),
+		kafka.HTTPHandler("GET /users/{id}/last-seen", kafka.RouteByKey(q, userKey, alerts.LastSeenHandler(q))))
 }

@@ -16,13 +16,15 @@
 // Beside the metrics (--metrics-addr, :9090) it answers GET
 // /users/{id}/views with the user's recent minutes of page views, read
 // from the pipeline's window state (an interactive query of what this
-// instance has committed).
+// instance has committed); an instance that does not run the user's
+// partition answers 421 with the address of the one that does.
 //
 // Run with -h for every flag.
 package main
 
 import (
 	"fmt"
+	"net/http"
 	"os"
 
 	"github.com/streamgen/streamgen/examples/clickstream"
@@ -45,7 +47,10 @@ func main() {
 	kafka.Main(p.Spec(),
 		kafka.SchemaRegistryFramings(registry),
 		kafka.QueryOpt(queries),
-		kafka.HTTPHandler("GET /users/{id}/views", clickstream.ViewsHandler(queries)),
+		// A user's windows are on the instance that runs the partition
+		// of its clicks (keyed by user id): the others answer 421 with
+		// that instance's address.
+		kafka.HTTPHandler("GET /users/{id}/views", kafka.RouteByKey(queries, userKey, clickstream.ViewsHandler(queries))),
 		// The tasks (input partitions) cache the decoded window state of
 		// their active users: a views accumulator for this minute and the
 		// last, a session set and a session accumulator per user. The
@@ -54,3 +59,6 @@ func main() {
 		kafka.StoreOptions(runtime.StoreOptions{CacheEntries: 200_000}),
 	)
 }
+
+// userKey is the Kafka key of a user's clicks: the user id.
+func userKey(r *http.Request) []byte { return []byte(r.PathValue("id")) }
