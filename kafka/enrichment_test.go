@@ -2,14 +2,12 @@ package kafka
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/streamgen/streamgen/examples/enrichment"
@@ -30,11 +28,7 @@ func TestEnrichmentJoin(t *testing.T) {
 		t.Fatal(err)
 	}
 	spec := p.Spec()
-	for _, tc := range PipelineTopics(&spec, 4) {
-		if _, err := e.adm.CreateTopic(ctx, tc.Partitions, -1, nil, tc.Name); err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
-			t.Fatal(err)
-		}
-	}
+	e.createPipelineTopics(ctx, &spec, 4)
 	base := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 	record := func(topic, key string, v interface{ AppendJSON([]byte) ([]byte, error) }, ts time.Time) *kgo.Record {
 		b, err := v.AppendJSON(nil)

@@ -14,6 +14,18 @@ import (
 	"github.com/streamgen/streamgen/runtime"
 )
 
+// createPipelineTopics creates the inputs, outputs and dead-letter topics
+// of spec with parts partitions each, unless they exist (a shared
+// cluster).
+func (e *eosEnv) createPipelineTopics(ctx context.Context, spec *runtime.PipelineSpec, parts int32) {
+	e.t.Helper()
+	for _, tc := range PipelineTopics(spec, parts) {
+		if _, err := e.adm.CreateTopic(ctx, tc.Partitions, -1, nil, tc.Name); err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
+			e.t.Fatal(err)
+		}
+	}
+}
+
 // Interactive queries of the generated alerts pipeline (a value state of
 // the last activity per user) while it runs on Kafka: every user's last
 // activity is found, a query reads only committed state, and queries
@@ -30,11 +42,7 @@ func TestQueries(t *testing.T) {
 		t.Fatal(err)
 	}
 	spec := p.Spec()
-	for _, tc := range PipelineTopics(&spec, 4) {
-		if _, err := e.adm.CreateTopic(ctx, tc.Partitions, -1, nil, tc.Name); err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
-			t.Fatal(err)
-		}
-	}
+	e.createPipelineTopics(ctx, &spec, 4)
 	q := NewQueries()
 	if _, _, err := alerts.QueryQuietLastSeen(ctx, q, "u0"); !errors.Is(err, ErrQueriesStopped) {
 		t.Fatalf("a query before Run: %v, want ErrQueriesStopped", err)
