@@ -2,6 +2,7 @@ package gen
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/dave/jennifer/jen"
 
@@ -39,6 +40,7 @@ const querySource = " q reads the committed state of a running pipeline's local 
 func (g *plGen) emitQueries(f *jen.File) {
 	g.emitStateQueries(f)
 	g.emitWindowQueries(f)
+	g.emitQueryHandler(f)
 }
 
 func (g *plGen) emitWindowQueries(f *jen.File) {
@@ -123,5 +125,106 @@ func (g *plGen) emitStateQueries(f *jen.File) {
 		f.Comment(comment(doc + querySource))
 		f.Func().Id(name).Params(params...).Parens(jen.List(results...)).Block(body...)
 		f.Line()
+	}
+}
+
+// stringRef is the builtin string type.
+var stringRef = &spec.TypeRef{Name: spec.BuiltinString, Builtin: spec.BuiltinString}
+
+// emitQueryHandler emits QueryHandler: every Query function behind one
+// HTTP handler (runtime.NewQueryHandler), values rendered as the golden
+// files render them.
+func (g *plGen) emitQueryHandler(f *jen.File) {
+	if len(g.inspects) == 0 && len(g.winQueries) == 0 {
+		return
+	}
+	var routes []jen.Code
+	var paths []string
+	route := func(path string, o *plOp, body ...jen.Code) {
+		paths = append(paths, path)
+		serve := append(g.queryKey(o), body...)
+		routes = append(routes, jen.Values(jen.Dict{
+			jen.Id("Path"): jen.Lit(path),
+			jen.Id("Serve"): jen.Func().Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("key").String()).
+				Parens(jen.List(jen.Index().Byte(), jen.Bool(), jen.Error())).Block(serve...),
+		}))
+	}
+	fail := jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.False(), jen.Err()))
+	encFunc := func(t jen.Code, r *spec.TypeRef) *jen.Statement {
+		return jen.Func().Params(jen.Id("v").Op("*").Add(t)).Parens(jen.List(jen.Index().Byte(), jen.Error())).Block(jen.Return(toJSON(jen.Id("v"), r)))
+	}
+	for _, in := range g.inspects {
+		o, st := in.o, in.st
+		path := "/state/" + o.op.Name + "/" + st.Name
+		call := jen.Id(in.query).Call(jen.Id("ctx"), jen.Id("q"), jen.Id("k"))
+		switch st.Kind {
+		case spec.StateValue, spec.StateReducing:
+			route(path, o,
+				jen.List(jen.Id("v"), jen.Id("ok"), jen.Err()).Op(":=").Add(call),
+				jen.If(jen.Err().Op("!=").Nil().Op("||").Op("!").Id("ok")).Block(jen.Return(jen.Nil(), jen.Id("ok"), jen.Err())),
+				jen.List(jen.Id("b"), jen.Err()).Op(":=").Add(toJSON(jen.Id("v"), st.Value)),
+				jen.Return(jen.Id("b"), jen.True(), jen.Err()))
+		case spec.StateList:
+			route(path, o,
+				jen.List(jen.Id("vs"), jen.Err()).Op(":=").Add(call),
+				jen.If(jen.Err().Op("!=").Nil().Op("||").Len(jen.Id("vs")).Op("==").Lit(0)).Block(jen.Return(jen.Nil(), jen.False(), jen.Err())),
+				jen.List(jen.Id("b"), jen.Err()).Op(":=").Add(rtQual("ListJSON")).Call(jen.Id("vs"), encFunc(g.goType(st.Value), st.Value)),
+				jen.Return(jen.Id("b"), jen.True(), jen.Err()))
+		case spec.StateMap:
+			kref := st.Key
+			if st.Key.Builtin == spec.BuiltinBytes {
+				kref = stringRef
+			}
+			route(path, o,
+				jen.List(jen.Id("m"), jen.Err()).Op(":=").Add(call),
+				jen.If(jen.Err().Op("!=").Nil().Op("||").Len(jen.Id("m")).Op("==").Lit(0)).Block(jen.Return(jen.Nil(), jen.False(), jen.Err())),
+				jen.Id("entries").Op(":=").Make(jen.Index().Index(jen.Lit(2)).Index().Byte(), jen.Lit(0), jen.Len(jen.Id("m"))),
+				jen.For(jen.List(jen.Id("mk"), jen.Id("mv")).Op(":=").Range().Id("m")).Block(
+					jen.List(jen.Id("kb"), jen.Err()).Op(":=").Add(toJSON(jen.Id("mk"), kref)),
+					fail.Clone(),
+					jen.List(jen.Id("vb"), jen.Err()).Op(":=").Add(toJSON(jen.Id("mv"), st.Value)),
+					fail.Clone(),
+					jen.Id("entries").Op("=").Append(jen.Id("entries"), jen.Index(jen.Lit(2)).Index().Byte().Values(jen.Id("kb"), jen.Id("vb"))),
+				),
+				jen.Return(rtQual("EntriesJSON").Call(jen.Id("entries")), jen.True(), jen.Nil()))
+		}
+	}
+	for _, wq := range g.winQueries {
+		o, w := wq.o, wq.o.op.Window
+		var enc *jen.Statement
+		switch w.Func {
+		case spec.WindowAggregate:
+			enc = encFunc(g.goType(w.Accumulator), w.Accumulator)
+		case spec.WindowReduce:
+			enc = encFunc(g.goType(o.in.Type), o.in.Type)
+		default:
+			enc = jen.Func().Params(jen.Id("v").Op("*").Index().Add(g.goType(o.in.Type))).Parens(jen.List(jen.Index().Byte(), jen.Error())).Block(
+				jen.Return(rtQual("ListJSON").Call(jen.Op("*").Id("v"), encFunc(g.goType(o.in.Type), o.in.Type))))
+		}
+		route("/state/"+o.op.Name, o,
+			jen.List(jen.Id("ws"), jen.Err()).Op(":=").Id(wq.name).Call(jen.Id("ctx"), jen.Id("q"), jen.Id("k")),
+			jen.If(jen.Err().Op("!=").Nil().Op("||").Len(jen.Id("ws")).Op("==").Lit(0)).Block(jen.Return(jen.Nil(), jen.False(), jen.Err())),
+			jen.List(jen.Id("b"), jen.Err()).Op(":=").Add(rtQual("WindowsJSON")).Call(jen.Id("ws"), enc),
+			jen.Return(jen.Id("b"), jen.True(), jen.Err()))
+	}
+	doc := "QueryHandler serves the pipeline's keyed state as JSON over HTTP GET, read through q (interactive queries, as the Query functions read it): " +
+		strings.Join(paths, ", ") + ", each with ?key= (a string key as it is, any other key as JSON). A window operator's answer is its windows, [{\"start\", \"end\", \"value\"}]; a map state's, [{\"key\", \"value\"}]. 404 when there is nothing for the key, 400 for a bad key, 503 when the query fails (the pipeline is not running). Mount it under /state/, for example with kafka.HTTPHandler(\"GET /state/\", QueryHandler(q))."
+	f.Comment(comment(doc))
+	f.Func().Id("QueryHandler").Params(jen.Id("q").Add(rtQual("StateQuerier"))).Qual("net/http", "Handler").Block(
+		jen.Return(rtQual("NewQueryHandler").Call(jen.Index().Add(rtQual("QueryRoute")).Values(routes...))),
+	)
+	f.Line()
+}
+
+// queryKey returns the statements parsing the request's key into k, of
+// operator o's key type: a string as it is, anything else as JSON.
+func (g *plGen) queryKey(o *plOp) []jen.Code {
+	if o.in.Key.Builtin == spec.BuiltinString {
+		return []jen.Code{jen.Id("k").Op(":=").Id("key")}
+	}
+	return []jen.Code{
+		jen.Var().Id("k").Add(g.goType(o.in.Key)),
+		jen.If(jen.Err().Op(":=").Add(fromJSON(jen.Index().Byte().Call(jen.Id("key")), jen.Id("k"), o.in.Key)), jen.Err().Op("!=").Nil()).Block(
+			jen.Return(jen.Nil(), jen.False(), jen.Qual("fmt", "Errorf").Call(jen.Lit("%w: %v"), rtQual("ErrBadQueryKey"), jen.Err()))),
 	}
 }

@@ -157,6 +157,9 @@ func TestPipelineOutput(t *testing.T) {
 					"func QueryViews(ctx context.Context, q runtime.StateQuerier, key string) ([]runtime.Windowed[int64], error)",
 					"func QueryPages(ctx context.Context, q runtime.StateQuerier, key string) ([]runtime.Windowed[[]Click], error)",
 					"func QueryQuietCounts(ctx context.Context, q runtime.StateQuerier, key string) (map[string]int64, error)",
+					"func QueryHandler(q runtime.StateQuerier) http.Handler",
+					`Path: "/state/quiet/counts"`,
+					`Path: "/state/views"`,
 				},
 				"driver.gen.go": {
 					"func NewTestDriver(t testing.TB, ops Operators, opts ...TestDriverOption) *TestDriver",

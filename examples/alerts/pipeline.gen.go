@@ -5,8 +5,10 @@ package alerts
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"github.com/streamgen/streamgen/runtime"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -130,6 +132,40 @@ func QueryQuietLastArrival(ctx context.Context, q runtime.StateQuerier, key stri
 		return zero, false, fmt.Errorf("QueryQuietLastArrival: key: %w", err)
 	}
 	return runtime.QueryValue[int64](ctx, q, "quiet.last_arrival", kb)
+}
+
+// QueryHandler serves the pipeline's keyed state as JSON over HTTP GET, read
+// through q (interactive queries, as the Query functions read it):
+// /state/quiet/last_seen, /state/quiet/last_arrival, each with ?key= (a string
+// key as it is, any other key as JSON). A window operator's answer is its
+// windows, [{"start", "end", "value"}]; a map state's, [{"key", "value"}]. 404
+// when there is nothing for the key, 400 for a bad key, 503 when the query
+// fails (the pipeline is not running). Mount it under /state/, for example
+// with kafka.HTTPHandler("GET /state/", QueryHandler(q)).
+func QueryHandler(q runtime.StateQuerier) http.Handler {
+	return runtime.NewQueryHandler([]runtime.QueryRoute{{
+		Path: "/state/quiet/last_seen",
+		Serve: func(ctx context.Context, key string) ([]byte, bool, error) {
+			k := key
+			v, ok, err := QueryQuietLastSeen(ctx, q, k)
+			if err != nil || !ok {
+				return nil, ok, err
+			}
+			b, err := json.Marshal(v)
+			return b, true, err
+		},
+	}, {
+		Path: "/state/quiet/last_arrival",
+		Serve: func(ctx context.Context, key string) ([]byte, bool, error) {
+			k := key
+			v, ok, err := QueryQuietLastArrival(ctx, q, k)
+			if err != nil || !ok {
+				return nil, ok, err
+			}
+			b, err := json.Marshal(v)
+			return b, true, err
+		},
+	}})
 }
 
 // build wires one task: the sinks first, then the operators from the last to

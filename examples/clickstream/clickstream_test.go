@@ -2,7 +2,9 @@ package clickstream
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -459,5 +461,28 @@ func TestViewsHandler(t *testing.T) {
 		if rec.Code != 200 || strings.TrimSpace(rec.Body.String()) != c.body {
 			t.Errorf("%s: %d %q, want %q", c.user, rec.Code, rec.Body.String(), c.body)
 		}
+	}
+}
+
+// The generated QueryHandler answers a window operator with the key's
+// windows and accumulators, as Avro JSON.
+func TestQueryHandler(t *testing.T) {
+	d := newDriver(t)
+	pipe(d, view("ann", "/home", "10:00:05"), view("ann", "/docs", "10:00:20"))
+	rec := httptest.NewRecorder()
+	QueryHandler(d.Runtime()).ServeHTTP(rec, httptest.NewRequest("GET", "/state/views?key=ann", nil))
+	var got []struct {
+		Start, End string
+		Value      struct {
+			Views int64
+			Urls  map[string]int32
+		}
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); rec.Code != 200 || err != nil {
+		t.Fatalf("/state/views?key=ann: %d %s (%v)", rec.Code, rec.Body.String(), err)
+	}
+	if len(got) != 1 || got[0].Start != "2026-01-02T10:00:00Z" || got[0].End != "2026-01-02T10:01:00Z" || got[0].Value.Views != 2 ||
+		!maps.Equal(got[0].Value.Urls, map[string]int32{"/docs": 1, "/home": 1}) {
+		t.Errorf("/state/views?key=ann: %s", rec.Body.String())
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/streamgen/streamgen/runtime"
 	"github.com/streamgen/streamgen/runtime/codec"
 	"github.com/streamgen/streamgen/schema"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -171,6 +172,44 @@ func QuerySessions(ctx context.Context, q runtime.StateQuerier, key string) ([]r
 		return nil, fmt.Errorf("QuerySessions: key: %w", err)
 	}
 	return runtime.QueryWindows[SessionAcc](ctx, q, "sessions", kb)
+}
+
+// QueryHandler serves the pipeline's keyed state as JSON over HTTP GET, read
+// through q (interactive queries, as the Query functions read it):
+// /state/views, /state/sessions, each with ?key= (a string key as it is, any
+// other key as JSON). A window operator's answer is its windows, [{"start",
+// "end", "value"}]; a map state's, [{"key", "value"}]. 404 when there is
+// nothing for the key, 400 for a bad key, 503 when the query fails (the
+// pipeline is not running). Mount it under /state/, for example with
+// kafka.HTTPHandler("GET /state/", QueryHandler(q)).
+func QueryHandler(q runtime.StateQuerier) http.Handler {
+	return runtime.NewQueryHandler([]runtime.QueryRoute{{
+		Path: "/state/views",
+		Serve: func(ctx context.Context, key string) ([]byte, bool, error) {
+			k := key
+			ws, err := QueryViews(ctx, q, k)
+			if err != nil || len(ws) == 0 {
+				return nil, false, err
+			}
+			b, err := runtime.WindowsJSON(ws, func(v *ViewAcc) ([]byte, error) {
+				return v.MarshalAvroJSON()
+			})
+			return b, true, err
+		},
+	}, {
+		Path: "/state/sessions",
+		Serve: func(ctx context.Context, key string) ([]byte, bool, error) {
+			k := key
+			ws, err := QuerySessions(ctx, q, k)
+			if err != nil || len(ws) == 0 {
+				return nil, false, err
+			}
+			b, err := runtime.WindowsJSON(ws, func(v *SessionAcc) ([]byte, error) {
+				return v.MarshalAvroJSON()
+			})
+			return b, true, err
+		},
+	}})
 }
 
 // build wires one task: the sinks first, then the operators from the last to

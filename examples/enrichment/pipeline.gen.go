@@ -5,9 +5,11 @@ package enrichment
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"github.com/streamgen/streamgen/runtime"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -145,6 +147,42 @@ func QueryEnrichWaiting(ctx context.Context, q runtime.StateQuerier, key string)
 		return nil, fmt.Errorf("QueryEnrichWaiting: key: %w", err)
 	}
 	return runtime.QueryList[Order](ctx, q, "enrich.waiting", kb)
+}
+
+// QueryHandler serves the pipeline's keyed state as JSON over HTTP GET, read
+// through q (interactive queries, as the Query functions read it):
+// /state/enrich/customer, /state/enrich/waiting, each with ?key= (a string key
+// as it is, any other key as JSON). A window operator's answer is its windows,
+// [{"start", "end", "value"}]; a map state's, [{"key", "value"}]. 404 when
+// there is nothing for the key, 400 for a bad key, 503 when the query fails
+// (the pipeline is not running). Mount it under /state/, for example with
+// kafka.HTTPHandler("GET /state/", QueryHandler(q)).
+func QueryHandler(q runtime.StateQuerier) http.Handler {
+	return runtime.NewQueryHandler([]runtime.QueryRoute{{
+		Path: "/state/enrich/customer",
+		Serve: func(ctx context.Context, key string) ([]byte, bool, error) {
+			k := key
+			v, ok, err := QueryEnrichCustomer(ctx, q, k)
+			if err != nil || !ok {
+				return nil, ok, err
+			}
+			b, err := json.Marshal(v)
+			return b, true, err
+		},
+	}, {
+		Path: "/state/enrich/waiting",
+		Serve: func(ctx context.Context, key string) ([]byte, bool, error) {
+			k := key
+			vs, err := QueryEnrichWaiting(ctx, q, k)
+			if err != nil || len(vs) == 0 {
+				return nil, false, err
+			}
+			b, err := runtime.ListJSON(vs, func(v *Order) ([]byte, error) {
+				return json.Marshal(v)
+			})
+			return b, true, err
+		},
+	}})
 }
 
 // build wires one task: the sinks first, then the operators from the last to

@@ -5,9 +5,11 @@ package wordcount
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"github.com/streamgen/streamgen/runtime"
 	"github.com/streamgen/streamgen/runtime/codec"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -137,6 +139,31 @@ func QueryCounts(ctx context.Context, q runtime.StateQuerier, key string) ([]run
 		return nil, fmt.Errorf("QueryCounts: key: %w", err)
 	}
 	return runtime.QueryWindows[int64](ctx, q, "counts", kb)
+}
+
+// QueryHandler serves the pipeline's keyed state as JSON over HTTP GET, read
+// through q (interactive queries, as the Query functions read it):
+// /state/counts, each with ?key= (a string key as it is, any other key as
+// JSON). A window operator's answer is its windows, [{"start", "end",
+// "value"}]; a map state's, [{"key", "value"}]. 404 when there is nothing for
+// the key, 400 for a bad key, 503 when the query fails (the pipeline is not
+// running). Mount it under /state/, for example with kafka.HTTPHandler("GET
+// /state/", QueryHandler(q)).
+func QueryHandler(q runtime.StateQuerier) http.Handler {
+	return runtime.NewQueryHandler([]runtime.QueryRoute{{
+		Path: "/state/counts",
+		Serve: func(ctx context.Context, key string) ([]byte, bool, error) {
+			k := key
+			ws, err := QueryCounts(ctx, q, k)
+			if err != nil || len(ws) == 0 {
+				return nil, false, err
+			}
+			b, err := runtime.WindowsJSON(ws, func(v *int64) ([]byte, error) {
+				return json.Marshal(v)
+			})
+			return b, true, err
+		},
+	}})
 }
 
 // build wires one task: the sinks first, then the operators from the last to

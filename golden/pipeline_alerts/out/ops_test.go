@@ -3,8 +3,10 @@ package pipeline_alerts
 import (
 	"flag"
 	"fmt"
+	"net/http/httptest"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -177,4 +179,32 @@ func TestInvalidJSONIsDeadLettered(t *testing.T) {
 func TestGolden(t *testing.T) {
 	d := NewTestDriver(t, ops(), runtime.WithStartTime(at(0)))
 	d.Golden(t, filepath.Join("testdata", "readings.jsonl"), filepath.Join("testdata", "outputs.golden"), *update)
+}
+
+// The generated QueryHandler answers every state kind as JSON.
+func TestQueryHandler(t *testing.T) {
+	d := NewTestDriver(t, ops(), runtime.WithStartTime(at(0)))
+	for i, v := range []float64{10, 12, 11, 40} {
+		d.PipeReadings("s1", Reading{SensorID: "s1", Ts: at(i * 10), Value: v}, at(i*10))
+	}
+	h := QueryHandler(d.Runtime())
+	for _, c := range []struct {
+		path string
+		code int
+		body string
+	}{
+		{"/state/monitor/count?key=s1", 200, `4`},
+		{"/state/monitor/peak?key=s1", 200, `40`},
+		{"/state/monitor/recent?key=s1", 200, `[12,11,40]`},
+		{"/state/monitor/kinds?key=s1", 200, `[{"key":"spike","value":1}]`},
+		{"/state/monitor/last?key=s1", 200, `{"sensor_id":"s1","ts":"2026-03-01T08:00:30Z","value":40}`},
+		{"/state/monitor/count?key=s2", 404, "nothing for this key here"},
+		{"/state/monitor/count", 400, "the key is missing: add ?key="},
+	} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", c.path, nil))
+		if rec.Code != c.code || strings.TrimSpace(rec.Body.String()) != c.body {
+			t.Errorf("%s: %d %s, want %d %s", c.path, rec.Code, rec.Body.String(), c.code, c.body)
+		}
+	}
 }

@@ -5,8 +5,10 @@ package pipeline_alerts
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"github.com/streamgen/streamgen/runtime"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -176,6 +178,87 @@ func QueryMonitorKinds(ctx context.Context, q runtime.StateQuerier, key string) 
 		out[k] = v
 	})
 	return out, err
+}
+
+// QueryHandler serves the pipeline's keyed state as JSON over HTTP GET, read
+// through q (interactive queries, as the Query functions read it):
+// /state/monitor/last, /state/monitor/count, /state/monitor/recent,
+// /state/monitor/peak, /state/monitor/kinds, each with ?key= (a string key as
+// it is, any other key as JSON). A window operator's answer is its windows,
+// [{"start", "end", "value"}]; a map state's, [{"key", "value"}]. 404 when
+// there is nothing for the key, 400 for a bad key, 503 when the query fails
+// (the pipeline is not running). Mount it under /state/, for example with
+// kafka.HTTPHandler("GET /state/", QueryHandler(q)).
+func QueryHandler(q runtime.StateQuerier) http.Handler {
+	return runtime.NewQueryHandler([]runtime.QueryRoute{{
+		Path: "/state/monitor/last",
+		Serve: func(ctx context.Context, key string) ([]byte, bool, error) {
+			k := key
+			v, ok, err := QueryMonitorLast(ctx, q, k)
+			if err != nil || !ok {
+				return nil, ok, err
+			}
+			b, err := json.Marshal(v)
+			return b, true, err
+		},
+	}, {
+		Path: "/state/monitor/count",
+		Serve: func(ctx context.Context, key string) ([]byte, bool, error) {
+			k := key
+			v, ok, err := QueryMonitorCount(ctx, q, k)
+			if err != nil || !ok {
+				return nil, ok, err
+			}
+			b, err := json.Marshal(v)
+			return b, true, err
+		},
+	}, {
+		Path: "/state/monitor/recent",
+		Serve: func(ctx context.Context, key string) ([]byte, bool, error) {
+			k := key
+			vs, err := QueryMonitorRecent(ctx, q, k)
+			if err != nil || len(vs) == 0 {
+				return nil, false, err
+			}
+			b, err := runtime.ListJSON(vs, func(v *float64) ([]byte, error) {
+				return json.Marshal(v)
+			})
+			return b, true, err
+		},
+	}, {
+		Path: "/state/monitor/peak",
+		Serve: func(ctx context.Context, key string) ([]byte, bool, error) {
+			k := key
+			v, ok, err := QueryMonitorPeak(ctx, q, k)
+			if err != nil || !ok {
+				return nil, ok, err
+			}
+			b, err := json.Marshal(v)
+			return b, true, err
+		},
+	}, {
+		Path: "/state/monitor/kinds",
+		Serve: func(ctx context.Context, key string) ([]byte, bool, error) {
+			k := key
+			m, err := QueryMonitorKinds(ctx, q, k)
+			if err != nil || len(m) == 0 {
+				return nil, false, err
+			}
+			entries := make([][2][]byte, 0, len(m))
+			for mk, mv := range m {
+				kb, err := json.Marshal(mk)
+				if err != nil {
+					return nil, false, err
+				}
+				vb, err := json.Marshal(mv)
+				if err != nil {
+					return nil, false, err
+				}
+				entries = append(entries, [2][]byte{kb, vb})
+			}
+			return runtime.EntriesJSON(entries), true, nil
+		},
+	}})
 }
 
 // build wires one task: the sinks first, then the operators from the last to

@@ -5,10 +5,12 @@ package pipeline_repartition
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"github.com/streamgen/streamgen/runtime"
 	"github.com/streamgen/streamgen/runtime/codec"
 	"github.com/streamgen/streamgen/schema"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -168,6 +170,44 @@ func QueryPerPage(ctx context.Context, q runtime.StateQuerier, key string) ([]ru
 		return nil, fmt.Errorf("QueryPerPage: key: %w", err)
 	}
 	return runtime.QueryWindows[int64](ctx, q, "per_page", kb)
+}
+
+// QueryHandler serves the pipeline's keyed state as JSON over HTTP GET, read
+// through q (interactive queries, as the Query functions read it):
+// /state/per_user, /state/per_page, each with ?key= (a string key as it is,
+// any other key as JSON). A window operator's answer is its windows,
+// [{"start", "end", "value"}]; a map state's, [{"key", "value"}]. 404 when
+// there is nothing for the key, 400 for a bad key, 503 when the query fails
+// (the pipeline is not running). Mount it under /state/, for example with
+// kafka.HTTPHandler("GET /state/", QueryHandler(q)).
+func QueryHandler(q runtime.StateQuerier) http.Handler {
+	return runtime.NewQueryHandler([]runtime.QueryRoute{{
+		Path: "/state/per_user",
+		Serve: func(ctx context.Context, key string) ([]byte, bool, error) {
+			k := key
+			ws, err := QueryPerUser(ctx, q, k)
+			if err != nil || len(ws) == 0 {
+				return nil, false, err
+			}
+			b, err := runtime.WindowsJSON(ws, func(v *int64) ([]byte, error) {
+				return json.Marshal(v)
+			})
+			return b, true, err
+		},
+	}, {
+		Path: "/state/per_page",
+		Serve: func(ctx context.Context, key string) ([]byte, bool, error) {
+			k := key
+			ws, err := QueryPerPage(ctx, q, k)
+			if err != nil || len(ws) == 0 {
+				return nil, false, err
+			}
+			b, err := runtime.WindowsJSON(ws, func(v *int64) ([]byte, error) {
+				return json.Marshal(v)
+			})
+			return b, true, err
+		},
+	}})
 }
 
 // build wires one task: the sinks first, then the operators from the last to
