@@ -16,8 +16,10 @@
 // Beside the metrics (--metrics-addr, :9090) it answers GET
 // /users/{id}/views with the user's recent minutes of page views, read
 // from the pipeline's window state (an interactive query of what this
-// instance has committed); an instance that does not run the user's
-// partition answers 421 with the address of the one that does.
+// instance has committed), and /state/views?key= and
+// /state/sessions?key= with the windows the pipeline holds (the generated
+// QueryHandler); an instance that does not run the user's partition
+// answers 421 with the address of the one that does.
 //
 // Run with -h for every flag.
 package main
@@ -51,6 +53,8 @@ func main() {
 		// of its clicks (keyed by user id): the others answer 421 with
 		// that instance's address.
 		kafka.HTTPHandler("GET /users/{id}/views", kafka.RouteByKey(queries, userKey, clickstream.ViewsHandler(queries))),
+		// And every state of the pipeline, generated: /state/views?key=ann.
+		kafka.HTTPHandler("GET /state/", kafka.RouteByKey(queries, keyParam, clickstream.QueryHandler(queries))),
 		// The tasks (input partitions) cache the decoded window state of
 		// their active users: a views accumulator for this minute and the
 		// last, a session set and a session accumulator per user. The
@@ -62,3 +66,6 @@ func main() {
 
 // userKey is the Kafka key of a user's clicks: the user id.
 func userKey(r *http.Request) []byte { return []byte(r.PathValue("id")) }
+
+// keyParam is the key of a /state/ query: the user id.
+func keyParam(r *http.Request) []byte { return []byte(r.URL.Query().Get("key")) }
