@@ -74,6 +74,11 @@ func (g *plGen) nameDriverMethods() {
 			g.inspects = append(g.inspects, &plInspect{o: o, st: st, method: m.Name(GoName(o.op.Name) + o.stateField[i])})
 		}
 	}
+	for _, o := range g.ops {
+		if o.op.Kind == spec.KindWindow {
+			g.winQueries = append(g.winQueries, &plWindowQuery{o: o, method: m.Name(GoName(o.op.Name) + "Windows")})
+		}
+	}
 }
 
 // fatalf is `d.t.Fatalf("<method>: %v", err)`.
@@ -197,6 +202,7 @@ func (g *plGen) driverFile(f *jen.File) {
 	g.emitDriverSinks(f, method)
 	g.emitDriverSides(f, method)
 	g.emitDriverState(f, method)
+	g.emitDriverWindows(f, method)
 	g.emitDriverGolden(f)
 }
 
@@ -368,6 +374,18 @@ func (g *plGen) emitDriverState(f *jen.File, method func(string, string, []jen.C
 				jen.Return(jen.Id("m")))
 		}
 		method(doc+fmt.Sprintf(" It is %s over the driver.", in.query), in.method, []jen.Code{jen.Id("key").Add(g.goType(o.in.Key))}, results, body...)
+	}
+}
+
+func (g *plGen) emitDriverWindows(f *jen.File, method func(string, string, []jen.Code, []jen.Code, ...jen.Code)) {
+	for _, wq := range g.winQueries {
+		v, what := g.windowValue(wq.o)
+		doc := fmt.Sprintf("%s returns the windows of key that window %s holds, oldest first, each with %s. It is %s over the driver.", wq.method, wq.o.op.Name, what, wq.name)
+		method(doc, wq.method, []jen.Code{jen.Id("key").Add(g.goType(wq.o.in.Key))}, []jen.Code{jen.Index().Add(rtQual("Windowed").Types(v))},
+			jen.Id("d").Dot("t").Dot("Helper").Call(),
+			jen.List(jen.Id("ws"), jen.Err()).Op(":=").Id(wq.name).Call(jen.Qual("context", "Background").Call(), jen.Id("d").Dot("d"), jen.Id("key")),
+			ifErrFatal(wq.method),
+			jen.Return(jen.Id("ws")))
 	}
 }
 

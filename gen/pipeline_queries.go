@@ -14,10 +14,12 @@ import (
 // state through a runtime.StateQuerier (a running pipeline's
 // kafka.Queries, or the test driver, whose state methods call them).
 
-// plWindowQuery is the Query function of a window operator.
+// plWindowQuery is the Query function of a window operator, and the
+// TestDriver method over it.
 type plWindowQuery struct {
-	o    *plOp
-	name string
+	o      *plOp
+	name   string
+	method string
 }
 
 // nameQueries names the Query functions: Query<Op><State> for a process
@@ -27,11 +29,21 @@ func (g *plGen) nameQueries() {
 	for _, in := range g.inspects {
 		in.query = m.Name("Query" + in.method)
 	}
-	for _, o := range g.ops {
-		if o.op.Kind == spec.KindWindow {
-			g.winQueries = append(g.winQueries, &plWindowQuery{o: o, name: m.Name("Query" + GoName(o.op.Name))})
-		}
+	for _, wq := range g.winQueries {
+		wq.name = m.Name("Query" + GoName(wq.o.op.Name))
 	}
+}
+
+// windowValue is what a window query returns per window of operator o,
+// and its description.
+func (g *plGen) windowValue(o *plOp) (jen.Code, string) {
+	switch w := o.op.Window; w.Func {
+	case spec.WindowAggregate:
+		return g.goType(w.Accumulator), "its accumulator"
+	case spec.WindowReduce:
+		return g.goType(o.in.Type), "the value reduced so far"
+	}
+	return jen.Index().Add(g.goType(o.in.Type)), "the elements kept so far"
 }
 
 // querySource ends every Query function's doc comment.
@@ -45,17 +57,8 @@ func (g *plGen) emitQueries(f *jen.File) {
 
 func (g *plGen) emitWindowQueries(f *jen.File) {
 	for _, wq := range g.winQueries {
-		o, w := wq.o, wq.o.op.Window
-		var v jen.Code
-		var what string
-		switch w.Func {
-		case spec.WindowAggregate:
-			v, what = g.goType(w.Accumulator), "its accumulator"
-		case spec.WindowReduce:
-			v, what = g.goType(o.in.Type), "the value reduced so far"
-		default:
-			v, what = jen.Index().Add(g.goType(o.in.Type)), "the elements kept so far"
-		}
+		o := wq.o
+		v, what := g.windowValue(o)
 		result := jen.Index().Add(rtQual("Windowed").Types(v))
 		doc := fmt.Sprintf("%s returns the windows of key that window %s holds, oldest first, each with %s. A window is held from its first element until the watermark passes its end plus the allowed lateness (fired windows within their lateness are there too).", wq.name, o.op.Name, what)
 		f.Comment(comment(doc + querySource))

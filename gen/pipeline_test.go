@@ -170,6 +170,8 @@ func TestPipelineOutput(t *testing.T) {
 					"func (d *TestDriver) ReadQuietNotes() []string",
 					"func (d *TestDriver) QuietCounts(key string) map[string]int64",
 					"func (d *TestDriver) QuietRecent(key string) []Click",
+					"func (d *TestDriver) ViewsWindows(key string) []runtime.Windowed[int64]",
+					"func (d *TestDriver) PagesWindows(key string) []runtime.Windowed[[]Click]",
 					"func (d *TestDriver) Golden(t testing.TB, inputsPath, goldenPath string, update bool)",
 				},
 			},

@@ -434,10 +434,7 @@ func TestQueryWindows(t *testing.T) {
 			time.UnixMilli(w.Window.End).UTC().Format("15:04"), w.Value.Views, len(w.Value.Urls)))
 	}
 	checkLines(t, "views of ann", got, []string{"10:00-10:01 views=2 urls=2", "10:01-10:02 views=1 urls=1"})
-	sessions, err := QuerySessions(ctx, d.Runtime(), "ann")
-	if err != nil {
-		t.Fatal(err)
-	}
+	sessions := d.SessionsWindows("ann") // QuerySessions over the driver
 	if len(sessions) != 1 || sessions[0].Value.Events != 4 || sessions[0].Value.PageViews != 3 || !sessions[0].Value.First.Equal(at("10:00:05")) {
 		t.Errorf("sessions of ann: %+v", sessions)
 	}

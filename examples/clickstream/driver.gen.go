@@ -3,6 +3,7 @@
 package clickstream
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"github.com/streamgen/streamgen/runtime"
@@ -221,6 +222,29 @@ func (d *TestDriver) ReadLateViews() []Click {
 		out = append(out, v)
 	}
 	return out
+}
+
+// ViewsWindows returns the windows of key that window views holds, oldest
+// first, each with its accumulator. It is QueryViews over the driver.
+func (d *TestDriver) ViewsWindows(key string) []runtime.Windowed[ViewAcc] {
+	d.t.Helper()
+	ws, err := QueryViews(context.Background(), d.d, key)
+	if err != nil {
+		d.t.Fatalf("ViewsWindows: %v", err)
+	}
+	return ws
+}
+
+// SessionsWindows returns the windows of key that window sessions holds,
+// oldest first, each with its accumulator. It is QuerySessions over the
+// driver.
+func (d *TestDriver) SessionsWindows(key string) []runtime.Windowed[SessionAcc] {
+	d.t.Helper()
+	ws, err := QuerySessions(context.Background(), d.d, key)
+	if err != nil {
+		d.t.Fatalf("SessionsWindows: %v", err)
+	}
+	return ws
 }
 
 // Golden pipes the fixture records of inputsPath (JSON lines, see

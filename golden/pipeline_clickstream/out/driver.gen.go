@@ -3,6 +3,7 @@
 package pipeline_clickstream
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"github.com/streamgen/streamgen/runtime"
@@ -218,6 +219,29 @@ func (d *TestDriver) ReadLateViews() []Click {
 		out = append(out, v)
 	}
 	return out
+}
+
+// ViewsWindows returns the windows of key that window views holds, oldest
+// first, each with its accumulator. It is QueryViews over the driver.
+func (d *TestDriver) ViewsWindows(key string) []runtime.Windowed[ViewAcc] {
+	d.t.Helper()
+	ws, err := QueryViews(context.Background(), d.d, key)
+	if err != nil {
+		d.t.Fatalf("ViewsWindows: %v", err)
+	}
+	return ws
+}
+
+// TrailsWindows returns the windows of key that window trails holds, oldest
+// first, each with the elements kept so far. It is QueryTrails over the
+// driver.
+func (d *TestDriver) TrailsWindows(key string) []runtime.Windowed[[]Click] {
+	d.t.Helper()
+	ws, err := QueryTrails(context.Background(), d.d, key)
+	if err != nil {
+		d.t.Fatalf("TrailsWindows: %v", err)
+	}
+	return ws
 }
 
 // Golden pipes the fixture records of inputsPath (JSON lines, see

@@ -3,6 +3,7 @@
 package pipeline_repartition
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -183,6 +184,28 @@ func (d *TestDriver) readPerPageOut() ([]runtime.Output[string, string], error) 
 		out = append(out, o)
 	}
 	return out, nil
+}
+
+// PerUserWindows returns the windows of key that window per_user holds, oldest
+// first, each with its accumulator. It is QueryPerUser over the driver.
+func (d *TestDriver) PerUserWindows(key string) []runtime.Windowed[int64] {
+	d.t.Helper()
+	ws, err := QueryPerUser(context.Background(), d.d, key)
+	if err != nil {
+		d.t.Fatalf("PerUserWindows: %v", err)
+	}
+	return ws
+}
+
+// PerPageWindows returns the windows of key that window per_page holds, oldest
+// first, each with its accumulator. It is QueryPerPage over the driver.
+func (d *TestDriver) PerPageWindows(key string) []runtime.Windowed[int64] {
+	d.t.Helper()
+	ws, err := QueryPerPage(context.Background(), d.d, key)
+	if err != nil {
+		d.t.Fatalf("PerPageWindows: %v", err)
+	}
+	return ws
 }
 
 // Golden pipes the fixture records of inputsPath (JSON lines, see

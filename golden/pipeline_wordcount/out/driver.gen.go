@@ -3,6 +3,7 @@
 package pipeline_wordcount
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -115,6 +116,18 @@ func (d *TestDriver) readCountsOut() ([]runtime.Output[string, string], error) {
 		out = append(out, o)
 	}
 	return out, nil
+}
+
+// CountsWindows returns the windows of key that window counts holds, oldest
+// first, each with the value reduced so far. It is QueryCounts over the
+// driver.
+func (d *TestDriver) CountsWindows(key string) []runtime.Windowed[int64] {
+	d.t.Helper()
+	ws, err := QueryCounts(context.Background(), d.d, key)
+	if err != nil {
+		d.t.Fatalf("CountsWindows: %v", err)
+	}
+	return ws
 }
 
 // Golden pipes the fixture records of inputsPath (JSON lines, see

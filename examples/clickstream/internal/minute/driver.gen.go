@@ -3,6 +3,7 @@
 package minute
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"github.com/streamgen/streamgen/runtime"
@@ -187,6 +188,17 @@ func (d *TestDriver) ReadLateViews() []Click {
 		out = append(out, v)
 	}
 	return out
+}
+
+// ViewsWindows returns the windows of key that window views holds, oldest
+// first, each with its accumulator. It is QueryViews over the driver.
+func (d *TestDriver) ViewsWindows(key string) []runtime.Windowed[ViewAcc] {
+	d.t.Helper()
+	ws, err := QueryViews(context.Background(), d.d, key)
+	if err != nil {
+		d.t.Fatalf("ViewsWindows: %v", err)
+	}
+	return ws
 }
 
 // Golden pipes the fixture records of inputsPath (JSON lines, see
