@@ -22,7 +22,10 @@ const (
 	// StateRunning: the instance is in the group and every partition
 	// assigned to it has its task open, restored and processing. An
 	// instance with no partitions (more instances than partitions) runs
-	// too: it is ready to take some.
+	// too: it is ready to take some. So does, for a moment, one that has
+	// just joined: a cooperative rebalance hands it its partitions in a
+	// second step, once their owners have given them up, and it is
+	// Rebalancing again while it restores them.
 	StateRunning
 	// StateStopping: a stop was asked for (Run's context is done); the
 	// instance commits what it processed and leaves the group.
