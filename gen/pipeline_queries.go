@@ -138,9 +138,6 @@ var stringRef = &spec.TypeRef{Name: spec.BuiltinString, Builtin: spec.BuiltinStr
 // HTTP handler (runtime.NewQueryHandler), values rendered as the golden
 // files render them.
 func (g *plGen) emitQueryHandler(f *jen.File) {
-	if len(g.inspects) == 0 && len(g.winQueries) == 0 {
-		return
-	}
 	var routes []jen.Code
 	var paths []string
 	route := func(path string, o *plOp, body ...jen.Code) {
@@ -210,8 +207,12 @@ func (g *plGen) emitQueryHandler(f *jen.File) {
 			jen.List(jen.Id("b"), jen.Err()).Op(":=").Add(rtQual("WindowsJSON")).Call(jen.Id("ws"), enc),
 			jen.Return(jen.Id("b"), jen.True(), jen.Err()))
 	}
+	served := "(none: the pipeline keeps no keyed state)"
+	if len(paths) > 0 {
+		served = strings.Join(paths, ", ") + ", each with ?key= (a string key as it is, any other key as JSON)"
+	}
 	doc := "QueryHandler serves the pipeline's keyed state as JSON over HTTP GET, read through q (interactive queries, as the Query functions read it): " +
-		strings.Join(paths, ", ") + ", each with ?key= (a string key as it is, any other key as JSON). A window operator's answer is its windows, [{\"start\", \"end\", \"value\"}]; a map state's, [{\"key\", \"value\"}]. 404 when there is nothing for the key, 400 for a bad key, 503 when the query fails (the pipeline is not running). Mount it under /state/, for example with kafka.HTTPHandler(\"GET /state/\", QueryHandler(q))."
+		served + ". A window operator's answer is its windows, [{\"start\", \"end\", \"value\"}]; a map state's, [{\"key\", \"value\"}]. 404 when there is nothing for the key, 400 for a bad key, 503 when the query fails (the pipeline is not running). Mount it under /state/, for example with kafka.HTTPHandler(\"GET /state/\", QueryHandler(q))."
 	f.Comment(comment(doc))
 	f.Func().Id("QueryHandler").Params(jen.Id("q").Add(rtQual("StateQuerier"))).Qual("net/http", "Handler").Block(
 		jen.Return(rtQual("NewQueryHandler").Call(jen.Index().Add(rtQual("QueryRoute")).Values(routes...))),
