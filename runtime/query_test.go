@@ -137,9 +137,15 @@ func windowsBuild(t *Task) error {
 	if err != nil {
 		return err
 	}
+	sliding, err := NewWindowAggregate[string, int64, int64](t, "sliding", WindowSpec[string]{
+		Assigner: SlidingWindows(10*time.Millisecond, 5*time.Millisecond, 0),
+	}, countAgg{}, Int64Codec{}, Discard[Windowed[int64]]())
+	if err != nil {
+		return err
+	}
 	_, err = AddSource(t, SourceConfig[string]{Topic: "clicks", Deserializer: ValueDeserializer[string](StringCodec{}),
 		Watermark: WatermarkStrategy{OutOfOrderness: time.Second}}, // the test moves the watermark
-		Fanout(counts, sessions, elems))
+		Fanout(counts, sessions, elems, sliding))
 	return err
 }
 
@@ -179,6 +185,9 @@ func TestQueryWindows(t *testing.T) {
 	check("sessions of u", render("sessions", ws, err), "[{{1 22} abd} {{40 50} e}]")
 	es, err := QueryWindows[[]string](ctx, d, "elems", []byte("u"))
 	check("elements of u", render("elems", es, err), "[{{0 10} [a b]} {{10 20} [d]} {{40 50} [e]}]")
+	// Sliding windows of 10ms every 5ms: each element is in two.
+	sl, err := QueryWindows[int64](ctx, d, "sliding", []byte("u"))
+	check("sliding counts of u", render("sliding", sl, err), "[{{-5 5} 2} {{0 10} 2} {{5 15} 1} {{10 20} 1} {{35 45} 1} {{40 50} 1}]")
 
 	// [0,10) fired at 12 and stays until 9+5 < the watermark.
 	ok(t, d.AdvanceWatermark(12))
