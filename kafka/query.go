@@ -141,11 +141,18 @@ func (q *Queries) take() []*queryReq {
 	return reqs
 }
 
-// queryWake is the channel that says a query waits (nil without
-// Queries: never ready).
+// queryWake is the channel that says a query waits, for a poll to end
+// early so that the query is answered at once; nil (never ready) without
+// Queries, or when a task holds uncommitted writes: then the query waits
+// for the commit, and the poll is not cut short for nothing.
 func (r *runner) queryWake() <-chan struct{} {
 	if r.cfg.queries == nil {
 		return nil
+	}
+	for _, t := range r.tasks {
+		if t.rt.Uncommitted() {
+			return nil
+		}
 	}
 	return r.cfg.queries.wake
 }

@@ -731,11 +731,12 @@ func (r *runner) session(ctx context.Context) (err error) {
 			pctx, cancel := context.WithTimeout(ctx, max(wait, time.Millisecond))
 			// News from the group (an assignment of idle partitions)
 			// ends the wait.
+			wake := r.queryWake()
 			go func() {
 				select {
 				case <-r.evNotify:
 					cancel()
-				case <-r.queryWake():
+				case <-wake:
 					cancel()
 				case <-pctx.Done():
 				}

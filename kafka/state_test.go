@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/streamgen/streamgen/runtime"
 )
 
 // stateLog is an Observer that records the instance's states and its
@@ -115,6 +117,29 @@ func TestRunStates(t *testing.T) {
 	if code, body := httpGet(t, readyz); code != 200 || body != "ok\n" {
 		t.Errorf("/readyz while running: %d %q", code, body)
 	}
+	// Queries of a's windows from now on, through b's join, the hand-overs
+	// and the stop: each answers, or gives up when its second is over, or
+	// finds the pipeline stopped; none fails otherwise or blocks the
+	// pipeline.
+	hammer := make(chan error, 1)
+	answered := 0
+	go func() {
+		defer close(hammer)
+		for i := 0; ; i++ {
+			qctx, cancel := context.WithTimeout(ctx, time.Second)
+			_, err := runtime.QueryWindows[int64](qctx, qa, "clicks", []byte(fmt.Sprintf("u%d", i%40)))
+			cancel()
+			switch {
+			case errors.Is(err, ErrQueriesStopped):
+				return
+			case err == nil:
+				answered++
+			case !errors.Is(err, context.DeadlineExceeded):
+				hammer <- err
+				return
+			}
+		}
+	}()
 	if _, body := httpGet(t, "http://"+srv.Addr()+"/metrics"); !strings.Contains(body, `streamgen_instance_state{state="running"} 1`) ||
 		!strings.Contains(body, `streamgen_instance_state{state="rebalancing"} 0`) {
 		t.Errorf("/metrics lacks the state gauge:\n%s", body)
@@ -241,6 +266,13 @@ func TestRunStates(t *testing.T) {
 		t.Fatal(err)
 	}
 	runA.stop(t)
+	if err := <-hammer; err != nil {
+		t.Errorf("a query during the run: %v", err)
+	}
+	if answered == 0 {
+		t.Error("no query was answered during the run")
+	}
+	t.Logf("%d queries answered during the run", answered)
 	a.waitUntil(ctx, t, mark, "stopping", "stopped")
 	if _, err := qa.Owner(ctx, 0); !errors.Is(err, ErrQueriesStopped) {
 		t.Errorf("Owner after Run returned: %v, want ErrQueriesStopped", err)
