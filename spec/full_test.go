@@ -173,7 +173,7 @@ func TestFullSpecDetails(t *testing.T) {
 
 	views, _ := s.Operator("views")
 	w := views.Window
-	if views.Kind != KindWindow || w.Kind != WindowTumbling || w.Size != time.Minute || w.Offset != 0 || w.AllowedLateness != 30*time.Second || w.LateOutput != "late_clicks" || w.Func != WindowAggregate || w.Accumulator.Name != "com.acme.ViewAcc" || w.Output.Name != "com.acme.UserViews" || views.Out.Name != "views" {
+	if views.Kind != KindWindow || w.Kind != WindowTumbling || w.Size != time.Minute || w.Offset != 0 || w.AllowedLateness != 30*time.Second || w.LateOutput != "late_clicks" || w.Emit != EmitOnClose || w.Func != WindowAggregate || w.Accumulator.Name != "com.acme.ViewAcc" || w.Output.Name != "com.acme.UserViews" || views.Out.Name != "views" {
 		t.Errorf("views = %+v %+v", views, w)
 	}
 	hourly, _ := s.Operator("hourly")
@@ -181,7 +181,7 @@ func TestFullSpecDetails(t *testing.T) {
 		t.Errorf("hourly = %+v", w)
 	}
 	wc, _ := s.Operator("word_counts")
-	if w := wc.Window; w.Kind != WindowSession || w.Gap != 30*time.Minute || w.Func != WindowReduce || w.Output.Builtin != BuiltinString {
+	if w := wc.Window; w.Kind != WindowSession || w.Gap != 30*time.Minute || w.Emit != EmitOnEnd || w.Func != WindowReduce || w.Output.Builtin != BuiltinString {
 		t.Errorf("word_counts = %+v", w)
 	}
 	byWord, _ := s.Operator("by_word")
@@ -226,7 +226,7 @@ func TestFullSpecDetails(t *testing.T) {
 	if enrichedOut.Partitioner != PartitionRoundRobin || enrichedOut.Delivery != DeliveryAtLeastOnce || enrichedOut.Value.Format != FormatAvroSingleObject {
 		t.Errorf("enriched_out = %+v", enrichedOut)
 	}
-	if pos := viewsOut.Pos.String(); pos != filepath.Join("testdata", "full", "streamgen.yaml")+":86:3" {
+	if pos := viewsOut.Pos.String(); pos != filepath.Join("testdata", "full", "streamgen.yaml")+":87:3" {
 		t.Errorf("views_out at %s", pos)
 	}
 }

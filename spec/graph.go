@@ -123,6 +123,9 @@ func describeOperator(op *Operator) string {
 		if w.Func != "" {
 			b.WriteString(" " + string(w.Func))
 		}
+		if w.Emit == EmitOnClose {
+			b.WriteString(", emit on close")
+		}
 		return b.String()
 	case KindProcess:
 		parts := []string{"process"}
