@@ -46,6 +46,25 @@ func (g *plGen) windowValue(o *plOp) (jen.Code, string) {
 	return jen.Index().Add(g.goType(o.in.Type)), "the elements kept so far"
 }
 
+// queryParams are a Query function's parameters: (ctx, q, key of o's
+// key type).
+func (g *plGen) queryParams(o *plOp) []jen.Code {
+	return []jen.Code{
+		jen.Id("ctx").Qual("context", "Context"),
+		jen.Id("q").Add(rtQual("StateQuerier")),
+		jen.Id("key").Add(g.goType(o.in.Key)),
+	}
+}
+
+// queryKeyBytes encodes key into kb with o's key codec, running fail on
+// an error.
+func (g *plGen) queryKeyBytes(o *plOp, fail ...jen.Code) []jen.Code {
+	return []jen.Code{
+		jen.List(jen.Id("kb"), jen.Err()).Op(":=").Add(g.keyCodecOf(o)).Dot("Append").Call(jen.Nil(), jen.Id("key")),
+		jen.If(jen.Err().Op("!=").Nil()).Block(fail...),
+	}
+}
+
 // querySource ends every Query function's doc comment.
 const querySource = " q reads the committed state of a running pipeline's local tasks (kafka.Queries) or a TestDriver's (TestDriver.Runtime()); the result is a copy the caller may keep."
 
@@ -62,15 +81,9 @@ func (g *plGen) emitWindowQueries(f *jen.File) {
 		result := jen.Index().Add(rtQual("Windowed").Types(v))
 		doc := fmt.Sprintf("%s returns the windows of key that window %s holds, oldest first, each with %s. A window is held from its first element until the watermark passes its end plus the allowed lateness (fired windows within their lateness are there too).", wq.name, o.op.Name, what)
 		f.Comment(comment(doc + querySource))
-		f.Func().Id(wq.name).Params(
-			jen.Id("ctx").Qual("context", "Context"),
-			jen.Id("q").Add(rtQual("StateQuerier")),
-			jen.Id("key").Add(g.goType(o.in.Key)),
-		).Parens(jen.List(result, jen.Error())).Block(
-			jen.List(jen.Id("kb"), jen.Err()).Op(":=").Add(g.keyCodecOf(o)).Dot("Append").Call(jen.Nil(), jen.Id("key")),
-			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Qual("fmt", "Errorf").Call(jen.Lit(wq.name+": key: %w"), jen.Err()))),
-			jen.Return(rtQual("QueryWindows").Types(v).Call(jen.Id("ctx"), jen.Id("q"), jen.Lit(o.op.Name), jen.Id("kb"))),
-		)
+		body := append(g.queryKeyBytes(o, jen.Return(jen.Nil(), jen.Qual("fmt", "Errorf").Call(jen.Lit(wq.name+": key: %w"), jen.Err()))),
+			jen.Return(rtQual("QueryWindows").Types(v).Call(jen.Id("ctx"), jen.Id("q"), jen.Lit(o.op.Name), jen.Id("kb"))))
+		f.Func().Id(wq.name).Params(g.queryParams(o)...).Parens(jen.List(result, jen.Error())).Block(body...)
 		f.Line()
 	}
 }
@@ -81,17 +94,8 @@ func (g *plGen) emitStateQueries(f *jen.File) {
 		name := in.query
 		stateName := stateName(o.op, st)
 		v := g.goType(st.Value)
-		params := []jen.Code{
-			jen.Id("ctx").Qual("context", "Context"),
-			jen.Id("q").Add(rtQual("StateQuerier")),
-			jen.Id("key").Add(g.goType(o.in.Key)),
-		}
-		keyBytes := func(fail ...jen.Code) []jen.Code {
-			return []jen.Code{
-				jen.List(jen.Id("kb"), jen.Err()).Op(":=").Add(g.keyCodecOf(o)).Dot("Append").Call(jen.Nil(), jen.Id("key")),
-				jen.If(jen.Err().Op("!=").Nil()).Block(fail...),
-			}
-		}
+		params := g.queryParams(o)
+		keyBytes := func(fail ...jen.Code) []jen.Code { return g.queryKeyBytes(o, fail...) }
 		keyErr := jen.Qual("fmt", "Errorf").Call(jen.Lit(name+": key: %w"), jen.Err())
 		what := fmt.Sprintf("%s of operator %s", stateKindText(st), o.op.Name)
 		var doc string
