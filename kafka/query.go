@@ -66,7 +66,9 @@ type queryResult struct {
 var _ runtime.StateQuerier = (*Queries)(nil)
 
 // QueryState implements runtime.StateQuerier: it runs read on this
-// instance's tasks after its next commit, until ctx is done.
+// instance's tasks once they hold committed state only (at once on an
+// idle pipeline, after the next commit on a busy one), until ctx is
+// done.
 func (q *Queries) QueryState(ctx context.Context, read func(*runtime.Task) (bool, error)) (bool, error) {
 	req := &queryReq{ctx: ctx, read: read, done: make(chan queryResult, 1)}
 	q.mu.Lock()
@@ -149,12 +151,21 @@ func (r *runner) queryWake() <-chan struct{} {
 	if r.cfg.queries == nil {
 		return nil
 	}
-	for _, t := range r.tasks {
-		if t.rt.Uncommitted() {
-			return nil
-		}
+	if !r.committedState() {
+		return nil
 	}
 	return r.cfg.queries.wake
+}
+
+// committedState reports whether every task holds the state of its last
+// commit: no write since that a later abort could undo.
+func (r *runner) committedState() bool {
+	for _, t := range r.tasks {
+		if t.rt.Uncommitted() {
+			return false
+		}
+	}
+	return true
 }
 
 // serveQueries answers the waiting queries with the tasks' state, when
@@ -165,14 +176,11 @@ func (r *runner) queryWake() <-chan struct{} {
 // its loop, with no records in hand.
 func (r *runner) serveQueries() {
 	q := r.cfg.queries
-	if q == nil || r.state != StateRunning || !q.waiting() {
+	if q == nil || r.state != StateRunning || !q.waiting() || !r.committedState() {
 		return
 	}
 	ids := make([]int32, 0, len(r.tasks))
-	for id, t := range r.tasks {
-		if t.rt.Uncommitted() {
-			return
-		}
+	for id := range r.tasks {
 		ids = append(ids, id)
 	}
 	reqs := q.take()
