@@ -40,6 +40,7 @@ type TaskStats struct {
 	// CheckpointSkips counts deletions a checkpoint left out: values
 	// created and deleted between two checkpoints never reach pebble.
 	CheckpointSkips uint64
+	JoinUnmatched   uint64 // left records of an inner join with no right value, dropped
 	Cache           CacheStats
 }
 

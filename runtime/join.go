@@ -1,0 +1,287 @@
+package runtime
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"time"
+)
+
+// An event-time temporal join (Flink's event-time temporal table join,
+// Kafka Streams' stream-table join with a versioned table and grace)
+// joins each left record with the right value in force, for its key, at
+// the left record's event time.
+//
+// Per key, the operator keeps the right side's versions in one value
+// state (name + "/table"): (time, value) pairs sorted by time. A right
+// record inserts its version (the last one to arrive at a time wins) and
+// drops the versions no left record can still need: those before the
+// last one at or before the watermark. A left record the watermark has
+// already passed joins at once; any other waits in a list state (name +
+// "/waiting", namespace its event time) for an event-time timer at its
+// time, so every right record up to then is in the table when it joins.
+
+// JoinType says what a join does with a left record that finds no right value.
+type JoinType int
+
+// The join types.
+const (
+	InnerJoin JoinType = iota // the left record is dropped (counted in TaskStats.JoinUnmatched)
+	LeftJoin                  // the join function gets a nil right value
+)
+
+// TemporalJoinSpec configures NewTemporalJoin.
+type TemporalJoinSpec[L, R, OUT any] struct {
+	// Type is InnerJoin (the default) or LeftJoin.
+	Type JoinType
+	// Left encodes left records waiting for the watermark.
+	Left Codec[L]
+	// Right encodes the right side's versions.
+	Right Codec[R]
+	// TableTTL, when positive, forgets a key's right versions after that
+	// long (processing time) without a right record for the key, as state
+	// TTL does. 0 keeps them.
+	TableTTL time.Duration
+	// Join makes the output of a left record and the right value in force
+	// at the left record's event time (nil for LeftJoin when there is
+	// none). It must not keep l or r or change them.
+	Join func(c *Context, l *L, r *R) (OUT, error)
+}
+
+// joinVersion is one version of a key's right value, in force from TS
+// until the next version's TS.
+type joinVersion[R any] struct {
+	TS int64
+	V  R
+}
+
+// versionsCodec encodes a key's versions: a uvarint count, then per
+// version its time (8 bytes, ordered), a uvarint length and the right
+// codec's encoding.
+type versionsCodec[R any] struct {
+	r   Codec[R]
+	buf []byte
+}
+
+func (c *versionsCodec[R]) Append(dst []byte, vs []joinVersion[R]) ([]byte, error) {
+	dst = binary.AppendUvarint(dst, uint64(len(vs)))
+	for i := range vs {
+		b, err := c.r.Append(c.buf[:0], vs[i].V)
+		if err != nil {
+			return dst, err
+		}
+		c.buf = b[:0]
+		dst = appendOrderedInt64(dst, vs[i].TS)
+		dst = binary.AppendUvarint(dst, uint64(len(b)))
+		dst = append(dst, b...)
+	}
+	return dst, nil
+}
+
+var errBadVersions = errors.New("runtime: malformed temporal join versions")
+
+func (c *versionsCodec[R]) Decode(src []byte) ([]joinVersion[R], error) {
+	n, k := binary.Uvarint(src)
+	// A version takes at least 9 bytes: its time and a length.
+	if k <= 0 || n > uint64(len(src)-k)/9 {
+		return nil, errBadVersions
+	}
+	src = src[k:]
+	out := make([]joinVersion[R], n)
+	for i := range out {
+		if len(src) < 8 {
+			return nil, errBadVersions
+		}
+		out[i].TS = readOrderedInt64(src)
+		src = src[8:]
+		m, k := binary.Uvarint(src)
+		if k <= 0 || m > uint64(len(src)-k) {
+			return nil, errBadVersions
+		}
+		v, err := c.r.Decode(src[k : k+int(m)])
+		if err != nil {
+			return nil, err
+		}
+		out[i].V = v
+		src = src[k+int(m):]
+	}
+	if len(src) != 0 {
+		return nil, errBadVersions
+	}
+	return out, nil
+}
+
+// versionAt returns the index of the version in force at ts (the last one
+// at or before it), or -1.
+func versionAt[R any](vs []joinVersion[R], ts int64) int {
+	return sort.Search(len(vs), func(i int) bool { return vs[i].TS > ts }) - 1
+}
+
+type temporalJoin[L, R, OUT any] struct {
+	t       *Task
+	name    string
+	typ     JoinType
+	right   Codec[R]
+	fn      func(c *Context, l *L, r *R) (OUT, error)
+	next    Node[OUT]
+	table   *valueCore[[]joinVersion[R]]
+	waiting *listCore[L]
+	timers  *TimerService
+	ns      []byte // a waiting list's namespace
+	rbuf    []byte // a right value's encoding, to copy it
+	out     OUT    // the output being pushed: next gets its address
+}
+
+// joinLeft and joinRight are the operator's two inputs.
+type joinLeft[L, R, OUT any] struct{ op *temporalJoin[L, R, OUT] }
+type joinRight[L, R, OUT any] struct{ op *temporalJoin[L, R, OUT] }
+
+func (n joinLeft[L, R, OUT]) Push(c *Context, v *L) error  { return n.op.pushLeft(c, v) }
+func (n joinRight[L, R, OUT]) Push(c *Context, v *R) error { return n.op.pushRight(c, v) }
+
+// NewTemporalJoin adds an event-time temporal join named name (unique in
+// the task, stable across restarts): each left record is joined, once the
+// watermark passes its event time (at once if it already has), with the
+// right value of its key in force at that time, the last right record
+// at or before it; the output goes to next with the left record's key
+// and event time. Right records produce no output. It returns the node
+// the left stream pushes into and the node the right stream pushes into;
+// both must be keyed (the same key type) and in the same task.
+func NewTemporalJoin[L, R, OUT any](t *Task, name string, spec TemporalJoinSpec[L, R, OUT], next Node[OUT]) (left Node[L], right Node[R], err error) {
+	switch {
+	case spec.Join == nil:
+		return nil, nil, fmt.Errorf("runtime: temporal join %q: nil join function", name)
+	case spec.Left == nil || spec.Right == nil:
+		return nil, nil, fmt.Errorf("runtime: temporal join %q: nil codec", name)
+	case spec.Type != InnerJoin && spec.Type != LeftJoin:
+		return nil, nil, fmt.Errorf("runtime: temporal join %q: unknown join type %d", name, spec.Type)
+	case spec.TableTTL < 0:
+		return nil, nil, fmt.Errorf("runtime: temporal join %q: negative table TTL %v", name, spec.TableTTL)
+	}
+	op := &temporalJoin[L, R, OUT]{t: t, name: name, typ: spec.Type, right: spec.Right, fn: spec.Join, next: next}
+	if op.timers, err = t.RegisterTimerHandler(name, op); err != nil {
+		return nil, nil, err
+	}
+	if op.table, err = newValueCore[[]joinVersion[R]](t, name+"/table", kindValueState, &versionsCodec[R]{r: spec.Right}, spec.TableTTL); err != nil {
+		return nil, nil, err
+	}
+	if op.waiting, err = newListCore(t, name+"/waiting", spec.Left, 0); err != nil {
+		return nil, nil, err
+	}
+	return joinLeft[L, R, OUT]{op}, joinRight[L, R, OUT]{op}, nil
+}
+
+func (op *temporalJoin[L, R, OUT]) pushLeft(c *Context, v *L) error {
+	key, err := currentKey(c)
+	if err != nil {
+		return fmt.Errorf("runtime: temporal join %q: %w", op.name, err)
+	}
+	if c.ts <= c.Watermark() {
+		vs, _, err := op.table.get(key, nil)
+		if err != nil {
+			return err
+		}
+		return op.join(c, v, vs, versionAt(vs, c.ts))
+	}
+	op.ns = appendOrderedInt64(op.ns[:0], c.ts)
+	if err := op.waiting.add(key, op.ns, *v); err != nil {
+		return err
+	}
+	return op.timers.Register(EventTime, key, op.ns, c.ts)
+}
+
+func (op *temporalJoin[L, R, OUT]) pushRight(c *Context, v *R) error {
+	key, err := currentKey(c)
+	if err != nil {
+		return fmt.Errorf("runtime: temporal join %q: %w", op.name, err)
+	}
+	// The table keeps a copy: *v is only valid during the call, and its
+	// slices may be reused by the next record.
+	b, err := op.right.Append(op.rbuf[:0], *v)
+	if err != nil {
+		return fmt.Errorf("runtime: temporal join %q: encoding a right value: %w", op.name, err)
+	}
+	op.rbuf = b[:0]
+	r, err := op.right.Decode(b)
+	if err != nil {
+		return fmt.Errorf("runtime: temporal join %q: decoding a right value: %w", op.name, err)
+	}
+	vs, _, err := op.table.get(key, nil)
+	if err != nil {
+		return err
+	}
+	// A new slice: the cache may hold the one get returned.
+	i := sort.Search(len(vs), func(i int) bool { return vs[i].TS >= c.ts })
+	merged := make([]joinVersion[R], 0, len(vs)+1)
+	merged = append(merged, vs[:i]...)
+	merged = append(merged, joinVersion[R]{TS: c.ts, V: r})
+	if i < len(vs) && vs[i].TS == c.ts {
+		i++ // replaced: the last to arrive wins
+	}
+	merged = append(merged, vs[i:]...)
+	// No left record can need a version before the one in force at the
+	// watermark: lefts the watermark passed have joined, and later lefts
+	// join with that one or a later one. Inside an event-time timer round
+	// the watermark is already at the round's end while lefts of this key
+	// may still wait for their timers in it; a right record pushed from a
+	// timer (a window's result) keeps what lefts at or after its own time
+	// (the timer's) need, as every earlier left has fired.
+	bound := c.Watermark()
+	if f := &op.t.firing; f.active && f.domain == EventTime {
+		bound = min(bound, c.ts)
+	}
+	if j := versionAt(merged, bound); j > 0 {
+		merged = slices.Delete(merged, 0, j)
+	}
+	return op.table.set(key, nil, merged)
+}
+
+// OnTimer joins the left records waiting at the timer's time, in arrival
+// order, with the version in force then.
+func (op *temporalJoin[L, R, OUT]) OnTimer(c *Context, tm Timer) error {
+	if tm.Domain != EventTime {
+		return fmt.Errorf("runtime: temporal join %q: unexpected %v timer", op.name, tm.Domain)
+	}
+	lefts, err := op.waiting.get(tm.Key, tm.Namespace)
+	if err != nil {
+		return err
+	}
+	if err := op.waiting.clear(tm.Key, tm.Namespace); err != nil {
+		return err
+	}
+	if len(lefts) == 0 {
+		return nil
+	}
+	vs, _, err := op.table.get(tm.Key, nil)
+	if err != nil {
+		return err
+	}
+	at := versionAt(vs, tm.Time)
+	for i := range lefts {
+		if err := op.join(c, &lefts[i], vs, at); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// join pushes the output of l and vs[at] (none: at < 0) to next, or
+// drops l when an inner join finds no right value.
+func (op *temporalJoin[L, R, OUT]) join(c *Context, l *L, vs []joinVersion[R], at int) error {
+	var r *R
+	switch {
+	case at >= 0:
+		r = &vs[at].V
+	case op.typ == InnerJoin:
+		op.t.stats.JoinUnmatched++
+		return nil
+	}
+	out, err := op.fn(c, l, r)
+	if err != nil {
+		return err
+	}
+	op.out = out
+	return op.next.Push(c, &op.out)
+}
