@@ -124,11 +124,12 @@ type plGen struct {
 type plOp struct {
 	op      *spec.Operator
 	in      *spec.Stream
-	field   string // the Operators field
-	iface   string // the interface
-	ctx     string // process: the context type
-	state   string // process: the state struct
-	adapter string // windows and process: the adapter type
+	right   *spec.Stream // join: the right input (in is the left one)
+	field   string       // the Operators field
+	iface   string       // the interface
+	ctx     string       // process: the context type
+	state   string       // process: the state struct
+	adapter string       // windows and process: the adapter type
 	// process: per state its field name in the state struct; per side
 	// output its Emit method and tag field.
 	stateField []string
@@ -266,6 +267,8 @@ func newPipelineGen(s *spec.Spec, set *schema.Schema, opts Options) (*plGen, err
 			}
 		case spec.KindWindow:
 			o.adapter = g.pkg.Name("sg" + base + "Window")
+		case spec.KindJoin:
+			o.right = g.streamOf[op.Inputs[1]]
 		}
 		g.ops = append(g.ops, o)
 		g.opOf[op.Name] = o

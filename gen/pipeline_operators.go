@@ -65,6 +65,8 @@ func opKindText(op *spec.Operator) string {
 		return fmt.Sprintf("%s window, %s", as, w.Func)
 	case spec.KindProcess:
 		return "keyed process function"
+	case spec.KindJoin:
+		return string(op.Join.Type) + " temporal join"
 	}
 	return string(op.Kind)
 }
@@ -114,6 +116,17 @@ func (g *plGen) emitInterface(f *jen.File, o *plOp) {
 			doc = fmt.Sprintf("%s is the user code of the window operator %s (%s): it sees every value of type %s of a key's window of stream %s at once when the window fires, and emits values of type %s.", o.iface, op.Name, opKindText(op), inName, o.in.Name, describeRef(w.Output))
 			method("Process emits the outputs of window w of key, whose records are elems in arrival order.",
 				jen.Id("Process").Params(ctxParam(), jen.Id("key").Add(key), jen.Id("w").Add(rtQual("Window")), jen.Id("elems").Index().Add(in), jen.Id("out").Add(emitterOf(out))).Error())
+		}
+	case spec.KindJoin:
+		out := outputRef(op)
+		right := g.goType(o.right.Type)
+		doc = fmt.Sprintf("%s is the user code of the join operator %s (%s): it joins each value of type %s of stream %s with the value of type %s of stream %s for the same key in force at the left value's event time, into a value of type %s. It runs once the watermark passes the left value's event time.", o.iface, op.Name, opKindText(op), inName, o.in.Name, describeRef(o.right.Type), o.right.Name, describeRef(out))
+		if op.Join.Type == spec.JoinLeft {
+			method("Join returns the output for left and right, the last value of stream "+o.right.Name+" for the key at or before left's event time, or nil when there is none. An error fails the task.",
+				jen.Id("Join").Params(ctxParam(), jen.Id("left").Add(in), jen.Id("right").Op("*").Add(right)).Params(g.goType(out), jen.Error()))
+		} else {
+			method("Join returns the output for left and right, the last value of stream "+o.right.Name+" for the key at or before left's event time. A left value with none is dropped without a call. An error fails the task.",
+				jen.Id("Join").Params(ctxParam(), jen.Id("left").Add(in), jen.Id("right").Add(right)).Params(g.goType(out), jen.Error()))
 		}
 	case spec.KindProcess:
 		pr := op.Process

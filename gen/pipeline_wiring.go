@@ -330,6 +330,11 @@ func (g *plGen) emitBuild(f *jen.File) {
 		var rs []jen.Code
 		for _, r := range st.Readers {
 			if isOp[r] {
+				// A join reads its right input through a node of its own.
+				if op, _ := g.s.Operator(r); op.Kind == spec.KindJoin && op.Inputs[1] == st.Name {
+					rs = append(rs, nodeOf["op:"+r+":right"])
+					continue
+				}
 				rs = append(rs, nodeOf["op:"+r])
 			} else {
 				rs = append(rs, nodeOf["sink:"+r])
@@ -415,6 +420,10 @@ func (g *plGen) emitBuild(f *jen.File) {
 			g.buildWindow(o, v, in, locals, add, streamNode, routeSide)
 		case spec.KindProcess:
 			g.buildProcess(o, v, in, locals, add, streamNode, routeSide)
+		case spec.KindJoin:
+			right := locals.Name("op" + GoName(op.Name) + "Right")
+			g.buildJoin(o, v, right, add, streamNode)
+			nodeOf["op:"+op.Name+":right"] = jen.Id(right)
 		}
 		nodeOf["op:"+op.Name] = jen.Id(v)
 	}
@@ -541,6 +550,35 @@ func (g *plGen) buildWindow(o *plOp, v string, in *spec.Stream, locals *Namer, a
 			errWrap(path),
 		)
 	}
+}
+
+// buildJoin wires a temporal join: v is the node of its left input,
+// right the node of its right input.
+func (g *plGen) buildJoin(o *plOp, v, right string, add func(...jen.Code), streamNode func(*spec.Stream) jen.Code) {
+	op := o.op
+	path := "operators." + op.Name
+	next := streamNode(op.Out)
+	l, r, out := g.goType(o.in.Type), g.goType(o.right.Type), g.goType(op.Out.Type)
+	rArg := jen.Op("*").Id("r")
+	typ := "InnerJoin"
+	if op.Join.Type == spec.JoinLeft {
+		rArg, typ = jen.Id("r"), "LeftJoin"
+	}
+	d := jen.Dict{
+		jen.Id("Type"):  rtQual(typ),
+		jen.Id("Left"):  g.codec(o.in.Type, path+".join.left"),
+		jen.Id("Right"): g.codec(o.right.Type, path+".join.right"),
+		jen.Id("Join"): jen.Func().Params(ctxParam(), jen.Id("l").Op("*").Add(l.Clone()), jen.Id("r").Op("*").Add(r.Clone())).Params(out.Clone(), jen.Error()).Block(
+			jen.Return(jen.Id("p").Dot("ops").Dot(o.field).Dot("Join").Call(jen.Id("c"), jen.Op("*").Id("l"), rArg))),
+	}
+	if ttl := op.Join.TableTTL; ttl > 0 {
+		d[jen.Id("TableTTL")] = durationCode(ttl)
+	}
+	add(
+		jen.List(jen.Id(v), jen.Id(right), jen.Err()).Op(":=").Add(rtQual("NewTemporalJoin")).Types(l, r, out).Call(
+			jen.Id("t"), jen.Lit(op.Name), rtQual("TemporalJoinSpec").Types(l.Clone(), r.Clone(), out.Clone()).Values(d), next),
+		errWrap(path),
+	)
 }
 
 // stateName is the runtime name of a process state: stable across

@@ -112,6 +112,8 @@ func (c *checker) resolveTypes() {
 		switch op.Kind {
 		case KindMap, KindFlatMap:
 			c.resolve(op.Output, p+"."+string(op.Kind)+".output")
+		case KindJoin:
+			c.resolve(op.Output, p+".join.output")
 		case KindProcess:
 			c.resolve(op.Output, p+".process.output")
 			for _, st := range op.Process.State {
@@ -544,10 +546,7 @@ func (c *checker) sortOperators() []*Operator {
 	users := make([][]int, len(ops))
 	for i, op := range ops {
 		for j, in := range op.Inputs {
-			path := "operators." + op.Name + ".input"
-			if op.Kind == KindUnion {
-				path = fmt.Sprintf("operators.%s.union[%d]", op.Name, j)
-			}
+			path := inputPath(op, j)
 			pr, ok := prods[in]
 			if !ok {
 				c.unknownStream(in, op.InputPos[j], path, names)
@@ -693,8 +692,11 @@ func (c *checker) input(op *Operator, i int) (*Stream, bool) {
 }
 
 func inputPath(op *Operator, i int) string {
-	if op.Kind == KindUnion {
+	switch op.Kind {
+	case KindUnion:
 		return fmt.Sprintf("operators.%s.union[%d]", op.Name, i)
+	case KindJoin:
+		return "operators." + op.Name + ".join." + [2]string{"left", "right"}[i]
 	}
 	return "operators." + op.Name + ".input"
 }
@@ -823,8 +825,51 @@ func (c *checker) checkOperator(op *Operator) {
 		return
 	case KindUnion:
 		bad = c.checkUnion(op, main)
+	case KindJoin:
+		bad = c.checkJoin(op, main)
 	}
 	op.Out = c.addStream(main, bad)
+}
+
+// checkJoin checks that the two inputs of a join are keyed alike and
+// partitioned alike, and fills in main: the output type, keyed by the
+// inputs' key. It reports whether the output is unknown.
+func (c *checker) checkJoin(op *Operator, main *Stream) bool {
+	bad := op.Output == nil || (op.Output.Builtin == "" && op.Output.Schema == nil)
+	main.Type = op.Output
+	var sides [2]*Stream
+	for i := range op.Inputs {
+		st, ok := c.input(op, i)
+		if !ok {
+			bad = true
+			continue
+		}
+		if st.Key == nil {
+			c.errorf(op.InputPos[i], inputPath(op, i), "a join needs keyed inputs, but %q is not keyed: put a key_by operator before it", st.Name)
+			bad = true
+			continue
+		}
+		sides[i] = st
+	}
+	l, r := sides[0], sides[1]
+	if l == nil || r == nil {
+		return true
+	}
+	main.Key, main.Repartitioned = l.Key, l.Repartitioned
+	p := inputPath(op, 1)
+	switch {
+	case !l.Key.Equal(r.Key):
+		c.errorf(op.InputPos[1], p, "a join needs inputs keyed by one key type, but %q is keyed by %s and %q by %s", l.Name, describeRef(l.Key), r.Name, describeRef(r.Key))
+		bad = true
+	case l.Repartitioned != r.Repartitioned:
+		shuffled, local := r, l
+		if l.Repartitioned {
+			shuffled, local = l, r
+		}
+		c.errorf(op.InputPos[1], p, "a join needs its inputs partitioned alike, but %q went through a repartition topic and %q is partitioned as its source was produced: key both sides with a repartitioning key_by (from a stream of unknown partitioning), or declare partitioned_by on both sources", shuffled.Name, local.Name)
+		bad = true
+	}
+	return bad || main.Key == nil
 }
 
 // checkUnion checks that the inputs of a union agree on type and key and

@@ -87,6 +87,13 @@ func TestCheckErrors(t *testing.T) {
 			"testdata/p.yaml:12:24: operators.u2.union[1]: a union cannot mix keyed and unkeyed inputs: \"k\" is keyed by string, \"clicks\" is not keyed",
 			"testdata/p.yaml:13:19: operators.u3.union[1]: a union of keyed inputs needs one key type, but \"k\" is keyed by string and \"k2\" by int32",
 		}},
+		{"joins", head + "sources:\n" + clickSource + "  lines: {topics: [lines], value: {format: string}}\n  more: {topics: [more], value: {format: avro, type: com.acme.Click}, partitioned_by: user_id}\noperators:\n  k: {input: clicks, key_by: user_id}\n  kc: {input: clicks, key_by: count}\n  km: {input: more, key_by: user_id}\n  j1: {join: {left: k, right: lines, output: string}}\n  j2: {join: {left: k, right: kc, output: string}}\n  j3: {join: {left: k, right: km, output: string}}\n  j4: {join: {left: k, right: k2, output: com.acme.Nope}}\n  u: {union: [j1, j2, j3]}\nsinks:\n  s: {input: u, topic: s, value: {format: string}}\n  s2: {input: j4, topic: s, value: {format: string}}\n", []string{
+			"testdata/p.yaml:12:31: operators.j1.join.right: a join needs keyed inputs, but \"lines\" is not keyed: put a key_by operator before it",
+			"testdata/p.yaml:13:31: operators.j2.join.right: a join needs inputs keyed by one key type, but \"k\" is keyed by string and \"kc\" by int32",
+			"testdata/p.yaml:14:31: operators.j3.join.right: a join needs its inputs partitioned alike, but \"k\" went through a repartition topic and \"km\" is partitioned as its source was produced: key both sides with a repartitioning key_by (from a stream of unknown partitioning), or declare partitioned_by on both sources",
+			"testdata/p.yaml:15:31: operators.j4.join.right: input \"k2\" names no stream (did you mean j2?)",
+			"testdata/p.yaml:15:43: operators.j4.join.output: unknown type \"com.acme.Nope\"",
+		}},
 		{"cycle", head + "sources:\n" + clickSource + "operators:\n  a: {input: c, filter: {}}\n  b: {input: a, filter: {}}\n  c: {union: [b, clicks]}\n  d: {input: d, filter: {}}\n  e: {input: b, filter: {}}\nsinks:\n  s: {input: e, topic: s, value: {format: avro, type: com.acme.Click}}\n  s2: {input: d, topic: s, value: {format: avro, type: com.acme.Click}}\n", []string{
 			"testdata/p.yaml:7:3: operators.a: cycle: a -> b -> c -> a; a pipeline must not feed an operator's output back into it",
 			"testdata/p.yaml:10:3: operators.d: cycle: d -> d; a pipeline must not feed an operator's output back into it",

@@ -88,9 +88,13 @@ func (s *Spec) graph() ([]graphNode, []graphEdge) {
 	}
 	var edges []graphEdge
 	for _, op := range s.Operators {
-		for _, in := range op.Inputs {
+		for i, in := range op.Inputs {
 			if p, ok := prods[in]; ok {
-				edges = append(edges, graphEdge{from: p.id, to: "op_" + op.Name, label: label(in, p.side), side: p.side})
+				l := label(in, p.side)
+				if op.Kind == KindJoin {
+					l = [2]string{"left: ", "right: "}[i] + l
+				}
+				edges = append(edges, graphEdge{from: p.id, to: "op_" + op.Name, label: l, side: p.side})
 			}
 		}
 	}
@@ -142,6 +146,14 @@ func describeOperator(op *Operator) string {
 			}
 		}
 		return strings.Join(parts, "; ")
+	case KindJoin:
+		if op.Join != nil {
+			d := string(op.Join.Type) + " temporal join"
+			if op.Join.TableTTL > 0 {
+				d += ", table ttl " + shortDuration(op.Join.TableTTL)
+			}
+			return d
+		}
 	}
 	return string(op.Kind)
 }

@@ -29,7 +29,7 @@ var objectKeys = map[string][]string{
 	"start_committed":     {"fallback"},
 	"event_time":          {"field", "kafka_timestamp"},
 	"watermark":           {"out_of_orderness", "idleness"},
-	"operator":            {"input", "key_by", "map", "filter", "flat_map", "window", "process", "union"},
+	"operator":            {"input", "key_by", "map", "filter", "flat_map", "window", "process", "union", "join"},
 	"map":                 {"output"},
 	"filter":              {},
 	"flat_map":            {"output"},
@@ -42,6 +42,7 @@ var objectKeys = map[string][]string{
 	"process":             {"output", "state", "timers", "side_outputs"},
 	"state":               {"value", "map", "list", "reducing", "ttl"},
 	"state_map":           {"key", "value"},
+	"join":                {"left", "right", "type", "output", "table_ttl"},
 	"sink":                {"input", "topic", "key", "value", "partitioner", "partition", "delivery"},
 	"commit":              {"interval", "max_records"},
 	"watermark_alignment": {"max_drift"},
@@ -62,6 +63,7 @@ var enumValues = map[string][]string{
 	"partitioner": {string(PartitionKeyHash), string(PartitionRoundRobin), string(PartitionFixed)},
 	"delivery":    {string(DeliveryExactlyOnce), string(DeliveryAtLeastOnce), string(DeliveryNone)},
 	"emit":        {string(EmitOnEnd), string(EmitOnClose)},
+	"join_type":   {string(JoinInner), string(JoinLeft)},
 }
 
 func formatStrings() []string {
@@ -921,7 +923,7 @@ func (p *parser) parseEventTime(n, k *yaml.Node, path string) EventTime {
 }
 
 // kindKeys are the operator keys that select its kind.
-var kindKeys = []string{"key_by", "map", "filter", "flat_map", "window", "process", "union"}
+var kindKeys = []string{"key_by", "map", "filter", "flat_map", "window", "process", "union", "join"}
 
 func (p *parser) parseOperator(k, v *yaml.Node) *Operator {
 	name, ok := p.name(k, join("operators", k.Value), "operator")
@@ -954,6 +956,14 @@ func (p *parser) parseOperator(k, v *yaml.Node) *Operator {
 			p.errorf(p.pos(ik), join(path, "input"), "a union takes its inputs from the union list, not from input")
 		}
 		p.parseUnion(op, kv, kp)
+		return op
+	}
+	if op.Kind == KindJoin {
+		if o.has("input") {
+			_, ik := o.get("input")
+			p.errorf(p.pos(ik), join(path, "input"), "a join takes its inputs from join.left and join.right, not from input")
+		}
+		p.parseJoin(op, kv, kk, kp)
 		return op
 	}
 	if iv := o.require("input", "the stream this operator reads"); iv != nil {
@@ -1011,6 +1021,44 @@ func (p *parser) parseUnion(op *Operator, n *yaml.Node, path string) {
 	}
 	if len(n.Content) < 2 {
 		p.errorf(p.pos(n), path, "a union needs at least two inputs")
+	}
+}
+
+func (p *parser) parseJoin(op *Operator, n, k *yaml.Node, path string) {
+	op.Join = &Join{Type: JoinInner, Pos: p.pos(k)}
+	o := p.object(n, path, "join")
+	if o == nil {
+		return
+	}
+	for _, side := range []string{"left", "right"} {
+		v := o.require(side, "the "+side+" stream")
+		if v == nil {
+			continue
+		}
+		if in, ok := p.str(v, join(path, side)); ok {
+			op.Inputs = append(op.Inputs, in)
+			op.InputPos = append(op.InputPos, p.pos(v))
+		}
+	}
+	if len(op.Inputs) == 2 && op.Inputs[0] == op.Inputs[1] {
+		p.errorf(op.InputPos[1], join(path, "right"), "a join needs two different streams, but left and right are both %q", op.Inputs[0])
+		op.Inputs, op.InputPos = op.Inputs[:1], op.InputPos[:1]
+	}
+	if len(op.Inputs) != 2 {
+		// Keep the one that was given out of the graph: the operator is
+		// already reported.
+		op.Inputs, op.InputPos = nil, nil
+	}
+	if v, _ := o.get("type"); v != nil {
+		if t, ok := p.enum(v, join(path, "type"), "join type", enumValues["join_type"]); ok {
+			op.Join.Type = JoinType(t)
+		}
+	}
+	if out := o.require("output", "the output type"); out != nil {
+		op.Output = p.typeRef(out, join(path, "output"), true)
+	}
+	if v, _ := o.get("table_ttl"); v != nil {
+		op.Join.TableTTL, _ = p.duration(v, join(path, "table_ttl"), positive)
 	}
 }
 

@@ -123,10 +123,19 @@ func TestParseErrors(t *testing.T) {
 		}},
 		{"operator kinds", head + "sources:\n  a: {topics: [a], value: {format: string}}\noperators:\n  x: {input: a, map: {}, filter: {}}\n  y: {input: a}\n  z: {filter: {}}\n  u: {input: a, union: [a]}\n", []string{
 			"testdata/p.yaml:7:26: operators.x.filter: an operator has exactly one kind, but this one has both map and filter",
-			"testdata/p.yaml:8:3: operators.y: missing the operator kind: give exactly one of key_by, map, filter, flat_map, window, process, union",
+			"testdata/p.yaml:8:3: operators.y: missing the operator kind: give exactly one of key_by, map, filter, flat_map, window, process, union, join",
 			"testdata/p.yaml:9:3: operators.z: missing input: the stream this operator reads",
 			"testdata/p.yaml:10:7: operators.u.input: a union takes its inputs from the union list, not from input",
 			"testdata/p.yaml:10:24: operators.u.union: a union needs at least two inputs",
+		}},
+		{"joins", head + "sources:\n  a: {topics: [a], value: {format: string}}\noperators:\n  j1: {input: a, join: {left: a, right: a, output: string}}\n  j2: {join: {left: a, type: outer, table_ttl: 0s}}\n  j3: {join: [a, a]}\n", []string{
+			"testdata/p.yaml:7:8: operators.j1.input: a join takes its inputs from join.left and join.right, not from input",
+			"testdata/p.yaml:7:41: operators.j1.join.right: a join needs two different streams, but left and right are both \"a\"",
+			"testdata/p.yaml:8:14: operators.j2.join: missing right: the right stream",
+			"testdata/p.yaml:8:14: operators.j2.join: missing output: the output type",
+			"testdata/p.yaml:8:30: operators.j2.join.type: unknown join type \"outer\" (want one of inner, left)",
+			"testdata/p.yaml:8:48: operators.j2.join.table_ttl: duration must be positive, got 0s",
+			"testdata/p.yaml:9:14: operators.j3.join: want a mapping, got a list",
 		}},
 		{"windows", head + "sources:\n  a: {topics: [a], value: {format: string}}\noperators:\n  w1:\n    input: a\n    window: {tumbling: 1x, reduce: {}}\n  w2:\n    input: a\n    window: {sliding: {size: 1m, slide: 5m}, reduce: {}}\n  w3:\n    input: a\n    window: {tumbling: 1m, session: {gap: 1m}, reduce: {}, process: {output: string}}\n  w4:\n    input: a\n    window: {session: {gap: 0s}, offset: 1s, aggregate: {output: string}}\n  w5:\n    input: a\n    window: {tumbling: 1m, offset: 2m, agregate: {}}\n", []string{
 			"testdata/p.yaml:9:24: operators.w1.window.tumbling: bad duration \"1x\": want a Go duration such as 500ms, 30s, 5m or 1h30m",

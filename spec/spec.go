@@ -306,10 +306,11 @@ const (
 	KindWindow  OperatorKind = "window"
 	KindProcess OperatorKind = "process"
 	KindUnion   OperatorKind = "union"
+	KindJoin    OperatorKind = "join"
 )
 
 // OperatorKinds lists the operator kinds in documentation order.
-var OperatorKinds = []OperatorKind{KindKeyBy, KindMap, KindFilter, KindFlatMap, KindWindow, KindProcess, KindUnion}
+var OperatorKinds = []OperatorKind{KindKeyBy, KindMap, KindFilter, KindFlatMap, KindWindow, KindProcess, KindUnion, KindJoin}
 
 // Operator is one step of the pipeline. Kind says which of the kind fields
 // is set.
@@ -317,7 +318,7 @@ type Operator struct {
 	Name string
 	Kind OperatorKind
 	// Inputs are the streams read: one for every kind but union, which has
-	// two or more.
+	// two or more, and join, which has two (left, then right).
 	Inputs []string
 	// InputPos are the positions of Inputs.
 	InputPos []schema.Pos
@@ -329,7 +330,7 @@ type Operator struct {
 	// topic RepartitionTopic(pipeline name, operator name) before the
 	// key_by's readers see it.
 	Repartition bool
-	// Output is the output value type of map, flat_map and process; for
+	// Output is the output value type of map, flat_map, process and join; for
 	// map and flat_map without an output it is the input type (set by
 	// Check).
 	Output *TypeRef
@@ -337,6 +338,8 @@ type Operator struct {
 	Window *Window
 	// Process is set for KindProcess.
 	Process *Process
+	// Join is set for KindJoin.
+	Join *Join
 
 	// Out is the operator's main output stream, set by Check.
 	Out *Stream
@@ -394,6 +397,32 @@ type Window struct {
 	// process, the input type for reduce (set by Check).
 	Output *TypeRef
 	Pos    schema.Pos
+}
+
+// JoinType says what a join does with a left record that finds no right
+// value.
+type JoinType string
+
+// The join types.
+const (
+	// JoinInner drops a left record with no right value.
+	JoinInner JoinType = "inner"
+	// JoinLeft joins it with no right value (a nil pointer).
+	JoinLeft JoinType = "left"
+)
+
+// Join is an event-time temporal join (Flink's temporal table join, Kafka
+// Streams' stream-table join on a versioned table): each record of the
+// left stream is joined with the right stream's latest value for its key
+// at the left record's event time, once the watermark has passed it. The
+// operator's Inputs are the left stream, then the right one.
+type Join struct {
+	// Type is JoinInner (default) or JoinLeft.
+	Type JoinType
+	// TableTTL, when positive, forgets a key's right values after that
+	// long (processing time) without a right record for the key.
+	TableTTL time.Duration
+	Pos      schema.Pos
 }
 
 // Process is a keyed process function with state and timers.
