@@ -16,7 +16,8 @@ import (
 
 // The generated enrichment join on Kafka: two co-partitioned topics of
 // different types meet in one task per partition. Every order comes out
-// once, joined with its customer, whether it arrived before or after it.
+// once from each join, joined with its customer, whether it arrived
+// before or after it: enrich by processing order, as_of by event time.
 func TestEnrichmentJoin(t *testing.T) {
 	e := newEOSEnv(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -59,29 +60,50 @@ func TestEnrichmentJoin(t *testing.T) {
 			recs = append(append(recs, before...), record(customers, id, cu, ts))
 		}
 	}
+	// Event time then moves an hour on in every partition of both topics,
+	// so the temporal join (as_of) releases every order it holds for the
+	// watermark. The ticks' ids lack this run's suffix: they are not
+	// counted.
+	tick := base.Add(time.Hour)
+	for part := range int32(4) {
+		id := ""
+		for i := 0; id == ""; i++ {
+			if k := fmt.Sprintf("tick%d", i); KeyPartition([]byte(k), 4) == part {
+				id = k
+			}
+		}
+		recs = append(recs,
+			record(customers, id, &enrichment.Customer{CustomerID: id, Name: "T", Tier: enrichment.CustomerTierStandard, Updated: tick}, tick),
+			record(orders, id, &enrichment.Order{OrderID: id, CustomerID: id, Ts: tick}, tick))
+	}
 	e.produce(recs)
 	run := startRun(spec, Brokers(e.brokers...), StateDir(t.TempDir()), Logger(newTestLogger(t)))
 	if err := e.waitCaughtUp(ctx, spec.Name, orders, customers); err != nil {
 		t.Fatal(err)
 	}
 	run.stop(t)
-	out, err := e.readCommitted(ctx, "enriched-orders")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, r := range out {
-		var eo enrichment.EnrichedOrder
-		if err := eo.UnmarshalJSON(r.Value); err != nil {
+	slices.Sort(want)
+	// Both joins give every order its customer: enrich as it processes
+	// them (an order before its customer waits for it), as_of by event
+	// time (each customer version is as old as its orders).
+	for _, topic := range []string{"enriched-orders", "orders-as-of"} {
+		out, err := e.readCommitted(ctx, topic)
+		if err != nil {
 			t.Fatal(err)
 		}
-		if strings.HasSuffix(eo.CustomerID, "-"+e.prefix) {
-			got = append(got, fmt.Sprintf("%s %s %s", eo.OrderID, eo.CustomerID, eo.CustomerName))
+		var got []string
+		for _, r := range out {
+			var eo enrichment.EnrichedOrder
+			if err := eo.UnmarshalJSON(r.Value); err != nil {
+				t.Fatal(err)
+			}
+			if strings.HasSuffix(eo.CustomerID, "-"+e.prefix) {
+				got = append(got, fmt.Sprintf("%s %s %s", eo.OrderID, eo.CustomerID, eo.CustomerName))
+			}
 		}
-	}
-	slices.Sort(got)
-	slices.Sort(want)
-	if !slices.Equal(got, want) {
-		t.Errorf("enriched orders:\n%q\nwant\n%q", got, want)
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s:\n%q\nwant\n%q", topic, got, want)
+		}
 	}
 }

@@ -170,6 +170,39 @@ func (d *TestDriver) readEnrichedOut() ([]runtime.Output[string, EnrichedOrder],
 	return out, nil
 }
 
+// ReadAsOfOut returns the records sink as_of_out wrote to topic orders-as-of
+// since the last read, in order: the key decoded from format string, the value
+// decoded from format json EnrichedOrder, and the timestamp (the event time).
+// Sinks that write the same topic share its records.
+func (d *TestDriver) ReadAsOfOut() []runtime.Output[string, EnrichedOrder] {
+	d.t.Helper()
+	out, err := d.readAsOfOut()
+	if err != nil {
+		d.t.Fatalf("ReadAsOfOut: %v", err)
+	}
+	return out
+}
+
+func (d *TestDriver) readAsOfOut() ([]runtime.Output[string, EnrichedOrder], error) {
+	recs := d.d.TakeOutput("orders-as-of")
+	out := make([]runtime.Output[string, EnrichedOrder], 0, len(recs))
+	for i, r := range recs {
+		o := runtime.Output[string, EnrichedOrder]{
+			Headers:   r.Headers,
+			Timestamp: time.UnixMilli(r.Timestamp).UTC(),
+		}
+		var err error
+		if o.Key, err = d.p.decodeString(r.Topic, r.Key); err != nil {
+			return nil, fmt.Errorf("sink as_of_out: record %d: key: %w", i, err)
+		}
+		if o.Value, err = d.p.decodeJSONEnrichedOrder(r.Topic, r.Value); err != nil {
+			return nil, fmt.Errorf("sink as_of_out: record %d: value: %w", i, err)
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
 // EnrichCustomer returns the value of key in the value state customer of
 // operator enrich, and whether there is one. It is QueryEnrichCustomer over
 // the driver.
@@ -208,6 +241,27 @@ func (d *TestDriver) Golden(t testing.TB, inputsPath, goldenPath string, update 
 			Name: "enriched_out",
 			Read: func() ([]runtime.GoldenRecord, error) {
 				recs, err := d.readEnrichedOut()
+				if err != nil {
+					return nil, err
+				}
+				var out []runtime.GoldenRecord
+				for i := range recs {
+					r := &recs[i]
+					g := runtime.GoldenRecord{Timestamp: r.Timestamp.UnixMilli()}
+					if g.Key, err = json.Marshal(r.Key); err != nil {
+						return nil, err
+					}
+					if g.Value, err = json.Marshal(r.Value); err != nil {
+						return nil, err
+					}
+					out = append(out, g)
+				}
+				return out, nil
+			},
+		}, {
+			Name: "as_of_out",
+			Read: func() ([]runtime.GoldenRecord, error) {
+				recs, err := d.readAsOfOut()
 				if err != nil {
 					return nil, err
 				}

@@ -9,7 +9,7 @@ import (
 // NewOperators returns the pipeline's business logic, ready for
 // NewPipeline or NewTestDriver.
 func NewOperators() Operators {
-	return Operators{OrderChanges: OrderChanges{}, CustomerChanges: CustomerChanges{}, Enrich: Enrich{}}
+	return Operators{OrderChanges: OrderChanges{}, CustomerChanges: CustomerChanges{}, Enrich: Enrich{}, AsOf: AsOf{}}
 }
 
 // OrderChanges wraps an order as a Change of its customer.
@@ -77,6 +77,17 @@ func (Enrich) ProcessElement(c *EnrichContext, ch Change, out *runtime.Emitter[E
 		return out.Emit(join(*ch.Order, cu))
 	}
 	return fmt.Errorf("a change of customer %s with neither an order nor a customer", ch.CustomerID)
+}
+
+// AsOf joins each order with the version of its customer in force at
+// the order's event time (the operator as_of, a temporal join): the
+// runtime holds the order until the watermark passes it and hands over
+// the last version updated at or before it.
+type AsOf struct{}
+
+// Join returns order o enriched with customer version cu.
+func (AsOf) Join(_ *runtime.Context, o Order, cu Customer) (EnrichedOrder, error) {
+	return join(o, cu), nil
 }
 
 // join is order o with customer cu's name and tier.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/streamgen/streamgen/gen"
+	"github.com/streamgen/streamgen/runtime"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
@@ -32,9 +33,18 @@ func customer(d *TestDriver, id, name string, tier CustomerTier, mmss string) {
 }
 
 // enriched renders the enriched orders as "o1 ann Ann gold 1250".
-func enriched(d *TestDriver) []string {
+func enriched(d *TestDriver) []string { return render(d.ReadEnrichedOut()) }
+
+// asOf renders the orders joined by event time (sink as_of_out) once the
+// watermark has passed every order of the tests.
+func asOf(d *TestDriver) []string {
+	d.AdvanceWatermark(at("59:00"))
+	return render(d.ReadAsOfOut())
+}
+
+func render(outs []runtime.Output[string, EnrichedOrder]) []string {
 	var s []string
-	for _, o := range d.ReadEnrichedOut() {
+	for _, o := range outs {
 		e := o.Value
 		if o.Key != e.CustomerID {
 			s = append(s, fmt.Sprintf("keyed %q for %q", o.Key, e.CustomerID))
@@ -49,6 +59,9 @@ func TestJoin(t *testing.T) {
 		name  string
 		steps func(d *TestDriver)
 		want  []string
+		// asOf: the temporal join's result, each order with the version
+		// in force at its time.
+		asOf []string
 	}{{
 		name: "an order is joined with its customer",
 		steps: func(d *TestDriver) {
@@ -56,6 +69,7 @@ func TestJoin(t *testing.T) {
 			order(d, "o1", "ann", 1250, "00:10")
 		},
 		want: []string{"o1 ann Ann gold 1250"},
+		asOf: []string{"o1 ann Ann gold 1250"},
 	}, {
 		name: "orders before their customer wait for it",
 		steps: func(d *TestDriver) {
@@ -65,6 +79,8 @@ func TestJoin(t *testing.T) {
 			order(d, "o3", "bob", 300, "00:40")
 		},
 		want: []string{"o1 bob Bob standard 100", "o2 bob Bob standard 200", "o3 bob Bob standard 300"},
+		// By event time bob did not exist before 00:30.
+		asOf: []string{"o3 bob Bob standard 300"},
 	}, {
 		name: "a new version applies to later orders only",
 		steps: func(d *TestDriver) {
@@ -74,6 +90,16 @@ func TestJoin(t *testing.T) {
 			order(d, "o2", "ann", 200, "00:30")
 		},
 		want: []string{"o1 ann Ann standard 100", "o2 ann Ann B. gold 200"},
+		asOf: []string{"o1 ann Ann standard 100", "o2 ann Ann B. gold 200"},
+	}, {
+		name: "a version that arrives after an order but is older than it applies by event time",
+		steps: func(d *TestDriver) {
+			customer(d, "ann", "Ann", CustomerTierStandard, "00:00")
+			order(d, "o1", "ann", 100, "00:30")
+			customer(d, "ann", "Ann B.", CustomerTierGold, "00:28")
+		},
+		want: []string{"o1 ann Ann standard 100"},
+		asOf: []string{"o1 ann Ann B. gold 100"},
 	}, {
 		name: "an older version arriving late is ignored",
 		steps: func(d *TestDriver) {
@@ -82,6 +108,7 @@ func TestJoin(t *testing.T) {
 			order(d, "o1", "ann", 100, "00:30")
 		},
 		want: []string{"o1 ann Ann B. gold 100"},
+		asOf: []string{"o1 ann Ann B. gold 100"},
 	}, {
 		name: "customers do not mix",
 		steps: func(d *TestDriver) {
@@ -90,6 +117,7 @@ func TestJoin(t *testing.T) {
 			order(d, "o2", "ann", 200, "00:20")
 		},
 		want: []string{"o2 ann Ann gold 200"},
+		asOf: []string{"o2 ann Ann gold 200"},
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -97,6 +125,9 @@ func TestJoin(t *testing.T) {
 			tt.steps(d)
 			if got := enriched(d); strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
 				t.Errorf("enriched orders\n got: %q\nwant: %q", got, tt.want)
+			}
+			if got := asOf(d); strings.Join(got, "\n") != strings.Join(tt.asOf, "\n") {
+				t.Errorf("orders as of their time\n got: %q\nwant: %q", got, tt.asOf)
 			}
 		})
 	}

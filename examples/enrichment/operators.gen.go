@@ -31,6 +31,18 @@ type EnrichOperator interface {
 	ProcessElement(c *EnrichContext, v Change, out *runtime.Emitter[EnrichedOrder]) error
 }
 
+// AsOfOperator is the user code of the join operator as_of (inner temporal
+// join): it joins each value of type Order of stream orders_by_customer with
+// the value of type Customer of stream customers_by_customer for the same key
+// in force at the left value's event time, into a value of type EnrichedOrder.
+// It runs once the watermark passes the left value's event time.
+type AsOfOperator interface {
+	// Join returns the output for left and right, the last value of stream
+	// customers_by_customer for the key at or before left's event time. A left
+	// value with none is dropped without a call. An error fails the task.
+	Join(c *runtime.Context, left Order, right Customer) (EnrichedOrder, error)
+}
+
 // Operators holds the user code of pipeline enrichment: one implementation per
 // operator of the spec that runs user functions, in the order the data flows.
 // Every field is required: NewPipeline names the operators left nil. A method
@@ -44,6 +56,8 @@ type Operators struct {
 	CustomerChanges CustomerChangesOperator
 	// Enrich implements operators.enrich (keyed process function).
 	Enrich EnrichOperator
+	// AsOf implements operators.as_of (inner temporal join).
+	AsOf AsOfOperator
 }
 
 // EnrichState is the keyed state of the process operator enrich. Each handle

@@ -45,6 +45,9 @@ func NewPipeline(ops Operators, opts ...runtime.PipelineOption) (*Pipeline, erro
 	if ops.Enrich == nil {
 		missing = append(missing, "operators.enrich (keyed process function; set Operators.Enrich)")
 	}
+	if ops.AsOf == nil {
+		missing = append(missing, "operators.as_of (inner temporal join; set Operators.AsOf)")
+	}
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("enrichment: no implementation for %s", strings.Join(missing, ", "))
 	}
@@ -120,6 +123,11 @@ func (p *Pipeline) Spec() runtime.PipelineSpec {
 			Name:        "enriched_out",
 			Partitioner: runtime.KeyHash,
 			Topic:       "enriched-orders",
+		}, {
+			Delivery:    runtime.ExactlyOnce,
+			Name:        "as_of_out",
+			Partitioner: runtime.KeyHash,
+			Topic:       "orders-as-of",
 		}},
 	}
 }
@@ -194,6 +202,23 @@ func (p *Pipeline) build(t *runtime.Task, inputs []runtime.InputSpec) error {
 	if err != nil {
 		return fmt.Errorf("sinks.enriched_out: %w", err)
 	}
+	// sinks.as_of_out: stream as_of to topic orders-as-of.
+	sinkAsOfOut, err := runtime.NewSink[EnrichedOrder](t, "orders-as-of", &sgAsOfOutSerializer{p: p})
+	if err != nil {
+		return fmt.Errorf("sinks.as_of_out: %w", err)
+	}
+	// operators.as_of: inner temporal join.
+	opAsOf, opAsOfRight, err := runtime.NewTemporalJoin[Order, Customer, EnrichedOrder](t, "as_of", runtime.TemporalJoinSpec[Order, Customer, EnrichedOrder]{
+		Join: func(c *runtime.Context, l *Order, r *Customer) (EnrichedOrder, error) {
+			return p.ops.AsOf.Join(c, *l, *r)
+		},
+		Left:  runtime.JSONCodec[Order]{},
+		Right: runtime.JSONCodec[Customer]{},
+		Type:  runtime.InnerJoin,
+	}, sinkAsOfOut)
+	if err != nil {
+		return fmt.Errorf("operators.as_of: %w", err)
+	}
 	// operators.enrich: keyed process function.
 	enrichCustomer, err := runtime.NewValueState[Customer](t, "enrich.customer", runtime.JSONCodec[Customer]{}, 0)
 	if err != nil {
@@ -225,9 +250,11 @@ func (p *Pipeline) build(t *runtime.Task, inputs []runtime.InputSpec) error {
 		return p.ops.OrderChanges.Map(c, *v)
 	}, opChanges)
 	// operators.customers_by_customer: key_by.
-	opCustomersByCustomer := runtime.KeyBy[Customer, string](sgKeyCustomersByCustomer, runtime.StringCodec{}, opCustomerChanges)
+	toCustomersByCustomer := runtime.Fanout[Customer](opCustomerChanges, opAsOfRight)
+	opCustomersByCustomer := runtime.KeyBy[Customer, string](sgKeyCustomersByCustomer, runtime.StringCodec{}, toCustomersByCustomer)
 	// operators.orders_by_customer: key_by.
-	opOrdersByCustomer := runtime.KeyBy[Order, string](sgKeyOrdersByCustomer, runtime.StringCodec{}, opOrderChanges)
+	toOrdersByCustomer := runtime.Fanout[Order](opOrderChanges, opAsOf)
+	opOrdersByCustomer := runtime.KeyBy[Order, string](sgKeyOrdersByCustomer, runtime.StringCodec{}, toOrdersByCustomer)
 	// sources.orders: one input per topic.
 	for _, topic := range inputs[0].Topics {
 		if err := runtime.AddSourceWithDeadLetter[Order](t, runtime.SourceConfig[Order]{
@@ -341,6 +368,28 @@ type sgEnrichedOutSerializer struct {
 
 // Serialize implements runtime.Serializer.
 func (s *sgEnrichedOutSerializer) Serialize(c *runtime.Context, v EnrichedOrder, out *runtime.OutRecord) error {
+	var err error
+	// The stream key's bytes are already the string encoding.
+	out.Key = bytes.Clone(c.Key())
+	s.buf, err = s.p.appendJSONEnrichedOrder(s.buf[:0], out.Topic, &v)
+	if err != nil {
+		return fmt.Errorf("value: %w", err)
+	}
+	out.Value = bytes.Clone(s.buf)
+	return nil
+}
+
+// sgAsOfOutSerializer writes the records of sinks.as_of_out: the key is the
+// stream key in format string; the value in format json EnrichedOrder. The
+// record's timestamp is the event time. Each task has its own.
+type sgAsOfOutSerializer struct {
+	p *Pipeline
+	// buf is reused for every record; what a record keeps is copied out of it.
+	buf []byte
+}
+
+// Serialize implements runtime.Serializer.
+func (s *sgAsOfOutSerializer) Serialize(c *runtime.Context, v EnrichedOrder, out *runtime.OutRecord) error {
 	var err error
 	// The stream key's bytes are already the string encoding.
 	out.Key = bytes.Clone(c.Key())
