@@ -66,6 +66,9 @@ func opKindText(op *spec.Operator) string {
 	case spec.KindProcess:
 		return "keyed process function"
 	case spec.KindJoin:
+		if w := op.Join.Within; w != nil {
+			return fmt.Sprintf("%s interval join, right from %s before to %s after", op.Join.Type, shortDur(w.Before), shortDur(w.After))
+		}
 		return string(op.Join.Type) + " temporal join"
 	}
 	return string(op.Kind)
@@ -120,6 +123,17 @@ func (g *plGen) emitInterface(f *jen.File, o *plOp) {
 	case spec.KindJoin:
 		out := outputRef(op)
 		right := g.goType(o.right.Type)
+		if w := op.Join.Within; w != nil {
+			doc = fmt.Sprintf("%s is the user code of the join operator %s (%s): it joins each value of type %s of stream %s with every value of type %s of stream %s for the same key whose event time is from %s before to %s after its own, into a value of type %s.", o.iface, op.Name, opKindText(op), inName, o.in.Name, describeRef(o.right.Type), o.right.Name, shortDur(w.Before), shortDur(w.After), describeRef(out))
+			if op.Join.Type == spec.JoinLeft {
+				method("Join returns the output for a pair: left and a value of stream "+o.right.Name+" in its interval, once per such value; or, with right nil, once for a left value whose interval passed without one. An error fails the task.",
+					jen.Id("Join").Params(ctxParam(), jen.Id("left").Add(in), jen.Id("right").Op("*").Add(right)).Params(g.goType(out), jen.Error()))
+			} else {
+				method("Join returns the output for a pair: left and a value of stream "+o.right.Name+" in its interval, once per such value. An error fails the task.",
+					jen.Id("Join").Params(ctxParam(), jen.Id("left").Add(in), jen.Id("right").Add(right)).Params(g.goType(out), jen.Error()))
+			}
+			break
+		}
 		doc = fmt.Sprintf("%s is the user code of the join operator %s (%s): it joins each value of type %s of stream %s with the value of type %s of stream %s for the same key in force at the left value's event time, into a value of type %s. It runs once the watermark passes the left value's event time.", o.iface, op.Name, opKindText(op), inName, o.in.Name, describeRef(o.right.Type), o.right.Name, describeRef(out))
 		if op.Join.Type == spec.JoinLeft {
 			method("Join returns the output for left and right, the last value of stream "+o.right.Name+" for the key at or before left's event time, or nil when there is none. An error fails the task.",

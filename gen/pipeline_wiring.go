@@ -552,8 +552,8 @@ func (g *plGen) buildWindow(o *plOp, v string, in *spec.Stream, locals *Namer, a
 	}
 }
 
-// buildJoin wires a temporal join: v is the node of its left input,
-// right the node of its right input.
+// buildJoin wires a temporal or interval join: v is the node of its left
+// input, right the node of its right input.
 func (g *plGen) buildJoin(o *plOp, v, right string, add func(...jen.Code), streamNode func(*spec.Stream) jen.Code) {
 	op := o.op
 	path := "operators." + op.Name
@@ -571,12 +571,22 @@ func (g *plGen) buildJoin(o *plOp, v, right string, add func(...jen.Code), strea
 		jen.Id("Join"): jen.Func().Params(ctxParam(), jen.Id("l").Op("*").Add(l.Clone()), jen.Id("r").Op("*").Add(r.Clone())).Params(out.Clone(), jen.Error()).Block(
 			jen.Return(jen.Id("p").Dot("ops").Dot(o.field).Dot("Join").Call(jen.Id("c"), jen.Op("*").Id("l"), rArg))),
 	}
+	ctor, specType := "NewTemporalJoin", "TemporalJoinSpec"
+	if w := op.Join.Within; w != nil {
+		ctor, specType = "NewIntervalJoin", "IntervalJoinSpec"
+		if w.Before > 0 {
+			d[jen.Id("Before")] = durationCode(w.Before)
+		}
+		if w.After > 0 {
+			d[jen.Id("After")] = durationCode(w.After)
+		}
+	}
 	if ttl := op.Join.TableTTL; ttl > 0 {
 		d[jen.Id("TableTTL")] = durationCode(ttl)
 	}
 	add(
-		jen.List(jen.Id(v), jen.Id(right), jen.Err()).Op(":=").Add(rtQual("NewTemporalJoin")).Types(l, r, out).Call(
-			jen.Id("t"), jen.Lit(op.Name), rtQual("TemporalJoinSpec").Types(l.Clone(), r.Clone(), out.Clone()).Values(d), next),
+		jen.List(jen.Id(v), jen.Id(right), jen.Err()).Op(":=").Add(rtQual(ctor)).Types(l, r, out).Call(
+			jen.Id("t"), jen.Lit(op.Name), rtQual(specType).Types(l.Clone(), r.Clone(), out.Clone()).Values(d), next),
 		errWrap(path),
 	)
 }

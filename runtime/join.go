@@ -28,7 +28,7 @@ type JoinType int
 
 // The join types.
 const (
-	InnerJoin JoinType = iota // the left record is dropped (counted in TaskStats.JoinUnmatched)
+	InnerJoin JoinType = iota // the left record is dropped (a temporal join counts it in TaskStats.JoinUnmatched)
 	LeftJoin                  // the join function gets a nil right value
 )
 
@@ -50,22 +50,32 @@ type TemporalJoinSpec[L, R, OUT any] struct {
 	Join func(c *Context, l *L, r *R) (OUT, error)
 }
 
+// timedValue is a value with its event time: a version of a temporal
+// join's right value, or a record an interval join buffers (join_interval.go).
+type timedValue[V any] struct {
+	TS int64
+	V  V
+	// Matched says an interval join's left record has joined a right
+	// record (stored only by a versionsCodec with matched set).
+	Matched bool
+}
+
 // joinVersion is one version of a key's right value, in force from TS
 // until the next version's TS.
-type joinVersion[R any] struct {
-	TS int64
-	V  R
-}
+type joinVersion[R any] = timedValue[R]
 
-// versionsCodec encodes a key's versions: a uvarint count, then per
-// version its time (8 bytes, ordered), a uvarint length and the right
-// codec's encoding.
+// versionsCodec encodes a slice of timed values (a key's versions, or the
+// records an interval join buffers for a key on one side): a uvarint
+// count, then per value its time (8 bytes, ordered), with matched its
+// Matched flag (one byte, 0 or 1), a uvarint length and the value codec's
+// encoding.
 type versionsCodec[R any] struct {
-	r   Codec[R]
-	buf []byte
+	r       Codec[R]
+	matched bool
+	buf     []byte
 }
 
-func (c *versionsCodec[R]) Append(dst []byte, vs []joinVersion[R]) ([]byte, error) {
+func (c *versionsCodec[R]) Append(dst []byte, vs []timedValue[R]) ([]byte, error) {
 	dst = binary.AppendUvarint(dst, uint64(len(vs)))
 	for i := range vs {
 		b, err := c.r.Append(c.buf[:0], vs[i].V)
@@ -74,28 +84,45 @@ func (c *versionsCodec[R]) Append(dst []byte, vs []joinVersion[R]) ([]byte, erro
 		}
 		c.buf = b[:0]
 		dst = appendOrderedInt64(dst, vs[i].TS)
+		if c.matched {
+			flag := byte(0)
+			if vs[i].Matched {
+				flag = 1
+			}
+			dst = append(dst, flag)
+		}
 		dst = binary.AppendUvarint(dst, uint64(len(b)))
 		dst = append(dst, b...)
 	}
 	return dst, nil
 }
 
-var errBadVersions = errors.New("runtime: malformed temporal join versions")
+var errBadVersions = errors.New("runtime: malformed join state")
 
-func (c *versionsCodec[R]) Decode(src []byte) ([]joinVersion[R], error) {
+func (c *versionsCodec[R]) Decode(src []byte) ([]timedValue[R], error) {
+	head := 8 // a value's time, and its flag with matched
+	if c.matched {
+		head++
+	}
 	n, k := binary.Uvarint(src)
-	// A version takes at least 9 bytes: its time and a length.
-	if k <= 0 || n > uint64(len(src)-k)/9 {
+	// A value takes at least its head and a length.
+	if k <= 0 || n > uint64(len(src)-k)/uint64(head+1) {
 		return nil, errBadVersions
 	}
 	src = src[k:]
-	out := make([]joinVersion[R], n)
+	out := make([]timedValue[R], n)
 	for i := range out {
-		if len(src) < 8 {
+		if len(src) < head {
 			return nil, errBadVersions
 		}
 		out[i].TS = readOrderedInt64(src)
-		src = src[8:]
+		if c.matched {
+			if src[8] > 1 {
+				return nil, errBadVersions
+			}
+			out[i].Matched = src[8] == 1
+		}
+		src = src[head:]
 		m, k := binary.Uvarint(src)
 		if k <= 0 || m > uint64(len(src)-k) {
 			return nil, errBadVersions

@@ -74,7 +74,7 @@ func TestFullSpecTopLevel(t *testing.T) {
 	for _, op := range s.Operators {
 		ops = append(ops, op.Name)
 	}
-	wantOps := []string{"bots_removed", "all_clicks", "by_user", "enriched", "words", "by_word", "word_counts", "views", "hourly", "quiet", "raw_sizes", "clicks_with_alert"}
+	wantOps := []string{"bots_removed", "all_clicks", "by_user", "enriched", "words", "by_word", "word_counts", "views", "hourly", "quiet", "raw_sizes", "clicks_with_alert", "alerts_with_clicks"}
 	if !reflect.DeepEqual(ops, wantOps) {
 		t.Errorf("operator order = %q, want %q", ops, wantOps)
 	}
@@ -95,7 +95,7 @@ func TestFullSpecStreams(t *testing.T) {
 		{"raw", StreamSource, "bytes", "", "raw", "raw_sizes"},
 		{"bots_removed", StreamMain, "com.acme.Click", "", "bots_removed", "all_clicks"},
 		{"all_clicks", StreamMain, "com.acme.Click", "", "all_clicks", "by_user enriched"},
-		{"by_user", StreamMain, "com.acme.Click", "string", "by_user", "views hourly quiet clicks_with_alert"},
+		{"by_user", StreamMain, "com.acme.Click", "string", "by_user", "views hourly quiet clicks_with_alert alerts_with_clicks"},
 		{"enriched", StreamMain, "com.acme.EnrichedClick", "", "enriched", "enriched_out"},
 		{"words", StreamMain, "string", "", "words", "by_word"},
 		{"by_word", StreamMain, "string", "string", "by_word", "word_counts"},
@@ -103,10 +103,11 @@ func TestFullSpecStreams(t *testing.T) {
 		{"views", StreamMain, "com.acme.UserViews", "string", "views", "views_out"},
 		{"late_clicks", StreamLate, "com.acme.Click", "string", "views", ""},
 		{"hourly", StreamMain, "bytes", "string", "hourly", "hourly_out"},
-		{"quiet", StreamMain, "com.acme.Alert", "string", "quiet", "clicks_with_alert alerts_out"},
+		{"quiet", StreamMain, "com.acme.Alert", "string", "quiet", "clicks_with_alert alerts_with_clicks alerts_out"},
 		{"quiet.errors", StreamSide, "string", "string", "quiet", "errors_out"},
 		{"raw_sizes", StreamMain, "bytes", "", "raw_sizes", "raw_out"},
 		{"clicks_with_alert", StreamMain, "com.acme.EnrichedClick", "string", "clicks_with_alert", "joined_out"},
+		{"alerts_with_clicks", StreamMain, "com.acme.Alert", "string", "alerts_with_clicks", "alert_clicks_out"},
 	}
 	got := s.Streams()
 	if len(got) != len(want) {
@@ -201,6 +202,13 @@ func TestFullSpecDetails(t *testing.T) {
 	if j := join.Join; join.Kind != KindJoin || !reflect.DeepEqual(join.Inputs, []string{"by_user", "quiet"}) || j.Type != JoinLeft || j.TableTTL != 720*time.Hour || join.Output.Name != "com.acme.EnrichedClick" || join.Out.Key.Builtin != BuiltinString {
 		t.Errorf("clicks_with_alert = %+v %+v", join, j)
 	}
+	if join.Join.Within != nil {
+		t.Errorf("clicks_with_alert is a temporal join, but has within %+v", join.Join.Within)
+	}
+	ij, _ := s.Operator("alerts_with_clicks")
+	if j := ij.Join; ij.Kind != KindJoin || !reflect.DeepEqual(ij.Inputs, []string{"quiet", "by_user"}) || j.Type != JoinInner || j.Within == nil || *j.Within != (JoinWithin{Before: 10 * time.Minute}) || j.TableTTL != 0 {
+		t.Errorf("alerts_with_clicks = %+v %+v", ij, j)
+	}
 	quiet, _ := s.Operator("quiet")
 	p := quiet.Process
 	var states []string
@@ -231,7 +239,7 @@ func TestFullSpecDetails(t *testing.T) {
 	if enrichedOut.Partitioner != PartitionRoundRobin || enrichedOut.Delivery != DeliveryAtLeastOnce || enrichedOut.Value.Format != FormatAvroSingleObject {
 		t.Errorf("enriched_out = %+v", enrichedOut)
 	}
-	if pos := viewsOut.Pos.String(); pos != filepath.Join("testdata", "full", "streamgen.yaml")+":94:3" {
+	if pos := viewsOut.Pos.String(); pos != filepath.Join("testdata", "full", "streamgen.yaml")+":100:3" {
 		t.Errorf("views_out at %s", pos)
 	}
 }

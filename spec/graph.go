@@ -149,6 +149,12 @@ func describeOperator(op *Operator) string {
 	case KindJoin:
 		if op.Join != nil {
 			d := string(op.Join.Type) + " temporal join"
+			if w := op.Join.Within; w != nil {
+				d = string(op.Join.Type) + " interval join within " + shortDuration(w.Before)
+				if w.After != w.Before {
+					d = fmt.Sprintf("%s interval join, right from %s before to %s after", op.Join.Type, shortDuration(w.Before), shortDuration(w.After))
+				}
+			}
 			if op.Join.TableTTL > 0 {
 				d += ", table ttl " + shortDuration(op.Join.TableTTL)
 			}

@@ -42,7 +42,8 @@ var objectKeys = map[string][]string{
 	"process":             {"output", "state", "timers", "side_outputs"},
 	"state":               {"value", "map", "list", "reducing", "ttl"},
 	"state_map":           {"key", "value"},
-	"join":                {"left", "right", "type", "output", "table_ttl"},
+	"join":                {"left", "right", "type", "output", "within", "table_ttl"},
+	"join_within":         {"before", "after"},
 	"sink":                {"input", "topic", "key", "value", "partitioner", "partition", "delivery"},
 	"commit":              {"interval", "max_records"},
 	"watermark_alignment": {"max_drift"},
@@ -1057,8 +1058,28 @@ func (p *parser) parseJoin(op *Operator, n, k *yaml.Node, path string) {
 	if out := o.require("output", "the output type"); out != nil {
 		op.Output = p.typeRef(out, join(path, "output"), true)
 	}
-	if v, _ := o.get("table_ttl"); v != nil {
+	if v, _ := o.get("within"); v != nil {
+		wp := join(path, "within")
+		if deref(v).Kind == yaml.ScalarNode {
+			if d, ok := p.duration(v, wp, nonNegative); ok {
+				op.Join.Within = &JoinWithin{Before: d, After: d}
+			}
+		} else if wo := p.object(v, wp, "join_within"); wo != nil {
+			w := &JoinWithin{}
+			if bv, _ := wo.get("before"); bv != nil {
+				w.Before, _ = p.duration(bv, join(wp, "before"), nonNegative)
+			}
+			if av, _ := wo.get("after"); av != nil {
+				w.After, _ = p.duration(av, join(wp, "after"), nonNegative)
+			}
+			op.Join.Within = w
+		}
+	}
+	if v, k := o.get("table_ttl"); v != nil {
 		op.Join.TableTTL, _ = p.duration(v, join(path, "table_ttl"), positive)
+		if o.has("within") {
+			p.errorf(p.pos(k), join(path, "table_ttl"), "table_ttl applies to temporal joins; an interval join (within) keeps each record until the watermark passes its interval")
+		}
 	}
 }
 

@@ -137,6 +137,12 @@ func TestParseErrors(t *testing.T) {
 			"testdata/p.yaml:8:48: operators.j2.join.table_ttl: duration must be positive, got 0s",
 			"testdata/p.yaml:9:14: operators.j3.join: want a mapping, got a list",
 		}},
+		{"interval joins", head + "sources:\n  a: {topics: [a], value: {format: string}}\n  b: {topics: [b], value: {format: string}}\noperators:\n  j1: {join: {left: a, right: b, output: string, within: -1m}}\n  j2: {join: {left: a, right: b, output: string, within: {before: 1m, later: 2m}}}\n  j3: {join: {left: a, right: b, output: string, within: 1m, table_ttl: 1h}}\n  j4: {join: {left: a, right: b, output: string, within: [1m]}}\n", []string{
+			"testdata/p.yaml:8:58: operators.j1.join.within: duration -1m is negative",
+			"testdata/p.yaml:9:71: operators.j2.join.within.later: unknown key \"later\" (did you mean \"after\"?)",
+			"testdata/p.yaml:10:62: operators.j3.join.table_ttl: table_ttl applies to temporal joins; an interval join (within) keeps each record until the watermark passes its interval",
+			"testdata/p.yaml:11:58: operators.j4.join.within: want a mapping, got a list",
+		}},
 		{"windows", head + "sources:\n  a: {topics: [a], value: {format: string}}\noperators:\n  w1:\n    input: a\n    window: {tumbling: 1x, reduce: {}}\n  w2:\n    input: a\n    window: {sliding: {size: 1m, slide: 5m}, reduce: {}}\n  w3:\n    input: a\n    window: {tumbling: 1m, session: {gap: 1m}, reduce: {}, process: {output: string}}\n  w4:\n    input: a\n    window: {session: {gap: 0s}, offset: 1s, aggregate: {output: string}}\n  w5:\n    input: a\n    window: {tumbling: 1m, offset: 2m, agregate: {}}\n", []string{
 			"testdata/p.yaml:9:24: operators.w1.window.tumbling: bad duration \"1x\": want a Go duration such as 500ms, 30s, 5m or 1h30m",
 			"testdata/p.yaml:12:41: operators.w2.window.sliding.slide: slide 5m is larger than size 1m: records between windows would be lost",

@@ -411,18 +411,31 @@ const (
 	JoinLeft JoinType = "left"
 )
 
-// Join is an event-time temporal join (Flink's temporal table join, Kafka
-// Streams' stream-table join on a versioned table): each record of the
-// left stream is joined with the right stream's latest value for its key
-// at the left record's event time, once the watermark has passed it. The
+// Join joins two keyed streams. Without Within it is an event-time
+// temporal join (Flink's temporal table join, Kafka Streams' stream-table
+// join on a versioned table): each record of the left stream is joined
+// with the right stream's latest value for its key at the left record's
+// event time, once the watermark has passed it. With Within it is an
+// interval join (Flink's interval join, Kafka Streams' windowed
+// stream-stream join): each left record is joined with every right record
+// of its key whose event time is in the interval around its own. The
 // operator's Inputs are the left stream, then the right one.
 type Join struct {
 	// Type is JoinInner (default) or JoinLeft.
 	Type JoinType
 	// TableTTL, when positive, forgets a key's right values after that
-	// long (processing time) without a right record for the key.
+	// long (processing time) without a right record for the key (temporal
+	// joins only).
 	TableTTL time.Duration
-	Pos      schema.Pos
+	// Within, when set, makes the join an interval join.
+	Within *JoinWithin
+	Pos    schema.Pos
+}
+
+// JoinWithin bounds an interval join: a right record at time tr joins a
+// left record at tl when tl-Before <= tr <= tl+After.
+type JoinWithin struct {
+	Before, After time.Duration
 }
 
 // Process is a keyed process function with state and timers.

@@ -75,7 +75,7 @@ func TestCommands(t *testing.T) {
 		{"compat backward broken", []string{"compat", "--level", "backward", v3, v2}, 1, "fields(referrer)", "", false},
 		{"compat transitive", []string{"compat", "--level", "FORWARD_TRANSITIVE", v2, v1}, 0, "FORWARD_TRANSITIVE compatible with 1", "", false},
 		{"compat bad level", []string{"compat", "--level", "SIDEWAYS", v2, v1}, 1, "", "SIDEWAYS", false},
-		{"check ok", []string{"check", full}, 0, "ok (4 sources, 12 operators, 8 sinks)", "", false},
+		{"check ok", []string{"check", full}, 0, "ok (4 sources, 13 operators, 9 sinks)", "", false},
 		{"check reports every problem", []string{"check", badSpec}, 1, "", "streamgen.yaml:1:10: version: unknown version 2", false},
 		{"check second problem", []string{"check", badSpec}, 1, "", "streamgen.yaml:6:21: sources.a.value.format: format avro needs a type", false},
 		{"graph mermaid", []string{"graph", full}, 0, "flowchart LR", "", false},
