@@ -115,6 +115,7 @@ type plGen struct {
 	sides      []*plSide         // side and late outputs, for the test driver
 	inspects   []*plInspect      // process states, for the test driver
 	winQueries []*plWindowQuery  // window operators, for interactive queries
+	tabQueries []*plWindowQuery  // temporal joins' tables, for interactive queries
 	keyFunc    map[string]string // key_by operator -> its key function
 
 	err error

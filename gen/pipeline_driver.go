@@ -78,6 +78,9 @@ func (g *plGen) nameDriverMethods() {
 		if o.op.Kind == spec.KindWindow {
 			g.winQueries = append(g.winQueries, &plWindowQuery{o: o, method: m.Name(GoName(o.op.Name) + "Windows")})
 		}
+		if o.op.Kind == spec.KindJoin && o.op.Join.Within == nil {
+			g.tabQueries = append(g.tabQueries, &plWindowQuery{o: o, method: m.Name(GoName(o.op.Name) + "Table")})
+		}
 	}
 }
 
@@ -203,6 +206,7 @@ func (g *plGen) driverFile(f *jen.File) {
 	g.emitDriverSides(f, method)
 	g.emitDriverState(f, method)
 	g.emitDriverWindows(f, method)
+	g.emitDriverTables(f, method)
 	g.emitDriverGolden(f)
 }
 
@@ -386,6 +390,17 @@ func (g *plGen) emitDriverWindows(f *jen.File, method func(string, string, []jen
 			jen.List(jen.Id("ws"), jen.Err()).Op(":=").Id(wq.name).Call(jen.Qual("context", "Background").Call(), jen.Id("d").Dot("d"), jen.Id("key")),
 			ifErrFatal(wq.method),
 			jen.Return(jen.Id("ws")))
+	}
+}
+
+func (g *plGen) emitDriverTables(f *jen.File, method func(string, string, []jen.Code, []jen.Code, ...jen.Code)) {
+	for _, tq := range g.tabQueries {
+		doc := fmt.Sprintf("%s returns the versions of key's %s values that join %s keeps, oldest first. It is %s over the driver.", tq.method, tq.o.right.Name, tq.o.op.Name, tq.name)
+		method(doc, tq.method, []jen.Code{jen.Id("key").Add(g.goType(tq.o.in.Key))}, []jen.Code{jen.Index().Add(rtQual("Version").Types(g.goType(tq.o.right.Type)))},
+			jen.Id("d").Dot("t").Dot("Helper").Call(),
+			jen.List(jen.Id("vs"), jen.Err()).Op(":=").Id(tq.name).Call(jen.Qual("context", "Background").Call(), jen.Id("d").Dot("d"), jen.Id("key")),
+			ifErrFatal(tq.method),
+			jen.Return(jen.Id("vs")))
 	}
 }
 

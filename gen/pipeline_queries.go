@@ -32,6 +32,9 @@ func (g *plGen) nameQueries() {
 	for _, wq := range g.winQueries {
 		wq.name = m.Name("Query" + GoName(wq.o.op.Name))
 	}
+	for _, tq := range g.tabQueries {
+		tq.name = m.Name("Query" + GoName(tq.o.op.Name))
+	}
 }
 
 // windowValue is what a window query returns per window of operator o,
@@ -71,7 +74,21 @@ const querySource = " q reads the committed state of a running pipeline's local 
 func (g *plGen) emitQueries(f *jen.File) {
 	g.emitStateQueries(f)
 	g.emitWindowQueries(f)
+	g.emitTableQueries(f)
 	g.emitQueryHandler(f)
+}
+
+func (g *plGen) emitTableQueries(f *jen.File) {
+	for _, tq := range g.tabQueries {
+		o := tq.o
+		r := g.goType(o.right.Type)
+		doc := fmt.Sprintf("%s returns the versions of key's values of stream %s that the temporal join %s keeps, oldest first: the one in force at the watermark and every later one, which the left records still to come are joined with. Nil when there are none.", tq.name, o.right.Name, o.op.Name)
+		f.Comment(comment(doc + querySource))
+		body := append(g.queryKeyBytes(o, jen.Return(jen.Nil(), jen.Qual("fmt", "Errorf").Call(jen.Lit(tq.name+": key: %w"), jen.Err()))),
+			jen.Return(rtQual("QueryJoinTable").Types(r.Clone()).Call(jen.Id("ctx"), jen.Id("q"), jen.Lit(o.op.Name), jen.Id("kb"))))
+		f.Func().Id(tq.name).Params(g.queryParams(o)...).Parens(jen.List(jen.Index().Add(rtQual("Version").Types(r)), jen.Error())).Block(body...)
+		f.Line()
+	}
 }
 
 func (g *plGen) emitWindowQueries(f *jen.File) {
@@ -211,12 +228,20 @@ func (g *plGen) emitQueryHandler(f *jen.File) {
 			jen.List(jen.Id("b"), jen.Err()).Op(":=").Add(rtQual("WindowsJSON")).Call(jen.Id("ws"), enc),
 			jen.Return(jen.Id("b"), jen.True(), jen.Err()))
 	}
+	for _, tq := range g.tabQueries {
+		o := tq.o
+		route("/state/"+o.op.Name, o,
+			jen.List(jen.Id("vs"), jen.Err()).Op(":=").Id(tq.name).Call(jen.Id("ctx"), jen.Id("q"), jen.Id("k")),
+			jen.If(jen.Err().Op("!=").Nil().Op("||").Len(jen.Id("vs")).Op("==").Lit(0)).Block(jen.Return(jen.Nil(), jen.False(), jen.Err())),
+			jen.List(jen.Id("b"), jen.Err()).Op(":=").Add(rtQual("VersionsJSON")).Call(jen.Id("vs"), encFunc(g.goType(o.right.Type), o.right.Type)),
+			jen.Return(jen.Id("b"), jen.True(), jen.Err()))
+	}
 	served := "(none: the pipeline keeps no keyed state)"
 	if len(paths) > 0 {
 		served = strings.Join(paths, ", ") + ", each with ?key= (a string key as it is, any other key as JSON)"
 	}
 	doc := "QueryHandler serves the pipeline's keyed state as JSON over HTTP GET, read through q (interactive queries, as the Query functions read it): " +
-		served + ". A window operator's answer is its windows, [{\"start\", \"end\", \"value\"}]; a map state's, [{\"key\", \"value\"}]. 404 when there is nothing for the key, 400 for a bad key, 503 when the query fails (the pipeline is not running). Mount it under /state/, for example with kafka.HTTPHandler(\"GET /state/\", QueryHandler(q))."
+		served + ". A window operator's answer is its windows, [{\"start\", \"end\", \"value\"}]; a temporal join's, its table's versions, [{\"time\", \"value\"}]; a map state's, [{\"key\", \"value\"}]. 404 when there is nothing for the key, 400 for a bad key, 503 when the query fails (the pipeline is not running). Mount it under /state/, for example with kafka.HTTPHandler(\"GET /state/\", QueryHandler(q))."
 	f.Comment(comment(doc))
 	f.Func().Id("QueryHandler").Params(jen.Id("q").Add(rtQual("StateQuerier"))).Qual("net/http", "Handler").Block(
 		jen.Return(rtQual("NewQueryHandler").Call(jen.Index().Add(rtQual("QueryRoute")).Values(routes...))),

@@ -226,6 +226,17 @@ func (d *TestDriver) EnrichWaiting(key string) []Order {
 	return vs
 }
 
+// AsOfTable returns the versions of key's customers_by_customer values that
+// join as_of keeps, oldest first. It is QueryAsOf over the driver.
+func (d *TestDriver) AsOfTable(key string) []runtime.Version[Customer] {
+	d.t.Helper()
+	vs, err := QueryAsOf(context.Background(), d.d, key)
+	if err != nil {
+		d.t.Fatalf("AsOfTable: %v", err)
+	}
+	return vs
+}
+
 // Golden pipes the fixture records of inputsPath (JSON lines, see
 // runtime.RunGolden), then renders every sink, side output, late output and
 // dead-letter topic as JSON lines and compares them with goldenPath; with

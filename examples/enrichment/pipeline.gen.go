@@ -157,11 +157,27 @@ func QueryEnrichWaiting(ctx context.Context, q runtime.StateQuerier, key string)
 	return runtime.QueryList[Order](ctx, q, "enrich.waiting", kb)
 }
 
+// QueryAsOf returns the versions of key's values of stream
+// customers_by_customer that the temporal join as_of keeps, oldest first: the
+// one in force at the watermark and every later one, which the left records
+// still to come are joined with. Nil when there are none. q reads the
+// committed state of a running pipeline's local tasks (kafka.Queries) or a
+// TestDriver's (TestDriver.Runtime()); the result is a copy the caller may
+// keep.
+func QueryAsOf(ctx context.Context, q runtime.StateQuerier, key string) ([]runtime.Version[Customer], error) {
+	kb, err := runtime.StringCodec{}.Append(nil, key)
+	if err != nil {
+		return nil, fmt.Errorf("QueryAsOf: key: %w", err)
+	}
+	return runtime.QueryJoinTable[Customer](ctx, q, "as_of", kb)
+}
+
 // QueryHandler serves the pipeline's keyed state as JSON over HTTP GET, read
 // through q (interactive queries, as the Query functions read it):
-// /state/enrich/customer, /state/enrich/waiting, each with ?key= (a string key
-// as it is, any other key as JSON). A window operator's answer is its windows,
-// [{"start", "end", "value"}]; a map state's, [{"key", "value"}]. 404 when
+// /state/enrich/customer, /state/enrich/waiting, /state/as_of, each with ?key=
+// (a string key as it is, any other key as JSON). A window operator's answer
+// is its windows, [{"start", "end", "value"}]; a temporal join's, its table's
+// versions, [{"time", "value"}]; a map state's, [{"key", "value"}]. 404 when
 // there is nothing for the key, 400 for a bad key, 503 when the query fails
 // (the pipeline is not running). Mount it under /state/, for example with
 // kafka.HTTPHandler("GET /state/", QueryHandler(q)).
@@ -186,6 +202,19 @@ func QueryHandler(q runtime.StateQuerier) http.Handler {
 				return nil, false, err
 			}
 			b, err := runtime.ListJSON(vs, func(v *Order) ([]byte, error) {
+				return json.Marshal(v)
+			})
+			return b, true, err
+		},
+	}, {
+		Path: "/state/as_of",
+		Serve: func(ctx context.Context, key string) ([]byte, bool, error) {
+			k := key
+			vs, err := QueryAsOf(ctx, q, k)
+			if err != nil || len(vs) == 0 {
+				return nil, false, err
+			}
+			b, err := runtime.VersionsJSON(vs, func(v *Customer) ([]byte, error) {
 				return json.Marshal(v)
 			})
 			return b, true, err

@@ -181,10 +181,11 @@ func QueryTrails(ctx context.Context, q runtime.StateQuerier, key string) ([]run
 // through q (interactive queries, as the Query functions read it):
 // /state/views, /state/trails, each with ?key= (a string key as it is, any
 // other key as JSON). A window operator's answer is its windows, [{"start",
-// "end", "value"}]; a map state's, [{"key", "value"}]. 404 when there is
-// nothing for the key, 400 for a bad key, 503 when the query fails (the
-// pipeline is not running). Mount it under /state/, for example with
-// kafka.HTTPHandler("GET /state/", QueryHandler(q)).
+// "end", "value"}]; a temporal join's, its table's versions, [{"time",
+// "value"}]; a map state's, [{"key", "value"}]. 404 when there is nothing for
+// the key, 400 for a bad key, 503 when the query fails (the pipeline is not
+// running). Mount it under /state/, for example with kafka.HTTPHandler("GET
+// /state/", QueryHandler(q)).
 func QueryHandler(q runtime.StateQuerier) http.Handler {
 	return runtime.NewQueryHandler([]runtime.QueryRoute{{
 		Path: "/state/views",

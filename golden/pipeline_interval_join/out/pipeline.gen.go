@@ -142,9 +142,10 @@ func (p *Pipeline) Spec() runtime.PipelineSpec {
 // QueryHandler serves the pipeline's keyed state as JSON over HTTP GET, read
 // through q (interactive queries, as the Query functions read it): (none: the
 // pipeline keeps no keyed state). A window operator's answer is its windows,
-// [{"start", "end", "value"}]; a map state's, [{"key", "value"}]. 404 when
-// there is nothing for the key, 400 for a bad key, 503 when the query fails
-// (the pipeline is not running). Mount it under /state/, for example with
+// [{"start", "end", "value"}]; a temporal join's, its table's versions,
+// [{"time", "value"}]; a map state's, [{"key", "value"}]. 404 when there is
+// nothing for the key, 400 for a bad key, 503 when the query fails (the
+// pipeline is not running). Mount it under /state/, for example with
 // kafka.HTTPHandler("GET /state/", QueryHandler(q)).
 func QueryHandler(q runtime.StateQuerier) http.Handler {
 	return runtime.NewQueryHandler([]runtime.QueryRoute{})

@@ -3,6 +3,7 @@
 package pipeline_join
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -183,6 +184,28 @@ func (d *TestDriver) readAuditOut() ([]runtime.Output[string, string], error) {
 		out = append(out, o)
 	}
 	return out, nil
+}
+
+// PricedTable returns the versions of key's rates_by_currency values that join
+// priced keeps, oldest first. It is QueryPriced over the driver.
+func (d *TestDriver) PricedTable(key string) []runtime.Version[Rate] {
+	d.t.Helper()
+	vs, err := QueryPriced(context.Background(), d.d, key)
+	if err != nil {
+		d.t.Fatalf("PricedTable: %v", err)
+	}
+	return vs
+}
+
+// AuditTable returns the versions of key's rates_by_currency values that join
+// audit keeps, oldest first. It is QueryAudit over the driver.
+func (d *TestDriver) AuditTable(key string) []runtime.Version[Rate] {
+	d.t.Helper()
+	vs, err := QueryAudit(context.Background(), d.d, key)
+	if err != nil {
+		d.t.Fatalf("AuditTable: %v", err)
+	}
+	return vs
 }
 
 // Golden pipes the fixture records of inputsPath (JSON lines, see

@@ -3,6 +3,7 @@ package pipeline_join
 import (
 	"fmt"
 	"math"
+	"net/http/httptest"
 	"sort"
 	"strings"
 	"testing"
@@ -177,5 +178,42 @@ func TestRatesForgottenAfterTTL(t *testing.T) {
 	}
 	if got, want := pricedStrings(d.ReadPricedOut()), "CHF x:CHF=105@0s"; got != want {
 		t.Errorf("priced %s, want %s", got, want)
+	}
+}
+
+// TestQueryRates: the rates each join keeps are queryable, through the
+// driver and the generated QueryHandler: the rate in force at the
+// watermark and the later ones.
+func TestQueryRates(t *testing.T) {
+	d := NewTestDriver(t, ops())
+	d.PipeRates(rate("USD", 0.9, 0), at(0))
+	d.PipeRates(rate("USD", 0.8, 10), at(10))
+	d.AdvanceWatermark(at(20))
+	d.PipeRates(rate("USD", 0.7, 30), at(30))
+	var got []string
+	for _, v := range d.PricedTable("USD") {
+		got = append(got, fmt.Sprintf("%g@%ds", v.Value.EurosPerUnit, (v.Time-t0.UnixMilli())/1000))
+	}
+	if want := "0.8@10s 0.7@30s"; strings.Join(got, " ") != want {
+		t.Errorf("PricedTable(USD) = %q, want %q", got, want)
+	}
+	if vs := d.AuditTable("GBP"); vs != nil {
+		t.Errorf("AuditTable(GBP) = %v, want none", vs)
+	}
+	h := QueryHandler(d.Runtime())
+	for _, tt := range []struct {
+		path string
+		code int
+		body string
+	}{
+		{"/state/priced?key=USD", 200, `[{"time":"2026-03-01T12:00:10Z","value":{"currency":"USD","euros_per_unit":0.8,"ts":1772366410000}},{"time":"2026-03-01T12:00:30Z","value":{"currency":"USD","euros_per_unit":0.7,"ts":1772366430000}}]`},
+		{"/state/audit?key=GBP", 404, ""},
+		{"/state/priced", 400, ""},
+	} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", tt.path, nil))
+		if rec.Code != tt.code || (tt.body != "" && strings.TrimSpace(rec.Body.String()) != tt.body) {
+			t.Errorf("GET %s = %d %s, want %d %s", tt.path, rec.Code, rec.Body, tt.code, tt.body)
+		}
 	}
 }

@@ -4,6 +4,7 @@ package pipeline_join
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"github.com/streamgen/streamgen/runtime"
 	"github.com/streamgen/streamgen/runtime/codec"
@@ -158,15 +159,71 @@ func (p *Pipeline) Spec() runtime.PipelineSpec {
 	}
 }
 
+// QueryPriced returns the versions of key's values of stream rates_by_currency
+// that the temporal join priced keeps, oldest first: the one in force at the
+// watermark and every later one, which the left records still to come are
+// joined with. Nil when there are none. q reads the committed state of a
+// running pipeline's local tasks (kafka.Queries) or a TestDriver's
+// (TestDriver.Runtime()); the result is a copy the caller may keep.
+func QueryPriced(ctx context.Context, q runtime.StateQuerier, key string) ([]runtime.Version[Rate], error) {
+	kb, err := runtime.StringCodec{}.Append(nil, key)
+	if err != nil {
+		return nil, fmt.Errorf("QueryPriced: key: %w", err)
+	}
+	return runtime.QueryJoinTable[Rate](ctx, q, "priced", kb)
+}
+
+// QueryAudit returns the versions of key's values of stream rates_by_currency
+// that the temporal join audit keeps, oldest first: the one in force at the
+// watermark and every later one, which the left records still to come are
+// joined with. Nil when there are none. q reads the committed state of a
+// running pipeline's local tasks (kafka.Queries) or a TestDriver's
+// (TestDriver.Runtime()); the result is a copy the caller may keep.
+func QueryAudit(ctx context.Context, q runtime.StateQuerier, key string) ([]runtime.Version[Rate], error) {
+	kb, err := runtime.StringCodec{}.Append(nil, key)
+	if err != nil {
+		return nil, fmt.Errorf("QueryAudit: key: %w", err)
+	}
+	return runtime.QueryJoinTable[Rate](ctx, q, "audit", kb)
+}
+
 // QueryHandler serves the pipeline's keyed state as JSON over HTTP GET, read
-// through q (interactive queries, as the Query functions read it): (none: the
-// pipeline keeps no keyed state). A window operator's answer is its windows,
-// [{"start", "end", "value"}]; a map state's, [{"key", "value"}]. 404 when
-// there is nothing for the key, 400 for a bad key, 503 when the query fails
-// (the pipeline is not running). Mount it under /state/, for example with
-// kafka.HTTPHandler("GET /state/", QueryHandler(q)).
+// through q (interactive queries, as the Query functions read it):
+// /state/priced, /state/audit, each with ?key= (a string key as it is, any
+// other key as JSON). A window operator's answer is its windows, [{"start",
+// "end", "value"}]; a temporal join's, its table's versions, [{"time",
+// "value"}]; a map state's, [{"key", "value"}]. 404 when there is nothing for
+// the key, 400 for a bad key, 503 when the query fails (the pipeline is not
+// running). Mount it under /state/, for example with kafka.HTTPHandler("GET
+// /state/", QueryHandler(q)).
 func QueryHandler(q runtime.StateQuerier) http.Handler {
-	return runtime.NewQueryHandler([]runtime.QueryRoute{})
+	return runtime.NewQueryHandler([]runtime.QueryRoute{{
+		Path: "/state/priced",
+		Serve: func(ctx context.Context, key string) ([]byte, bool, error) {
+			k := key
+			vs, err := QueryPriced(ctx, q, k)
+			if err != nil || len(vs) == 0 {
+				return nil, false, err
+			}
+			b, err := runtime.VersionsJSON(vs, func(v *Rate) ([]byte, error) {
+				return v.MarshalAvroJSON()
+			})
+			return b, true, err
+		},
+	}, {
+		Path: "/state/audit",
+		Serve: func(ctx context.Context, key string) ([]byte, bool, error) {
+			k := key
+			vs, err := QueryAudit(ctx, q, k)
+			if err != nil || len(vs) == 0 {
+				return nil, false, err
+			}
+			b, err := runtime.VersionsJSON(vs, func(v *Rate) ([]byte, error) {
+				return v.MarshalAvroJSON()
+			})
+			return b, true, err
+		},
+	}})
 }
 
 // build wires one task: the sinks first, then the operators from the last to
