@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"time"
 
@@ -106,8 +107,13 @@ type valueCore[T any] struct {
 	codec  Codec[T]
 	// nsFirst stores (key, ns) namespace first (appendStateKey).
 	nsFirst bool
-	kbuf    []byte
-	vbuf    []byte
+	// copyIn: the values written may share memory with their writer's,
+	// so the cache keeps copies of them (own; alias.go). Set at
+	// registration by the states that store their callers' values.
+	copyIn bool
+	kbuf   []byte
+	vbuf   []byte
+	cbuf   []byte // own's encoding
 }
 
 type valueEntry[T any] struct {
@@ -139,6 +145,10 @@ func (e *valueEntry[T]) flush(t *Task) error {
 	return t.kvSet(key, buf)
 }
 
+// newValueCore registers a value core that caches the values written as
+// they are: its writer must not change them later (the runtime's own
+// values: session sets, a join's versions). States that store their
+// callers' values set copyIn (newOwningValueCore).
 func newValueCore[T any](t *Task, name string, kind stateKind, codec Codec[T], ttl time.Duration) (*valueCore[T], error) {
 	if codec == nil {
 		return nil, fmt.Errorf("runtime: state %q: nil codec", name)
@@ -148,6 +158,36 @@ func newValueCore[T any](t *Task, name string, kind stateKind, codec Codec[T], t
 		return nil, err
 	}
 	return &valueCore[T]{t: t, info: info, prefix: prefix, codec: codec}, nil
+}
+
+// newOwningValueCore is newValueCore for values of callers, who may
+// change what a value shares memory with once it is written (a source
+// with object reuse decodes the next record into the slices and maps of
+// the last): the cache keeps copies of the values written when T can
+// share memory (typeMayAlias), else the values themselves.
+func newOwningValueCore[T any](t *Task, name string, kind stateKind, codec Codec[T], ttl time.Duration) (*valueCore[T], error) {
+	s, err := newValueCore(t, name, kind, codec, ttl)
+	if err != nil {
+		return nil, err
+	}
+	s.copyIn = typeMayAlias(reflect.TypeFor[T]())
+	return s, nil
+}
+
+// own returns a copy of v that shares no memory with it, for a core that
+// copies its values (copyIn): v encoded and decoded with the state's
+// codec. Decode does not keep its input (Codec), so the buffer is reused.
+func (s *valueCore[T]) own(v T) (T, error) {
+	buf, err := s.codec.Append(s.cbuf[:0], v)
+	s.cbuf = buf[:0]
+	if err != nil {
+		return v, stateErr(s.info, fmt.Errorf("encoding: %w", err))
+	}
+	c, err := s.codec.Decode(buf)
+	if err != nil {
+		return v, stateErr(s.info, fmt.Errorf("decoding a copy: %w", err))
+	}
+	return c, nil
 }
 
 func (s *valueCore[T]) key(key, ns []byte) []byte {
@@ -244,6 +284,12 @@ func (s *valueCore[T]) update(e *valueEntry[T], key, ns []byte, v T) error {
 	if e == nil {
 		return s.set(key, ns, v)
 	}
+	if s.copyIn {
+		var err error
+		if v, err = s.own(v); err != nil {
+			return err
+		}
+	}
 	e.v, e.present, e.expiry = v, true, s.t.expiryFromNow(s.info)
 	e.n.cleared = false
 	s.t.cache.setDirty(&e.n, true)
@@ -272,6 +318,13 @@ func (s *valueCore[T]) set(key, ns []byte, v T) error {
 			return stateErr(s.info, fmt.Errorf("encoding: %w", err))
 		}
 		return t.kvSet(k, buf)
+	}
+	// The cache keeps v until a flush encodes it.
+	if s.copyIn {
+		var err error
+		if v, err = s.own(v); err != nil {
+			return err
+		}
 	}
 	if e := t.cache.get(k); e != nil {
 		ve := e.(*valueEntry[T])
@@ -385,7 +438,7 @@ type ValueState[T any] struct{ core *valueCore[T] }
 // means values never expire; otherwise a value expires ttl after its last
 // write, in processing time, and is never returned once expired.
 func NewValueState[T any](t *Task, name string, codec Codec[T], ttl time.Duration) (*ValueState[T], error) {
-	core, err := newValueCore(t, name, kindValueState, codec, ttl)
+	core, err := newOwningValueCore(t, name, kindValueState, codec, ttl)
 	if err != nil {
 		return nil, err
 	}
@@ -404,7 +457,9 @@ func (s *ValueState[T]) Get(c *Context) (T, bool, error) {
 	return s.core.get(key, nil)
 }
 
-// Set stores v for the current key.
+// Set stores v for the current key. When T can share memory (slices,
+// maps, pointers), the state keeps a copy of v, so the caller may change
+// what v shares afterwards (as a source with object reuse does).
 func (s *ValueState[T]) Set(c *Context, v T) error {
 	key, err := currentKey(c)
 	if err != nil {
@@ -436,7 +491,7 @@ func NewReducingState[T any](t *Task, name string, codec Codec[T], reduce Reduce
 	if reduce == nil {
 		return nil, fmt.Errorf("runtime: state %q: nil reduce function", name)
 	}
-	core, err := newValueCore(t, name, kindReducingState, codec, ttl)
+	core, err := newOwningValueCore(t, name, kindReducingState, codec, ttl)
 	if err != nil {
 		return nil, err
 	}

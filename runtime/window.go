@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/maphash"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -142,7 +143,9 @@ type WindowSpec[IN any] struct {
 // windows.
 type AggregateFunction[IN, ACC, OUT any] interface {
 	CreateAccumulator() ACC
-	// Add must not keep v or change *v (see Node).
+	// Add must not keep v or change *v (see Node). An accumulator that
+	// may share memory with v (keeps its slices, maps or pointers) is
+	// copied through its codec each time it is stored (alias.go).
 	Add(v *IN, acc ACC) ACC
 	Merge(a, b ACC) ACC
 	Result(acc ACC) OUT
@@ -636,6 +639,11 @@ func NewWindowAggregate[IN, ACC, OUT any](t *Task, name string, spec WindowSpec[
 	if err != nil {
 		return nil, err
 	}
+	// fn.Add may put slices, maps or pointers of its input into the
+	// accumulator, and the source may overwrite them with the next record
+	// (object reuse): the cache keeps copies of accumulators that can
+	// share memory with an input (alias.go).
+	core.copyIn = typeMayAliasInto(reflect.TypeFor[ACC](), reflect.TypeFor[IN]())
 	op.contents = &aggContents[IN, ACC, OUT]{acc: core, fn: fn, out: Emitter[Windowed[OUT]]{c: &t.ctx, next: next}}
 	op.setContents()
 	return op, nil
@@ -720,7 +728,10 @@ func NewWindowReduce[T any](t *Task, name string, spec WindowSpec[T], reduce Red
 	if err != nil {
 		return nil, err
 	}
-	core, err := newValueCore(t, name+"/acc", kindValueState, codec, 0)
+	// A window's first element is its value, and reduce may keep parts
+	// of its input: the cache keeps copies (of values that can share
+	// memory).
+	core, err := newOwningValueCore(t, name+"/acc", kindValueState, codec, 0)
 	if err != nil {
 		return nil, err
 	}
