@@ -61,6 +61,9 @@ func TestIntervalJoinOnKafka(t *testing.T) {
 			wantReport = append(wantReport, d+" -")
 		}
 	}
+	// Each partition's clicks in event-time order: a click 30 minutes on
+	// followed by one a minute on would be late (out_of_orderness is 5s).
+	slices.SortStableFunc(cls, func(a, b *kgo.Record) int { return a.Timestamp.Compare(b.Timestamp) })
 	// Then event time moves two hours on in every partition of both
 	// topics, so the watermark passes every interval.
 	tick := base.Add(2 * time.Hour)
