@@ -156,7 +156,8 @@ func TestJoinCrash(t *testing.T) {
 		joinWorker(t)
 		return
 	}
-	// STREAMGEN_CRASH_LONG=1: 100,000 events, at least 100 kills.
+	// One kill per chunk of 400 events, and at least kills: 20 kills over
+	// 8,000 events; STREAMGEN_CRASH_LONG=1: 250 over 100,000.
 	events, kills := 8_000, 10
 	if os.Getenv("STREAMGEN_CRASH_LONG") != "" {
 		events, kills = 100_000, 100
