@@ -19,9 +19,11 @@ import (
 // record inserts its version (the last one to arrive at a time wins) and
 // drops the versions no left record can still need: those before the
 // last one at or before the watermark. A left record the watermark has
-// already passed joins at once; any other waits in a list state (name +
-// "/waiting", namespace its event time) for an event-time timer at its
-// time, so every right record up to then is in the table when it joins.
+// already passed joins at once; any other waits, copied, in a value state
+// (name + "/waiting", namespace its event time: the key's left records of
+// that time, cached like every value state) for an event-time timer at
+// its time, so every right record up to then is in the table when it
+// joins.
 
 // JoinType says what a join does with a left record that finds no right value.
 type JoinType int
@@ -154,10 +156,12 @@ type temporalJoin[L, R, OUT any] struct {
 	fn      func(c *Context, l *L, r *R) (OUT, error)
 	next    Node[OUT]
 	table   *valueCore[[]joinVersion[R]]
-	waiting *listCore[L]
+	waiting *valueCore[[]timedValue[L]]
+	left    Codec[L]
 	timers  *TimerService
 	ns      []byte // a waiting list's namespace
 	rbuf    []byte // a right value's encoding, to copy it
+	lbuf    []byte // a left value's encoding, to copy it
 	out     OUT    // the output being pushed: next gets its address
 }
 
@@ -187,14 +191,14 @@ func NewTemporalJoin[L, R, OUT any](t *Task, name string, spec TemporalJoinSpec[
 	case spec.TableTTL < 0:
 		return nil, nil, fmt.Errorf("runtime: temporal join %q: negative table TTL %v", name, spec.TableTTL)
 	}
-	op := &temporalJoin[L, R, OUT]{t: t, name: name, typ: spec.Type, right: spec.Right, fn: spec.Join, next: next}
+	op := &temporalJoin[L, R, OUT]{t: t, name: name, typ: spec.Type, left: spec.Left, right: spec.Right, fn: spec.Join, next: next}
 	if op.timers, err = t.RegisterTimerHandler(name, op); err != nil {
 		return nil, nil, err
 	}
 	if op.table, err = newValueCore[[]joinVersion[R]](t, name+"/table", kindValueState, &versionsCodec[R]{r: spec.Right}, spec.TableTTL); err != nil {
 		return nil, nil, err
 	}
-	if op.waiting, err = newListCore(t, name+"/waiting", spec.Left, 0); err != nil {
+	if op.waiting, err = newValueCore[[]timedValue[L]](t, name+"/waiting", kindValueState, &versionsCodec[L]{r: spec.Left}, 0); err != nil {
 		return nil, nil, err
 	}
 	return joinLeft[L, R, OUT]{op}, joinRight[L, R, OUT]{op}, nil
@@ -212,9 +216,25 @@ func (op *temporalJoin[L, R, OUT]) pushLeft(c *Context, v *L) error {
 		}
 		return op.join(c, v, vs, versionAt(vs, c.ts))
 	}
+	// The waiting list keeps a copy (see pushRight). It is a cached value,
+	// not a list state: a list appends by a pebble merge, and reading it
+	// back when the timer fires, and for the changelog, costs far more.
+	l, err := copyVia(op.left, &op.lbuf, v)
+	if err != nil {
+		return fmt.Errorf("runtime: temporal join %q: copying a left value: %w", op.name, err)
+	}
 	op.ns = appendOrderedInt64(op.ns[:0], c.ts)
-	if err := op.waiting.add(key, op.ns, *v); err != nil {
+	waiting, _, err := op.waiting.get(key, op.ns)
+	if err != nil {
 		return err
+	}
+	// A new slice: the cache may hold the one get returned.
+	waiting = append(waiting[:len(waiting):len(waiting)], timedValue[L]{TS: c.ts, V: l})
+	if err := op.waiting.set(key, op.ns, waiting); err != nil {
+		return err
+	}
+	if len(waiting) > 1 {
+		return nil // the timer is set
 	}
 	return op.timers.Register(EventTime, key, op.ns, c.ts)
 }
@@ -226,14 +246,9 @@ func (op *temporalJoin[L, R, OUT]) pushRight(c *Context, v *R) error {
 	}
 	// The table keeps a copy: *v is only valid during the call, and its
 	// slices may be reused by the next record.
-	b, err := op.right.Append(op.rbuf[:0], *v)
+	r, err := copyVia(op.right, &op.rbuf, v)
 	if err != nil {
-		return fmt.Errorf("runtime: temporal join %q: encoding a right value: %w", op.name, err)
-	}
-	op.rbuf = b[:0]
-	r, err := op.right.Decode(b)
-	if err != nil {
-		return fmt.Errorf("runtime: temporal join %q: decoding a right value: %w", op.name, err)
+		return fmt.Errorf("runtime: temporal join %q: copying a right value: %w", op.name, err)
 	}
 	vs, _, err := op.table.get(key, nil)
 	if err != nil {
@@ -271,7 +286,7 @@ func (op *temporalJoin[L, R, OUT]) OnTimer(c *Context, tm Timer) error {
 	if tm.Domain != EventTime {
 		return fmt.Errorf("runtime: temporal join %q: unexpected %v timer", op.name, tm.Domain)
 	}
-	lefts, err := op.waiting.get(tm.Key, tm.Namespace)
+	lefts, _, err := op.waiting.get(tm.Key, tm.Namespace)
 	if err != nil {
 		return err
 	}
@@ -287,7 +302,7 @@ func (op *temporalJoin[L, R, OUT]) OnTimer(c *Context, tm Timer) error {
 	}
 	at := versionAt(vs, tm.Time)
 	for i := range lefts {
-		if err := op.join(c, &lefts[i], vs, at); err != nil {
+		if err := op.join(c, &lefts[i].V, vs, at); err != nil {
 			return err
 		}
 	}
