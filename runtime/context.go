@@ -1,6 +1,9 @@
 package runtime
 
-import "errors"
+import (
+	"errors"
+	"math"
+)
 
 // Context is the per-task view an operator gets with each value: the
 // current key, the event timestamp, the watermark, processing time, the
@@ -62,8 +65,22 @@ func (c *Context) Timestamp() int64 { return c.ts }
 // operators of this call.
 func (c *Context) SetTimestamp(ts int64) { c.ts = ts }
 
-// Watermark returns the task's current event-time watermark.
-func (c *Context) Watermark() int64 { return c.task.wm.Current() }
+// Watermark returns the task's current event-time watermark; inside the
+// firing of event-time timers of time T, T-1 when that is lower (below).
+func (c *Context) Watermark() int64 {
+	wm := c.task.wm.Current()
+	// While event-time timers of time T fire, the operators see the
+	// watermark just before T: what a timer emits (a window's result at
+	// its end, a join's output at its left record's time) reaches the
+	// operators after it as on time, as in Flink, where the new
+	// watermark reaches an operator only after the operators before it
+	// have fired their timers. Their own timers of time T fire after
+	// (RegisterTimerHandler), in the same round.
+	if f := &c.task.firing; f.active && f.domain == EventTime && f.now != math.MinInt64 && f.now-1 < wm {
+		return f.now - 1
+	}
+	return wm
+}
 
 // ProcessingTime returns the task's processing time (ms since epoch).
 func (c *Context) ProcessingTime() int64 { return c.task.procTime }

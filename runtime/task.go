@@ -95,6 +95,10 @@ type Task struct {
 	lastSource source
 	states     map[string]*stateInfo
 	handlers   map[string]TimerHandler
+	// timerOrder lists the timer handlers' operators, upstream first:
+	// timers of one time fire in this order (timer.go).
+	timerOrder []string
+	timerRank  map[string]int // index in timerOrder
 	side       map[string]any
 	onSide     func(c *Context, tag string, v any) error
 
@@ -127,16 +131,17 @@ func (s *Store) OpenTask(id TaskID, cfg TaskConfig) (*Task, error) {
 		return nil, fmt.Errorf("runtime: negative task id %d", id)
 	}
 	t := &Task{
-		id:       id,
-		store:    s,
-		sink:     cfg.Sink,
-		dlq:      cfg.DeadLetterTopic,
-		procTime: cfg.ProcessingTime,
-		wm:       NewWatermarks(),
-		sources:  map[string]source{},
-		states:   map[string]*stateInfo{},
-		handlers: map[string]TimerHandler{},
-		side:     map[string]any{},
+		id:        id,
+		store:     s,
+		sink:      cfg.Sink,
+		dlq:       cfg.DeadLetterTopic,
+		procTime:  cfg.ProcessingTime,
+		wm:        NewWatermarks(),
+		sources:   map[string]source{},
+		states:    map[string]*stateInfo{},
+		handlers:  map[string]TimerHandler{},
+		timerRank: map[string]int{},
+		side:      map[string]any{},
 	}
 	t.ctx.task = t
 	t.firing.deleted = map[string]struct{}{}

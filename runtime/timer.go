@@ -1,8 +1,10 @@
 package runtime
 
 import (
+	"bytes"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // TimeDomain says which clock a timer follows.
@@ -62,6 +64,14 @@ type TimerService struct {
 // RegisterTimerHandler attaches h to the operator named op and returns the
 // service the operator uses to set timers. Operator names are unique per
 // task and stable across restarts (they are part of stored timer keys).
+//
+// Timers of one time fire operator by operator in the reverse order of
+// registration: a chain is built from its end (a node needs the node it
+// pushes to), so an operator registers after every operator downstream
+// of it, and fires before them. An operator downstream thus sees the
+// results an upstream one emits at a time before its own timers of that
+// time fire, as in Flink, where a watermark reaches an operator only
+// after the operators before it have fired their timers.
 func (t *Task) RegisterTimerHandler(op string, h TimerHandler) (*TimerService, error) {
 	if op == "" || len(op) > 255 {
 		return nil, fmt.Errorf("runtime: operator name %q must be 1 to 255 bytes", op)
@@ -70,6 +80,10 @@ func (t *Task) RegisterTimerHandler(op string, h TimerHandler) (*TimerService, e
 		return nil, fmt.Errorf("runtime: task %d: operator %q registered twice", t.id, op)
 	}
 	t.handlers[op] = h
+	t.timerOrder = append([]string{op}, t.timerOrder...)
+	for i, name := range t.timerOrder {
+		t.timerRank[name] = i
+	}
 	return &TimerService{t: t, name: op, op: append([]byte{byte(len(op))}, op...)}, nil
 }
 
@@ -129,6 +143,7 @@ type firingState struct {
 	active  bool
 	domain  TimeDomain
 	upTo    int64
+	now     int64 // the time of the timer firing
 	rescan  bool
 	deleted map[string]struct{}
 }
@@ -140,8 +155,9 @@ const timerChunk = 256
 var timerValue = []byte{0}
 
 // fireTimers fires every timer of domain d with time <= upTo, in time
-// order (ties in key order), including timers that callbacks register for
-// times <= upTo.
+// order, including timers that callbacks register for times <= upTo.
+// Timers of one time fire operator by operator, upstream first
+// (RegisterTimerHandler), and in key order within an operator.
 func (t *Task) fireTimers(d TimeDomain, upTo int64) error {
 	next := &t.timerNext[d.index()]
 	if upTo < *next {
@@ -161,24 +177,7 @@ func (t *Task) fireTimers(d TimeDomain, upTo int64) error {
 	}
 	start := seekTime()
 	for {
-		keys := t.fireKeys[:0]
-		arena := t.fireArena[:0]
-		first := int64(math.MaxInt64)
-		err := t.kvScan(start, hi, func(k, _ []byte) (bool, error) {
-			if len(k) < len(lo)+8 {
-				return false, errBadKey
-			}
-			at := readOrderedInt64(k[len(lo):])
-			if at > upTo || len(keys) == timerChunk {
-				first = at
-				return false, nil
-			}
-			begin := len(arena)
-			arena = append(arena, k...)
-			keys = append(keys, [2]int{begin, len(arena)})
-			return true, nil
-		})
-		t.fireKeys, t.fireArena = keys, arena
+		keys, arena, first, err := t.collectTimers(lo, start, hi, upTo)
 		if err != nil {
 			return fmt.Errorf("runtime: task %d: scanning %v timers: %w", t.id, d, err)
 		}
@@ -188,18 +187,142 @@ func (t *Task) fireTimers(d TimeDomain, upTo int64) error {
 		}
 		// Every live timer is at or after the first one collected, or was
 		// registered since (Register lowers next).
-		*next = readOrderedInt64(arena[keys[0][0]+len(lo):])
-		rescan, err := t.fireChunk(d, upTo, lo, keys, arena)
+		at0 := readOrderedInt64(arena[keys[0][0]+len(lo):])
+		*next = at0
+		var rescan bool
+		if last := timerTime(arena, keys[len(keys)-1], lo); len(keys) == timerChunk && first == last {
+			// The chunk ends inside the timers of one time: leave them to
+			// the next chunk, so they are ordered together, or, when the
+			// whole chunk is that time, fire it operator by operator.
+			k := len(keys)
+			for k > 0 && timerTime(arena, keys[k-1], lo) == last {
+				k--
+			}
+			if k == 0 {
+				rescan, err = t.fireTime(d, upTo, lo, last)
+				if err != nil {
+					return err
+				}
+				if rescan {
+					start = seekTime()
+					continue
+				}
+				start = prefixEnd(appendOrderedInt64(append([]byte(nil), lo...), last))
+				continue
+			}
+			keys = keys[:k]
+		}
+		end := arena[keys[len(keys)-1][0]:keys[len(keys)-1][1]]
+		start = append(append(start[:0:0], end...), 0)
+		t.orderByOperator(keys, arena, lo)
+		rescan, err = t.fireChunk(d, upTo, lo, keys, arena)
 		if err != nil {
 			return err
 		}
 		if rescan {
 			start = seekTime()
-			continue
 		}
-		last := arena[keys[len(keys)-1][0]:keys[len(keys)-1][1]]
-		start = append(append(start[:0:0], last...), 0)
 	}
+}
+
+// collectTimers collects up to timerChunk timer keys in [start, hi) with
+// time <= upTo into the task's reused buffers, and returns the time of
+// the first key it left (math.MaxInt64 when none).
+func (t *Task) collectTimers(lo, start, hi []byte, upTo int64) (keys [][2]int, arena []byte, first int64, err error) {
+	keys, arena, first = t.fireKeys[:0], t.fireArena[:0], int64(math.MaxInt64)
+	err = t.kvScan(start, hi, func(k, _ []byte) (bool, error) {
+		if len(k) < len(lo)+8 {
+			return false, errBadKey
+		}
+		at := readOrderedInt64(k[len(lo):])
+		if at > upTo || len(keys) == timerChunk {
+			first = at
+			return false, nil
+		}
+		begin := len(arena)
+		arena = append(arena, k...)
+		keys = append(keys, [2]int{begin, len(arena)})
+		return true, nil
+	})
+	t.fireKeys, t.fireArena = keys, arena
+	return keys, arena, first, err
+}
+
+// timerTime is the time of the collected timer key span.
+func timerTime(arena []byte, span [2]int, lo []byte) int64 {
+	return readOrderedInt64(arena[span[0]+len(lo):])
+}
+
+// timerOp is the operator name of the collected timer key span.
+func timerOp(arena []byte, span [2]int, lo []byte) []byte {
+	k := arena[span[0]+len(lo)+8 : span[1]]
+	if len(k) == 0 || len(k) < 1+int(k[0]) {
+		return nil
+	}
+	return k[1 : 1+int(k[0])]
+}
+
+// orderByOperator reorders the collected timers (in key order: by time,
+// then operator name) so that the timers of one time come operator by
+// operator, upstream first; operators the task does not know (their
+// timers are orphans) come last.
+func (t *Task) orderByOperator(keys [][2]int, arena []byte, lo []byte) {
+	if len(t.timerOrder) < 2 {
+		return
+	}
+	rank := func(span [2]int) int {
+		if r, ok := t.timerRank[string(timerOp(arena, span, lo))]; ok {
+			return r
+		}
+		return len(t.timerOrder)
+	}
+	for i := 0; i < len(keys); {
+		j, at, mixed := i+1, timerTime(arena, keys[i], lo), false
+		op := timerOp(arena, keys[i], lo)
+		for j < len(keys) && timerTime(arena, keys[j], lo) == at {
+			if !mixed && !bytes.Equal(timerOp(arena, keys[j], lo), op) {
+				mixed = true
+			}
+			j++
+		}
+		if mixed {
+			slices.SortStableFunc(keys[i:j], func(a, b [2]int) int { return rank(a) - rank(b) })
+		}
+		i = j
+	}
+}
+
+// fireTime fires the timers of time at, more than a chunk of them,
+// operator by operator (upstream first), each operator's in key order,
+// then any whose operator the task does not know. It reports a rescan as
+// fireChunk does.
+func (t *Task) fireTime(d TimeDomain, upTo int64, lo []byte, at int64) (bool, error) {
+	timeLo := appendOrderedInt64(append([]byte(nil), lo...), at)
+	ranges := make([][]byte, 0, len(t.timerOrder)+1)
+	for _, op := range t.timerOrder {
+		ranges = append(ranges, append(append(append([]byte(nil), timeLo...), byte(len(op))), op...))
+	}
+	ranges = append(ranges, timeLo) // what is left: orphans
+	for _, rlo := range ranges {
+		rhi := prefixEnd(rlo)
+		start := rlo
+		for {
+			keys, arena, _, err := t.collectTimers(lo, start, rhi, upTo)
+			if err != nil {
+				return false, fmt.Errorf("runtime: task %d: scanning %v timers: %w", t.id, d, err)
+			}
+			if len(keys) == 0 {
+				break
+			}
+			end := arena[keys[len(keys)-1][0]:keys[len(keys)-1][1]]
+			start = append(append(start[:0:0], end...), 0)
+			rescan, err := t.fireChunk(d, upTo, lo, keys, arena)
+			if err != nil || rescan {
+				return rescan, err
+			}
+		}
+	}
+	return false, nil
 }
 
 // fireChunk fires collected timers in order; it stops early, reporting
@@ -234,6 +357,7 @@ func (t *Task) fireChunk(d TimeDomain, upTo int64, lo []byte, keys [][2]int, are
 		t.stats.TimersFired++
 		c.reset()
 		c.key, c.keyed, c.ts = tm.Key, true, tm.Time
+		f.now = tm.Time
 		if err := h.OnTimer(c, tm); err != nil {
 			return false, err
 		}
