@@ -20,10 +20,9 @@ import (
 // drops the versions no left record can still need: those before the
 // last one at or before the watermark. A left record the watermark has
 // already passed joins at once; any other waits, copied, in a value state
-// (name + "/waiting", namespace its event time: the key's left records of
-// that time, cached like every value state) for an event-time timer at
-// its time, so every right record up to then is in the table when it
-// joins.
+// (name + "/waiting": the key's waiting left records sorted by time,
+// cached like every value state) for an event-time timer at its time, so
+// every right record up to then is in the table when it joins.
 
 // JoinType says what a join does with a left record that finds no right value.
 type JoinType int
@@ -159,7 +158,6 @@ type temporalJoin[L, R, OUT any] struct {
 	waiting *valueCore[[]timedValue[L]]
 	left    Codec[L]
 	timers  *TimerService
-	ns      []byte // a waiting list's namespace
 	rbuf    []byte // a right value's encoding, to copy it
 	lbuf    []byte // a left value's encoding, to copy it
 	out     OUT    // the output being pushed: next gets its address
@@ -223,20 +221,20 @@ func (op *temporalJoin[L, R, OUT]) pushLeft(c *Context, v *L) error {
 	if err != nil {
 		return fmt.Errorf("runtime: temporal join %q: copying a left value: %w", op.name, err)
 	}
-	op.ns = appendOrderedInt64(op.ns[:0], c.ts)
-	waiting, _, err := op.waiting.get(key, op.ns)
+	// One entry per key, sorted by time (arrival order among equal
+	// times): a key's entry stays cached while its records come and go.
+	waiting, _, err := op.waiting.get(key, nil)
 	if err != nil {
 		return err
 	}
 	// A new slice: the cache may hold the one get returned.
-	waiting = append(waiting[:len(waiting):len(waiting)], timedValue[L]{TS: c.ts, V: l})
-	if err := op.waiting.set(key, op.ns, waiting); err != nil {
+	i := sort.Search(len(waiting), func(i int) bool { return waiting[i].TS > c.ts })
+	merged := make([]timedValue[L], 0, len(waiting)+1)
+	merged = append(append(append(merged, waiting[:i]...), timedValue[L]{TS: c.ts, V: l}), waiting[i:]...)
+	if err := op.waiting.set(key, nil, merged); err != nil {
 		return err
 	}
-	if len(waiting) > 1 {
-		return nil // the timer is set
-	}
-	return op.timers.Register(EventTime, key, op.ns, c.ts)
+	return op.timers.Register(EventTime, key, nil, c.ts)
 }
 
 func (op *temporalJoin[L, R, OUT]) pushRight(c *Context, v *R) error {
@@ -280,29 +278,38 @@ func (op *temporalJoin[L, R, OUT]) pushRight(c *Context, v *R) error {
 	return op.table.set(key, nil, merged)
 }
 
-// OnTimer joins the left records waiting at the timer's time, in arrival
-// order, with the version in force then.
+// OnTimer joins the left records waiting at the timer's time (and any
+// earlier, which none should be), in time and arrival order, with the
+// version in force then.
 func (op *temporalJoin[L, R, OUT]) OnTimer(c *Context, tm Timer) error {
 	if tm.Domain != EventTime {
 		return fmt.Errorf("runtime: temporal join %q: unexpected %v timer", op.name, tm.Domain)
 	}
-	lefts, _, err := op.waiting.get(tm.Key, tm.Namespace)
+	waiting, _, err := op.waiting.get(tm.Key, nil)
 	if err != nil {
 		return err
 	}
-	if err := op.waiting.clear(tm.Key, tm.Namespace); err != nil {
-		return err
-	}
-	if len(lefts) == 0 {
+	n := sort.Search(len(waiting), func(i int) bool { return waiting[i].TS > tm.Time })
+	if n == 0 {
 		return nil
+	}
+	lefts := waiting[:n]
+	if n == len(waiting) {
+		err = op.waiting.clear(tm.Key, nil)
+	} else {
+		// A new slice: the cache may hold waiting.
+		err = op.waiting.set(tm.Key, nil, slices.Clone(waiting[n:]))
+	}
+	if err != nil {
+		return err
 	}
 	vs, _, err := op.table.get(tm.Key, nil)
 	if err != nil {
 		return err
 	}
-	at := versionAt(vs, tm.Time)
 	for i := range lefts {
-		if err := op.join(c, &lefts[i].V, vs, at); err != nil {
+		c.ts = lefts[i].TS
+		if err := op.join(c, &lefts[i].V, vs, versionAt(vs, lefts[i].TS)); err != nil {
 			return err
 		}
 	}
