@@ -46,15 +46,7 @@ func joinWorker(t *testing.T) {
 	defer stop()
 	log := slogStderr()
 	installFaults(w, log)
-	err = Run(ctx, p.Spec(),
-		Brokers(strings.Split(w.Brokers, ",")...),
-		StateDir(w.StateDir),
-		InstanceID(w.Instance),
-		TransactionTimeout(w.TxnTimeout),
-		Logger(log),
-		StoreOptions(runtime.StoreOptions{BlockCacheSize: 8 << 20, MemTableSize: 4 << 20}),
-		ClientOpts(kgo.SessionTimeout(6*time.Second), kgo.HeartbeatInterval(500*time.Millisecond),
-			kgo.RebalanceTimeout(5*time.Second)))
+	err = Run(ctx, p.Spec(), workerOpts(w, log)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,35 +178,9 @@ func TestJoinCrash(t *testing.T) {
 		workers = append(workers, w)
 	}
 	defer func() { stopWorkers(t, workers) }()
-	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 17))
-	killed, selfKilled, wiped := 0, 0, 0
-	for sent := 0; sent < events || killed < kills; sent += chunk {
-		if sent < events {
-			e.produce(gen.records(clicks, impressions, chunk))
-		}
-		time.Sleep(time.Duration(150+rng.IntN(600)) * time.Millisecond)
-		for _, w := range workers {
-			if w.crashed(t) {
-				selfKilled++
-				startJoinWorker(t, w)
-			}
-		}
-		w := workers[rng.IntN(len(workers))]
-		w.kill()
-		killed++
-		if rng.IntN(4) == 0 {
-			os.RemoveAll(w.cfg.StateDir)
-			wiped++
-		}
-		startJoinWorker(t, w)
-	}
-	// The end: workers without fault points read everything, then the
-	// flush moves event time past every interval.
-	for _, w := range workers {
-		w.kill()
-		w.cfg.Faults = ""
-		startJoinWorker(t, w)
-	}
+	killed, selfKilled, wiped := crashWorkers(t, workers, startJoinWorker, events, chunk, kills,
+		func(n int) { e.produce(gen.records(clicks, impressions, n)) })
+	// Then the flush moves event time past every interval.
 	e.produce(gen.flush(clicks, impressions))
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -225,28 +191,7 @@ func TestJoinCrash(t *testing.T) {
 		w.stop(t)
 	}
 	wantAttr, wantReport := gen.want()
-	read := func(topic string, render func(*kgo.Record) string) []string {
-		recs, err := e.readCommitted(ctx, topic)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got []string
-		for _, r := range recs {
-			if s := render(r); strings.Contains(s, e.prefix) {
-				got = append(got, s)
-			}
-		}
-		slices.Sort(got)
-		return got
-	}
-	gotAttr := read("attributions", func(r *kgo.Record) string {
-		var a pij.Attribution
-		if err := a.UnmarshalAvro(r.Value); err != nil {
-			t.Fatal(err)
-		}
-		return a.ClickID + "<-" + a.ImpressionID
-	})
-	gotReport := read("click-report", func(r *kgo.Record) string { return string(r.Value) })
+	gotAttr, gotReport := readAdResults(ctx, t, e)
 	t.Logf("%d clicks, %d impressions: %d attributions, %d report lines; %d SIGKILLs (%d with the state directory wiped), %d workers killed at a fault point",
 		len(gen.clicks), len(gen.imps), len(wantAttr), len(wantReport), killed, wiped, selfKilled)
 	diffOnce(t, "attributions", gotAttr, wantAttr)

@@ -105,6 +105,18 @@ func TestIntervalJoinOnKafka(t *testing.T) {
 	}
 	second.stop(t)
 
+	gotAttr, gotReport := readAdResults(ctx, t, e)
+	slices.Sort(wantAttr)
+	slices.Sort(wantReport)
+	diffOnce(t, "attributions", gotAttr, wantAttr)
+	diffOnce(t, "click report", gotReport, wantReport)
+}
+
+// readAdResults reads the ad joins' two output topics read_committed: the
+// attributions ("click<-impression") and the report lines of this run
+// (their ids carry e.prefix), each sorted.
+func readAdResults(ctx context.Context, t *testing.T, e *eosEnv) (attributions, report []string) {
+	t.Helper()
 	read := func(topic string, render func(*kgo.Record) string) []string {
 		out, err := e.readCommitted(ctx, topic)
 		if err != nil {
@@ -119,22 +131,15 @@ func TestIntervalJoinOnKafka(t *testing.T) {
 		slices.Sort(got)
 		return got
 	}
-	gotAttr := read("attributions", func(r *kgo.Record) string {
+	attributions = read("attributions", func(r *kgo.Record) string {
 		var a pipeline_interval_join.Attribution
 		if err := a.UnmarshalAvro(r.Value); err != nil {
 			t.Fatal(err)
 		}
 		return a.ClickID + "<-" + a.ImpressionID
 	})
-	slices.Sort(wantAttr)
-	if !slices.Equal(gotAttr, wantAttr) {
-		t.Errorf("attributions:\n%q\nwant\n%q", gotAttr, wantAttr)
-	}
-	gotReport := read("click-report", func(r *kgo.Record) string { return string(r.Value) })
-	slices.Sort(wantReport)
-	if !slices.Equal(gotReport, wantReport) {
-		t.Errorf("click report:\n%q\nwant\n%q", gotReport, wantReport)
-	}
+	report = read("click-report", func(r *kgo.Record) string { return string(r.Value) })
+	return attributions, report
 }
 
 // attributeOp and reportOp are the golden case's operators.

@@ -8,10 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/twmb/franz-go/pkg/kgo"
-
-	"github.com/streamgen/streamgen/runtime"
 )
 
 // repartWorkerEnv, when set, makes TestRepartitionCrash the worker
@@ -35,18 +31,47 @@ func repartWorker(t *testing.T) {
 	defer stop()
 	log := slogStderr()
 	installFaults(w, log)
-	err = Run(ctx, wordCountSpec(w.Name, w.Input, w.Output),
-		Brokers(strings.Split(w.Brokers, ",")...),
-		StateDir(w.StateDir),
-		InstanceID(w.Instance),
-		TransactionTimeout(w.TxnTimeout),
-		Logger(log),
-		StoreOptions(runtime.StoreOptions{BlockCacheSize: 8 << 20, MemTableSize: 4 << 20}),
-		ClientOpts(kgo.SessionTimeout(6*time.Second), kgo.HeartbeatInterval(500*time.Millisecond),
-			kgo.RebalanceTimeout(5*time.Second)))
+	err = Run(ctx, wordCountSpec(w.Name, w.Input, w.Output), workerOpts(w, log)...)
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// crashWorkers produces events in chunks with produce while it SIGKILLs
+// a random one of workers after each chunk (now and then wiping its state
+// directory, so its tasks come back from the changelog) and restarts it
+// with start, at least kills times, restarting too the workers that
+// killed themselves at a fault point. At the end it restarts every
+// worker without fault points, to read what is left. It returns the
+// SIGKILLs, the self-kills and the wipes.
+func crashWorkers(t *testing.T, workers []*workerProc, start func(*testing.T, *workerProc), events, chunk, kills int, produce func(n int)) (killed, selfKilled, wiped int) {
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 11))
+	for sent := 0; sent < events || killed < kills; sent += chunk {
+		if sent < events {
+			produce(chunk)
+		}
+		time.Sleep(time.Duration(150+rng.IntN(600)) * time.Millisecond)
+		for _, w := range workers {
+			if w.crashed(t) {
+				selfKilled++
+				start(t, w)
+			}
+		}
+		w := workers[rng.IntN(len(workers))]
+		w.kill()
+		killed++
+		if rng.IntN(4) == 0 {
+			os.RemoveAll(w.cfg.StateDir)
+			wiped++
+		}
+		start(t, w)
+	}
+	for _, w := range workers {
+		w.kill()
+		w.cfg.Faults = ""
+		start(t, w)
+	}
+	return killed, selfKilled, wiped
 }
 
 // TestRepartitionCrash proves the repartition topic exactly once under
@@ -81,35 +106,9 @@ func TestRepartitionCrash(t *testing.T) {
 		workers = append(workers, w)
 	}
 	defer func() { stopWorkers(t, workers) }()
-	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 11))
-	killed, selfKilled, wiped := 0, 0, 0
-	for sent := 0; sent < events || killed < kills; sent += chunk {
-		if sent < events {
-			e.produce(gen.records(in, chunk))
-		}
-		time.Sleep(time.Duration(150+rng.IntN(600)) * time.Millisecond)
-		for _, w := range workers {
-			if w.crashed(t) {
-				selfKilled++
-				startRepartWorker(t, w)
-			}
-		}
-		w := workers[rng.IntN(len(workers))]
-		w.kill()
-		killed++
-		if rng.IntN(5) == 0 {
-			os.RemoveAll(w.cfg.StateDir)
-			wiped++
-		}
-		startRepartWorker(t, w)
-	}
-	// The end: workers without fault points read everything, then the
-	// flush moves event time past every window.
-	for _, w := range workers {
-		w.kill()
-		w.cfg.Faults = ""
-		startRepartWorker(t, w)
-	}
+	killed, selfKilled, wiped := crashWorkers(t, workers, startRepartWorker, events, chunk, kills,
+		func(n int) { e.produce(gen.records(in, n)) })
+	// Then the flush moves event time past every window.
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	if err := e.waitCaughtUp(ctx, name, in); err != nil {

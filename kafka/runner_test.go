@@ -453,6 +453,19 @@ func workerFromEnv() (workerConfig, error) {
 
 // runWorker runs the click pipeline as one instance until ctx is done.
 func runWorker(ctx context.Context, w workerConfig, log *slog.Logger, extra ...Opt) error {
+	opts := workerOpts(w, log)
+	if w.FileDir != "" {
+		fs, err := NewFileSink(w.FileDir, nil)
+		if err != nil {
+			return err
+		}
+		opts = append(opts, Sinks2PC(map[string]TwoPhaseSink{w.FileTopic: fs}))
+	}
+	return Run(ctx, clickSpec(w.Name, w.Input, w.Output, w.FileTopic), append(opts, extra...)...)
+}
+
+// workerOpts are the options of every crash test's worker processes.
+func workerOpts(w workerConfig, log *slog.Logger) []Opt {
 	opts := []Opt{
 		Brokers(strings.Split(w.Brokers, ",")...),
 		StateDir(w.StateDir),
@@ -477,14 +490,7 @@ func runWorker(ctx context.Context, w workerConfig, log *slog.Logger, extra ...O
 	if os.Getenv("STREAMGEN_KAFKA_KGOLOG") != "" {
 		opts = append(opts, ClientOpts(kgo.WithLogger(kgo.BasicLogger(os.Stderr, kgo.LogLevelInfo, nil))))
 	}
-	if w.FileDir != "" {
-		fs, err := NewFileSink(w.FileDir, nil)
-		if err != nil {
-			return err
-		}
-		opts = append(opts, Sinks2PC(map[string]TwoPhaseSink{w.FileTopic: fs}))
-	}
-	return Run(ctx, clickSpec(w.Name, w.Input, w.Output, w.FileTopic), append(opts, extra...)...)
+	return opts
 }
 
 // installFaults makes the worker kill itself with probability w.Faults at

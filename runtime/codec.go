@@ -164,3 +164,19 @@ func (JSONCodec[T]) Decode(src []byte) (T, error) {
 	err := json.Unmarshal(src, &v)
 	return v, err
 }
+
+// copyVia returns a copy of *v made by encoding it (into *buf, reused)
+// and decoding that: *v is only valid during Push, and its slices may be
+// reused by the next record. Decode does not keep its input (Codec), so
+// the copy shares nothing with *buf.
+func copyVia[T any](codec Codec[T], buf *[]byte, v *T) (T, error) {
+	b, err := codec.Append((*buf)[:0], *v)
+	if b != nil {
+		*buf = b[:0]
+	}
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return codec.Decode(b)
+}

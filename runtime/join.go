@@ -163,6 +163,20 @@ type temporalJoin[L, R, OUT any] struct {
 	out     OUT    // the output being pushed: next gets its address
 }
 
+// checkJoin checks what every join's spec needs: a join function, both
+// codecs, a known join type.
+func checkJoin(kind, name string, noJoin, noCodec bool, typ JoinType) error {
+	switch {
+	case noJoin:
+		return fmt.Errorf("runtime: %s join %q: nil join function", kind, name)
+	case noCodec:
+		return fmt.Errorf("runtime: %s join %q: nil codec", kind, name)
+	case typ != InnerJoin && typ != LeftJoin:
+		return fmt.Errorf("runtime: %s join %q: unknown join type %d", kind, name, typ)
+	}
+	return nil
+}
+
 // joinLeft and joinRight are the operator's two inputs.
 type joinLeft[L, R, OUT any] struct{ op *temporalJoin[L, R, OUT] }
 type joinRight[L, R, OUT any] struct{ op *temporalJoin[L, R, OUT] }
@@ -179,14 +193,10 @@ func (n joinRight[L, R, OUT]) Push(c *Context, v *R) error { return n.op.pushRig
 // the left stream pushes into and the node the right stream pushes into;
 // both must be keyed (the same key type) and in the same task.
 func NewTemporalJoin[L, R, OUT any](t *Task, name string, spec TemporalJoinSpec[L, R, OUT], next Node[OUT]) (left Node[L], right Node[R], err error) {
-	switch {
-	case spec.Join == nil:
-		return nil, nil, fmt.Errorf("runtime: temporal join %q: nil join function", name)
-	case spec.Left == nil || spec.Right == nil:
-		return nil, nil, fmt.Errorf("runtime: temporal join %q: nil codec", name)
-	case spec.Type != InnerJoin && spec.Type != LeftJoin:
-		return nil, nil, fmt.Errorf("runtime: temporal join %q: unknown join type %d", name, spec.Type)
-	case spec.TableTTL < 0:
+	if err := checkJoin("temporal", name, spec.Join == nil, spec.Left == nil || spec.Right == nil, spec.Type); err != nil {
+		return nil, nil, err
+	}
+	if spec.TableTTL < 0 {
 		return nil, nil, fmt.Errorf("runtime: temporal join %q: negative table TTL %v", name, spec.TableTTL)
 	}
 	op := &temporalJoin[L, R, OUT]{t: t, name: name, typ: spec.Type, left: spec.Left, right: spec.Right, fn: spec.Join, next: next}

@@ -96,14 +96,10 @@ func (n intervalRight[L, R, OUT]) Push(c *Context, v *R) error { return n.op.pus
 // stream pushes into and the node the right stream pushes into; both must
 // be keyed (the same key type) and in the same task.
 func NewIntervalJoin[L, R, OUT any](t *Task, name string, spec IntervalJoinSpec[L, R, OUT], next Node[OUT]) (left Node[L], right Node[R], err error) {
-	switch {
-	case spec.Join == nil:
-		return nil, nil, fmt.Errorf("runtime: interval join %q: nil join function", name)
-	case spec.Left == nil || spec.Right == nil:
-		return nil, nil, fmt.Errorf("runtime: interval join %q: nil codec", name)
-	case spec.Type != InnerJoin && spec.Type != LeftJoin:
-		return nil, nil, fmt.Errorf("runtime: interval join %q: unknown join type %d", name, spec.Type)
-	case spec.Before < 0 || spec.After < 0:
+	if err := checkJoin("interval", name, spec.Join == nil, spec.Left == nil || spec.Right == nil, spec.Type); err != nil {
+		return nil, nil, err
+	}
+	if spec.Before < 0 || spec.After < 0 {
 		return nil, nil, fmt.Errorf("runtime: interval join %q: negative bound (before %v, after %v)", name, spec.Before, spec.After)
 	}
 	op := &intervalJoin[L, R, OUT]{
@@ -264,22 +260,6 @@ func (op *intervalJoin[L, R, OUT]) emit(c *Context, l *L, r *R, ts int64) error 
 	}
 	c.ts = prev
 	return err
-}
-
-// copyVia returns a copy of *v made by encoding it (into *buf, reused)
-// and decoding that: *v is only valid during Push, and its slices may be
-// reused by the next record. Decode does not keep its input (Codec), so
-// the copy shares nothing with *buf.
-func copyVia[T any](codec Codec[T], buf *[]byte, v *T) (T, error) {
-	b, err := codec.Append((*buf)[:0], *v)
-	if b != nil {
-		*buf = b[:0]
-	}
-	if err != nil {
-		var zero T
-		return zero, err
-	}
-	return codec.Decode(b)
 }
 
 // firstAtOrAfter returns the index of the first value of vs (sorted by

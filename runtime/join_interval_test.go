@@ -413,31 +413,18 @@ func TestIntervalJoinErrors(t *testing.T) {
 		}
 	})
 	t.Run("spec", func(t *testing.T) {
-		task := openTask(t, testStore(t, StoreOptions{}), 0, TaskConfig{})
-		good := IntervalJoinSpec[int64, int64, string]{Left: Int64Codec{}, Right: Int64Codec{}, Join: joinRender}
-		bad := map[string]func(*IntervalJoinSpec[int64, int64, string]){
-			"no join function": func(s *IntervalJoinSpec[int64, int64, string]) { s.Join = nil },
-			"no left codec":    func(s *IntervalJoinSpec[int64, int64, string]) { s.Left = nil },
-			"no right codec":   func(s *IntervalJoinSpec[int64, int64, string]) { s.Right = nil },
-			"unknown type":     func(s *IntervalJoinSpec[int64, int64, string]) { s.Type = 2 },
-			"negative before":  func(s *IntervalJoinSpec[int64, int64, string]) { s.Before = -time.Millisecond },
-			"negative after":   func(s *IntervalJoinSpec[int64, int64, string]) { s.After = -time.Millisecond },
-		}
-		for name, change := range bad {
-			spec := good
-			change(&spec)
-			if _, _, err := NewIntervalJoin(task, "bad "+name, spec, Discard[string]()); err == nil {
-				t.Errorf("%s: accepted", name)
-			}
-		}
-		_, _, err := NewIntervalJoin(task, "j", good, Discard[string]())
-		ok(t, err)
-		if _, _, err := NewIntervalJoin(task, "j", good, Discard[string]()); err == nil {
-			t.Error("a second join named j was accepted")
-		}
-		if _, _, err := NewIntervalJoin(task, "", good, Discard[string]()); err == nil {
-			t.Error("a join without a name was accepted")
-		}
+		type spec = IntervalJoinSpec[int64, int64, string]
+		checkJoinSpecs(t, spec{Left: Int64Codec{}, Right: Int64Codec{}, Join: joinRender}, map[string]func(*spec){
+			"no join function": func(s *spec) { s.Join = nil },
+			"no left codec":    func(s *spec) { s.Left = nil },
+			"no right codec":   func(s *spec) { s.Right = nil },
+			"unknown type":     func(s *spec) { s.Type = 2 },
+			"negative before":  func(s *spec) { s.Before = -time.Millisecond },
+			"negative after":   func(s *spec) { s.After = -time.Millisecond },
+		}, func(task *Task, name string, s spec) error {
+			_, _, err := NewIntervalJoin(task, name, s, Discard[string]())
+			return err
+		})
 	})
 	t.Run("processing-time timer", func(t *testing.T) {
 		h := newIntervalHarness(t, testStore(t, StoreOptions{}), spec, nil)

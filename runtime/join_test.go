@@ -433,31 +433,17 @@ func TestTemporalJoinErrors(t *testing.T) {
 		}
 	})
 	t.Run("spec", func(t *testing.T) {
-		s := testStore(t, StoreOptions{})
-		task := openTask(t, s, 0, TaskConfig{})
-		good := TemporalJoinSpec[int64, int64, string]{Left: Int64Codec{}, Right: Int64Codec{}, Join: joinRender}
-		bad := map[string]func(*TemporalJoinSpec[int64, int64, string]){
-			"no join function": func(s *TemporalJoinSpec[int64, int64, string]) { s.Join = nil },
-			"no left codec":    func(s *TemporalJoinSpec[int64, int64, string]) { s.Left = nil },
-			"no right codec":   func(s *TemporalJoinSpec[int64, int64, string]) { s.Right = nil },
-			"unknown type":     func(s *TemporalJoinSpec[int64, int64, string]) { s.Type = 2 },
-			"negative TTL":     func(s *TemporalJoinSpec[int64, int64, string]) { s.TableTTL = -time.Second },
-		}
-		for name, change := range bad {
-			spec := good
-			change(&spec)
-			if _, _, err := NewTemporalJoin(task, "bad "+name, spec, Discard[string]()); err == nil {
-				t.Errorf("%s: accepted", name)
-			}
-		}
-		_, _, err := NewTemporalJoin(task, "j", good, Discard[string]())
-		ok(t, err)
-		if _, _, err := NewTemporalJoin(task, "j", good, Discard[string]()); err == nil {
-			t.Error("a second join named j was accepted")
-		}
-		if _, _, err := NewTemporalJoin(task, "", good, Discard[string]()); err == nil {
-			t.Error("a join without a name was accepted")
-		}
+		type spec = TemporalJoinSpec[int64, int64, string]
+		checkJoinSpecs(t, spec{Left: Int64Codec{}, Right: Int64Codec{}, Join: joinRender}, map[string]func(*spec){
+			"no join function": func(s *spec) { s.Join = nil },
+			"no left codec":    func(s *spec) { s.Left = nil },
+			"no right codec":   func(s *spec) { s.Right = nil },
+			"unknown type":     func(s *spec) { s.Type = 2 },
+			"negative TTL":     func(s *spec) { s.TableTTL = -time.Second },
+		}, func(task *Task, name string, s spec) error {
+			_, _, err := NewTemporalJoin(task, name, s, Discard[string]())
+			return err
+		})
 	})
 	t.Run("processing-time timer", func(t *testing.T) {
 		s := testStore(t, StoreOptions{})
@@ -548,5 +534,27 @@ func must2[A, B any](t testing.TB) func(a A, b B, err error) (A, B) {
 			t.Fatal(err)
 		}
 		return a, b
+	}
+}
+
+// checkJoinSpecs checks that a join constructor (build) rejects each
+// change of bad applied to good, and a second join of a name, and a join
+// without one.
+func checkJoinSpecs[S any](t *testing.T, good S, bad map[string]func(*S), build func(task *Task, name string, s S) error) {
+	t.Helper()
+	task := openTask(t, testStore(t, StoreOptions{}), 0, TaskConfig{})
+	for name, change := range bad {
+		s := good
+		change(&s)
+		if err := build(task, "bad "+name, s); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	ok(t, build(task, "j", good))
+	if err := build(task, "j", good); err == nil {
+		t.Error("a second join named j was accepted")
+	}
+	if err := build(task, "", good); err == nil {
+		t.Error("a join without a name was accepted")
 	}
 }

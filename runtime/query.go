@@ -134,10 +134,6 @@ func queryValueCore[T any](t *Task, name string) (*valueCore[T], error) {
 // copyValue returns a copy of v that shares no memory with it, by way of
 // its encoding.
 func copyValue[T any](c Codec[T], v T) (T, error) {
-	buf, err := c.Append(nil, v)
-	if err != nil {
-		var zero T
-		return zero, err
-	}
-	return c.Decode(buf)
+	var buf []byte
+	return copyVia(c, &buf, &v)
 }

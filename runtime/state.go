@@ -175,17 +175,11 @@ func newOwningValueCore[T any](t *Task, name string, kind stateKind, codec Codec
 }
 
 // own returns a copy of v that shares no memory with it, for a core that
-// copies its values (copyIn): v encoded and decoded with the state's
-// codec. Decode does not keep its input (Codec), so the buffer is reused.
+// copies its values (copyIn), made through the state's codec.
 func (s *valueCore[T]) own(v T) (T, error) {
-	buf, err := s.codec.Append(s.cbuf[:0], v)
-	s.cbuf = buf[:0]
+	c, err := copyVia(s.codec, &s.cbuf, &v)
 	if err != nil {
-		return v, stateErr(s.info, fmt.Errorf("encoding: %w", err))
-	}
-	c, err := s.codec.Decode(buf)
-	if err != nil {
-		return v, stateErr(s.info, fmt.Errorf("decoding a copy: %w", err))
+		return v, stateErr(s.info, fmt.Errorf("copying a value: %w", err))
 	}
 	return c, nil
 }
