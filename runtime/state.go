@@ -441,7 +441,9 @@ func NewValueState[T any](t *Task, name string, codec Codec[T], ttl time.Duratio
 	return s, nil
 }
 
-// Get returns the current key's value and whether there is one.
+// Get returns the current key's value and whether there is one. The
+// value may be the one the state's cache holds: change a slice or map in
+// it only to Set it back, or change a copy.
 func (s *ValueState[T]) Get(c *Context) (T, bool, error) {
 	key, err := currentKey(c)
 	if err != nil {
