@@ -273,16 +273,10 @@ func (op *temporalJoin[L, R, OUT]) pushRight(c *Context, v *R) error {
 	merged = append(merged, vs[i:]...)
 	// No left record can need a version before the one in force at the
 	// watermark: lefts the watermark passed have joined, and later lefts
-	// join with that one or a later one. Inside an event-time timer round
-	// the watermark is already at the round's end while lefts of this key
-	// may still wait for their timers in it; a right record pushed from a
-	// timer (a window's result) keeps what lefts at or after its own time
-	// (the timer's) need, as every earlier left has fired.
-	bound := c.Watermark()
-	if f := &op.t.firing; f.active && f.domain == EventTime {
-		bound = min(bound, c.ts)
-	}
-	if j := versionAt(merged, bound); j > 0 {
+	// join with that one or a later one. (Inside the firing of timers of
+	// time T, the watermark is T-1: lefts of this key at T or later may
+	// still wait for their timers; Context.Watermark.)
+	if j := versionAt(merged, c.Watermark()); j > 0 {
 		merged = slices.Delete(merged, 0, j)
 	}
 	return op.table.set(key, nil, merged)

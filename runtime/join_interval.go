@@ -119,25 +119,12 @@ func NewIntervalJoin[L, R, OUT any](t *Task, name string, spec IntervalJoinSpec[
 	return intervalLeft[L, R, OUT]{op}, intervalRight[L, R, OUT]{op}, nil
 }
 
-// bound is the watermark a record's cleanup time is compared with. Inside
-// an event-time timer round the watermark is already at the round's end
-// while timers before it still fire in time order; a record pushed from a
-// timer (a window's result) is then buffered for the records later timers
-// of the round push, as if the watermark were at its own time.
-func (op *intervalJoin[L, R, OUT]) bound(c *Context) int64 {
-	wm := c.Watermark()
-	if f := &op.t.firing; f.active && f.domain == EventTime {
-		wm = min(wm, c.ts)
-	}
-	return wm
-}
-
 func (op *intervalJoin[L, R, OUT]) pushLeft(c *Context, v *L) error {
 	key, err := currentKey(c)
 	if err != nil {
 		return fmt.Errorf("runtime: interval join %q: %w", op.name, err)
 	}
-	tl, wm := c.ts, op.bound(c)
+	tl, wm := c.ts, c.Watermark()
 	rights, _, err := op.rights.get(key, nil)
 	if err != nil {
 		return err
@@ -177,7 +164,7 @@ func (op *intervalJoin[L, R, OUT]) pushRight(c *Context, v *R) error {
 	if err != nil {
 		return fmt.Errorf("runtime: interval join %q: %w", op.name, err)
 	}
-	tr, wm := c.ts, op.bound(c)
+	tr, wm := c.ts, c.Watermark()
 	lefts, _, err := op.lefts.get(key, nil)
 	if err != nil {
 		return err
