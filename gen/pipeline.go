@@ -114,8 +114,8 @@ type plGen struct {
 	needTopics bool              // sgSourceTopics is used
 	sides      []*plSide         // side and late outputs, for the test driver
 	inspects   []*plInspect      // process states, for the test driver
-	winQueries []*plWindowQuery  // window operators, for interactive queries
-	tabQueries []*plWindowQuery  // temporal joins' tables, for interactive queries
+	winQueries []*plOpQuery      // window operators, for interactive queries
+	tabQueries []*plOpQuery      // temporal joins' tables, for interactive queries
 	keyFunc    map[string]string // key_by operator -> its key function
 
 	err error

@@ -76,10 +76,10 @@ func (g *plGen) nameDriverMethods() {
 	}
 	for _, o := range g.ops {
 		if o.op.Kind == spec.KindWindow {
-			g.winQueries = append(g.winQueries, &plWindowQuery{o: o, method: m.Name(GoName(o.op.Name) + "Windows")})
+			g.winQueries = append(g.winQueries, &plOpQuery{o: o, method: m.Name(GoName(o.op.Name) + "Windows")})
 		}
 		if o.op.Kind == spec.KindJoin && o.op.Join.Within == nil {
-			g.tabQueries = append(g.tabQueries, &plWindowQuery{o: o, method: m.Name(GoName(o.op.Name) + "Table")})
+			g.tabQueries = append(g.tabQueries, &plOpQuery{o: o, method: m.Name(GoName(o.op.Name) + "Table")})
 		}
 	}
 }

@@ -10,20 +10,22 @@ import (
 )
 
 // This file emits the typed interactive queries of pipeline.gen.go: one
-// function per process state and per window operator, reading a key's
-// state through a runtime.StateQuerier (a running pipeline's
-// kafka.Queries, or the test driver, whose state methods call them).
+// function per process state, per window operator and per temporal join,
+// reading a key's state through a runtime.StateQuerier (a running
+// pipeline's kafka.Queries, or the test driver, whose state methods call
+// them).
 
-// plWindowQuery is the Query function of a window operator, and the
-// TestDriver method over it.
-type plWindowQuery struct {
+// plOpQuery is the Query function of a window operator or of a temporal
+// join (its table), and the TestDriver method over it.
+type plOpQuery struct {
 	o      *plOp
 	name   string
 	method string
 }
 
 // nameQueries names the Query functions: Query<Op><State> for a process
-// state (the driver's method name after Query), Query<Op> for a window.
+// state (the driver's method name after Query), Query<Op> for a window or
+// a temporal join.
 func (g *plGen) nameQueries() {
 	m := NewNamer()
 	for _, in := range g.inspects {
